@@ -1,0 +1,74 @@
+"""The `session-player` command line: one module per subcommand under player/commands/.
+
+Each command module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and
+``run(args) -> int``. Expected failures (`PlayerError`) print
+``session-player: error: message`` and exit 1; a traceback appears only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from player import __version__
+from player.config import DEFAULT_CONFIG_PATH
+from player.errors import PlayerError
+
+# Order here is the order in --help.
+COMMAND_MODULES: tuple[str, ...] = (
+    "check",
+    "plan",
+    "demo_audio",
+)
+
+PROG = "session-player"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Plays a treatment session's music by phases: silent starts, dB-linear fades, "
+        "equal-power crossfades, a hard volume cap, and a durable record of every phase and staff action.",
+        epilog=f"Run '{PROG} COMMAND --help' for one command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="FILE", default=None,
+                        help=f"config file (default {DEFAULT_CONFIG_PATH}; all defaults if absent)")
+    common.add_argument("--debug", action="store_true", help="verbose logging and tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"player.commands.{name}")
+        cmd = sub.add_parser(module.NAME, help=module.HELP, description=module.__doc__,
+                             parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.add_arguments(cmd)
+        cmd.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help(sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.run(args) or 0)
+    except PlayerError as exc:
+        if args.debug:
+            raise
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

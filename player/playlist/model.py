@@ -1,0 +1,90 @@
+"""The playlist as data: what the validator produces and the planner and session engine read.
+
+Pure values, no I/O. Durations in seconds, gains in dB.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+KNOWN_PHASES = ("settling", "onset", "build", "peak", "comedown", "recovery")
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding about a playlist, printed as ``FILE:LINE: error|warning: message``."""
+
+    file: str
+    line: int
+    severity: Severity
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.severity}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Track:
+    """One audio file as a phase plays it.
+
+    Attributes:
+        path: absolute path of the audio file.
+        gain_db: per-track trim from the playlist (``gain: -2dB``), not normalization.
+        duration_s: length probed from the file (None when not probed).
+        sample_rate: Hz, when probed.
+        line: line in the playlist that named it.
+    """
+
+    path: Path
+    gain_db: float = 0.0
+    duration_s: float | None = None
+    sample_rate: int | None = None
+    line: int = 0
+
+    @property
+    def title(self) -> str:
+        return self.path.name
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A stretch of the session with its own music, ending on the clock.
+
+    Attributes:
+        crossfade_s: crossfade between tracks in this phase and into the next phase.
+        on_short: what to do when the tracks run out before the phase ends.
+        finish_track: at the phase end, let the current track finish instead of crossfading.
+    """
+
+    name: str
+    duration_s: float
+    tracks: tuple[Track, ...]
+    crossfade_s: float
+    fade_in_s: float | None = None
+    fade_out_s: float | None = None
+    on_short: Literal["loop", "silence"] = "loop"
+    finish_track: bool = False
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Playlist:
+    """A validated session plan."""
+
+    name: str
+    path: Path
+    crossfade_s: float
+    phases: tuple[Phase, ...]
+    diagnostics: tuple[Diagnostic, ...] = field(default=(), compare=False)
+
+    @property
+    def total_s(self) -> float:
+        return sum(p.duration_s for p in self.phases)
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity == "warning")

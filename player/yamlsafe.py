@@ -1,0 +1,127 @@
+"""Load untrusted YAML safely and remember the line of every node.
+
+Playlists and config come from clinicians' laptops and USB sticks, so the loader refuses
+what a hostile file could use to hurt the Pi (alias/anchor "billion laughs" bombs, huge
+files, deep nesting) before building anything, and keeps line numbers so every error can
+say ``FILE:LINE``. Only PyYAML's safe loader is used.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+MAX_YAML_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+
+
+class YamlRefused(ValueError):
+    """The YAML was refused; `line` is 1-based (0 when unknown)."""
+
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class LineDict(dict):
+    """A mapping that knows its own line and the line of each key."""
+
+    line: int = 0
+    key_lines: dict
+
+    def line_of(self, key: object) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LineList(list):
+    """A sequence that knows its own line and the line of each item."""
+
+    line: int = 0
+    item_lines: list
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
+
+
+def read_limited(path: Path, max_bytes: int = MAX_YAML_BYTES) -> str:
+    """Read a text file, refusing it before reading when it is over `max_bytes`."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise YamlRefused(f"file is {size} bytes; the limit is {max_bytes} bytes")
+    with path.open("rb") as f:
+        data = f.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise YamlRefused(f"file is over the limit of {max_bytes} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlRefused(f"file is not UTF-8 text (byte {exc.start})") from None
+
+
+def load_yaml_text(text: str, max_bytes: int = MAX_YAML_BYTES) -> object:
+    """Parse one YAML document into plain objects (`LineDict`, `LineList`, scalars)."""
+    if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+        raise YamlRefused(f"text is over the limit of {max_bytes} bytes")
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            line = event.start_mark.line + 1
+            if isinstance(event, yaml.AliasEvent):
+                raise YamlRefused("YAML aliases (*name) are not allowed", line)
+            if getattr(event, "anchor", None):
+                raise YamlRefused("YAML anchors (&name) are not allowed", line)
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise YamlRefused(f"nesting deeper than {MAX_DEPTH} levels", line)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            return None if node is None else _build(node, loader)
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise YamlRefused(f"invalid YAML: {problem}", mark.line + 1 if mark else 0) from None
+    except yaml.YAMLError as exc:
+        raise YamlRefused(f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise YamlRefused("YAML is nested too deeply") from None
+
+
+def _build(node: yaml.Node, loader: yaml.SafeLoader) -> object:
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        result = LineDict()
+        result.line, result.key_lines = line, {}
+        for key_node, value_node in node.value:
+            key = _build(key_node, loader)
+            try:
+                hash(key)
+            except TypeError:
+                raise YamlRefused("mapping keys must be plain values", key_node.start_mark.line + 1) from None
+            if key in result:
+                raise YamlRefused(f"duplicate key {key!r}", key_node.start_mark.line + 1)
+            result[key] = _build(value_node, loader)
+            result.key_lines[key] = key_node.start_mark.line + 1
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        result = LineList()
+        result.line = line
+        result.item_lines = [item.start_mark.line + 1 for item in node.value]
+        result.extend(_build(item, loader) for item in node.value)
+        return result
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.constructor.ConstructorError as exc:
+        raise YamlRefused(f"cannot read value: {exc.problem}", line) from None
+
+
+def load_yaml_file(path: Path, max_bytes: int = MAX_YAML_BYTES) -> object:
+    """`read_limited` then `load_yaml_text`."""
+    return load_yaml_text(read_limited(path, max_bytes), max_bytes)

@@ -1,0 +1,35 @@
+"""session-player: the audio player beside the treatment chair."""
+import re
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+VERSION = re.search(r'__version__ = "([^"]+)"', Path("player/__init__.py").read_text()).group(1)
+
+setup(
+    name="session-player",
+    version=VERSION,
+    description="Phase-driven, fade-safe music player for ketamine and psychedelic-assisted therapy sessions",
+    long_description=Path("README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.11",
+    packages=find_packages(include=["player", "player.*"]),
+    package_data={"player": ["web/static/*", "data/*"]},
+    install_requires=[
+        "python-vlc>=3.0.18122",
+        "numpy>=1.24",  # demo audio and test signals, loudness measurement
+        "soundfile>=0.12",  # read/write flac, ogg, wav, mp3 (bundled libsndfile)
+        "gpiozero>=2.0",
+        "mutagen>=1.46",
+        "PyYAML>=6.0",
+    ],
+    extras_require={
+        "test": ["pytest>=7", "hypothesis>=6", "ruff"],
+    },
+    entry_points={"console_scripts": ["session-player = player.cli:main"]},
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Operating System :: POSIX :: Linux",
+        "Topic :: Multimedia :: Sound/Audio :: Players",
+    ],
+)
