@@ -24,7 +24,7 @@ setup(
         "PyYAML>=6.0",
     ],
     extras_require={
-        "test": ["pytest>=7", "hypothesis>=6", "ruff"],
+        "test": ["pytest>=7", "hypothesis>=6", "ruff", "selenium>=4.10"],
     },
     entry_points={"console_scripts": ["session-player = player.cli:main"]},
     classifiers=[

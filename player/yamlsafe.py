@@ -93,8 +93,13 @@ def load_yaml_text(text: str, max_bytes: int = MAX_YAML_BYTES) -> object:
         raise YamlRefused("YAML is nested too deeply") from None
 
 
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
 def _build(node: yaml.Node, loader: yaml.SafeLoader) -> object:
     line = node.start_mark.line + 1
+    if isinstance(node, yaml.CollectionNode) and node.tag not in _PLAIN_TAGS:
+        raise YamlRefused(f"cannot read value: tag {node.tag!r} is not allowed", line)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         result = LineDict()

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# One-command set-up on a fresh Debian 12 / Raspberry Pi OS Bookworm machine.
+#
+#   ./bootstrap.sh demo    install system packages + a venv (.venv), then play the demo session
+#   ./bootstrap.sh test    the same set-up plus test tools (headless Chromium), then run the checks
+#
+# System packages come from apt (sudo is used when not root). Python packages go into a
+# venv made with --system-site-packages (Bookworm's pip refuses system-wide installs, PEP 668;
+# Debian's lgpio stays visible on a Pi). VENV=/path overrides the venv location.
+set -euo pipefail
+cd "$(dirname "$0")"
+mode=${1:-}
+case "$mode" in demo|test) ;; *) echo "usage: $0 demo|test" >&2; exit 2 ;; esac
+
+RUNTIME_PKGS=(python3 python3-venv python3-dev vlc-bin vlc-plugin-base ffmpeg)
+TEST_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins chromium chromium-driver dosfstools
+           mtools flac sox systemd)
+pkgs=("${RUNTIME_PKGS[@]}")
+[ "$mode" = test ] && pkgs+=("${TEST_PKGS[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "bootstrap: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+VENV=${VENV:-.venv}
+PY=${PYTHON:-python3}
+[ -x "$VENV/bin/python" ] || "$PY" -m venv --system-site-packages "$VENV"
+"$VENV/bin/python" -m pip install -q --upgrade pip >&2 || true
+if [ "$mode" = demo ]; then
+  "$VENV/bin/python" -m pip install -q -e . >&2
+  exec "$VENV/bin/session-player" demo
+fi
+"$VENV/bin/python" -m pip install -q -e '.[test]' >&2
+"$VENV/bin/ruff" check player tests bench
+exec "$VENV/bin/python" -m pytest
