@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "check",
     "plan",
     "demo_audio",
+    "config_cmd",
 )
 
 PROG = "session-player"
