@@ -1,0 +1,177 @@
+"""The session's durable event log: one JSON object per line, append-only, fsync'd.
+
+The engine acknowledges a staff control only after `EventLog.append` returns, so every
+acknowledged event is on the disk (file data fsync'd; the directory fsync'd when the file
+was created). A power cut can still tear the line being written; `read_events` skips a
+torn or corrupt line with a warning instead of failing, and reopening a torn log starts
+the next record on a fresh line so a fragment never merges with a good record.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from datetime import date, datetime
+from pathlib import Path
+from types import TracebackType
+
+from player.fsutil import fsync_dir, make_dirs_durable
+
+log = logging.getLogger(__name__)
+
+
+def jsonable(value: object) -> object:
+    """`json.dumps` default: encode the few non-JSON types records carry (paths, times)."""
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    raise TypeError(f"event records hold only JSON values, paths and times; got {type(value).__name__}")
+
+
+def encode_record(record: dict) -> bytes:
+    """One record as one UTF-8 line ending in a newline (JSON escapes any newline inside)."""
+    if not isinstance(record, dict):
+        raise TypeError(f"an event record must be a dict, got {type(record).__name__}")
+    text = json.dumps(record, ensure_ascii=False, allow_nan=False, default=jsonable)
+    return text.encode("utf-8") + b"\n"
+
+
+class EventLog:
+    """Append-only JSONL file; each `append` is on the disk before it returns.
+
+    The file is opened (``O_APPEND``, created with its parent directories) on the first
+    append, so constructing one does no I/O. Not for concurrent writers in several
+    processes; appends from several threads of one process are serialized.
+
+    Args:
+        path: the log file, normally ``<data_dir>/sessions/<id>/events.jsonl``.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._fd: int | None = None
+        self._closed = False
+        self._lock = threading.Lock()
+
+    def _open(self) -> int:
+        make_dirs_durable(self.path.parent)
+        created = not self.path.exists()
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o640)
+        try:
+            if created:
+                os.fsync(fd)
+                fsync_dir(self.path.parent)
+            elif _ends_torn(fd):
+                log.warning("%s: the last line was cut short (power loss?); continuing on a new line",
+                            self.path)
+                _write_all(fd, b"\n")
+                os.fsync(fd)
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def append(self, record: dict) -> None:
+        """Write `record` as one line and fsync it; raises OSError if the disk refuses.
+
+        Raises:
+            TypeError, ValueError: the record is not a dict of JSON values (nothing written).
+            RuntimeError: the log was closed.
+        """
+        line = encode_record(record)
+        with self._lock:
+            if self._closed:
+                raise RuntimeError(f"event log {self.path} is closed")
+            if self._fd is None:
+                self._fd = self._open()
+            _write_all(self._fd, line)
+            os.fsync(self._fd)
+
+    def close(self) -> None:
+        """Close the file; safe to call twice."""
+        with self._lock:
+            fd, self._fd = self._fd, None
+            self._closed = True
+        if fd is not None:
+            os.close(fd)
+
+    @property
+    def is_closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> EventLog:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open" if self._fd is not None else "not yet opened"
+        return f"<EventLog {self.path} {state}>"
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _ends_torn(fd: int) -> bool:
+    """True when the file is non-empty and its last byte is not a newline."""
+    size = os.fstat(fd).st_size
+    return size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+
+
+def scan_events(path: str | os.PathLike[str]) -> tuple[list[dict], list[str]]:
+    """Read every good record and describe every line that was skipped.
+
+    Splits on ``\\n`` only (JSON strings may hold U+2028 and friends, which
+    `str.splitlines` would break on). A last line without its newline is kept if it is a
+    whole JSON object (the write finished but the newline was lost) and otherwise
+    reported as torn.
+
+    Returns:
+        (records in file order, problems as ``"FILE:LINE: message"``).
+
+    Raises:
+        FileNotFoundError: no log at `path`.
+    """
+    path = Path(path)
+    data = path.read_bytes()
+    lines = data.split(b"\n")
+    last_index = len(lines) - 1  # b"" when the file ends with a newline
+    events: list[dict] = []
+    problems: list[str] = []
+    for index, raw in enumerate(lines):
+        if not raw.strip():
+            continue
+        where = f"{path}:{index + 1}"
+        try:
+            record = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            if index == last_index:
+                problems.append(f"{where}: last line cut short (power loss?); skipped {len(raw)} bytes")
+            else:
+                problems.append(f"{where}: not valid JSON; line skipped")
+            continue
+        if not isinstance(record, dict):
+            problems.append(f"{where}: not a JSON object; line skipped")
+            continue
+        events.append(record)
+    return events, problems
+
+
+def read_events(path: str | os.PathLike[str]) -> list[dict]:
+    """Every good record in `path`, logging a warning for each skipped line.
+
+    Raises:
+        FileNotFoundError: no log at `path`.
+    """
+    events, problems = scan_events(path)
+    for problem in problems:
+        log.warning("%s", problem)
+    return events
