@@ -36,5 +36,5 @@ if [ "$mode" = demo ]; then
   exec "$VENV/bin/session-player" demo
 fi
 "$VENV/bin/python" -m pip install -q -e '.[test]' >&2
-"$VENV/bin/ruff" check player tests bench
+"$VENV/bin/python" -m ruff check player tests bench
 exec "$VENV/bin/python" -m pytest
