@@ -41,3 +41,7 @@ class DaemonUnreachable(PlayerError, ConnectionError):
 
 class ImportRefused(PlayerError, ValueError):
     """A USB import (or part of it) was refused as unsafe or invalid."""
+
+
+class SessionNotFound(PlayerError, LookupError):
+    """No recorded session has that id (or the id is not a valid session id)."""
