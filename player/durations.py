@@ -63,7 +63,9 @@ def _parse_text(text: str) -> float:
 
 
 def format_duration(seconds: float) -> str:
-    """Format seconds as ``H:MM:SS`` (or ``M:SS`` under an hour), rounding to the second."""
+    """Format seconds as ``H:MM:SS`` (or ``M:SS`` under an hour), rounding to the second; ``?`` if not finite."""
+    if not math.isfinite(seconds):
+        return "?"
     sign = "-" if seconds < 0 else ""
     total = int(round(abs(seconds)))
     h, rest = divmod(total, 3600)
