@@ -1,0 +1,118 @@
+"""How the edges (bedside button, CLI socket, web page, USB unit) steer a session.
+
+Every edge talks to a `Controller` and nothing else: `submit()` puts a control on the
+session engine's queue and waits until the engine has acted on it and its event is
+fsync'd in the log; `status()` is a snapshot; `subscribe()` delivers each event record.
+`SessionEngine` is the real controller; `FakeController` (player/session/fake_controller.py)
+follows the same state table for fast tests of the edges.
+
+`check_control` is the one place arguments of a control are validated, so the button, the
+socket and the web API accept and refuse exactly the same things.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Protocol
+
+from player.errors import SessionRefused
+from player.session.states import CONTROLS
+
+SOURCES = ("button", "cli", "web", "usb", "system")
+MAX_MARK_CHARS = 200
+MAX_EXTEND_MIN = 120.0
+
+#: Keys always present in a status snapshot (`Controller.status()`, `session-player status --json`).
+STATUS_KEYS = ("state", "phase", "phase_index", "session_id", "room", "playlist", "elapsed_s",
+               "phase_elapsed_s", "phase_remaining_s", "remaining_s", "track", "volume_db", "level_db",
+               "max_db", "faults", "phases")
+
+Listener = Callable[[dict], None]
+
+
+class Controller(Protocol):
+    """What an edge may ask of the session. Thread-safe; callable from any thread."""
+
+    def submit(self, action: str, *, source: str, timeout_s: float = 10.0, **args: object) -> dict:
+        """Queue a control and wait for the engine to act on it and log it durably.
+
+        Returns:
+            the status snapshot right after the control took effect.
+
+        Raises:
+            SessionRefused: the action is unknown, its arguments are bad, or the session's
+                state does not allow it (nothing changed).
+            TimeoutError: the engine did not answer within `timeout_s`.
+        """
+
+    def status(self) -> dict:
+        """A snapshot with at least `STATUS_KEYS`."""
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener(record)` for every event record (on the engine thread: only enqueue).
+
+        Returns:
+            a function that unsubscribes.
+        """
+
+
+def _number(args: Mapping, key: str, default: float | None = None) -> float:
+    value = args.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise SessionRefused(f"{key} must be a number, got {value!r}")
+    return float(value)
+
+
+def check_control(action: str, source: str, args: Mapping[str, object]) -> dict:
+    """Validate a control's action, source and arguments; return the normalized arguments.
+
+    Arguments per action: ``start`` takes ``playlist`` (a path; omitted = the configured
+    default playlist); ``extend`` takes ``minutes`` (default 5, 0 < m <= 120); ``mark`` takes
+    ``text`` (1-200 characters, one line); ``volume`` takes ``delta_db`` (a step, + or -) or
+    ``level_db`` (an absolute level; both are clamped to the cap by the engine). Others take none.
+
+    Raises:
+        SessionRefused: with a message staff can act on.
+    """
+    if action not in CONTROLS:
+        raise SessionRefused(f"unknown action {action!r}; known actions: {', '.join(CONTROLS)}")
+    if source not in SOURCES:
+        raise SessionRefused(f"unknown source {source!r}; one of {', '.join(SOURCES)}")
+    allowed = {"start": {"playlist"}, "load": {"playlist"}, "extend": {"minutes"}, "mark": {"text"},
+               "volume": {"delta_db", "level_db"}}.get(action, set())
+    extra = set(args) - allowed
+    if extra:
+        raise SessionRefused(f"{action} takes no {', '.join(sorted(extra))}"
+                             + (f" (only {', '.join(sorted(allowed))})" if allowed else ""))
+    out: dict[str, object] = {}
+    if action in ("start", "load"):
+        playlist = args.get("playlist")
+        if playlist is not None:
+            if not isinstance(playlist, str) or not playlist.strip() or "\0" in playlist:
+                raise SessionRefused(f"playlist must be a path, got {playlist!r}")
+            out["playlist"] = playlist
+    elif action == "extend":
+        minutes = _number(args, "minutes", 5.0)
+        if not 0 < minutes <= MAX_EXTEND_MIN:
+            raise SessionRefused(f"minutes must be more than 0 and at most {MAX_EXTEND_MIN:g}, got {minutes:g}")
+        out["minutes"] = minutes
+    elif action == "mark":
+        text = args.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise SessionRefused("a mark needs text, e.g. 'BP 128/82'")
+        text = text.strip()
+        if len(text) > MAX_MARK_CHARS or any(ord(c) < 32 for c in text):
+            raise SessionRefused(f"mark text must be one line of at most {MAX_MARK_CHARS} characters")
+        out["text"] = text
+    elif action == "volume":
+        if ("delta_db" in args) == ("level_db" in args):
+            raise SessionRefused("volume takes exactly one of delta_db (a step) or level_db (a level)")
+        key = "delta_db" if "delta_db" in args else "level_db"
+        value = _number(args, key)
+        if key == "delta_db" and abs(value) > 24:
+            raise SessionRefused(f"delta_db must be within ±24 dB, got {value:g}")
+        if key == "level_db" and not -90 <= value <= 0:
+            raise SessionRefused(f"level_db must be between -90 and 0, got {value:g}")
+        out[key] = value
+    return out
