@@ -22,6 +22,7 @@ setup(
         "gpiozero>=2.0",
         "mutagen>=1.46",
         "PyYAML>=6.0",
+        "aiohttp>=3.9",  # staff web page/API: one asyncio thread serves HTTP and many SSE clients cheaply on a Pi
     ],
     extras_require={
         "test": ["pytest>=7", "hypothesis>=6", "ruff", "selenium>=4.10"],
