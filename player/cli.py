@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "plan",
     "demo_audio",
     "config_cmd",
+    "web_token",
 )
 
 PROG = "session-player"

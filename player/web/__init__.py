@@ -1,0 +1,8 @@
+"""The staff web page and HTTP API (see README "Staff web page and HTTP API").
+
+Public face: `WebServer(config, controller)`; everything else is private to the package.
+"""
+
+from player.web.server import WebServer
+
+__all__ = ["WebServer"]

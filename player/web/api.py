@@ -1,0 +1,304 @@
+"""The staff page's HTTP routes (aiohttp): auth, status, live events, controls, reports.
+
+Everything that can block (a control waits for the engine to act and fsync; reports read
+files) runs on a small thread pool, so the event loop that serves the live streams never
+waits on the engine or the SD card.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+from concurrent.futures import Executor
+from importlib import resources
+from pathlib import Path
+
+from aiohttp import web
+
+from player.config import Config
+from player.errors import SessionNotFound, SessionRefused
+from player.session.control import Controller, check_control
+from player.session.report import REPORT_FORMATS, build_report, list_sessions, render_report
+from player.session.states import CONTROLS, next_state
+from player.web.auth import Authenticator, Verdict
+from player.web.events import EventHub
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 16 * 1024
+COOKIE_NAME = "sp_staff"
+COOKIE_MAX_AGE_S = 12 * 3600  # one clinic day; then the login form again
+OPEN_PATHS = frozenset({"/healthz", "/login"})
+PAGE_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
+# The login form is the one page shown without the token: inline style, no script at all.
+LOGIN_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+# Reports are self-contained HTML with inline CSS and no script.
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+_CONTENT_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+
+CONFIG_KEY = web.AppKey("config", Config)
+CONTROLLER_KEY = web.AppKey("controller", object)
+AUTH_KEY = web.AppKey("auth", Authenticator)
+HUB_KEY = web.AppKey("hub", EventHub)
+EXECUTOR_KEY = web.AppKey("executor", Executor)
+STATIC_KEY = web.AppKey("static", dict)
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return str(value)
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, default=_json_default, ensure_ascii=False, allow_nan=False)
+
+
+def json_response(data: object, status: int = 200, **kwargs: object) -> web.Response:
+    return web.json_response(data, status=status, dumps=_dumps, headers={"Cache-Control": "no-store"}, **kwargs)
+
+
+def error(status: int, message: str, **extra: object) -> web.Response:
+    return json_response({"error": message, **extra}, status=status)
+
+
+def status_payload(config: Config, controller: Controller) -> dict:
+    """The controller's status plus what the page needs: room, cap and the allowed controls."""
+    status = controller.status()
+    status["room"] = status.get("room") or config.room
+    status["cap_db"] = status.get("max_db") if status.get("max_db") is not None else config.volume.max_db
+    status["allowed"] = [a for a in CONTROLS if next_state(status.get("state") or "idle", a) is not None]
+    return status
+
+
+def load_static() -> dict[str, tuple[bytes, str]]:
+    """The page's files, read once at start: the SD card is not touched per request."""
+    files = {}
+    for entry in resources.files("player.web").joinpath("static").iterdir():
+        suffix = Path(entry.name).suffix
+        if suffix in _CONTENT_TYPES:
+            files[entry.name] = (entry.read_bytes(), _CONTENT_TYPES[suffix])
+    return files
+
+
+def _static(request: web.Request, name: str, status: int = 200) -> web.Response:
+    body, content_type = request.app[STATIC_KEY][name]
+    csp = LOGIN_CSP if name == "login.html" else PAGE_CSP
+    return web.Response(body=body, status=status, content_type=content_type, charset="utf-8",
+                        headers={"Content-Security-Policy": csp, "Cache-Control": "no-cache",
+                                 "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"})
+
+
+def _bearer(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else ""
+
+
+def _limited(request: web.Request) -> web.Response:
+    retry = math.ceil(request.app[AUTH_KEY].limiter.retry_after_s(request.remote or "?"))
+    response = error(429, f"too many wrong tokens from this address; try again in {retry} s")
+    response.headers["Retry-After"] = str(max(1, retry))
+    return response
+
+
+def _wants_page(request: web.Request) -> bool:
+    return request.method == "GET" and not request.path.startswith("/api/")
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler):
+    """Every route but /healthz and /login needs the Bearer token or the login cookie."""
+    if request.path in OPEN_PATHS:
+        return await handler(request)
+    verdict = request.app[AUTH_KEY].check(request.remote or "?", bearer=_bearer(request),
+                                          cookie=request.cookies.get(COOKIE_NAME))
+    if verdict is Verdict.OK:
+        return await handler(request)
+    if verdict is Verdict.LIMITED:
+        return _limited(request)
+    if _wants_page(request):
+        response = _static(request, "login.html", status=401)
+        if request.query.get("login") == "failed":
+            response.body = response.body.replace(b'class="failed"', b'class="failed shown"', 1)
+    else:
+        response = error(401, "missing or wrong token: send 'Authorization: Bearer <token>' "
+                              "('session-player web-token' prints it)")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="session-player"'
+    if request.cookies.get(COOKIE_NAME) is not None:
+        response.del_cookie(COOKIE_NAME, path="/")  # stale (token changed): forget it, so reloads are not failures
+    return response
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return json_response({"ok": True})
+
+
+async def login(request: web.Request) -> web.Response:
+    """The login form posts the token; a right one gets the cookie and goes to the page."""
+    auth = request.app[AUTH_KEY]
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return error(400, "login form too large")
+    try:
+        form = await request.post()
+    except (web.HTTPRequestEntityTooLarge, ValueError):
+        return error(400, "login form too large or malformed")
+    token = form.get("token")
+    verdict = auth.check(request.remote or "?", token=token if isinstance(token, str) else "")
+    if verdict is Verdict.LIMITED:
+        return _limited(request)
+    if verdict is not Verdict.OK:
+        return _see_other("/?login=failed")
+    response = _see_other("/")
+    response.set_cookie(COOKIE_NAME, auth.cookie, max_age=COOKIE_MAX_AGE_S, path="/", httponly=True,
+                        samesite="Strict", secure=request.secure)
+    return response
+
+
+async def logout(request: web.Request) -> web.Response:
+    response = _see_other("/")
+    response.del_cookie(COOKIE_NAME, path="/")
+    return response
+
+
+def _see_other(location: str) -> web.Response:
+    return web.Response(status=303, headers={"Location": location, "Cache-Control": "no-store"})
+
+
+async def index(request: web.Request) -> web.Response:
+    return _static(request, "index.html")
+
+
+async def static_file(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    if name not in request.app[STATIC_KEY] or name == "login.html":
+        return error(404, f"no file {name!r}")
+    return _static(request, name)
+
+
+async def api_status(request: web.Request) -> web.Response:
+    return json_response(status_payload(request.app[CONFIG_KEY], request.app[CONTROLLER_KEY]))
+
+
+async def api_events(request: web.Request) -> web.StreamResponse:
+    """Server-Sent Events: hello (backlog), then event + status on every event, status every tick."""
+    hub = request.app[HUB_KEY]
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store",
+                                           "X-Accel-Buffering": "no"})
+    await response.prepare(request)
+    client = hub.connect()
+    try:
+        await response.write(b"retry: 2000\n\n")
+        while True:
+            item = await client.queue.get()
+            if item is None:
+                break
+            kind, payload = item
+            await response.write(f"event: {kind}\ndata: {_dumps(payload)}\n\n".encode())
+    except ConnectionResetError:
+        pass  # the browser went away: nothing to clean up but its seat
+    finally:
+        hub.disconnect(client)
+    return response
+
+
+async def _read_json_object(request: web.Request) -> dict | web.Response:
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return error(400, f"request body is larger than {MAX_BODY_BYTES // 1024} KiB")
+    if request.content_type != "application/json":
+        return error(400, "send the control as JSON with 'Content-Type: application/json'")
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return error(400, f"request body is larger than {MAX_BODY_BYTES // 1024} KiB")
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return error(400, f"body is not valid JSON: {exc}")
+    if not isinstance(body, dict):
+        return error(400, 'body must be a JSON object like {"action": "pause"}')
+    return body
+
+
+async def api_control(request: web.Request) -> web.Response:
+    """Validate like every other edge, then queue it on the engine (off the loop) and answer."""
+    body = await _read_json_object(request)
+    if isinstance(body, web.Response):
+        return body
+    action = body.pop("action", None)
+    if not isinstance(action, str):
+        return error(400, f'missing "action": one of {", ".join(CONTROLS)}')
+    try:
+        check_control(action, "web", body)
+    except SessionRefused as exc:
+        return error(400, str(exc))
+    controller = request.app[CONTROLLER_KEY]
+    loop = asyncio.get_running_loop()
+    try:
+        await loop.run_in_executor(request.app[EXECUTOR_KEY],
+                                   lambda: controller.submit(action, source="web", **body))
+    except SessionRefused as exc:
+        return error(409, str(exc), status=status_payload(request.app[CONFIG_KEY], controller))
+    except TimeoutError:
+        log.error("the session engine did not answer a web %s control in time", action)
+        return error(503, "the session engine did not answer in time; the control may not have been applied")
+    return json_response({"ok": True, "action": action,
+                          "status": status_payload(request.app[CONFIG_KEY], controller)})
+
+
+async def api_sessions(request: web.Request) -> web.Response:
+    data_dir = request.app[CONFIG_KEY].data_dir
+    rows = await asyncio.get_running_loop().run_in_executor(request.app[EXECUTOR_KEY], list_sessions, data_dir)
+    return json_response({"sessions": rows})
+
+
+def _render(data_dir: Path, session_id: str, fmt: str) -> str:
+    return render_report(build_report(data_dir, session_id), fmt)
+
+
+async def api_report(request: web.Request) -> web.Response:
+    session_id = request.match_info["session_id"]
+    fmt = request.query.get("format", "html")
+    if fmt not in REPORT_FORMATS:
+        return error(400, f"unknown report format {fmt!r}; use one of {', '.join(REPORT_FORMATS)}")
+    try:
+        text = await asyncio.get_running_loop().run_in_executor(
+            request.app[EXECUTOR_KEY], _render, request.app[CONFIG_KEY].data_dir, session_id, fmt)
+    except SessionNotFound as exc:
+        return error(404, str(exc))
+    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+    if fmt == "html":
+        headers["Content-Security-Policy"] = REPORT_CSP
+        return web.Response(text=text, content_type="text/html", headers=headers)
+    headers["Content-Disposition"] = f'attachment; filename="{session_id}.{fmt}"'
+    content_type = "text/csv" if fmt == "csv" else "application/json"
+    return web.Response(text=text, content_type=content_type, headers=headers)
+
+
+def build_app(config: Config, controller: Controller, auth: Authenticator, hub: EventHub,
+              executor: Executor) -> web.Application:
+    """The aiohttp application; `WebServer` runs it on its own thread and loop."""
+    app = web.Application(middlewares=[auth_middleware], client_max_size=MAX_BODY_BYTES)
+    app[CONFIG_KEY] = config
+    app[CONTROLLER_KEY] = controller
+    app[AUTH_KEY] = auth
+    app[HUB_KEY] = hub
+    app[EXECUTOR_KEY] = executor
+    app[STATIC_KEY] = load_static()
+    app.router.add_get("/healthz", healthz)
+    app.router.add_post("/login", login)
+    app.router.add_post("/logout", logout)
+    app.router.add_get("/", index)
+    app.router.add_get("/static/{name}", static_file)
+    app.router.add_get("/api/status", api_status)
+    app.router.add_get("/api/events", api_events)
+    app.router.add_post("/api/control", api_control)
+    app.router.add_get("/api/sessions", api_sessions)
+    app.router.add_get("/api/sessions/{session_id}/report", api_report)
+    return app

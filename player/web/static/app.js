@@ -1,0 +1,232 @@
+// Staff page: live status over Server-Sent Events, controls over POST /api/control.
+// No framework and no build step: the clinic LAN may be offline.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const METER_FLOOR_DB = -60;
+const LOG_MAX = 30;
+let status = null;
+let source = null;
+let seen = new Set();
+let stopArmedUntil = 0;
+
+function fmt(seconds) {
+  if (seconds === null || seconds === undefined || !isFinite(seconds)) return "—";
+  const neg = seconds < 0;
+  let s = Math.round(Math.abs(seconds));
+  const h = Math.floor(s / 3600); s -= h * 3600;
+  const m = Math.floor(s / 60); s -= m * 60;
+  const mm = h ? String(m).padStart(2, "0") : String(m);
+  return (neg ? "−" : "") + (h ? h + ":" : "") + mm + ":" + String(s).padStart(2, "0");
+}
+
+function db(value) {
+  return value === null || value === undefined ? "—" : value.toFixed(1) + " dB";
+}
+
+function pct(value, total) {
+  return Math.max(0, Math.min(100, (100 * value) / total)) + "%";
+}
+
+function renderTimeline(s) {
+  const box = $("timeline");
+  box.replaceChildren();
+  const phases = s.phases || [];
+  if (!phases.length) return;
+  const planned = phases.every((p) => isFinite(p.planned_start_s) && isFinite(p.planned_end_s));
+  let total = 0;
+  phases.forEach((p) => { total = Math.max(total, planned ? p.planned_end_s : 0, p.actual_end_s || 0); });
+  total = Math.max(total, s.elapsed_s || 0, 1);
+  phases.forEach((p, i) => {
+    const seg = document.createElement("div");
+    seg.className = "seg" + (i === s.phase_index ? " current" : (s.phase_index !== null && i < s.phase_index ? " done" : ""));
+    const start = planned ? p.planned_start_s : (i * total) / phases.length;
+    const end = planned ? p.planned_end_s : ((i + 1) * total) / phases.length;
+    seg.style.left = pct(start, total);
+    seg.style.width = pct(end - start, total);
+    seg.textContent = p.name;
+    seg.title = `${p.name}: planned ${fmt(start)}–${fmt(end)}`;
+    box.appendChild(seg);
+    for (const edge of [p.actual_start_s, p.actual_end_s]) {
+      if (edge === null || edge === undefined || !isFinite(edge)) continue;
+      const tick = document.createElement("div");
+      tick.className = "actual";
+      tick.style.left = pct(edge, total);
+      tick.title = `${p.name}: actual boundary at ${fmt(edge)}`;
+      box.appendChild(tick);
+    }
+  });
+  if (planned && s.session_id && isFinite(s.elapsed_s)) {
+    const now = document.createElement("div");
+    now.className = "nowmark";
+    now.id = "now-marker";
+    now.style.left = pct(s.elapsed_s, total);
+    now.title = "now";
+    box.appendChild(now);
+  }
+}
+
+function renderVolume(s) {
+  const span = -METER_FLOOR_DB;
+  const at = (v) => pct(Math.max(METER_FLOOR_DB, Math.min(0, v)) - METER_FLOOR_DB, span);
+  $("meter-fill").style.width = s.volume_db === null || s.volume_db === undefined ? "0%" : at(s.volume_db);
+  $("meter-level").style.width = s.level_db === null || s.level_db === undefined ? "0%" : at(s.level_db);
+  if (s.cap_db !== null && s.cap_db !== undefined) $("meter-cap").style.left = at(s.cap_db);
+  $("volume-text").textContent = `${db(s.volume_db)} (cap ${db(s.cap_db)})`;
+}
+
+function renderButtons(s) {
+  const allowed = new Set(s.allowed || []);
+  document.querySelectorAll(".controls button").forEach((b) => { b.disabled = !allowed.has(b.dataset.action); });
+  $("btn-mark").disabled = !allowed.has("mark");
+  // One big toggle: show Resume when paused, Start when nothing runs, Pause otherwise.
+  $("btn-resume").hidden = s.state !== "paused";
+  $("btn-start").hidden = !allowed.has("start");
+  $("btn-pause").hidden = s.state === "paused" || allowed.has("start");
+  if (Date.now() > stopArmedUntil) disarmStop();
+}
+
+function render(s) {
+  status = s;
+  $("room").textContent = s.room || "";
+  const state = $("state");
+  state.textContent = s.state || "?";
+  state.className = "pill " + (s.state || "");
+  $("phase").textContent = s.phase || (s.state === "idle" ? "No session" : s.state === "ended" ? "Session ended" : "—");
+  const n = (s.phases || []).length;
+  $("phase-pos").textContent = s.phase_index !== null && s.phase_index !== undefined && n ? `${s.phase_index + 1} of ${n}` : "";
+  $("phase-elapsed").textContent = fmt(s.phase_elapsed_s);
+  $("phase-remaining").textContent = fmt(s.phase_remaining_s);
+  $("elapsed").textContent = fmt(s.elapsed_s);
+  $("remaining").textContent = fmt(s.remaining_s);
+  $("track").textContent = s.track || "—";
+  const faults = s.faults || [];
+  $("faults").hidden = !faults.length;
+  $("faults").textContent = faults.length ? "⚠ " + faults.join(" · ") : "";
+  renderTimeline(s);
+  renderVolume(s);
+  renderButtons(s);
+  document.title = `${s.phase || s.state} · ${s.room || "Session player"}`;
+}
+
+function addEvent(rec) {
+  const key = `${rec.session_id}/${rec.seq}/${rec.time}`;
+  if (seen.has(key)) return;
+  seen.add(key);
+  const li = document.createElement("li");
+  const t = document.createElement("time");
+  const when = new Date(rec.time);
+  t.textContent = isNaN(when) ? "" : when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  const src = document.createElement("span");
+  src.className = "src";
+  src.textContent = rec.source || "";
+  const what = document.createElement("span");
+  what.textContent = rec.description || rec.type;
+  li.append(t, src, what);
+  const list = $("events");
+  list.prepend(li);
+  while (list.children.length > LOG_MAX) list.lastElementChild.remove();
+  if (rec.type === "session_ended" || rec.type === "session_started") loadSessions();
+}
+
+function say(text, ok) {
+  const m = $("message");
+  m.textContent = text;
+  m.className = "message " + (ok ? "ok" : "error");
+}
+
+async function control(body) {
+  try {
+    const r = await fetch("/api/control", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+    });
+    if (r.status === 401) { location.reload(); return false; }
+    const data = await r.json();
+    if (!r.ok) { say(data.error || `refused (${r.status})`, false); return false; }
+    render(data.status);
+    say(`${body.action.replace("_", " ")}: done`, true);
+    return true;
+  } catch (e) {
+    say("no answer from the player: " + e.message, false);
+    return false;
+  }
+}
+
+function disarmStop() {
+  stopArmedUntil = 0;
+  const b = $("btn-stop");
+  b.classList.remove("confirm");
+  b.textContent = "Stop session";
+}
+
+function onButton(ev) {
+  const b = ev.currentTarget;
+  const action = b.dataset.action;
+  if (action === "stop" && Date.now() > stopArmedUntil) {
+    stopArmedUntil = Date.now() + 5000;
+    b.classList.add("confirm");
+    b.textContent = "Tap again to stop";
+    setTimeout(() => { if (Date.now() > stopArmedUntil) disarmStop(); }, 5100);
+    return;
+  }
+  if (action === "stop") disarmStop();
+  const body = { action };
+  if (action === "extend") body.minutes = 5;
+  if (action === "volume") body.delta_db = Number(b.dataset.delta);
+  control(body);
+}
+
+function connect() {
+  if (source) source.close();
+  source = new EventSource("/api/events");
+  source.addEventListener("open", () => $("link").classList.add("up"));
+  source.addEventListener("hello", (e) => JSON.parse(e.data).backlog.forEach(addEvent));
+  source.addEventListener("event", (e) => addEvent(JSON.parse(e.data)));
+  source.addEventListener("status", (e) => render(JSON.parse(e.data)));
+  source.addEventListener("error", () => {
+    $("link").classList.remove("up");
+    // The browser retries by itself unless the server refused (e.g. 401): then check and retry.
+    if (source.readyState === EventSource.CLOSED) {
+      fetch("/api/status", { credentials: "same-origin" })
+        .then((r) => { if (r.status === 401) location.reload(); })
+        .catch(() => {})
+        .finally(() => setTimeout(connect, 3000));
+    }
+  });
+}
+
+async function loadSessions() {
+  try {
+    const r = await fetch("/api/sessions", { credentials: "same-origin" });
+    if (!r.ok) return;
+    const rows = (await r.json()).sessions.slice(0, 10);
+    const ul = $("sessions");
+    ul.replaceChildren();
+    if (!rows.length) { ul.innerHTML = '<li class="muted">no sessions recorded yet</li>'; return; }
+    for (const row of rows) {
+      const li = document.createElement("li");
+      const base = `/api/sessions/${encodeURIComponent(row.id)}/report`;
+      const a = document.createElement("a");
+      a.href = base + "?format=html";
+      a.textContent = `${row.started ? new Date(row.started).toLocaleString() : row.id} · ${row.room || ""} · ${row.outcome}`;
+      const csv = document.createElement("a");
+      csv.href = base + "?format=csv";
+      csv.textContent = "CSV";
+      li.append(a, " · ", csv);
+      ul.appendChild(li);
+    }
+  } catch (e) { /* the list is a convenience; the live page matters more */ }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll(".controls button").forEach((b) => b.addEventListener("click", onButton));
+  $("mark-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const text = $("mark-text").value.trim();
+    if (!text) { say("type a short note first, e.g. BP 128/82", false); return; }
+    if (await control({ action: "mark", text })) $("mark-text").value = "";
+  });
+  connect();
+  loadSessions();
+});
