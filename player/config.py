@@ -166,6 +166,8 @@ class HardwareConfig:
     volume_up_pin: int | None = _spec(_optional(_pin), None, "volume up button")
     volume_down_pin: int | None = _spec(_optional(_pin), None, "volume down button")
     encoder_step_db: float = _spec(_number(0.5, 6), 1.5, "dB per encoder detent")
+    repeat_s: float = _spec(_seconds(0.1, 2), 0.3,
+                            "volume button held: repeat a step this often (first repeat after twice this)")
 
 
 @dataclass(frozen=True)

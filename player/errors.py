@@ -43,5 +43,9 @@ class ImportRefused(PlayerError, ValueError):
     """A USB import (or part of it) was refused as unsafe or invalid."""
 
 
+class HardwareUnavailable(PlayerError, OSError):
+    """A GPIO pin factory or pin cannot be used (no Pi, missing library, pin busy)."""
+
+
 class SessionNotFound(PlayerError, LookupError):
     """No recorded session has that id (or the id is not a valid session id)."""

@@ -1,0 +1,356 @@
+"""The bedside controls: one staff button, optional volume knob or buttons, one status LED.
+
+Threads, and why:
+
+* gpiozero calls our edge callbacks on its pin thread (on MockFactory: the thread that
+  drives the pin). They only timestamp the edge and put it on `_inbox` (a SimpleQueue:
+  never blocks), so a busy or hung engine can never stall GPIO handling or lose an edge.
+* One worker thread (``bedside``) owns the pure gesture machines, turns edges into gestures
+  and calls `Controller.submit`, which waits for the engine to act and fsync its log. The
+  edges carry their own timestamps, so a slow answer never changes what a press meant;
+  presses made meanwhile queue up and are decided in order against the state the engine
+  reports when they are acted on (so two short presses toggle pause, resume).
+* The LED plays its patterns on its own thread (`LedDriver`). Controller events arrive on
+  the engine thread; our listener only enqueues a "status changed" note.
+
+Nothing here raises out of the worker: refusals (`SessionRefused`), timeouts and surprises are
+logged, reported and shown as a ``refused`` LED double blink.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+
+from gpiozero import PWMLED, Button, RotaryEncoder
+
+from player.clock import Clock, SystemClock
+from player.config import Config
+from player.errors import HardwareUnavailable, SessionRefused
+from player.hardware.gestures import (
+    DECISIONS,
+    DOUBLE,
+    HOLD_ARMED,
+    HOLD_WARNING,
+    LONG,
+    SINGLE,
+    GestureMachine,
+    RepeatKey,
+    Timing,
+)
+from player.hardware.led import LedDriver, state_pattern_name
+from player.hardware.pins import make_pin_factory
+from player.session.control import Controller
+
+log = logging.getLogger(__name__)
+
+SOURCE = "button"
+MARK_TEXT = "staff mark"
+#: The largest single volume change the bedside ever asks for (the engine's limit is 24 dB).
+MAX_VOLUME_STEP_DB = 12.0
+#: What a short press asks for, by session state. Faulted: nothing (the engine is retrying
+#: the audio device; a long press still ends the session).
+SHORT_PRESS_ACTIONS = {"idle": "start", "ready": "start", "ended": "start", "playing": "pause", "paused": "resume"}
+
+Reporter = Callable[[str, dict], None]
+_STOP = ("stop",)
+
+
+class Bedside:
+    """Owns the bedside GPIO devices and turns them into controls for the session.
+
+    Args:
+        config: the player config (`hardware` and `session.default_playlist` are used).
+        controller: the session's `Controller` (the engine, or a fake in tests).
+        pin_factory: a gpiozero pin factory to use (not closed by us); None = make the one
+            named by `hardware.pin_factory` (and close it in `close()`).
+        clock: monotonic clock for gesture timing (a `FakeClock` in tests).
+        reporter: called on the worker thread as ``reporter(kind, info)`` for every edge,
+            gesture, volume change and refusal (``hw-test`` prints these); errors are logged.
+    """
+
+    def __init__(self, config: Config, controller: Controller, *, pin_factory=None, clock: Clock | None = None,
+                 reporter: Reporter | None = None) -> None:
+        hw = config.hardware
+        self._hw = hw
+        self._default_playlist = config.session.default_playlist
+        self._controller = controller
+        self._given_factory = pin_factory
+        self._clock = clock or SystemClock()
+        self._reporter = reporter
+        self._volume_step_db = config.volume.step_db
+        self._timing = Timing(hw.double_press_s, hw.long_press_s, hw.bounce_s)
+        self._inbox: queue.SimpleQueue[tuple] = queue.SimpleQueue()
+        self._factory = None
+        self._devices: list = []
+        self._button: GestureMachine | None = None
+        self._keys: dict[int, RepeatKey] = {}
+        self._worker: threading.Thread | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self.led: LedDriver | None = None
+        self.fault: str | None = None
+        self._started = False
+        self._closed = False
+
+    def __repr__(self) -> str:
+        what = "closed" if self._closed else "started" if self._started else "not started"
+        return f"<Bedside {what} button=BCM{self._hw.button_pin} fault={self.fault!r}>"
+
+    def __enter__(self) -> Bedside:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- life cycle ------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Open the GPIO devices and start listening. Never raises for hardware problems:
+        they are logged and kept in `fault`, and the player runs on (CLI and web still work).
+        """
+        if self._closed:
+            raise RuntimeError("this Bedside is closed; make a new one")
+        if self._started:
+            return
+        self._started = True
+        hw = self._hw
+        if not hw.enabled:
+            log.info("bedside hardware disabled (hardware.enabled: false)")
+            return
+        faults: list[str] = []
+        try:
+            self._factory = self._given_factory or make_pin_factory(hw.pin_factory)
+        except HardwareUnavailable as exc:
+            self._set_fault([str(exc)])
+            return
+        button = self._open(faults, f"button on BCM {hw.button_pin}", Button, hw.button_pin, pull_up=True,
+                            bounce_time=None)
+        led = None
+        if hw.led_pin is not None:
+            led = self._open(faults, f"LED on BCM {hw.led_pin}", PWMLED, hw.led_pin, initial_value=0.0)
+        self.led = LedDriver(led, hw.led_brightness)
+        if button is not None:
+            held = button.is_pressed
+            if held:
+                log.warning("bedside button is down at start (held or stuck): ignored until released")
+            self._button = GestureMachine(self._timing, held_at_start=held)
+            button.when_pressed = lambda: self._post("button", True)
+            button.when_released = lambda: self._post("button", False)
+        if hw.encoder_pins:
+            a, b = hw.encoder_pins
+            encoder = self._open(faults, f"rotary encoder on BCM {a}, {b}", RotaryEncoder, a, b, max_steps=0)
+            if encoder is not None:
+                encoder.when_rotated_clockwise = lambda: self._post("detent", 1)
+                encoder.when_rotated_counter_clockwise = lambda: self._post("detent", -1)
+        for direction, pin in ((1, hw.volume_up_pin), (-1, hw.volume_down_pin)):
+            if pin is None:
+                continue
+            key = self._open(faults, f"volume {'up' if direction > 0 else 'down'} button on BCM {pin}", Button, pin,
+                             pull_up=True, bounce_time=None)
+            if key is not None:
+                self._keys[direction] = RepeatKey(hw.repeat_s, hw.bounce_s, held_at_start=key.is_pressed)
+                key.when_pressed = lambda d=direction: self._post("key", d, True)
+                key.when_released = lambda d=direction: self._post("key", d, False)
+        self._set_fault(faults)
+        self._worker = threading.Thread(target=self._run, name="bedside", daemon=True)
+        self._worker.start()
+        self._unsubscribe = self._controller.subscribe(lambda record: self._post("status"))
+        self._post("status")
+
+    def close(self) -> None:
+        """Stop listening, turn the LED off and release the pins. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        unsubscribe, self._unsubscribe = self._unsubscribe, None
+        worker, self._worker = self._worker, None
+        led, self.led = self.led, None
+        devices, self._devices = self._devices, []
+        factory, self._factory = self._factory, None
+        if unsubscribe is not None:
+            unsubscribe()
+        if worker is not None:
+            self._inbox.put(_STOP)
+            worker.join(10)
+        if led is not None:
+            led.close()
+        for device in reversed(devices):
+            try:
+                device.close()
+            except Exception:
+                log.exception("closing %r", device)
+        if factory is not None and factory is not self._given_factory:
+            factory.close()
+
+    def wake_for_test(self) -> None:
+        """Test hook, not API: make the worker re-read the (fake) clock now."""
+        self._post("wake")
+
+    # --- edges (gpiozero's thread: enqueue only) ------------------------------------------
+
+    def _post(self, kind: str, *args: object) -> None:
+        self._inbox.put((kind, *args, self._clock.monotonic()))
+
+    # --- worker ------------------------------------------------------------------------
+
+    def _open(self, faults: list[str], what: str, cls: type, *pins: int, **kwargs: object):
+        try:
+            device = cls(*pins, pin_factory=self._factory, **kwargs)
+        except Exception as exc:  # GPIOPinInUse, PinInvalidPin, lgpio/permission errors...
+            faults.append(f"{what}: {type(exc).__name__}: {exc}")
+            return None
+        self._devices.append(device)
+        return device
+
+    def _set_fault(self, faults: list[str]) -> None:
+        self.fault = "; ".join(faults) or None
+        if self.fault:
+            log.error("bedside hardware fault: %s. The player runs on without it: use the CLI or the web page.",
+                      self.fault)
+            self._report("fault", message=self.fault)
+
+    def _deadline_timeout(self) -> float | None:
+        machines = [m for m in (self._button, *self._keys.values()) if m is not None]
+        deadlines = [d for d in (m.next_deadline() for m in machines) if d is not None]
+        if not deadlines:
+            return None
+        return max(0.0, min(deadlines) - self._clock.monotonic())
+
+    def _run(self) -> None:
+        while True:
+            try:
+                batch = [self._inbox.get(timeout=self._deadline_timeout())]
+            except queue.Empty:
+                batch = []
+            while True:
+                try:
+                    batch.append(self._inbox.get_nowait())
+                except queue.Empty:
+                    break
+            if _STOP in batch:
+                return
+            try:
+                self._handle(batch)
+            except Exception:  # never let one bad answer stop the bedside controls
+                log.exception("bedside worker error (carrying on)")
+
+    def _handle(self, batch: list[tuple]) -> None:
+        gestures: list[str] = []
+        delta_db = 0.0
+        status_changed = False
+        for kind, *args, at in batch:
+            if kind == "button" and self._button is not None:
+                pressed = args[0]
+                gestures += self._button.press(at) if pressed else self._button.release(at)
+                self._report("pressed" if pressed else "released", at=at)
+            elif kind == "key":
+                direction, pressed = args
+                key = self._keys[direction]
+                steps = key.press(at) if pressed else key.release(at)
+                delta_db += direction * len(steps) * self._volume_step_db
+            elif kind == "detent":
+                delta_db += args[0] * self._hw.encoder_step_db
+            elif kind == "status":
+                status_changed = True
+        now = self._clock.monotonic()
+        if self._button is not None:
+            gestures += self._button.tick(now)
+        for direction, key in self._keys.items():
+            delta_db += direction * len(key.tick(now)) * self._volume_step_db
+        for gesture in gestures:
+            self._on_gesture(gesture)
+        if delta_db:
+            self._change_volume(delta_db)
+        if status_changed:
+            self._show_status(self._status())
+
+    def _on_gesture(self, gesture: str) -> None:
+        if self.led is not None:
+            if gesture in (HOLD_WARNING, HOLD_ARMED):
+                self.led.hold(gesture)
+            elif gesture in DECISIONS:
+                self.led.hold(None)
+        if gesture not in DECISIONS:
+            self._report("gesture", gesture=gesture)
+            return
+        if gesture == SINGLE:
+            status = self._status()
+            state = status.get("state")
+            action = SHORT_PRESS_ACTIONS.get(state)
+            if action is None:
+                self._refused(gesture, None, f"a short press does nothing while the session is {state}")
+                return
+            args = {"playlist": str(self._default_playlist)} if action == "start" and self._default_playlist else {}
+            self._submit(gesture, action, **args)
+        elif gesture == DOUBLE:
+            if self._submit(gesture, "mark", text=MARK_TEXT) is not None and self.led is not None:
+                self.led.flash("ack")
+        elif gesture == LONG:
+            self._submit(gesture, "stop")
+        else:
+            log.info("button released between %.1f s and %.1f s: cancelled, nothing done",
+                     self._timing.hold_warn_s, self._timing.long_press_s)
+            self._report("gesture", gesture=gesture, action=None)
+
+    def _submit(self, gesture: str, action: str, **args: object) -> dict | None:
+        try:
+            snapshot = self._controller.submit(action, source=SOURCE, **args)
+        except SessionRefused as exc:
+            self._refused(gesture, action, str(exc))
+            return None
+        except Exception as exc:  # TimeoutError, a dead engine: log, signal, keep the pin thread alive
+            log.error("bedside %s -> %s failed: %s: %s", gesture, action, type(exc).__name__, exc)
+            self._refused(gesture, action, f"{type(exc).__name__}: {exc}")
+            return None
+        log.info("bedside %s -> %s", gesture, action)
+        self._report("gesture", gesture=gesture, action=action, args=args, state=snapshot.get("state"))
+        self._show_status(snapshot)
+        return snapshot
+
+    def _refused(self, gesture: str, action: str | None, reason: str) -> None:
+        log.warning("bedside %s%s refused: %s", gesture, f" -> {action}" if action else "", reason)
+        self._report("refused", gesture=gesture, action=action, reason=reason)
+        if self.led is not None:
+            self.led.flash("refused")
+
+    def _change_volume(self, delta_db: float) -> None:
+        """Ask for a relative, ramped change; never more than up to the cap as the engine reports it."""
+        delta_db = max(-MAX_VOLUME_STEP_DB, min(MAX_VOLUME_STEP_DB, delta_db))
+        status = self._status()
+        level, cap = status.get("volume_db"), status.get("max_db")
+        if delta_db > 0 and isinstance(level, (int, float)) and isinstance(cap, (int, float)):
+            delta_db = min(delta_db, cap - level)
+            if delta_db <= 0:
+                log.info("bedside volume up: already at the cap (%.1f dB)", cap)
+                self._report("volume", delta_db=0.0, at_cap=True)
+                return
+        try:
+            snapshot = self._controller.submit("volume", source=SOURCE, delta_db=round(delta_db, 3))
+        except Exception as exc:
+            log.warning("bedside volume %+.1f dB refused: %s", delta_db, exc)
+            self._report("refused", gesture="volume", action="volume", reason=str(exc))
+            return
+        self._report("volume", delta_db=delta_db, volume_db=snapshot.get("volume_db"))
+
+    def _status(self) -> dict:
+        try:
+            return self._controller.status()
+        except Exception as exc:
+            log.error("bedside: cannot read session status: %s", exc)
+            return {"state": None, "faults": [str(exc)]}
+
+    def _show_status(self, status: dict) -> None:
+        if self.led is not None:
+            self.led.show(state_pattern_name(status, fault=self.fault is not None))
+
+    def _report(self, kind: str, **info: object) -> None:
+        log.debug("bedside %s %s", kind, info)
+        if self._reporter is None:
+            return
+        try:
+            self._reporter(kind, info)
+        except Exception:
+            log.exception("bedside reporter failed")

@@ -1,0 +1,40 @@
+"""Pin factories by config name, loaded only when asked for, failing with a clear message.
+
+`lgpio` is the factory for Raspberry Pi OS Bookworm (Pi 4 and Pi 5); `mock` is gpiozero's
+MockFactory with PWM-capable pins, for tests, the demo and `hw-test` without a Pi.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+from player.errors import HardwareUnavailable
+
+_FACTORIES = {
+    "lgpio": ("gpiozero.pins.lgpio", "LGPIOFactory", "python3-lgpio"),
+    "rpigpio": ("gpiozero.pins.rpigpio", "RPiGPIOFactory", "python3-rpi.gpio"),
+    "pigpio": ("gpiozero.pins.pigpio", "PiGPIOFactory", "python3-pigpio (and a running pigpiod)"),
+    "native": ("gpiozero.pins.native", "NativeFactory", "nothing extra (but a Pi)"),
+}
+
+
+def make_pin_factory(name: str):
+    """A new gpiozero pin factory; the caller owns it and closes it.
+
+    Raises:
+        HardwareUnavailable: the factory cannot load here (no Pi, library missing, no access).
+    """
+    if name == "mock":
+        return MockFactory(pin_class=MockPWMPin)
+    if name not in _FACTORIES:
+        raise HardwareUnavailable(f"unknown pin factory {name!r}; one of mock, {', '.join(_FACTORIES)}")
+    module, cls, needs = _FACTORIES[name]
+    try:
+        return getattr(importlib.import_module(module), cls)()
+    except Exception as exc:  # ImportError, lgpio.error, PinUnknownPi, PermissionError...
+        raise HardwareUnavailable(
+            f"cannot load the {name!r} GPIO pin factory ({type(exc).__name__}: {exc}); on a Pi it needs "
+            f"{needs} and membership of the gpio group; without a Pi set hardware.pin_factory: mock "
+            f"or hardware.enabled: false") from exc
