@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from player.errors import SessionRefused
 from player.session.control import STATUS_KEYS, Listener, check_control
@@ -61,7 +61,7 @@ class FakeController:
 
     def _record(self, action: str, source: str, args: dict) -> dict:
         self._seq += 1
-        return {"seq": self._seq, "time": datetime.now(timezone.utc).isoformat(), "elapsed_s": 0.0,
+        return {"seq": self._seq, "time": datetime.now(UTC).isoformat(), "elapsed_s": 0.0,
                 "type": action, "source": source, "details": dict(args), "session_id": self._status["session_id"]}
 
     def _snapshot(self) -> dict:

@@ -209,7 +209,8 @@ class _Summary:
         r.update(room=d.get("room"), playlist=d.get("playlist"), playlist_path=d.get("playlist_path"),
                  resume_policy=d.get("resume_policy"), started=time)
         r["volume"].update({k: _num(d.get(k)) for k in ("max_db", "start_db", "default_db")})
-        for i, planned in enumerate(d.get("phases") or []):
+        phases = d.get("phases")
+        for i, planned in enumerate(phases if isinstance(phases, list) else []):
             if isinstance(planned, dict):
                 row = self._phase_row(i, planned.get("name"))
                 row["planned_start_s"] = _num(planned.get("planned_start_s"))
