@@ -1,0 +1,297 @@
+"""Turn the YAML tree of a playlist into checked specs, collecting every error at once.
+
+Pure: works on the `LineDict`/`LineList` tree from `player.yamlsafe`, touches no files.
+Track entries stay as the text the clinician wrote (a file or a glob); `resolve` finds them.
+Each problem becomes a `Diagnostic` at the line of the YAML node that caused it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from player.durations import format_duration, parse_duration, parse_gain_db
+from player.playlist.model import KNOWN_PHASES, Diagnostic
+from player.suggest import did_you_mean, unknown_key_message
+from player.yamlsafe import LineDict, LineList
+
+DEFAULT_CROSSFADE_S = 8.0
+MAX_PHASE_S = 12 * 3600.0  # a longer phase is a unit mistake (10h for 10m), not a session
+MIN_GAIN_DB, MAX_GAIN_DB = -60.0, 12.0
+ON_SHORT_CHOICES = ("loop", "silence")
+
+TOP_KEYS = ("name", "crossfade", "phases")
+PHASE_KEYS = ("name", "duration", "tracks", "crossfade", "fade_in", "fade_out", "on_short", "finish_track")
+TRACK_KEYS = ("file", "gain")
+
+
+@dataclass(frozen=True)
+class EntrySpec:
+    """One item of a phase's `tracks:` list: a file or a glob, relative to the playlist."""
+
+    pattern: str
+    gain_db: float
+    line: int
+
+
+@dataclass(frozen=True)
+class PhaseSpec:
+    name: str
+    duration_s: float
+    crossfade_s: float
+    fade_in_s: float | None
+    fade_out_s: float | None
+    on_short: str
+    finish_track: bool
+    entries: tuple[EntrySpec, ...]
+    line: int
+    tracks_line: int
+
+
+@dataclass(frozen=True)
+class PlaylistSpec:
+    name: str
+    crossfade_s: float
+    phases: tuple[PhaseSpec, ...]
+
+
+class Collector:
+    """Diagnostics for one file, in the order found."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.items: list[Diagnostic] = []
+
+    def error(self, line: int, message: str) -> None:
+        self.items.append(Diagnostic(self.file, max(line, 1), "error", message))
+
+    def warning(self, line: int, message: str) -> None:
+        self.items.append(Diagnostic(self.file, max(line, 1), "warning", message))
+
+
+_MISSING = object()
+
+
+def parse_playlist_data(data: object, file: str) -> tuple[PlaylistSpec | None, list[Diagnostic]]:
+    """Check the structure and values; return the spec (None when any error) and diagnostics."""
+    out = Collector(file)
+    spec = _parse_top(data, out)
+    if any(d.severity == "error" for d in out.items):
+        spec = None
+    return spec, out.items
+
+
+def _parse_top(data: object, out: Collector) -> PlaylistSpec | None:
+    if not isinstance(data, LineDict):
+        line = getattr(data, "line", 1)
+        out.error(line, f"a playlist is a mapping with 'name' and 'phases', got {_kind(data)}")
+        return None
+    _unknown_keys(data, TOP_KEYS, "the playlist", out)
+    name = _text(data, "name", "the playlist", out, required=True)
+    crossfade = _seconds(data, "crossfade", out, default=DEFAULT_CROSSFADE_S, allow_zero=True)
+    phases_node = data.get("phases", _MISSING)
+    phases: list[PhaseSpec] = []
+    if phases_node is _MISSING:
+        out.error(data.line, "missing required key 'phases' (a list of phases)")
+    elif not isinstance(phases_node, LineList) or not phases_node:
+        out.error(data.line_of("phases"), f"'phases' must be a non-empty list of phases, got {_kind(phases_node)}")
+    else:
+        seen: dict[str, int] = {}
+        for i, node in enumerate(phases_node):
+            phase = _parse_phase(node, phases_node.line_of(i), i, crossfade, out)
+            if phase is None:
+                continue
+            key = phase.name.casefold()
+            if key in seen:
+                out.error(phase.line, f"duplicate phase name {phase.name!r} (first at line {seen[key]})")
+            else:
+                seen[key] = phase.line
+            phases.append(phase)
+    if name is None or crossfade is None:
+        return None
+    return PlaylistSpec(name=name, crossfade_s=crossfade, phases=tuple(phases))
+
+
+def _parse_phase(node: object, line: int, index: int, default_crossfade: float | None,
+                 out: Collector) -> PhaseSpec | None:
+    where = f"phase {index + 1}"
+    if not isinstance(node, LineDict):
+        out.error(line, f"{where} must be a mapping with 'name' and 'duration', got {_kind(node)}")
+        return None
+    name = _text(node, "name", where, out, required=True)
+    if name is not None:
+        where = f"phase {name!r}"
+        if name.casefold() not in KNOWN_PHASES:
+            hint = did_you_mean(name, KNOWN_PHASES, max_distance=2)
+            if hint:
+                out.warning(node.line_of("name"), f"unusual phase name {name!r}{hint}")
+    _unknown_keys(node, PHASE_KEYS, where, out)
+    duration = _seconds(node, "duration", out, required=True, where=where)
+    if duration is not None and duration > MAX_PHASE_S:
+        out.error(node.line_of("duration"), f"{where} lasts {format_duration(duration)}; the limit is "
+                  f"{format_duration(MAX_PHASE_S)} (did you mean minutes?)")
+        duration = None
+    crossfade = _seconds(node, "crossfade", out, default=default_crossfade, allow_zero=True)
+    fade_in = _seconds(node, "fade_in", out, default=None, allow_zero=True)
+    fade_out = _seconds(node, "fade_out", out, default=None, allow_zero=True)
+    if duration is not None:
+        for key, value in (("crossfade", crossfade), ("fade_in", fade_in), ("fade_out", fade_out)):
+            if value is not None and value >= duration:
+                out.error(node.line_of(key if key in node else "duration"),
+                          f"{key} ({format_duration(value)}) is not shorter than {where} "
+                          f"({format_duration(duration)})")
+    on_short = _choice(node, "on_short", ON_SHORT_CHOICES, out)
+    finish_track = _flag(node, "finish_track", out)
+    entries = _parse_tracks(node, where, out)
+    if None in (name, duration, crossfade, on_short, finish_track) or entries is None:
+        return None
+    return PhaseSpec(name=name, duration_s=duration, crossfade_s=crossfade, fade_in_s=fade_in,
+                     fade_out_s=fade_out, on_short=on_short, finish_track=finish_track,
+                     entries=entries, line=node.line, tracks_line=node.line_of("tracks"))
+
+
+def _parse_tracks(node: LineDict, where: str, out: Collector) -> tuple[EntrySpec, ...] | None:
+    value = node.get("tracks", _MISSING)
+    if value is _MISSING or value is None:
+        out.warning(node.line, f"{where} has no tracks: it will be silent")
+        return ()
+    if isinstance(value, str):
+        value_list = LineList([value])
+        value_list.line, value_list.item_lines = node.line_of("tracks"), [node.line_of("tracks")]
+        value = value_list
+    if not isinstance(value, LineList):
+        out.error(node.line_of("tracks"), f"'tracks' in {where} must be a list of files, got {_kind(value)}")
+        return None
+    if not value:
+        out.warning(node.line_of("tracks"), f"{where} has no tracks: it will be silent")
+    entries: list[EntrySpec] = []
+    ok = True
+    for i, item in enumerate(value):
+        entry = _parse_entry(item, value.line_of(i), out)
+        if entry is None:
+            ok = False
+        else:
+            entries.append(entry)
+    return tuple(entries) if ok else None
+
+
+def _parse_entry(item: object, line: int, out: Collector) -> EntrySpec | None:
+    if isinstance(item, str):
+        return _entry(item, 0.0, line, out)
+    if not isinstance(item, LineDict):
+        out.error(line, f"a track is a file name or a mapping with 'file' (and 'gain'), got {_kind(item)}")
+        return None
+    _unknown_keys(item, TRACK_KEYS, "a track", out)
+    ok = not any(k not in TRACK_KEYS for k in item)
+    gain = 0.0
+    if "gain" in item:
+        try:
+            gain = parse_gain_db(item["gain"])
+        except ValueError as exc:
+            out.error(item.line_of("gain"), str(exc))
+            ok = False
+        else:
+            if not MIN_GAIN_DB <= gain <= MAX_GAIN_DB:
+                out.error(item.line_of("gain"), f"gain {gain:g} dB is outside {MIN_GAIN_DB:g}..+{MAX_GAIN_DB:g} dB")
+                ok = False
+    if "file" not in item:
+        out.error(item.line, "a track mapping needs 'file'")
+        return None
+    file = item["file"]
+    if not isinstance(file, str):
+        out.error(item.line_of("file"), f"'file' must be a path, got {_kind(file)}")
+        return None
+    entry = _entry(file, gain, item.line_of("file"), out)
+    return entry if ok else None
+
+
+def _entry(pattern: str, gain: float, line: int, out: Collector) -> EntrySpec | None:
+    problem = path_problem(pattern)
+    if problem:
+        out.error(line, problem)
+        return None
+    return EntrySpec(pattern=pattern.strip(), gain_db=gain, line=line)
+
+
+def path_problem(pattern: str) -> str | None:
+    """Why a track path may not be used, or None. Paths must stay inside the playlist's folder."""
+    text = pattern.strip()
+    if not text:
+        return "empty track path"
+    if "\x00" in text or any(ord(c) < 32 for c in text):
+        return f"track path {pattern!r} contains control characters"
+    if "\\" in text:
+        return f"track path {pattern!r} uses '\\'; write paths with '/'"
+    if text.startswith("/") or (len(text) > 1 and text[1] == ":") or text.startswith("~"):
+        return f"track path {pattern!r} is absolute; write it relative to the playlist's folder"
+    if ".." in text.split("/"):
+        return f"track path {pattern!r} leaves the playlist's folder ('..' is not allowed)"
+    return None
+
+
+# --- typed values ----------------------------------------------------------------------
+
+def _unknown_keys(node: LineDict, allowed: tuple[str, ...], where: str, out: Collector) -> None:
+    for key in node:
+        if key not in allowed:
+            out.error(node.line_of(key), unknown_key_message(str(key), allowed, where))
+
+
+def _text(node: LineDict, key: str, where: str, out: Collector, *, required: bool) -> str | None:
+    if key not in node:
+        if required:
+            out.error(node.line, f"missing required key {key!r} in {where}")
+        return None
+    value = node[key]
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        out.error(node.line_of(key), f"{key!r} must be text, got {_kind(value)}")
+        return None
+    text = str(value).strip()
+    if not text:
+        out.error(node.line_of(key), f"{key!r} must not be empty")
+        return None
+    return text
+
+
+def _seconds(node: LineDict, key: str, out: Collector, *, default: float | None = None,
+             required: bool = False, allow_zero: bool = False, where: str = "") -> float | None:
+    if key not in node:
+        if required:
+            out.error(node.line, f"missing required key {key!r} in {where}")
+        return default
+    try:
+        seconds = parse_duration(node[key])
+    except ValueError as exc:
+        out.error(node.line_of(key), f"{key}: {exc}")
+        return None
+    if seconds < 0 or (seconds == 0 and not allow_zero):
+        out.error(node.line_of(key), f"{key} must be {'zero or ' if allow_zero else ''}positive, got {node[key]!r}")
+        return None
+    return seconds
+
+
+def _choice(node: LineDict, key: str, choices: tuple[str, ...], out: Collector) -> str | None:
+    value = node.get(key, choices[0])
+    if isinstance(value, str) and value in choices:
+        return value
+    hint = did_you_mean(value, choices) if isinstance(value, str) else ""
+    out.error(node.line_of(key), f"{key} must be one of {', '.join(choices)}, got {value!r}{hint}")
+    return None
+
+
+def _flag(node: LineDict, key: str, out: Collector) -> bool | None:
+    value = node.get(key, False)
+    if isinstance(value, bool):
+        return value
+    out.error(node.line_of(key), f"{key} must be true or false, got {value!r}")
+    return None
+
+
+_KINDS: dict[type, str] = {LineDict: "a mapping", LineList: "a list", str: "text", bool: "true/false",
+                           int: "a number", float: "a number", type(None): "nothing"}
+
+
+def _kind(value: object) -> str:
+    label = _KINDS.get(type(value), type(value).__name__)
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return f"{label} ({value!r})"[:80]
+    return label

@@ -1,0 +1,100 @@
+"""Read what the validator needs from an audio file's header and tags (mutagen, no decoding).
+
+Probing is the only I/O the playlist package does besides finding files: duration and
+sample rate for planning, and tag hints that a track may have vocals, which a clinician
+should hear before it plays at peak.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import mutagen
+
+# Tags that hold lyrics: ID3 frames (USLT/SYLT), Vorbis/FLAC comments, MP4 atoms, APE.
+_LYRICS_KEYS = ("uslt", "sylt", "lyrics", "unsyncedlyrics", "\xa9lyr")
+# Words in a title/genre that suggest singing or speech.
+_VOCAL_WORDS = re.compile(
+    r"\b(vocals?|vocalist|feat\.|ft\.|featuring|lyrics?|sung|singing|a cappella|acapella|spoken word|rap)\b"
+    r"|\(lyrics?\)",
+    re.IGNORECASE,
+)
+_TEXT_TAGS = {"title": ("title", "tit2", "\xa9nam"), "genre": ("genre", "tcon", "\xa9gen")}
+
+
+class ProbeFailed(ValueError):
+    """The file could not be read as audio; the message says why, for a clinician."""
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What the validator learned from one file.
+
+    Attributes:
+        vocal_hint: why the tags suggest vocals (e.g. ``"lyrics tag"``), or None.
+    """
+
+    duration_s: float
+    sample_rate: int | None
+    vocal_hint: str | None = None
+
+
+def probe_audio(path: Path) -> AudioInfo:
+    """Probe one file with mutagen.
+
+    Raises:
+        ProbeFailed: unreadable, not a recognised audio format, corrupt, or of zero length.
+    """
+    try:
+        audio = mutagen.File(path)
+    except (mutagen.MutagenError, OSError, ValueError, EOFError, IndexError, KeyError, TypeError) as exc:
+        # mutagen wraps most failures in MutagenError, but truncated headers leak builtins.
+        raise ProbeFailed(f"cannot read it as audio ({_short(exc)})") from None
+    if audio is None or getattr(audio, "info", None) is None:
+        raise ProbeFailed("not an audio file mutagen recognises (flac, ogg, mp3, wav, m4a, opus ...)")
+    length = float(getattr(audio.info, "length", 0) or 0)
+    if not length > 0:
+        raise ProbeFailed("has no audio (length 0)")
+    rate = getattr(audio.info, "sample_rate", None)
+    return AudioInfo(duration_s=length, sample_rate=int(rate) if rate else None, vocal_hint=_vocal_hint(audio.tags))
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:120]
+
+
+def _vocal_hint(tags: object) -> str | None:
+    if not tags:
+        return None
+    try:
+        # Not `for k in tags`: Vorbis comments iterate as (key, value) pairs.
+        keys = [str(k) for k in tags.keys()]  # noqa: SIM118
+    except (AttributeError, TypeError):
+        return None
+    lowered = {k.lower().split(":")[0]: k for k in keys}
+    for key in _LYRICS_KEYS:
+        if key in lowered:
+            return "it has a lyrics tag"
+    for label, names in _TEXT_TAGS.items():
+        for name in names:
+            if name in lowered:
+                text = _tag_text(tags, lowered[name])
+                match = _VOCAL_WORDS.search(text)
+                if match:
+                    return f"its {label} says {match.group(0)!r}"
+    return None
+
+
+def _tag_text(tags: object, key: str) -> str:
+    try:
+        value = tags[key]  # type: ignore[index]
+    except (KeyError, ValueError, TypeError):
+        return ""
+    if hasattr(value, "text"):  # ID3 frame
+        value = value.text
+    if isinstance(value, (list, tuple)):
+        return " ".join(str(v) for v in value)
+    return str(value)
