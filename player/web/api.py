@@ -62,8 +62,8 @@ def json_response(data: object, status: int = 200, **kwargs: object) -> web.Resp
     return web.json_response(data, status=status, dumps=_dumps, headers={"Cache-Control": "no-store"}, **kwargs)
 
 
-def error(status: int, message: str, **extra: object) -> web.Response:
-    return json_response({"error": message, **extra}, status=status)
+def error(code: int, message: str, **extra: object) -> web.Response:
+    return json_response({"error": message, **extra}, status=code)
 
 
 def status_payload(config: Config, controller: Controller) -> dict:

@@ -65,6 +65,11 @@ class WebServer:
         host = self._config.web.bind
         return f"http://{'[' + host + ']' if ':' in host else host}:{self.port}"
 
+    @property
+    def live_clients(self) -> int:
+        """How many live pages (SSE streams) are connected now (for tests, bench and logs)."""
+        return self._hub.client_count if self._hub is not None else 0
+
     def start(self) -> None:
         """Create the token if needed, bind and serve; returns once the port is open.
 
@@ -98,8 +103,9 @@ class WebServer:
             loop.run_until_complete(self._serve(token))
         except BaseException as exc:  # noqa: BLE001 - handed to start() to raise on the caller's thread
             self._startup_error = exc
-            self._ready.set()
+            self._loop = None
             loop.close()
+            self._ready.set()
             return
         self._ready.set()
         try:
