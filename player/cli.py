@@ -24,6 +24,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "demo_audio",
     "config_cmd",
     "web_token",
+    "import_cmd",
+    "export",
+    "library",
+    "sign",
+    "usb_run",
 )
 
 PROG = "session-player"

@@ -1,0 +1,31 @@
+"""Handle a plugged USB stick partition (run by systemd/session-player-usb@.service).
+
+Mounts DEVICE read-only (nosuid,nodev,noexec) in a private folder, imports its playlists,
+exports reports when session-player/EXPORT is on it, writes the import report onto the
+stick (mounted read-write only for that), syncs and unmounts. Needs root.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from player.config import load_config
+from player.usb.plan import render_text
+from player.usb.runner import MOUNT_ROOT, run_device
+
+NAME = "usb-run"
+HELP = "mount a stick partition, import from it (and export to it), unmount"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("device", metavar="DEVICE", help="partition, e.g. /dev/sda1")
+    parser.add_argument("--mount-root", type=Path, default=MOUNT_ROOT,
+                        help=f"private mount folder (default {MOUNT_ROOT})")
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    report = run_device(args.device, config, mount_root=args.mount_root)
+    print(render_text(report), end="")
+    return 1 if report["refusals"] else 0

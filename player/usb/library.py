@@ -1,0 +1,253 @@
+"""The music library as generations behind a symlink: always entirely old or entirely new.
+
+Layout under ``<data_dir>/library/``::
+
+    gen-000007/            one complete import (playlists + audio, same folders as the stick)
+    gen-000008/
+    current -> gen-000008  what the daemon plays from (flipped with one atomic rename)
+    previous -> gen-000007 kept for `session-player library rollback`
+    pending -> gen-000009  staged while a session played; `apply_pending` makes it current
+    .staging-<id>/         an import in progress; removed by `recover_library` after a crash
+    .lock                  flock held by whoever changes the library
+
+A generation directory is only renamed into place after every file and folder in it is
+fsync'd, and a symlink is only flipped by ``rename`` of a fresh link over it followed by an
+fsync of the folder, so a power cut at any instant leaves ``current`` naming a whole
+generation. A running session keeps playing: its tracks are resolved paths into its own
+generation, which stays on disk as ``previous``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+from player.errors import ImportRefused
+from player.fsutil import fsync_dir, make_dirs_durable
+from player.session.states import is_active
+
+log = logging.getLogger(__name__)
+
+LIBRARY_DIR = "library"
+STATE_FILE = "state.json"
+MANIFEST = ".import.json"
+LINKS = ("current", "previous", "pending")
+STAGING_PREFIX = ".staging-"
+_GEN = re.compile(r"gen-(\d{6,})")
+
+
+def library_dir(data_dir: str | os.PathLike[str]) -> Path:
+    return Path(data_dir) / LIBRARY_DIR
+
+
+def current_library(data_dir: str | os.PathLike[str]) -> Path:
+    """``<data_dir>/library/current``: where the daemon finds the imported playlists (``*.yaml``)."""
+    return library_dir(data_dir) / "current"
+
+
+def session_is_active(data_dir: str | os.PathLike[str]) -> bool:
+    """Whether the daemon's state file says a session is running (playing, paused, faulted).
+
+    Reads ``<data_dir>/state.json`` key ``state``. No file means no daemon state: not
+    active. A file that cannot be read or parsed counts as active, so an import is
+    deferred (staged) rather than swapped under a session that may be running.
+    """
+    path = Path(data_dir) / STATE_FILE
+    try:
+        state = json.loads(path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError) as exc:
+        log.warning("cannot read %s (%s); treating a session as active", path, exc)
+        return True
+    return isinstance(state, dict) and is_active(str(state.get("state")))
+
+
+@contextlib.contextmanager
+def locked(data_dir: str | os.PathLike[str]) -> Iterator[Path]:
+    """Hold the library lock (blocking); yields the library folder.
+
+    flock is released by the kernel when a process dies, so a kill -9 never leaves it held.
+    """
+    lib = library_dir(data_dir)
+    make_dirs_durable(lib)
+    fd = os.open(lib / ".lock", os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield lib
+    finally:
+        os.close(fd)
+
+
+def _target(lib: Path, link: str) -> str | None:
+    try:
+        name = os.readlink(lib / link)
+    except OSError:
+        return None
+    return name if _GEN.fullmatch(name) and (lib / name).is_dir() else None
+
+
+def _set_link(lib: Path, link: str, target: str | None) -> None:
+    """Point `link` at generation `target` (None removes it) with one atomic rename."""
+    if target is None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(lib / link)
+    else:
+        tmp = lib / f".tmp-link-{link}-{secrets.token_hex(4)}"
+        os.symlink(target, tmp)
+        os.replace(tmp, lib / link)
+    fsync_dir(lib)
+
+
+def recover_library(data_dir: str | os.PathLike[str]) -> list[str]:
+    """Remove what an interrupted import left (staging, temp links, orphan generations).
+
+    Call at daemon start; every import calls it too. Returns the names removed.
+    """
+    with locked(data_dir) as lib:
+        return clean(lib)
+
+
+def clean(lib: Path) -> list[str]:
+    """`recover_library`'s work; call under `locked`."""
+    keep = {t for t in (_target(lib, link) for link in LINKS) if t}
+    removed = []
+    for entry in lib.iterdir():
+        name = entry.name
+        stale = (name.startswith(STAGING_PREFIX) or name.startswith(".tmp-link-")
+                 or (_GEN.fullmatch(name) and name not in keep))
+        if stale:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    entry.unlink()
+            removed.append(name)
+            log.info("library: removed %s", name)
+    if removed:
+        fsync_dir(lib)
+    return removed
+
+
+def new_staging(lib: Path) -> Path:
+    """A fresh staging folder (call under `locked`)."""
+    path = lib / f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+    path.mkdir(mode=0o755)
+    return path
+
+
+def fsync_tree(root: Path) -> None:
+    """fsync every folder under `root`, deepest first (files are fsync'd as they are written)."""
+    dirs = [Path(d) for d, _, _ in os.walk(root)]
+    for d in reversed(dirs):
+        fsync_dir(d)
+
+
+def _adopt_owner(root: Path, lib: Path) -> None:
+    """When run as root (the USB unit), give the new files to the data folder's owner."""
+    if os.geteuid() != 0:
+        return
+    st = lib.parent.stat()
+    if st.st_uid == 0:
+        return
+    for d, dirs, files in os.walk(root):
+        for name in [d, *(os.path.join(d, n) for n in dirs + files)]:
+            os.lchown(name, st.st_uid, st.st_gid)
+
+
+def commit(lib: Path, staging: Path, *, defer: bool) -> str:
+    """Make the fully written `staging` a generation; flip ``current`` to it unless `defer`.
+
+    Call under `locked`. With `defer`, ``pending`` points at it and `apply_pending` flips
+    later. Returns the generation's name.
+    """
+    _adopt_owner(staging, lib)
+    fsync_tree(staging)
+    numbers = [int(m.group(1)) for e in lib.iterdir() if (m := _GEN.fullmatch(e.name))]
+    name = f"gen-{max(numbers, default=0) + 1:06d}"
+    os.rename(staging, lib / name)
+    fsync_dir(lib)
+    if defer:
+        _set_link(lib, "pending", name)
+    else:
+        _swap(lib, name)
+    clean(lib)
+    return name
+
+
+def _swap(lib: Path, name: str) -> None:
+    old = _target(lib, "current")
+    if old is not None and old != name:
+        _set_link(lib, "previous", old)
+    _set_link(lib, "current", name)
+    if _target(lib, "pending") == name:
+        _set_link(lib, "pending", None)
+
+
+def apply_pending(config_or_data_dir: object) -> str | None:
+    """Make a deferred import current; the daemon calls this when a session has ended.
+
+    Args:
+        config_or_data_dir: a `Config` (its ``data_dir`` is used) or the data folder.
+
+    Returns:
+        the generation now current, or None when nothing was pending.
+    """
+    data_dir = getattr(config_or_data_dir, "data_dir", config_or_data_dir)
+    lib = library_dir(data_dir)  # type: ignore[arg-type]
+    if not (lib / "pending").is_symlink():
+        return None
+    with locked(data_dir):  # type: ignore[arg-type]
+        name = _target(lib, "pending")
+        if name is None:
+            _set_link(lib, "pending", None)
+            return None
+        _swap(lib, name)
+        clean(lib)
+        log.info("library: applied the deferred import %s", name)
+        return name
+
+
+def rollback(data_dir: str | os.PathLike[str]) -> str:
+    """Swap ``current`` and ``previous`` (a second rollback undoes the first).
+
+    Raises:
+        ImportRefused: a session is running, or there is no previous generation.
+    """
+    if session_is_active(data_dir):
+        raise ImportRefused("a session is running; roll the library back after it ends")
+    with locked(data_dir) as lib:
+        prev, cur = _target(lib, "previous"), _target(lib, "current")
+        if prev is None:
+            raise ImportRefused("there is no previous library generation to roll back to")
+        _set_link(lib, "current", prev)
+        _set_link(lib, "previous", cur)
+        return prev
+
+
+def generations(data_dir: str | os.PathLike[str]) -> list[dict]:
+    """Every generation, newest first: name, links pointing at it, and its manifest summary."""
+    lib = library_dir(data_dir)
+    if not lib.is_dir():
+        return []
+    links = {link: _target(lib, link) for link in LINKS}
+    rows = []
+    for entry in sorted(lib.iterdir(), reverse=True):
+        if not _GEN.fullmatch(entry.name) or not entry.is_dir():
+            continue
+        try:
+            manifest = json.loads((entry / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            manifest = {}
+        rows.append({"name": entry.name, "links": [k for k, v in links.items() if v == entry.name],
+                     "time": manifest.get("time"), "playlists": manifest.get("playlists", []),
+                     "files": len(manifest.get("files", {})), "bytes": manifest.get("bytes")})
+    return rows

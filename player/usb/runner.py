@@ -1,0 +1,100 @@
+"""What the udev-started unit does with a plugged stick: mount, import, report, export, unmount.
+
+The partition is mounted read-only with nosuid,nodev,noexec into a private folder under
+``/run/session-player/usb/`` (ext4 also with ``noload``, so not even its journal is
+replayed). Only to write the report (and exports, when ``session-player/EXPORT`` exists)
+is it mounted again read-write, still nosuid,nodev,noexec. Then sync and unmount; a
+stick pulled at any point leaves the library as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+from player.config import Config
+from player.errors import ImportRefused
+from player.usb.export import export_reports
+from player.usb.importer import import_stick, write_stick_report
+from player.usb.status import StatusReporter
+from player.usb.stick import EXPORT_FLAG, STICK_DIR, is_plain_file
+
+log = logging.getLogger(__name__)
+
+MOUNT_ROOT = Path("/run/session-player/usb")
+FILESYSTEMS = ("vfat", "exfat", "ext4")
+SAFE_OPTIONS = "nosuid,nodev,noexec"
+
+
+def mount_options(fstype: str, writable: bool) -> str:
+    """Mount options for a stick partition (pure; see the module docstring)."""
+    opts = ("rw," if writable else "ro,") + SAFE_OPTIONS
+    if fstype == "ext4" and not writable:
+        opts += ",noload"
+    return opts
+
+
+def _fstype(device: str) -> str:
+    out = subprocess.run(["blkid", "-o", "value", "-s", "TYPE", device], capture_output=True, text=True,
+                         timeout=30)
+    return out.stdout.strip()
+
+
+def _mount(device: str, fstype: str, point: Path, writable: bool) -> None:
+    subprocess.run(["mount", "-t", fstype, "-o", mount_options(fstype, writable), device, str(point)],
+                   check=True, capture_output=True, timeout=60)
+
+
+def _umount(point: Path) -> None:
+    if subprocess.run(["umount", str(point)], capture_output=True, timeout=60).returncode != 0:
+        subprocess.run(["umount", "-l", str(point)], capture_output=True, timeout=60)
+
+
+def run_device(device: str, config: Config, *, mount_root: Path = MOUNT_ROOT) -> dict:
+    """Import from (and maybe export to) the stick partition `device`; returns the import report.
+
+    Raises:
+        ImportRefused: not a block device, or not vfat/exfat/ext4, or it would not mount.
+    """
+    try:
+        if not stat.S_ISBLK(os.stat(device).st_mode):
+            raise ImportRefused(f"{device} is not a block device")
+    except FileNotFoundError:
+        raise ImportRefused(f"{device} does not exist (stick pulled?)") from None
+    fstype = _fstype(device)
+    if fstype not in FILESYSTEMS:
+        raise ImportRefused(f"{device}: file system {fstype or 'unknown'!r} is not one of {', '.join(FILESYSTEMS)}")
+    os.makedirs(mount_root, mode=0o700, exist_ok=True)
+    point = mount_root / Path(device).name
+    point.mkdir(mode=0o700, exist_ok=True)
+    status = StatusReporter(config.data_dir)
+    try:
+        try:
+            _mount(device, fstype, point, writable=False)
+        except subprocess.CalledProcessError as exc:
+            raise ImportRefused(f"cannot mount {device}: {exc.stderr.decode(errors='replace').strip()}") from None
+        try:
+            report = import_stick(point, config, status=status)
+        except OSError as exc:
+            status.stage("failed", f"the stick failed mid-import ({exc}); library unchanged")
+            raise ImportRefused(f"import from {device} failed: {exc}; the library is unchanged") from None
+        wants_export = is_plain_file(point, f"{STICK_DIR}/{EXPORT_FLAG}")
+        has_folder = (point / STICK_DIR).is_dir() and not (point / STICK_DIR).is_symlink()
+        _umount(point)
+        if has_folder:
+            _mount(device, fstype, point, writable=True)
+            if wants_export:
+                report["exported"] = export_reports(point, config.data_dir)
+            write_stick_report(point, report)
+            os.sync()
+        return report
+    finally:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            if os.path.ismount(point):
+                _umount(point)
+        with contextlib.suppress(OSError):
+            point.rmdir()
