@@ -186,8 +186,15 @@ class Bedside:
             factory.close()
 
     def wake_for_test(self) -> None:
-        """Test hook, not API: make the worker re-read the (fake) clock now."""
+        """Test hook, not API: make the worker re-read the (fake) clock, without waiting."""
         self._post("wake")
+
+    def sync_for_test(self, timeout: float = 5.0) -> bool:
+        """Test hook, not API: make the worker re-read the (fake) clock now and wait until it
+        has acted on everything posted so far (edges, timers, controls)."""
+        done = threading.Event()
+        self._post("sync", done)
+        return done.wait(timeout)
 
     # --- edges (gpiozero's thread: enqueue only) ------------------------------------------
 
@@ -241,6 +248,7 @@ class Bedside:
         gestures: list[str] = []
         delta_db = 0.0
         status_changed = False
+        synced: list[threading.Event] = []
         for kind, *args, at in batch:
             if kind == "button" and self._button is not None:
                 pressed = args[0]
@@ -255,6 +263,8 @@ class Bedside:
                 delta_db += args[0] * self._hw.encoder_step_db
             elif kind == "status":
                 status_changed = True
+            elif kind == "sync":
+                synced.append(args[0])
         now = self._clock.monotonic()
         if self._button is not None:
             gestures += self._button.tick(now)
@@ -266,6 +276,8 @@ class Bedside:
             self._change_volume(delta_db)
         if status_changed:
             self._show_status(self._status())
+        for done in synced:
+            done.set()
 
     def _on_gesture(self, gesture: str) -> None:
         if self.led is not None:

@@ -193,7 +193,8 @@ class RepeatKey:
     def tick(self, now: float) -> list[str]:
         self._now = max(self._now, now)
         if self.state == "down" and self._next is not None and self._now >= self._next:
-            self._next = max(self._next + self.repeat_s, self._now)
+            late = self._now >= self._next + self.repeat_s
+            self._next = (self._now if late else self._next) + self.repeat_s
             return [self.STEP]
         return []
 
