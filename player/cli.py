@@ -1,7 +1,8 @@
 """The `session-player` command line: one module per subcommand under player/commands/.
 
 Each command module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and
-``run(args) -> int``. Expected failures (`PlayerError`) print
+``run(args) -> int``; a module for a family of alike commands (the session controls)
+defines ``SUBCOMMANDS`` instead, a list of objects with those four attributes. Expected failures (`PlayerError`) print
 ``session-player: error: message`` and exit 1; a traceback appears only with ``--debug``.
 """
 
@@ -19,6 +20,12 @@ from player.errors import PlayerError
 
 # Order here is the order in --help.
 COMMAND_MODULES: tuple[str, ...] = (
+    "demo",
+    "run",
+    "status",
+    "controls",
+    "sessions",
+    "report",
     "check",
     "plan",
     "demo_audio",
@@ -34,6 +41,15 @@ COMMAND_MODULES: tuple[str, ...] = (
 PROG = "session-player"
 
 
+def command_specs() -> list:
+    """Every subcommand (a module, or an entry of a module's SUBCOMMANDS), in --help order."""
+    specs = []
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"player.commands.{name}")
+        specs.extend(getattr(module, "SUBCOMMANDS", None) or [module])
+    return specs
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -47,12 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"config file (default {DEFAULT_CONFIG_PATH}; all defaults if absent)")
     common.add_argument("--debug", action="store_true", help="verbose logging and tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(f"player.commands.{name}")
-        cmd = sub.add_parser(module.NAME, help=module.HELP, description=module.__doc__,
+    for spec in command_specs():
+        cmd = sub.add_parser(spec.NAME, help=spec.HELP, description=getattr(spec, "DESCRIPTION", spec.__doc__),
                              parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter)
-        module.add_arguments(cmd)
-        cmd.set_defaults(run=module.run)
+        spec.add_arguments(cmd)
+        cmd.set_defaults(run=spec.run)
     return parser
 
 

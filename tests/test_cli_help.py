@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
 import subprocess
 import sys
 
 import pytest
 
 from player import __version__
-from player.cli import COMMAND_MODULES, main
+from player.cli import command_specs, main
 
-NAMES = [importlib.import_module(f"player.commands.{m}").NAME for m in COMMAND_MODULES]
+NAMES = [spec.NAME for spec in command_specs()]
 
 
 def test_version(capsys):

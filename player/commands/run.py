@@ -1,0 +1,47 @@
+"""Run the player daemon (what the systemd unit starts).
+
+Starts the session engine (resuming a session cut short by a power cut), the control
+socket, the bedside button and LED, and the staff web page, then runs until SIGTERM or
+Ctrl-C. Tells systemd READY=1 once audio and the engine are up, the phase in STATUS=,
+and pings the watchdog from the engine loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+
+from player.daemon import Daemon
+from player.systemd import SystemdNotifier
+
+NAME = "run"
+HELP = "run the player daemon (systemd starts this)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--pin-factory", choices=("lgpio", "rpigpio", "pigpio", "native", "mock"),
+                        help="override hardware.pin_factory (mock: no GPIO, e.g. on a laptop)")
+
+
+def run(args: argparse.Namespace) -> int:
+    config = args.config
+    pin_factory = None
+    if args.pin_factory == "mock":
+        from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+        pin_factory = MockFactory(pin_class=MockPWMPin)
+    notifier = SystemdNotifier()
+    daemon = Daemon(config, pin_factory, notifier=notifier)
+
+    def on_signal(signum, frame) -> None:
+        daemon.stop()
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    daemon.start()
+    try:
+        while not daemon.wait(1.0):
+            pass
+    finally:
+        notifier.stopping()
+        daemon.stop()
+    return 0

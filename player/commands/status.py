@@ -1,0 +1,47 @@
+"""Show the running session: room, state, phase, time in phase / session / remaining, track, level, faults.
+
+Asks the daemon over its control socket. --json prints the same dict as `Daemon.status()`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from player.commands.controls import socket_path
+from player.durations import format_duration
+from player.session.socket_server import send_request
+
+NAME = "status"
+HELP = "show the running session's phase, times, track, level and faults"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the status as JSON")
+
+
+def _t(seconds: object) -> str:
+    return "-" if seconds is None else format_duration(float(seconds))
+
+
+def format_status(st: dict) -> str:
+    lines = [f"room:      {st.get('room')}", f"state:     {st.get('state')}"]
+    if st.get("session_id"):
+        lines += [
+            f"session:   {st['session_id']} ({st.get('playlist')})",
+            f"phase:     {st.get('phase')} ({(st.get('phase_index') or 0) + 1}/{len(st.get('phases') or [])}),"
+            f" {_t(st.get('phase_elapsed_s'))} in, {_t(st.get('phase_remaining_s'))} left",
+            f"session:   {_t(st.get('elapsed_s'))} in, {_t(st.get('remaining_s'))} left",
+            f"track:     {st.get('track') or '-'}",
+        ]
+    level = st.get("level_db")
+    lines.append(f"volume:    {st.get('volume_db')} dB (cap {st.get('max_db')} dB)"
+                 + (f", now {level} dB" if level is not None else ""))
+    lines.append("faults:    " + ("; ".join(st.get("faults") or []) or "none"))
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    st = send_request(socket_path(args), {"action": "status"})
+    print(json.dumps(st, indent=2) if args.json else format_status(st))
+    return 0

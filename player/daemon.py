@@ -1,0 +1,155 @@
+"""The daemon: builds the parts in order, runs them, and stops them in reverse.
+
+`Daemon(config, pin_factory=None)` is the in-process API the tests and `session-player run`
+use: `start()`, `stop()` (idempotent), `status()`, and `controller` (the session engine)
+for the edges. Order: audio + session engine (restoring a session cut short), the control
+socket, the bedside hardware, the web page. A part at the edge that cannot start (no
+GPIO, port taken) is a logged fault and the player runs on without it; only the engine
+and its socket are essential.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+from player.audio.api import AudioOutput
+from player.audio.mixer import Mixer
+from player.clock import Clock, SystemClock
+from player.config import Config, load_config
+from player.fsutil import make_dirs_durable
+from player.playlist.validate import load_playlist
+from player.session.engine import Notifier, SessionEngine
+from player.session.socket_server import ControlSocketServer
+
+log = logging.getLogger(__name__)
+
+
+def build_output(config: Config, clock: Clock) -> AudioOutput:
+    """The audio output `audio.output` names: libVLC on `audio.device`, or the simulated one."""
+    if config.audio.output == "fake":
+        from player.audio.fake import FakeOutput
+
+        return FakeOutput(clock=clock, cap_db=config.volume.max_db)
+    from player.audio.vlc import VlcOutput
+
+    return VlcOutput(config.audio, cap_db=config.volume.max_db)
+
+
+class Daemon:
+    """One player: session engine, control socket, and the edges that steer it.
+
+    Args:
+        config: a config file path, a dict in the config file's shape, or a `Config`.
+        pin_factory: gpiozero pin factory for the bedside hardware (tests pass a MockFactory).
+        clock: injectable clock (tests); the system clock by default.
+        output: injectable audio output; by default the one `audio.output` names.
+        notifier: systemd notifications (READY, STATUS, WATCHDOG); none by default.
+    """
+
+    def __init__(self, config: str | Path | Mapping | Config | None, pin_factory=None, *,
+                 clock: Clock | None = None, output: AudioOutput | None = None,
+                 notifier: Notifier | None = None) -> None:
+        self.config = load_config(config)
+        self._pin_factory = pin_factory
+        self._clock = clock or SystemClock()
+        self._output = output
+        self._notifier = notifier
+        self.controller: SessionEngine | None = None
+        self._parts: list = []  # started parts, in start order
+        self.faults: list[str] = []
+        self._stopped = threading.Event()
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        state = self.controller.status()["state"] if self.controller else "not started"
+        return f"<Daemon {self.config.room} {state}>"
+
+    def start(self) -> None:
+        """Start every part; raises only when the engine or its control socket cannot start."""
+        with self._lock:
+            if self.controller is not None:
+                return
+            cfg = self.config
+            make_dirs_durable(cfg.data_dir)
+            output = self._output or build_output(cfg, self._clock)
+            mixer = Mixer(output, cfg, self._clock, self._loudness())
+            engine = SessionEngine(cfg, mixer, self._clock, load_playlist=load_playlist, notifier=self._notifier)
+            try:
+                engine.start()
+                self._parts.append(engine)
+                self.controller = engine
+                sock = ControlSocketServer(cfg.socket_path, engine)
+                sock.start()
+                self._parts.append(sock)
+            except BaseException:
+                self._stop_parts()
+                raise
+            self._start_edges()
+            log.info("session-player ready in %s (data %s, audio %s:%s, cap %.1f dB)", cfg.room, cfg.data_dir,
+                     cfg.audio.output, cfg.audio.device, cfg.volume.max_db)
+
+    def _loudness(self):
+        return None
+
+    def _start_edges(self) -> None:
+        cfg = self.config
+        if cfg.hardware.enabled:
+            from player.hardware.bedside import Bedside
+
+            bedside = Bedside(cfg, self.controller, pin_factory=self._pin_factory)
+            bedside.start()
+            self._parts.append(bedside)
+            if bedside.fault:
+                self.faults.append(f"bedside hardware: {bedside.fault}")
+        if cfg.web.enabled:
+            from player.web.server import WebServer
+
+            web = WebServer(cfg, self.controller)
+            try:
+                web.start()
+                self._parts.append(web)
+            except Exception as exc:  # noqa: BLE001 - the player plays on without its web page
+                log.error("staff web page not started: %s", exc)
+                self.faults.append(f"web page: {exc}")
+
+    def status(self) -> dict:
+        """The session's status (see `player.session.control.STATUS_KEYS`), plus daemon faults."""
+        if self.controller is None:
+            return {"state": "stopped", "phase": None, "volume_db": None, "session_id": None,
+                    "faults": list(self.faults)}
+        status = self.controller.status()
+        status["faults"] = status["faults"] + self.faults
+        return status
+
+    def part(self, kind: type):
+        """The started part of type `kind` (e.g. WebServer), or None."""
+        return next((p for p in self._parts if isinstance(p, kind)), None)
+
+    def stop(self) -> None:
+        """Stop every part in reverse order; the session, if any, stays saved for the next start."""
+        with self._lock:
+            self._stop_parts()
+            self.controller = None
+        self._stopped.set()
+
+    def _stop_parts(self) -> None:
+        while self._parts:
+            part = self._parts.pop()
+            try:
+                part.close()
+            except Exception:  # noqa: BLE001 - stop the rest regardless
+                log.exception("stopping %r failed", part)
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Block until `stop()`; True if stopped."""
+        return self._stopped.wait(timeout_s)
+
+    def __enter__(self) -> Daemon:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
