@@ -58,6 +58,10 @@ class AudioOutput(abc.ABC):
         """Start the loaded media (still at whatever gain was set; load mutes)."""
 
     @abc.abstractmethod
+    def pause(self, deck: DeckName) -> None:
+        """Hold the deck where it is (callers fade to silence first); `play` continues it."""
+
+    @abc.abstractmethod
     def stop(self, deck: DeckName) -> None:
         """Stop the deck immediately (callers fade to silence first)."""
 
@@ -72,6 +76,14 @@ class AudioOutput(abc.ABC):
     @abc.abstractmethod
     def duration_s(self, deck: DeckName) -> float | None:
         """Length of the loaded media, None when unknown."""
+
+    @abc.abstractmethod
+    def volume_percent(self, deck: DeckName) -> int:
+        """The volume the device applies to the deck now (VLC percent, 0 = muted)."""
+
+    @abc.abstractmethod
+    def device_ok(self) -> bool:
+        """Whether the sound device can be opened now (cheap probe; called every few seconds)."""
 
     @abc.abstractmethod
     def close(self) -> None:

@@ -1,0 +1,250 @@
+"""The Mixer on FakeOutput + FakeClock: sequencing, crossfade timing, the cap, faults, device loss."""
+
+import math
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from player.audio.gain import vlc_percent_to_db
+from player.audio.mixer import PREROLL_S
+from tests.audio.mixer_harness import Rig
+
+
+def test_play_starts_muted_then_fades_from_floor_to_start_level_then_master():
+    rig = Rig({"volume": {"fade_in_s": 10, "start_db": -20, "default_db": -12, "floor_db": -60}})
+    a = rig.track("a", 120)
+    rig.mixer.play(a, fade_in_s=10)
+    assert rig.out.calls[1][1:] == ("load", ("A", a.path, 0.0))
+    assert rig.out.gains["A"][0][1] == 0                       # muted before play()
+    rig.run(0.5)
+    assert rig.out.volume_percent("A") == 0 and rig.mixer.is_silent     # pre-roll: muted
+    rig.run(PREROLL_S)
+    started = rig.when("track_started", "a")
+    rig.run(10)
+    assert abs(rig.level_at("A", started + 0.05) - -60) < 1.5   # first audible step is at the floor
+    assert abs(rig.level_at("A", started + 5) - -40) < 1.0      # dB-linear: half way = -40
+    assert abs(rig.mixer.level_db - -20) < 1.5                 # start level held...
+    rig.run(11)
+    assert abs(rig.mixer.level_db - -12) < 0.01                # ...then the playing level
+    pairs = [(vlc_percent_to_db(a), vlc_percent_to_db(b)) for (_, a), (_, b)
+             in zip(rig.out.gains["A"][1:], rig.out.gains["A"][2:], strict=False)]
+    # VLC's volume is an integer percent, cubic: 1 % is < 1 dB above -38 dB, 2.5 dB at 10 % (-60 dB)
+    assert max(abs(b - a) for a, b in pairs if a > -38) < 1.0
+    assert max(abs(b - a) for a, b in pairs) < 2.5
+
+
+def test_sequence_crossfades_so_the_outgoing_track_ends_at_the_fade_end():
+    rig = Rig()
+    a, b, c = rig.track("a", 30), rig.track("b", 20), rig.track("c", 20)
+    rig.auto_next = [b, c]
+    rig.mixer.play(a, fade_in_s=5)
+    rig.run(70)
+    assert rig.kinds() == [("track_started", "a"), ("needs_track", "a"), ("track_started", "b"),
+                           ("needs_track", "b"), ("track_ended", "a"), ("track_started", "c"),
+                           ("needs_track", "c"), ("track_ended", "b"), ("track_ended", "c")]
+    a_start = rig.out.calls[2][0]                      # play() of deck A
+    a_end = a_start + 30
+    last_a = max(t for t, p in rig.out.gains["A"] if p > 0 and t < a_end + 1)
+    first_b = min(t for t, p in rig.out.gains["B"] if p > 0)
+    assert abs(last_a - a_end) < 0.1                   # a is audible to its very end
+    assert abs(first_b - (a_end - rig.crossfade_s)) < 0.1
+    assert rig.mixer.is_silent and rig.mixer.current_track is None
+
+
+def test_needs_track_comes_before_the_preroll_must_start():
+    rig = Rig()
+    a = rig.track("a", 60)
+    rig.mixer.play(a, fade_in_s=2)
+    rig.run(60)
+    asked = rig.when("needs_track", "a") - rig.out.calls[2][0]
+    assert asked <= 60 - rig.crossfade_s - 2 - 5
+
+
+def test_short_tracks_shorten_the_crossfade():
+    rig = Rig()
+    rig.crossfade_s = 8
+    a, b = rig.track("a", 30), rig.track("b", 6)
+    rig.auto_next = [b]
+    rig.mixer.play(a, fade_in_s=2)
+    rig.run(40)
+    first_b = min(t for t, p in rig.out.gains["B"] if p > 0)
+    a_end = rig.out.calls[2][0] + 30
+    assert abs((a_end - first_b) - 3.0) < 0.1          # half of b's 6 s
+
+
+def test_queue_none_fades_to_silence_at_the_end():
+    rig = Rig()
+    a = rig.track("a", 30)
+    rig.mixer.play(a, fade_in_s=2)
+    rig.run(40)
+    a_end = rig.out.calls[2][0] + 30
+    assert rig.level_at("A", a_end - 2) < rig.level_at("A", a_end - 4) - 10
+    assert rig.kinds()[-1] == ("track_ended", "a") and rig.mixer.is_silent
+
+
+def test_crossfade_to_now_is_equal_power():
+    rig = Rig({"volume": {"default_db": -12, "start_db": -12}})
+    a, b = rig.track("a", 300), rig.track("b", 300)
+    rig.mixer.play(a, fade_in_s=1)
+    rig.run(5)
+    rig.mixer.crossfade_to(b, crossfade_s=6)
+    rig.run(12)
+    t0 = min(t for t, p in rig.out.gains["B"] if p > 0)
+    for i in range(1, 58):
+        t = t0 + i * 0.1
+        levels = [rig.level_at(d, t) for d in "AB"]
+        power = sum(10 ** (v / 10) for v in levels if v is not None)
+        assert abs(10 * math.log10(power) - -12) < 0.6
+    assert rig.mixer.current_track == b and rig.kinds()[-1] == ("track_ended", "a")
+
+
+def test_broken_next_track_is_reported_and_replaced_quickly():
+    rig = Rig()
+    a, bad, c = rig.track("a", 20), rig.track("bad", 20, fault="error"), rig.track("c", 20)
+    rig.auto_next = [bad, c]
+    rig.mixer.play(a, fade_in_s=2)
+    rig.run(40)
+    kinds = rig.kinds()
+    assert ("track_failed", "bad") in kinds
+    i = kinds.index(("track_failed", "bad"))
+    assert kinds[i + 1] == ("needs_track", "a")
+    assert ("track_started", "c") in kinds
+    a_end = rig.out.calls[2][0] + 20
+    silent = [t for t in (a_end - 3 + k * 0.02 for k in range(300))
+              if rig.level_at("A", t) is None and rig.level_at("B", t) is None]
+    assert len(silent) * 0.02 <= 2.0
+
+
+def test_stalled_track_fails_and_the_next_one_starts():
+    rig = Rig({"audio": {"stall_timeout_s": 1.0}})
+    a, b = rig.track("a", 60, fault="stall", stall_at_s=10), rig.track("b", 60)
+    rig.auto_next = [b]
+    rig.mixer.play(a, fade_in_s=1)
+    rig.run(15)
+    kinds = rig.kinds()
+    assert ("track_failed", "a") in kinds and ("track_started", "b") in kinds
+    gap = rig.when("track_started", "b") - rig.when("track_failed", "a")
+    assert gap <= 2.0
+
+
+def test_pause_resume_stop_and_emergency_are_ramps():
+    rig = Rig({"volume": {"start_db": -12}})
+    a = rig.track("a", 600)
+    rig.mixer.play(a, fade_in_s=1)
+    rig.run(5)
+    rig.mixer.pause(fade_s=3)
+    rig.run(3.1)
+    assert rig.kinds()[-1][0] == "fade_finished" and rig.events[-1][1].detail == {"kind": "pause"}
+    assert rig.mixer.is_silent and rig.out.calls[-1][1] == "pause"
+    rig.mixer.resume(fade_s=3)
+    rig.run(4)
+    assert abs(rig.mixer.level_db - -12) < 0.01
+    rig.mixer.emergency_stop()
+    rig.run(0.52)
+    assert rig.events[-1][1].detail == {"kind": "emergency"} and rig.mixer.is_silent
+    levels = [vlc_percent_to_db(p) for _, p in rig.out.gains["A"] if p]
+    down = [levels[i] - levels[i + 1] for i in range(len(levels) - 1)]
+    assert max(down) < 3.5          # 0.5 s from -12 to -60: ~2 dB per 20 ms (+ VLC's coarse percent at -60)
+    assert rig.kinds()[-2] == ("track_ended", "a")
+
+
+def test_master_changes_ramp_and_are_capped():
+    rig = Rig({"volume": {"start_db": -12, "max_db": -6}})
+    a = rig.track("a", 600)
+    rig.mixer.play(a, fade_in_s=1)
+    rig.run(3)
+    assert rig.mixer.set_master_db(10) == -6
+    rig.run(0.1)
+    assert -12 < rig.mixer.level_db < -6
+    rig.run(0.3)
+    assert rig.mixer.level_db == -6
+    assert rig.mixer.set_master_db(float("nan")) == -6
+    assert max(rig.all_gains_db()) <= -6
+
+
+def test_device_missing_at_start_then_back_resumes_with_a_fade_in():
+    rig = Rig({"volume": {"fade_in_s": 5}, "audio": {"device_retry_max_s": 4}})
+    rig.out.set_device_present(False)
+    rig.mixer.close()
+    rig = Rig({"volume": {"fade_in_s": 5}, "audio": {"device_retry_max_s": 4}})
+    rig.out.set_device_present(False)
+    rig.queue.get()
+    a = rig.track("a", 300)
+    rig.mixer.close()
+    rig.mixer = type(rig.mixer)(rig.out, rig.config, rig.clock)
+    rig.mixer.open(rig.queue.put)
+    rig.run(0.1)
+    assert rig.kinds() == [("device_lost", None)] and not rig.mixer.device_ok
+    rig.mixer.play(a, fade_in_s=5)
+    rig.run(20)
+    checks = [t for t, name, _ in rig.out.calls if name == "load"]
+    assert checks == []                                 # nothing plays into a missing device
+    rig.out.set_device_present(True)
+    rig.run(10)
+    assert ("device_restored", None) in rig.kinds() and ("track_started", "a") in rig.kinds()
+
+
+def test_device_lost_while_playing_stops_and_resumes_where_it_was():
+    rig = Rig({"volume": {"fade_in_s": 2}})
+    a = rig.track("a", 300)
+    rig.mixer.play(a, fade_in_s=2)
+    rig.run(30)
+    rig.out.set_device_present(False)
+    rig.run(5)
+    assert ("device_lost", None) in rig.kinds() and rig.mixer.is_silent
+    rig.out.set_device_present(True)
+    rig.run(8)
+    loads = [args for _, name, args in rig.out.calls if name == "load"]
+    assert loads[-1][1] == a.path and 28 < loads[-1][2] < 31     # resumes where it was
+    assert rig.kinds()[-1] == ("track_started", "a")
+
+
+def test_events_for_replaced_loads_are_ignored():
+    rig = Rig()
+    a = rig.track("a", 300)
+    rig.mixer.play(a, fade_in_s=1)
+    from player.audio.api import OutputEvent
+    assert rig.mixer.handle(OutputEvent("ended", "A", token=999)) == []
+    assert rig.mixer.handle(OutputEvent("error", "B", token=1)) == []
+
+
+def _apply(rig, op, track, x, dt):
+    m = rig.mixer
+    if op == "play":
+        m.play(track, fade_in_s=dt)
+    elif op == "xfade":
+        m.crossfade_to(track, crossfade_s=dt)
+    elif op == "queue":
+        m.queue_next(track, crossfade_s=dt)
+    elif op in ("pause", "resume", "stop"):
+        getattr(m, op)(dt)
+    elif op == "emergency":
+        m.emergency_stop()
+    elif op == "master":
+        m.set_master_db(x)
+    elif op in ("unplug", "plug"):
+        rig.out.set_device_present(op == "plug")
+
+
+ops = st.lists(st.tuples(st.sampled_from(["play", "xfade", "queue", "pause", "resume", "stop", "emergency",
+                                          "master", "unplug", "plug", "wait"]),
+                         st.floats(-40, 40), st.floats(0, 15)), max_size=12)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ops=ops, hot=st.floats(-20, 20), trim=st.floats(-12, 12))
+def test_no_sequence_of_operations_exceeds_the_cap(ops, hot, trim):
+    class Hot:
+        def gain_db(self, path):
+            return hot
+    rig = Rig({"volume": {"max_db": -6, "fade_in_s": 2}}, loudness=Hot())
+    tracks = [rig.track(f"t{i}", d, gain_db=trim) for i, d in enumerate((3, 20, None, 40))]
+    rig.auto_next = tracks * 3
+    for i, (op, x, dt) in enumerate(ops):
+        track = tracks[i % len(tracks)]
+        _apply(rig, op, track, x, dt)
+        rig.run(dt / 3)
+        level = rig.mixer.level_db
+        assert level is None or level <= -6
+    gains = rig.all_gains_db()
+    assert not gains or max(gains) <= -6
