@@ -1,0 +1,128 @@
+"""The daemon for real: its control socket, the CLI talking to it, and kill -9 in the middle."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from player.daemon import Daemon
+from player.errors import DaemonUnreachable, SessionRefused
+from player.session.eventlog import read_events
+from player.session.socket_server import send_request
+from tests.session.conftest import daemon_config
+
+CLI = [sys.executable, "-m", "player.cli"]
+
+
+def test_daemon_status_and_controls_over_the_socket(tmp_path: Path, demo_playlist: Path) -> None:
+    with Daemon(daemon_config(tmp_path / "data")) as daemon:
+        sock = daemon.config.socket_path
+        assert oct(os.stat(sock).st_mode & 0o777) == "0o660"
+        assert send_request(sock, {"action": "status"})["state"] == "idle"
+        st = send_request(sock, {"action": "start", "playlist": str(demo_playlist)})
+        assert st["state"] == "playing" and st["phase"] == "settling" and st["session_id"]
+        send_request(sock, {"action": "mark", "text": "BP 128/82"})
+        with pytest.raises(SessionRefused, match="already playing"):
+            send_request(sock, {"action": "resume"})
+        assert daemon.status()["state"] == "playing"
+        events = read_events(tmp_path / "data" / "sessions" / st["session_id"] / "events.jsonl")
+        assert [e for e in events if e["type"] == "marked"][0]["source"] == "cli"
+    assert not sock.exists()
+    daemon.stop()  # idempotent
+
+
+@pytest.mark.parametrize("line,error", [
+    (b"not json\n", "not a JSON line"),
+    (b"[1, 2]\n", 'a request is a JSON object with an "action"'),
+    (b'{"action": "fly"}\n', "unknown action 'fly'"),
+    (b'{"action": "extend", "minutes": "ten"}\n', "minutes must be a number"),
+    (b'{"action": "mark", "text": "x", "colour": 1}\n', "mark takes no colour"),
+    (b'{"action": "pause", "source": 7}\n', "source must be text"),
+    (b"\xff\xfe\n", "not a JSON line"),
+])
+def test_socket_protocol_errors_get_an_error_line(tmp_path: Path, line: bytes, error: str) -> None:
+    with Daemon(daemon_config(tmp_path / "data")) as daemon, \
+            socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(10)
+        s.connect(str(daemon.config.socket_path))
+        s.sendall(line + b'{"action": "status"}\n')
+        reader = s.makefile("rb")
+        first, second = json.loads(reader.readline()), json.loads(reader.readline())
+        assert first["ok"] is False and error in first["error"]
+        assert second["ok"] is True and second["status"]["state"] == "idle"
+
+
+def test_oversized_request_is_refused(tmp_path: Path) -> None:
+    with Daemon(daemon_config(tmp_path / "data")) as daemon, \
+            socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(10)
+        s.connect(str(daemon.config.socket_path))
+        s.sendall(b"x" * 20000 + b"\n")
+        assert "longer than" in json.loads(s.makefile("rb").readline())["error"]
+
+
+def test_cli_without_daemon_says_so(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(yaml.safe_dump(daemon_config(tmp_path / "data")))
+    out = subprocess.run([*CLI, "pause", "--config", str(cfg)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1 and "the player is not running" in out.stderr
+    with pytest.raises(DaemonUnreachable):
+        send_request(tmp_path / "nothing.sock", {"action": "status"})
+
+
+def _wait_for_socket(path: Path, proc: subprocess.Popen, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else "daemon exited"
+        try:
+            send_request(path, {"action": "status"}, timeout_s=2)
+            return
+        except DaemonUnreachable:
+            time.sleep(0.05)
+    raise AssertionError("daemon did not come up")
+
+
+def test_kill_9_loses_no_acknowledged_event_and_resumes(tmp_path: Path, demo_playlist: Path) -> None:
+    """Kill the real daemon at random points; every acknowledged mark is in the log afterwards."""
+    data = tmp_path / "data"
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(yaml.safe_dump(daemon_config(data)))
+    sock = data / "control.sock"
+    rng = random.Random(1234)
+    acknowledged: list[str] = []
+    session_id = None
+    for round_ in range(4):
+        proc = subprocess.Popen([*CLI, "run", "--config", str(cfg)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            _wait_for_socket(sock, proc)
+            st = send_request(sock, {"action": "status"})
+            if session_id is None:
+                st = send_request(sock, {"action": "start", "playlist": str(demo_playlist)})
+                session_id = st["session_id"]
+            assert st["session_id"] == session_id and st["state"] == "playing", st
+            for n in range(rng.randint(1, 15)):
+                text = f"round {round_} mark {n}"
+                send_request(sock, {"action": "mark", "text": text})
+                acknowledged.append(text)
+            time.sleep(rng.uniform(0, 0.3))  # let the kill land at a random point of the engine's work
+        finally:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(30)
+            if proc.stderr:
+                proc.stderr.close()
+    events = read_events(data / "sessions" / session_id / "events.jsonl")
+    marks = [e["details"]["text"] for e in events if e["type"] == "marked"]
+    assert marks == acknowledged
+    assert sum(e["type"] == "daemon_restarted" for e in events) == 3
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
