@@ -1,0 +1,68 @@
+"""The systemd side: notify protocol on a real datagram socket, the unit file, the example config."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from player.config import load_config
+from player.daemon import Daemon
+from player.systemd import SystemdNotifier
+from tests.session.conftest import daemon_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def notify_socket(tmp_path):
+    path = tmp_path / "notify.sock"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    sock.settimeout(10)
+    yield path, sock
+    sock.close()
+
+
+def test_notifier_is_silent_without_socket(monkeypatch) -> None:
+    monkeypatch.delenv("NOTIFY_SOCKET", raising=False)
+    assert SystemdNotifier().notify("READY=1") is False
+
+
+def test_notifier_never_raises_on_a_dead_socket(tmp_path) -> None:
+    assert SystemdNotifier(str(tmp_path / "gone.sock")).notify("READY=1") is False
+
+
+def test_daemon_sends_ready_then_watchdog_pings_from_the_engine_loop(tmp_path, notify_socket) -> None:
+    path, sock = notify_socket
+    with Daemon(daemon_config(tmp_path / "data"), notifier=SystemdNotifier(str(path))):
+        messages = [sock.recv(4096).decode() for _ in range(2)]
+    assert messages[0] == "READY=1" and messages[1] == "WATCHDOG=1"
+
+
+def test_unit_file_runs_the_venv_daemon_hardened() -> None:
+    unit = (ROOT / "systemd" / "session-player.service").read_text()
+    for line in ("Type=notify", "ExecStart=/opt/session-player/venv/bin/session-player run",
+                 "Restart=on-failure", "User=session-player", "SupplementaryGroups=audio gpio",
+                 "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
+                 "ReadWritePaths=/var/lib/session-player"):
+        assert line in unit
+    assert re.search(r"^WatchdogSec=\d+", unit, re.M)
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
+def test_unit_exposure_score_is_at_most_2() -> None:
+    out = subprocess.run(["systemd-analyze", "security", "--offline=yes",
+                          str(ROOT / "systemd" / "session-player.service")],
+                         capture_output=True, text=True, timeout=60)
+    score = float(re.search(r"Overall exposure level for \S+: ([\d.]+)", out.stdout).group(1))
+    assert score <= 2.0
+
+
+def test_example_config_is_valid() -> None:
+    config = load_config(ROOT / "systemd" / "config.example.yaml")
+    assert config.volume.max_db == -6 and config.data_dir == Path("/var/lib/session-player")
