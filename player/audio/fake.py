@@ -42,7 +42,7 @@ class _FakeDeck:
 
 @dataclass
 class FakeOutput(AudioOutput):
-    """Simulated output. Test hooks (not API): `add_media`, `set_device_present`, `calls`, `gains`."""
+    """Simulated output. Test hooks (not API): `add_media`, `set_device_present`, `run_due`, `calls`, `gains`."""
 
     clock: Clock
     cap_db: float = 0.0
@@ -70,6 +70,10 @@ class FakeOutput(AudioOutput):
         if present != self._device_present:
             self._device_present = present
             self._post(OutputEvent("device_back" if present else "device_lost"))
+
+    def run_due(self) -> None:
+        """Post what became due on the clock (what libVLC's threads would have reported by now)."""
+        self._advance()
 
     # --- AudioOutput ----------------------------------------------------------------
     def open(self, on_event: Callable[[OutputEvent], None]) -> None:

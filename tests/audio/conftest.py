@@ -1,0 +1,22 @@
+"""Fixtures for the audio tests: the virtual sound card and generated test signals."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.audio_sink import AudioSink, missing_tools
+
+
+@pytest.fixture(scope="session")
+def audio_sink():
+    """A running virtual sound card (PulseAudio null sink); skips only if the tools are absent."""
+    missing = missing_tools()
+    if missing:
+        pytest.skip(f"real audio unavailable, missing: {', '.join(missing)} (./bootstrap.sh test installs them)")
+    sink = AudioSink()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PULSE_SERVER", sink.start())
+        try:
+            yield sink
+        finally:
+            sink.stop()
