@@ -183,7 +183,7 @@ def _import(root: Path, fd: int, config: Config, dry_run: bool, loader: Loader, 
     sizes = {rel: e.size for rel, e in entries.items()}
     sel = select(candidates, sizes, max_file_bytes=usb.max_file_bytes, max_total_bytes=usb.max_total_bytes,
                  free_bytes=_free_bytes(Path(config.data_dir)), reserve_bytes=usb.reserve_bytes)
-    refusals.extend(sel.refusals)
+    refusals.extend(Refusal(PREFIX + r.subject, r.reason) for r in sel.refusals)
     if not sel.accepted:
         return finish("unchanged", "nothing imported; library unchanged")
     if dry_run:

@@ -161,7 +161,7 @@ def check_references(playlist: str, refs: Iterable[str | None], raw: Iterable[st
         for i in range(1, len(parts) + 1):  # a refused folder refuses everything in it
             prefix = "/".join(parts[:i])
             if prefix in refused:
-                out.append(Refusal(playlist, f"refers to {printable(prefix)}, which {refused[prefix]}"))
+                out.append(Refusal(playlist, f"refers to {printable(prefix)}, which was refused ({refused[prefix]})"))
                 break
         else:
             entry = entries.get(rel)
