@@ -1,0 +1,176 @@
+"""Loudness normalization: how many dB each file needs to sound as loud as the target.
+
+Order of trust: ReplayGain 2 / R128 tags written by the clinic's tools (read with mutagen),
+then our own measurement, cached by file content so each file is measured once.
+
+Measurement uses ffmpeg's ebur128 filter (ITU-R BS.1770-4 integrated loudness, 4x oversampled
+true peak) rather than pyloudnorm + soundfile: ffmpeg decodes every format a clinic brings
+(MP3, AAC/M4A, Opus, FLAC...) while libsndfile does not read AAC; it streams in constant memory
+where pyloudnorm needs the whole track as float64 in RAM (a 60-minute track is 1.4 GB, more
+than a Pi 3 has); it gives true peak, which pyloudnorm does not; and ffmpeg is already a
+runtime dependency. Measured speed and agreement: bench/analyze_speed.py, README "Audio safety".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import re
+import subprocess
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import mutagen
+
+from player.config import LoudnessConfig
+from player.errors import AudioFailed
+from player.fsutil import atomic_write_text
+
+log = logging.getLogger(__name__)
+
+RG2_REFERENCE_LUFS = -18.0   # ReplayGain 2.0 gains are relative to -18 LUFS
+R128_REFERENCE_LUFS = -23.0  # Opus R128_TRACK_GAIN (Q7.8 dB) is relative to -23 LUFS
+MIN_GAIN_DB, MAX_GAIN_DB = -30.0, 12.0  # a near-silent file is not boosted without bound
+CACHE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """What is known of a file: integrated loudness, (true) peak, where it came from, the gain."""
+
+    loudness_lufs: float
+    peak_db: float
+    source: str   # "replaygain", "r128", "measured"
+    gain_db: float
+
+
+def normalization_gain_db(loudness_lufs: float, peak_db: float, config: LoudnessConfig) -> float:
+    """Gain to reach the target, lowered so the true peak stays at or under the ceiling."""
+    gain = min(config.target_lufs - loudness_lufs, config.max_true_peak_db - peak_db)
+    return max(MIN_GAIN_DB, min(MAX_GAIN_DB, gain))
+
+
+def _number(text: str) -> float:
+    return float(re.match(r"\s*([-+]?\d+(?:\.\d+)?)", text).group(1))  # type: ignore[union-attr]
+
+
+def read_tags(path: Path) -> tuple[float, float, str] | None:
+    """(loudness LUFS, peak dBFS, source) from ReplayGain 2 or R128 tags, None without them."""
+    try:
+        audio = mutagen.File(path)
+    except (mutagen.MutagenError, OSError) as exc:
+        log.debug("no tags from %s: %s", path, exc)
+        return None
+    if audio is None or not audio.tags:
+        return None
+    tags: dict[str, str] = {}
+    for key, value in audio.tags.items():
+        text = value[0] if isinstance(value, list) else getattr(value, "text", [value])[0]
+        tags[str(key).lower().rsplit(":", 1)[-1]] = str(text)
+    try:
+        if "replaygain_track_gain" in tags:
+            loudness = RG2_REFERENCE_LUFS - _number(tags["replaygain_track_gain"])
+            peak = float(tags.get("replaygain_track_peak", "1") or 1)
+            return loudness, 20 * math.log10(peak) if peak > 0 else 0.0, "replaygain"
+        if "r128_track_gain" in tags:
+            loudness = R128_REFERENCE_LUFS - int(tags["r128_track_gain"]) / 256
+            return loudness, 0.0, "r128"  # R128 tags carry no peak: assume full scale
+    except (ValueError, AttributeError) as exc:
+        log.warning("%s: unreadable loudness tags (%s); measuring instead", path.name, exc)
+    return None
+
+
+_SUMMARY = re.compile(r"Integrated loudness:\s*I:\s*(-?[\d.]+|-inf)\s*LUFS.*?Peak:\s*(-?[\d.]+|-inf)\s*dBFS", re.S)
+
+
+def measure(path: Path, ffmpeg: str = "ffmpeg") -> tuple[float, float]:
+    """(integrated loudness LUFS, true peak dBTP) measured by ffmpeg's ebur128 filter."""
+    try:
+        proc = subprocess.run([ffmpeg, "-nostdin", "-hide_banner", "-nostats", "-i", str(path), "-map", "0:a:0",
+                               "-af", "ebur128=peak=true", "-f", "null", "-"],
+                              capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise AudioFailed(f"{path}: cannot measure loudness: {exc}") from None
+    found = _SUMMARY.findall(proc.stderr)
+    if proc.returncode != 0 or not found:
+        tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
+        raise AudioFailed(f"{path}: cannot measure loudness: {tail[0]}")
+    loudness, peak = (float(v) for v in found[-1])
+    if not math.isfinite(loudness):
+        loudness = -70.0  # digital silence: ebur128 gates everything out
+    return loudness, peak if math.isfinite(peak) else -90.0
+
+
+def file_digest(path: Path) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class LoudnessLookup:
+    """Normalization gains by file; thread-safe (the Mixer asks from a worker thread).
+
+    Args:
+        config: the ``loudness`` config section.
+        cache_path: JSON cache of measurements by file digest (the daemon passes
+            <data_dir>/loudness-cache.json); None keeps it in memory only.
+    """
+
+    def __init__(self, config: LoudnessConfig, cache_path: Path | None = None, *, ffmpeg: str = "ffmpeg") -> None:
+        self._config = config
+        self._cache_path = cache_path
+        self._ffmpeg = ffmpeg
+        self._lock = threading.Lock()
+        self._cache: dict[str, dict] | None = None
+
+    def __repr__(self) -> str:
+        return f"<LoudnessLookup target {self._config.target_lufs:g} LUFS cache {self._cache_path}>"
+
+    def _load_cache(self) -> dict[str, dict]:
+        if self._cache is None:
+            self._cache = {}
+            if self._cache_path is not None and self._cache_path.exists():
+                try:
+                    data = json.loads(self._cache_path.read_text(encoding="utf-8"))
+                    if data.get("version") == CACHE_VERSION:
+                        self._cache = dict(data.get("files", {}))
+                except (OSError, ValueError, AttributeError) as exc:
+                    log.warning("loudness cache %s unreadable (%s): starting afresh", self._cache_path, exc)
+        return self._cache
+
+    def analyze(self, path: Path) -> Loudness:
+        """Loudness, peak and gain of `path` (tags, cache, or a measurement: slow the first time)."""
+        path = Path(path)
+        tagged = read_tags(path)
+        if tagged is not None:
+            loudness, peak, source = tagged
+        else:
+            digest = file_digest(path)
+            with self._lock:
+                known = self._load_cache().get(digest)
+            if known is not None:
+                loudness, peak = known["loudness_lufs"], known["peak_db"]
+            else:
+                loudness, peak = measure(path, self._ffmpeg)
+                with self._lock:
+                    self._load_cache()[digest] = {"loudness_lufs": loudness, "peak_db": peak, "name": path.name}
+                    self._save()
+            source = "measured"
+        return Loudness(loudness, peak, source, normalization_gain_db(loudness, peak, self._config))
+
+    def gain_db(self, path: Path) -> float:
+        return self.analyze(path).gain_db
+
+    def _save(self) -> None:
+        if self._cache_path is not None:
+            text = json.dumps({"version": CACHE_VERSION, "files": self._cache}, indent=0, sort_keys=True)
+            atomic_write_text(self._cache_path, text)
+
+
+def as_dict(result: Loudness) -> dict:
+    return asdict(result)
