@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "plan",
     "demo_audio",
     "config_cmd",
+    "analyze",
     "web_token",
     "import_cmd",
     "export",
