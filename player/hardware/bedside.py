@@ -13,6 +13,9 @@ Threads, and why:
 * The LED plays its patterns on its own thread (`LedDriver`). Controller events arrive on
   the engine thread; our listener only enqueues a "status changed" note.
 
+Buttons are plain `DigitalInputDevice`s (pull-up, active low), not gpiozero `Button`s: we
+time holds ourselves, so Button's hold thread would only cost a thread and a slow close.
+
 Nothing here raises out of the worker: refusals (`SessionRefused`), timeouts and surprises are
 logged, reported and shown as a ``refused`` LED double blink.
 """
@@ -24,7 +27,7 @@ import queue
 import threading
 from collections.abc import Callable
 
-from gpiozero import PWMLED, Button, RotaryEncoder
+from gpiozero import PWMLED, DigitalInputDevice, RotaryEncoder
 
 from player.clock import Clock, SystemClock
 from player.config import Config
@@ -126,19 +129,19 @@ class Bedside:
         except HardwareUnavailable as exc:
             self._set_fault([str(exc)])
             return
-        button = self._open(faults, f"button on BCM {hw.button_pin}", Button, hw.button_pin, pull_up=True,
-                            bounce_time=None)
+        button = self._open(faults, f"button on BCM {hw.button_pin}", DigitalInputDevice, hw.button_pin,
+                            pull_up=True, bounce_time=None)
         led = None
         if hw.led_pin is not None:
             led = self._open(faults, f"LED on BCM {hw.led_pin}", PWMLED, hw.led_pin, initial_value=0.0)
         self.led = LedDriver(led, hw.led_brightness)
         if button is not None:
-            held = button.is_pressed
+            held = button.is_active
             if held:
                 log.warning("bedside button is down at start (held or stuck): ignored until released")
             self._button = GestureMachine(self._timing, held_at_start=held)
-            button.when_pressed = lambda: self._post("button", True)
-            button.when_released = lambda: self._post("button", False)
+            button.when_activated = lambda: self._post("button", True)
+            button.when_deactivated = lambda: self._post("button", False)
         if hw.encoder_pins:
             a, b = hw.encoder_pins
             encoder = self._open(faults, f"rotary encoder on BCM {a}, {b}", RotaryEncoder, a, b, max_steps=0)
@@ -148,12 +151,12 @@ class Bedside:
         for direction, pin in ((1, hw.volume_up_pin), (-1, hw.volume_down_pin)):
             if pin is None:
                 continue
-            key = self._open(faults, f"volume {'up' if direction > 0 else 'down'} button on BCM {pin}", Button, pin,
-                             pull_up=True, bounce_time=None)
+            key = self._open(faults, f"volume {'up' if direction > 0 else 'down'} button on BCM {pin}",
+                             DigitalInputDevice, pin, pull_up=True, bounce_time=None)
             if key is not None:
-                self._keys[direction] = RepeatKey(hw.repeat_s, hw.bounce_s, held_at_start=key.is_pressed)
-                key.when_pressed = lambda d=direction: self._post("key", d, True)
-                key.when_released = lambda d=direction: self._post("key", d, False)
+                self._keys[direction] = RepeatKey(hw.repeat_s, hw.bounce_s, held_at_start=key.is_active)
+                key.when_activated = lambda d=direction: self._post("key", d, True)
+                key.when_deactivated = lambda d=direction: self._post("key", d, False)
         self._set_fault(faults)
         self._worker = threading.Thread(target=self._run, name="bedside", daemon=True)
         self._worker.start()

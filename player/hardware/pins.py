@@ -38,3 +38,13 @@ def make_pin_factory(name: str):
             f"cannot load the {name!r} GPIO pin factory ({type(exc).__name__}: {exc}); on a Pi it needs "
             f"{needs} and membership of the gpio group; without a Pi set hardware.pin_factory: mock "
             f"or hardware.enabled: false") from exc
+
+#: BCM GPIO number -> physical pin on the 40-pin header (all Pi models since the B+, Pi 4, Pi 5).
+BCM_TO_PHYSICAL = {2: 3, 3: 5, 4: 7, 14: 8, 15: 10, 17: 11, 18: 12, 27: 13, 22: 15, 23: 16, 24: 18, 10: 19,
+                   9: 21, 25: 22, 11: 23, 8: 24, 7: 26, 0: 27, 1: 28, 5: 29, 6: 31, 12: 32, 13: 33, 19: 35,
+                   16: 36, 26: 37, 20: 38, 21: 40}
+
+
+def describe_pin(bcm: int) -> str:
+    """``BCM 17 (pin 11)``: both numbers, since installers count header pins."""
+    return f"BCM {bcm} (pin {BCM_TO_PHYSICAL[bcm]})"
