@@ -37,6 +37,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "library",
     "sign",
     "usb_run",
+    "hw_test",
 )
 
 PROG = "session-player"
