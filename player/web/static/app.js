@@ -57,6 +57,10 @@ function renderTimeline(s) {
     }
   });
   if (planned && s.session_id && isFinite(s.elapsed_s)) {
+    const past = document.createElement("div");
+    past.className = "past";
+    past.style.width = pct(s.elapsed_s, total);
+    box.appendChild(past);
     const now = document.createElement("div");
     now.className = "nowmark";
     now.id = "now-marker";
@@ -72,12 +76,13 @@ function renderVolume(s) {
   $("meter-fill").style.width = s.volume_db === null || s.volume_db === undefined ? "0%" : at(s.volume_db);
   $("meter-level").style.width = s.level_db === null || s.level_db === undefined ? "0%" : at(s.level_db);
   if (s.cap_db !== null && s.cap_db !== undefined) $("meter-cap").style.left = at(s.cap_db);
-  $("volume-text").textContent = `${db(s.volume_db)} (cap ${db(s.cap_db)})`;
+  const level = s.level_db === null || s.level_db === undefined ? "" : ` · level ${db(s.level_db)}`;
+  $("volume-text").textContent = `${db(s.volume_db)}${level} · cap ${db(s.cap_db)}`;
 }
 
 function renderButtons(s) {
   const allowed = new Set(s.allowed || []);
-  document.querySelectorAll(".controls button").forEach((b) => { b.disabled = !allowed.has(b.dataset.action); });
+  document.querySelectorAll("button[data-action]").forEach((b) => { b.disabled = !allowed.has(b.dataset.action); });
   $("btn-mark").disabled = !allowed.has("mark");
   // One big toggle: show Resume when paused, Start when nothing runs, Pause otherwise.
   $("btn-resume").hidden = s.state !== "paused";
@@ -116,12 +121,14 @@ function addEvent(rec) {
   const li = document.createElement("li");
   const t = document.createElement("time");
   const when = new Date(rec.time);
-  t.textContent = isNaN(when) ? "" : when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  t.textContent = isNaN(when) ? "" : when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
   const src = document.createElement("span");
   src.className = "src";
   src.textContent = rec.source || "";
   const what = document.createElement("span");
+  what.className = "what";
   what.textContent = rec.description || rec.type;
+  what.title = what.textContent;
   li.append(t, src, what);
   const list = $("events");
   list.prepend(li);
@@ -145,11 +152,25 @@ async function control(body) {
     const data = await r.json();
     if (!r.ok) { say(data.error || `refused (${r.status})`, false); return false; }
     render(data.status);
-    say(`${body.action.replace("_", " ")}: done`, true);
+    say(done(body, data.status), true);
     return true;
   } catch (e) {
     say("no answer from the player: " + e.message, false);
     return false;
+  }
+}
+
+function done(body, s) {
+  switch (body.action) {
+    case "start": return "Session started";
+    case "pause": return "Paused";
+    case "resume": return "Resumed";
+    case "extend": return `${s.phase || "Phase"} extended by ${body.minutes} min`;
+    case "advance": return `Moved on to ${s.phase || "the next phase"}`;
+    case "mark": return `Marked: ${body.text}`;
+    case "volume": return `Volume now ${db(s.volume_db)}`;
+    case "stop": return "Session stopped";
+    default: return body.action.replace("_", " ") + ": done";
   }
 }
 
@@ -220,7 +241,7 @@ async function loadSessions() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  document.querySelectorAll(".controls button").forEach((b) => b.addEventListener("click", onButton));
+  document.querySelectorAll("button[data-action]").forEach((b) => b.addEventListener("click", onButton));
   $("mark-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const text = $("mark-text").value.trim();
