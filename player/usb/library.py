@@ -27,7 +27,7 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from player.errors import ImportRefused
@@ -81,6 +81,7 @@ def locked(data_dir: str | os.PathLike[str]) -> Iterator[Path]:
     make_dirs_durable(lib)
     fd = os.open(lib / ".lock", os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
+        _adopt_owner(lib, (lib, lib / ".lock"))
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield lib
     finally:
@@ -151,16 +152,25 @@ def fsync_tree(root: Path) -> None:
         fsync_dir(d)
 
 
-def _adopt_owner(root: Path, lib: Path) -> None:
-    """When run as root (the USB unit), give the new files to the data folder's owner."""
+def _adopt_owner(lib: Path, paths: Iterable[str | os.PathLike[str]]) -> None:
+    """When run as root (the USB unit), give `paths` to the data folder's owner.
+
+    The daemon runs as its own user and must be able to flip links in the library
+    (`apply_pending`) and read every file the import created.
+    """
     if os.geteuid() != 0:
         return
     st = lib.parent.stat()
     if st.st_uid == 0:
         return
+    for path in paths:
+        os.lchown(path, st.st_uid, st.st_gid)
+
+
+def _tree(root: Path) -> Iterator[str]:
     for d, dirs, files in os.walk(root):
-        for name in [d, *(os.path.join(d, n) for n in dirs + files)]:
-            os.lchown(name, st.st_uid, st.st_gid)
+        yield d
+        yield from (os.path.join(d, n) for n in dirs + files)
 
 
 def commit(lib: Path, staging: Path, *, defer: bool) -> str:
@@ -169,7 +179,7 @@ def commit(lib: Path, staging: Path, *, defer: bool) -> str:
     Call under `locked`. With `defer`, ``pending`` points at it and `apply_pending` flips
     later. Returns the generation's name.
     """
-    _adopt_owner(staging, lib)
+    _adopt_owner(lib, _tree(staging))
     fsync_tree(staging)
     numbers = [int(m.group(1)) for e in lib.iterdir() if (m := _GEN.fullmatch(e.name))]
     name = f"gen-{max(numbers, default=0) + 1:06d}"

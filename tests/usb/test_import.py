@@ -173,3 +173,13 @@ def test_config_limits_come_from_config(stick, data_dir):
     config = make_config(data_dir, max_files=3)
     report = import_stick(stick.root, config)
     assert report["result"] == "unchanged"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root (the USB unit) hands files to the daemon's user")
+def test_root_import_gives_the_library_to_the_data_dir_owner(stick, config):
+    config.data_dir.mkdir()
+    os.chown(config.data_dir, 4321, 4321)
+    import_stick(stick.root, config)
+    lib = config.data_dir / "library"
+    owners = {p.lstat().st_uid for p in [lib, lib / ".lock", *lib.rglob("*")] if not p.is_symlink()}
+    assert owners == {4321}
