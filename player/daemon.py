@@ -60,7 +60,6 @@ class Daemon:
         self.controller: SessionEngine | None = None
         self._parts: list = []  # started parts, in start order
         self.faults: list[str] = []
-        self._stopped = threading.Event()
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -88,6 +87,8 @@ class Daemon:
                 self._stop_parts()
                 raise
             self._start_edges()
+            if self._notifier is not None:
+                self._notifier.ready()
             log.info("session-player ready in %s (data %s, audio %s:%s, cap %.1f dB)", cfg.room, cfg.data_dir,
                      cfg.audio.output, cfg.audio.device, cfg.volume.max_db)
 
@@ -133,7 +134,6 @@ class Daemon:
         with self._lock:
             self._stop_parts()
             self.controller = None
-        self._stopped.set()
 
     def _stop_parts(self) -> None:
         while self._parts:
@@ -142,10 +142,6 @@ class Daemon:
                 part.close()
             except Exception:  # noqa: BLE001 - stop the rest regardless
                 log.exception("stopping %r failed", part)
-
-    def wait(self, timeout_s: float | None = None) -> bool:
-        """Block until `stop()`; True if stopped."""
-        return self._stopped.wait(timeout_s)
 
     def __enter__(self) -> Daemon:
         self.start()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import threading
 
 from player.daemon import Daemon
 from player.systemd import SystemdNotifier
@@ -32,14 +33,13 @@ def run(args: argparse.Namespace) -> int:
         pin_factory = MockFactory(pin_class=MockPWMPin)
     notifier = SystemdNotifier()
     daemon = Daemon(config, pin_factory, notifier=notifier)
-
-    def on_signal(signum, frame) -> None:
-        daemon.stop()
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    daemon.start()
+    # The handler only sets a flag: it runs on the main thread, which may be inside start().
+    stop_requested = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop_requested.set())
+    signal.signal(signal.SIGINT, lambda signum, frame: stop_requested.set())
     try:
-        while not daemon.wait(1.0):
+        daemon.start()
+        while not stop_requested.wait(1.0):
             pass
     finally:
         notifier.stopping()

@@ -47,7 +47,11 @@ STATE_FILE = "state.json"
 
 
 class Notifier:
-    """What the engine tells the service manager; the default does nothing (see player/systemd.py)."""
+    """What the player tells the service manager; the default does nothing (see player/systemd.py).
+
+    The daemon says ready once every part is up; the engine loop sends the phase and the
+    watchdog pings, so a hung loop stops the pings and systemd restarts the player.
+    """
 
     def ready(self) -> None: ...
 
@@ -205,7 +209,6 @@ class SessionEngine:
     # --- the engine thread -------------------------------------------------------------
 
     def _run(self) -> None:
-        self._notifier.ready()
         next_tick = self._clock_now()
         while True:
             try:

@@ -40,8 +40,8 @@ def test_notifier_never_raises_on_a_dead_socket(tmp_path) -> None:
 def test_daemon_sends_ready_then_watchdog_pings_from_the_engine_loop(tmp_path, notify_socket) -> None:
     path, sock = notify_socket
     with Daemon(daemon_config(tmp_path / "data"), notifier=SystemdNotifier(str(path))):
-        messages = [sock.recv(4096).decode() for _ in range(2)]
-    assert messages[0] == "READY=1" and messages[1] == "WATCHDOG=1"
+        messages = {sock.recv(4096).decode() for _ in range(2)}
+    assert messages == {"READY=1", "WATCHDOG=1"}
 
 
 def test_unit_file_runs_the_venv_daemon_hardened() -> None:
