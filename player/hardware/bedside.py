@@ -57,6 +57,10 @@ MAX_VOLUME_STEP_DB = 12.0
 #: the audio device; a long press still ends the session).
 SHORT_PRESS_ACTIONS = {"idle": "start", "ready": "start", "ended": "start", "playing": "pause", "paused": "resume"}
 
+#: The LED re-reads the status this often, besides following events: an event's listener runs
+#: before the engine publishes the new snapshot, so a read at event time can be one step stale.
+LED_REFRESH_S = 1.0
+
 Reporter = Callable[[str, dict], None]
 _STOP = ("stop",)
 
@@ -93,6 +97,7 @@ class Bedside:
         self._worker: threading.Thread | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self.led: LedDriver | None = None
+        self._next_led_refresh = 0.0
         self.fault: str | None = None
         self._started = False
         self._closed = False
@@ -160,8 +165,8 @@ class Bedside:
         self._set_fault(faults)
         self._worker = threading.Thread(target=self._run, name="bedside", daemon=True)
         self._worker.start()
-        self._unsubscribe = self._controller.subscribe(lambda record: self._post("status"))
-        self._post("status")
+        self._unsubscribe = self._controller.subscribe(lambda record: self._post("status", record))
+        self._post("status", None)
 
     def close(self) -> None:
         """Stop listening, turn the LED off and release the pins. Safe to call twice."""
@@ -225,8 +230,7 @@ class Bedside:
     def _deadline_timeout(self) -> float | None:
         machines = [m for m in (self._button, *self._keys.values()) if m is not None]
         deadlines = [d for d in (m.next_deadline() for m in machines) if d is not None]
-        if not deadlines:
-            return None
+        deadlines.append(self._next_led_refresh)
         return max(0.0, min(deadlines) - self._clock.monotonic())
 
     def _run(self) -> None:
@@ -251,6 +255,7 @@ class Bedside:
         gestures: list[str] = []
         delta_db = 0.0
         status_changed = False
+        new_state: str | None = None
         synced: list[threading.Event] = []
         for kind, *args, at in batch:
             if kind == "button" and self._button is not None:
@@ -266,6 +271,9 @@ class Bedside:
                 delta_db += args[0] * self._hw.encoder_step_db
             elif kind == "status":
                 status_changed = True
+                record = args[0]
+                if record and record.get("type") == "state_changed":
+                    new_state = (record.get("details") or {}).get("to") or new_state
             elif kind == "sync":
                 synced.append(args[0])
         now = self._clock.monotonic()
@@ -277,8 +285,12 @@ class Bedside:
             self._on_gesture(gesture)
         if delta_db:
             self._change_volume(delta_db)
-        if status_changed:
-            self._show_status(self._status())
+        if status_changed or now >= self._next_led_refresh:
+            self._next_led_refresh = now + LED_REFRESH_S
+            status = self._status()
+            if new_state is not None:
+                status["state"] = new_state
+            self._show_status(status)
         for done in synced:
             done.set()
 

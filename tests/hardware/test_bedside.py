@@ -356,3 +356,38 @@ def test_own_mock_factory_from_config_is_closed(controller):
 def test_refusal_types_are_the_controllers(make_rig):
     with pytest.raises(SessionRefused):
         make_rig().controller.submit("pause", source="button")
+
+
+class StaleController(FakeController):
+    """Like the engine: listeners run before the new snapshot is published."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.published: dict | None = None
+
+    def status(self):
+        return dict(self.published) if self.published is not None else super().status()
+
+
+
+def test_led_trusts_the_state_changed_event_over_a_stale_snapshot(make_rig):
+    ctrl = StaleController()
+    rig = make_rig(ctrl=ctrl)
+    n = rig.bedside.led.shown_count
+    ctrl.published = ctrl.status()  # every read is stale from now on
+    record = {"type": "state_changed", "details": {"from": "idle", "to": "paused"}}
+    for listener in list(ctrl._listeners):
+        listener(record)
+    assert rig.bedside.led.wait_for_pattern("slow_blink", 5, after=n)
+
+
+def test_led_rereads_the_status_every_second(make_rig):
+    ctrl = StaleController()
+    rig = make_rig(ctrl=ctrl)
+    rig.settle()
+    ctrl._status["state"] = "playing"  # changed without any event
+    rig.settle(0.5)
+    assert rig.bedside.led.current == "breathe"
+    n = rig.bedside.led.shown_count
+    rig.settle(0.6)
+    assert rig.bedside.led.wait_for_pattern("dim", 5, after=n)
