@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
@@ -39,8 +39,8 @@ from player.playlist.model import Track
 log = logging.getLogger(__name__)
 
 MAX_EXTRAPOLATION_S = 1.0  # never guess further than this past libVLC's last time report
-PREROLL_S = 1.0          # a new stream plays muted this long (after it advances) before it may be heard
-PREROLL_LEAD_S = 2.0     # decks for a planned crossfade start this long before it
+PREROLL_S = 1.5          # a new stream plays muted this long (after it advances) before it may be heard
+PREROLL_LEAD_S = 2.5     # decks for a planned crossfade start this long before it
 RESUME_SETTLE_S = 0.3    # a resumed deck plays muted this long before fading back in
 NEEDS_TRACK_MARGIN_S = 10.0  # needs_track comes this much earlier than the pre-roll must start
 DEFAULT_CROSSFADE_S = 8.0
@@ -231,6 +231,12 @@ class Mixer:
         """Start measuring the loudness of tracks that will play (on the worker thread)."""
         for track in tracks:
             self._analyze(track.path)
+
+    def wait_for_prefetch(self, timeout_s: float) -> bool:
+        """Block until every loudness measurement asked for so far is done (start-up, tests)."""
+        futures = list(self._analysis.values())
+        done, _ = wait(futures, timeout=timeout_s) if futures else (set(), set())
+        return len(done) == len(futures)
 
     def play(self, track: Track, *, fade_in_s: float, start_s: float = 0.0) -> None:
         """Start from silence: fade from the floor to volume.start_db, then to the master level."""
