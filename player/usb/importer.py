@@ -91,7 +91,8 @@ def _summary_report(config: Config, root: Path, dry_run: bool) -> dict:
 
 
 def import_stick(root: str | os.PathLike[str], config: Config, *, dry_run: bool = False,
-                 loader: Loader | None = None, status: StatusReporter | None = None) -> dict:
+                 loader: Loader | None = None, status: StatusReporter | None = None,
+                 session_active: Callable[[], bool] | None = None) -> dict:
     """Import the playlists on the stick mounted (or copied) at `root`.
 
     Args:
@@ -100,6 +101,9 @@ def import_stick(root: str | os.PathLike[str], config: Config, *, dry_run: bool 
         dry_run: validate and plan only; nothing is copied or written.
         loader: the playlist validator (default `player.playlist.validate.load_playlist`).
         status: progress sink (default: the status file in ``data_dir`` and a bar on a TTY).
+        session_active: asked just before the swap (default: `library.session_is_active`
+            on the daemon's state file); in the daemon's process pass
+            ``lambda: is_active(controller.status()["state"])``.
 
     Returns:
         the report dict (``import-report.json``): result imported/deferred/unchanged,
@@ -130,13 +134,15 @@ def import_stick(root: str | os.PathLike[str], config: Config, *, dry_run: bool 
         refusals.append(Refusal(f"{STICK_DIR}/{PLAYLISTS_DIR}", str(exc)))
         return finish("unchanged", "nothing imported; library unchanged")
     try:
-        return _import(root, fd, config, dry_run, loader, status, report, refusals, finish)
+        active = session_active or (lambda: library.session_is_active(config.data_dir))
+        return _import(root, fd, config, dry_run, loader, status, active, report, refusals, finish)
     finally:
         os.close(fd)
 
 
 def _import(root: Path, fd: int, config: Config, dry_run: bool, loader: Loader, status: StatusReporter,
-            report: dict, refusals: list[Refusal], finish: Callable[[str, str], dict]) -> dict:
+            session_active: Callable[[], bool], report: dict, refusals: list[Refusal],
+            finish: Callable[[str, str], dict]) -> dict:
     usb = config.usb
     entries, complete = scan(fd, usb.max_files)
     if not complete:
@@ -228,7 +234,7 @@ def _import(root: Path, fd: int, config: Config, dry_run: bool, loader: Loader, 
             manifest = {"time": report["time"], "source": report["source"], "playlists": [c.name for c in kept],
                         "files": {f: {"sha256": hashes[f], "bytes": sizes[f]} for f in files}, "bytes": nbytes}
             _write_new(staging / library.MANIFEST, json.dumps(manifest, indent=1).encode())
-            defer = library.session_is_active(config.data_dir)
+            defer = session_active()
             gen = library.commit(lib, staging, defer=defer)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

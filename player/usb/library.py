@@ -117,9 +117,24 @@ def recover_library(data_dir: str | os.PathLike[str]) -> list[str]:
         return clean(lib)
 
 
+def _in_use_by_session(lib: Path) -> str | None:
+    """The generation the saved session's playlist lives in, so a resumed session keeps its files."""
+    try:
+        saved = json.loads((lib.parent / STATE_FILE).read_text(encoding="utf-8"))
+        real = Path(os.path.realpath(saved["playlist_path"]))
+        rel = real.relative_to(os.path.realpath(lib))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return rel.parts[0] if rel.parts and _GEN.fullmatch(rel.parts[0]) else None
+
+
 def clean(lib: Path) -> list[str]:
-    """`recover_library`'s work; call under `locked`."""
-    keep = {t for t in (_target(lib, link) for link in LINKS) if t}
+    """`recover_library`'s work; call under `locked`.
+
+    Keeps the generations that ``current``, ``previous`` and ``pending`` name, and the one
+    the daemon's saved session plays from.
+    """
+    keep = {t for t in (_target(lib, link) for link in LINKS) if t} | {_in_use_by_session(lib)}
     removed = []
     for entry in lib.iterdir():
         name = entry.name
