@@ -22,7 +22,7 @@ def parse_duration(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError(f"expected a duration such as 90s, 10m or 1:30:00, got {value!r}")
     if isinstance(value, (int, float)):
-        seconds = float(value)
+        seconds = _to_float(value, "duration")
     elif isinstance(value, str):
         seconds = _parse_text(value.strip())
     else:
@@ -30,6 +30,14 @@ def parse_duration(value: object) -> float:
     if not math.isfinite(seconds):
         raise ValueError(f"duration must be finite, got {value!r}")
     return seconds
+
+
+def _to_float(value: int | float, what: str) -> float:
+    """float(), but a huge YAML integer (10**400) is a ValueError, not an OverflowError."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"{what} is far too large: {str(value)[:20]}...") from None
 
 
 def _parse_text(text: str) -> float:
@@ -78,7 +86,7 @@ def parse_gain_db(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError(f"expected a gain such as -2dB, got {value!r}")
     if isinstance(value, (int, float)):
-        gain = float(value)
+        gain = _to_float(value, "gain")
     elif isinstance(value, str):
         m = re.fullmatch(r"\s*([+-]?\d+(?:\.\d+)?)\s*(?:db|dB|DB|Db)?\s*", value)
         if not m:

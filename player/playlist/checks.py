@@ -5,10 +5,13 @@ Pure: works on a built `Playlist` whose tracks carry probed durations and sample
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
 
 from player.durations import format_duration
-from player.playlist.model import Phase, Playlist
+from player.playlist.model import Phase, Playlist, Track
 from player.playlist.parse import Collector
 
 MIN_TRACK_S = 1.0  # shorter files are almost always mistakes (and make a phase a stutter)
@@ -17,20 +20,25 @@ PEAK_MIN_TRACK_S = 120.0
 
 def check_tracks(playlist: Playlist, out: Collector) -> None:
     """Add errors and warnings about track lengths, loops and sample rates to `out`."""
+    base = os.fspath(playlist.path.parent)
+
+    def name(track: Track) -> str:
+        return Path(os.path.relpath(track.path, base)).as_posix()
+
     for phase in playlist.phases:
-        _check_phase(phase, out)
-    _check_sample_rates(playlist, out)
+        _check_phase(phase, name, out)
+    _check_sample_rates(playlist, name, out)
 
 
-def _check_phase(phase: Phase, out: Collector) -> None:
+def _check_phase(phase: Phase, name: Callable[[Track], str], out: Collector) -> None:
     known = [t for t in phase.tracks if t.duration_s is not None]
     for track in known:
         if track.duration_s < MIN_TRACK_S:
-            out.error(track.line, f"{track.title} is only {track.duration_s:.2f} s long; tracks must be "
+            out.error(track.line, f"{name(track)} is only {track.duration_s:.2f} s long; tracks must be "
                       f"at least {MIN_TRACK_S:g} s")
         elif phase.crossfade_s * 2 > track.duration_s:
             out.error(track.line, f"crossfade ({phase.crossfade_s:g} s) in phase {phase.name!r} is longer "
-                      f"than half of {track.title} ({track.duration_s:.1f} s): it would fade out before "
+                      f"than half of {name(track)} ({track.duration_s:.1f} s): it would fade out before "
                       "it had faded in; shorten the crossfade or drop the track")
     if not known or len(known) != len(phase.tracks):
         return
@@ -43,13 +51,13 @@ def _check_phase(phase: Phase, out: Collector) -> None:
     if phase.name.casefold() == "peak":
         short = [t for t in known if t.duration_s < PEAK_MIN_TRACK_S]
         if short:
-            names = ", ".join(f"{t.title} ({format_duration(t.duration_s)})" for t in short[:3])
+            names = ", ".join(f"{name(t)} ({format_duration(t.duration_s)})" for t in short[:3])
             more = f" and {len(short) - 3} more" if len(short) > 3 else ""
             out.warning(short[0].line, f"peak phase has {len(short)} track(s) shorter than "
                         f"{format_duration(PEAK_MIN_TRACK_S)}: {names}{more}; many transitions at peak")
 
 
-def _check_sample_rates(playlist: Playlist, out: Collector) -> None:
+def _check_sample_rates(playlist: Playlist, name: Callable[[Track], str], out: Collector) -> None:
     tracks = {t.path: t for p in playlist.phases for t in p.tracks if t.sample_rate}
     rates = Counter(t.sample_rate for t in tracks.values())
     if len(rates) < 2:
@@ -57,7 +65,7 @@ def _check_sample_rates(playlist: Playlist, out: Collector) -> None:
     common = rates.most_common(1)[0][0]
     odd = sorted((t for t in tracks.values() if t.sample_rate != common), key=lambda t: t.line)
     summary = ", ".join(f"{r} Hz x{n}" for r, n in sorted(rates.items()))
-    names = ", ".join(f"{t.title} ({t.sample_rate} Hz)" for t in odd[:3])
+    names = ", ".join(f"{name(t)} ({t.sample_rate} Hz)" for t in odd[:3])
     more = f" and {len(odd) - 3} more" if len(odd) > 3 else ""
     out.warning(odd[0].line, f"mixed sample rates ({summary}): {names}{more} differ from {common} Hz; "
                 "some audio devices resample or click at the change")

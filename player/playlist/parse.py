@@ -72,12 +72,14 @@ _MISSING = object()
 
 
 def parse_playlist_data(data: object, file: str) -> tuple[PlaylistSpec | None, list[Diagnostic]]:
-    """Check the structure and values; return the spec (None when any error) and diagnostics."""
+    """Check the structure and values; return the spec and the diagnostics.
+
+    The spec holds every phase that parsed cleanly even when other parts have errors, so
+    the files of those phases are still checked and a clinician sees every problem at
+    once; it is None only when the document is not a playlist-shaped mapping at all.
+    """
     out = Collector(file)
-    spec = _parse_top(data, out)
-    if any(d.severity == "error" for d in out.items):
-        spec = None
-    return spec, out.items
+    return _parse_top(data, out), out.items
 
 
 def _parse_top(data: object, out: Collector) -> PlaylistSpec | None:
@@ -106,9 +108,8 @@ def _parse_top(data: object, out: Collector) -> PlaylistSpec | None:
             else:
                 seen[key] = phase.line
             phases.append(phase)
-    if name is None or crossfade is None:
-        return None
-    return PlaylistSpec(name=name, crossfade_s=crossfade, phases=tuple(phases))
+    return PlaylistSpec(name=name or "", crossfade_s=DEFAULT_CROSSFADE_S if crossfade is None else crossfade,
+                        phases=tuple(phases))
 
 
 def _parse_phase(node: object, line: int, index: int, default_crossfade: float | None,
@@ -218,13 +219,13 @@ def path_problem(pattern: str) -> str | None:
     if not text:
         return "empty track path"
     if "\x00" in text or any(ord(c) < 32 for c in text):
-        return f"track path {pattern!r} contains control characters"
+        return "a track path contains control characters"
     if "\\" in text:
-        return f"track path {pattern!r} uses '\\'; write paths with '/'"
+        return f"track path '{text}' uses '\\'; write paths with '/'"
     if text.startswith("/") or (len(text) > 1 and text[1] == ":") or text.startswith("~"):
-        return f"track path {pattern!r} is absolute; write it relative to the playlist's folder"
+        return f"track path '{text}' is absolute; write it relative to the playlist's folder"
     if ".." in text.split("/"):
-        return f"track path {pattern!r} leaves the playlist's folder ('..' is not allowed)"
+        return f"track path '{text}' leaves the playlist's folder ('..' is not allowed)"
     return None
 
 
@@ -292,6 +293,8 @@ _KINDS: dict[type, str] = {LineDict: "a mapping", LineList: "a list", str: "text
 
 def _kind(value: object) -> str:
     label = _KINDS.get(type(value), type(value).__name__)
+    if isinstance(value, (LineDict, LineList)) and not value:
+        return f"an empty {label.removeprefix('a ')}"
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return f"{label} ({value!r})"[:80]
     return label

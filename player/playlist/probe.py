@@ -17,8 +17,8 @@ import mutagen
 _LYRICS_KEYS = ("uslt", "sylt", "lyrics", "unsyncedlyrics", "\xa9lyr")
 # Words in a title/genre that suggest singing or speech.
 _VOCAL_WORDS = re.compile(
-    r"\b(vocals?|vocalist|feat\.|ft\.|featuring|lyrics?|sung|singing|a cappella|acapella|spoken word|rap)\b"
-    r"|\(lyrics?\)",
+    r"\b(?:vocals?|vocalist|featuring|lyrics?|sung|singing|a cappella|acapella|spoken word|rap)\b"
+    r"|\b(?:feat|ft)\.",
     re.IGNORECASE,
 )
 _TEXT_TAGS = {"title": ("title", "tit2", "\xa9nam"), "genre": ("genre", "tcon", "\xa9gen")}

@@ -68,7 +68,7 @@ def _validate(path: Path, probe: bool) -> tuple[Playlist | None, list[Diagnostic
     if spec is None:
         return None, _by_line(out.items)
     playlist = _build(path, spec, probe, out)
-    if probe and not has_errors(out.items):
+    if probe:
         check_tracks(playlist, out)
     diagnostics = _by_line(out.items)
     return replace(playlist, diagnostics=tuple(diagnostics)), diagnostics
