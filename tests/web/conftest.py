@@ -12,6 +12,7 @@ import pytest
 from player.config import Config, WebConfig
 from player.session.fake_controller import FakeController
 from player.web import WebServer
+from tests.session.conftest import demo_playlist  # noqa: F401 - a fixture, used by short_playlist
 
 
 @dataclass
@@ -79,3 +80,25 @@ def token(server: WebServer, web_config: Config) -> str:
 @pytest.fixture
 def http(server: WebServer, token: str) -> Http:
     return Http(server, token)
+
+
+SHORT_PLAYLIST = """\
+name: Web test (short)
+crossfade: 1s
+phases:
+  - name: settling
+    duration: 3s
+    fade_in: 1s
+    tracks: [demo-audio/settling/*]
+  - name: onset
+    duration: 10m
+    tracks: [demo-audio/onset/*]
+"""
+
+
+@pytest.fixture
+def short_playlist(demo_playlist: Path) -> Path:  # noqa: F811 - the fixture imported above
+    """A real playlist on the demo library whose first phase ends after 3 s."""
+    path = demo_playlist.parent / "web-short.yaml"
+    path.write_text(SHORT_PLAYLIST)
+    return path

@@ -124,3 +124,39 @@ def test_staff_page_live_phase_change_pause_mark_stop(driver, tmp_path):
         driver.save_screenshot(str(tmp_path / "staff-page-phone.png"))
     assert (tmp_path / "staff-page-desktop.png").stat().st_size > 10_000
     print(f"screenshots in {tmp_path}")
+
+
+def test_staff_page_on_the_real_engine(driver, tmp_path, short_playlist):
+    """Start from the page, watch a real phase boundary pass live, pause from the page."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from player.daemon import Daemon
+    from tests.session.conftest import daemon_config
+
+    wait = WebDriverWait(driver, WAIT_S)
+
+    def text_is(element_id: str, text: str) -> None:
+        wait.until(ec.text_to_be_present_in_element_attribute((By.ID, element_id), "textContent", text))
+
+    config = daemon_config(tmp_path / "data", session={"default_playlist": str(short_playlist)},
+                           web={"enabled": True, "port": 0})
+    with Daemon(config) as daemon:
+        server = daemon.part(WebServer)
+        assert server is not None, daemon.faults
+        driver.get(server.url + "/")
+        wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(
+            daemon.config.token_path.read_text().strip())
+        driver.find_element(By.ID, "sign-in").click()
+        text_is("state", "idle")
+        wait.until(ec.element_to_be_clickable((By.ID, "btn-start"))).click()
+        text_is("state", "playing")
+        text_is("phase", "settling")
+        text_is("phase", "onset")  # the 3 s phase ends on the engine's clock; the page follows live
+        text_is("events", "phase onset started")
+        driver.find_element(By.ID, "btn-pause").click()
+        text_is("state", "paused")
+        assert daemon.status()["state"] == "paused"
+        driver.save_screenshot(str(tmp_path / "staff-page-real-engine.png"))
+    assert (tmp_path / "staff-page-real-engine.png").stat().st_size > 10_000
