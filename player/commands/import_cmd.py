@@ -36,8 +36,6 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = import_stick(args.path, config, dry_run=args.dry_run, status=status)
     except OSError as exc:
-        if not args.dry_run:
-            status.stage("failed", f"{exc}; library unchanged")
         raise ImportRefused(f"import from {args.path} failed: {exc}; the library is unchanged") from None
     print(render_text(report), end="")
     if not args.dry_run:

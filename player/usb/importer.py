@@ -136,6 +136,9 @@ def import_stick(root: str | os.PathLike[str], config: Config, *, dry_run: bool 
     try:
         active = session_active or (lambda: library.session_is_active(config.data_dir))
         return _import(root, fd, config, dry_run, loader, status, active, report, refusals, finish)
+    except OSError as exc:
+        status.stage("failed", f"{exc}; library unchanged")
+        raise
     finally:
         os.close(fd)
 

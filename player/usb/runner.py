@@ -80,7 +80,6 @@ def run_device(device: str, config: Config, *, mount_root: Path = MOUNT_ROOT) ->
         try:
             report = import_stick(point, config, status=status)
         except OSError as exc:
-            status.stage("failed", f"the stick failed mid-import ({exc}); library unchanged")
             raise ImportRefused(f"import from {device} failed: {exc}; the library is unchanged") from None
         wants_export = is_plain_file(point, f"{STICK_DIR}/{EXPORT_FLAG}")
         has_folder = (point / STICK_DIR).is_dir() and not (point / STICK_DIR).is_symlink()

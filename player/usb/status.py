@@ -45,7 +45,7 @@ class StatusReporter:
         self.tty = tty if tty is not None else sys.stderr
         self.interval_s = interval_s
         self.state: dict = {"stage": None, "started": datetime.now().astimezone().isoformat(timespec="seconds"),
-                            "files_done": 0, "files_total": 0, "bytes_done": 0, "bytes_total": 0, "message": ""}
+                            "files_total": 0, "bytes_done": 0, "bytes_total": 0, "message": ""}
         self._written = 0.0
         self._t0 = time.monotonic()
 
@@ -57,11 +57,11 @@ class StatusReporter:
             self.tty.flush()
 
     def totals(self, files: int, nbytes: int) -> None:
-        self.state.update(files_total=files, bytes_total=nbytes, files_done=0, bytes_done=0)
+        self.state.update(files_total=files, bytes_total=nbytes, bytes_done=0)
 
-    def advance(self, rel: str, nbytes: int, file_done: bool = False) -> None:
+    def advance(self, rel: str, nbytes: int) -> None:
+        """`nbytes` more of `rel` were copied (called from the copier's threads, one at a time)."""
         self.state["bytes_done"] += nbytes
-        self.state["files_done"] += int(file_done)
         self.state["current_file"] = rel
         self._write(force=False)
         if self._is_tty():

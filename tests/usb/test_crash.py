@@ -22,8 +22,8 @@ from player.usb.status import StatusReporter
 from tests.usb.conftest import make_config
 
 class StallAfterFirstChunk(StatusReporter):
-    def advance(self, rel, n, file_done=False):
-        super().advance(rel, n, file_done)
+    def advance(self, rel, n):
+        super().advance(rel, n)
         Path(sys.argv[3]).touch()
         threading.Event().wait()  # hold mid-copy until killed
 

@@ -183,3 +183,30 @@ def test_root_import_gives_the_library_to_the_data_dir_owner(stick, config):
     lib = config.data_dir / "library"
     owners = {p.lstat().st_uid for p in [lib, lib / ".lock", *lib.rglob("*")] if not p.is_symlink()}
     assert owners == {4321}
+
+
+def test_stick_pulled_mid_copy_leaves_library_and_says_so(stick, config, monkeypatch, tmp_path, capsys):
+    import errno
+
+    from player.usb import copier
+
+    import_stick(stick.root, config)
+    stick.audio("calm/c.flac", 7.0)
+    real = copier.copy_one
+
+    def pulled(root_fd, rel, dest, size, progress=None):
+        if rel == "calm/c.flac":
+            raise OSError(errno.EIO, "Input/output error")
+        return real(root_fd, rel, dest, size, progress)
+
+    monkeypatch.setattr(copier, "copy_one", pulled)
+    with pytest.raises(OSError):
+        import_stick(stick.root, config)
+    lib = config.data_dir / "library"
+    assert os.readlink(lib / "current") == "gen-000001"
+    assert not [p for p in lib.iterdir() if p.name.startswith(".staging-")]
+    assert json.loads((config.data_dir / "usb-status.json").read_text())["stage"] == "failed"
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(f"data_dir: {config.data_dir}\nusb:\n  reserve_bytes: 0\n")
+    assert main(["import", str(stick.root), "--config", str(cfg)]) == 1
+    assert "the library is unchanged" in capsys.readouterr().err
