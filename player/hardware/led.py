@@ -141,14 +141,16 @@ class LedDriver:
     def _change(self, base: Pattern | object = _KEEP, flash: Pattern | None | object = _KEEP,
                 hold: Pattern | None | object = _KEEP) -> None:
         with self._cond:
-            if base is not self._KEEP:
+            before = (self._base, self._flash, self._hold)
+            if base is not self._KEEP and base != self._base:  # same pattern: keep its phase (no restart)
                 self._base = base  # type: ignore[assignment]
             if flash is not self._KEEP:
                 self._flash = flash  # type: ignore[assignment]
-            if hold is not self._KEEP:
+            if hold is not self._KEEP and hold != self._hold:
                 self._hold = hold  # type: ignore[assignment]
-            self._version += 1
-            self._cond.notify_all()
+            if (self._base, self._flash, self._hold) != before or flash is not self._KEEP:
+                self._version += 1
+                self._cond.notify_all()
 
     def _set(self, level: float) -> None:
         if self._led is None:

@@ -89,3 +89,17 @@ def test_driver_without_an_led_still_tracks_patterns():
         assert driver.wait_for_pattern("breathe", 5)
     finally:
         driver.close()
+
+
+def test_showing_the_same_pattern_again_does_not_restart_it(factory, pwm_led):
+    """The status is re-read every second; a 3 s breathe must not restart from dark each time."""
+    driver = LedDriver(pwm_led, 0.4)
+    try:
+        driver.show("breathe")
+        assert driver.wait_for_pattern("breathe", 5)
+        version = driver._version
+        driver.show("breathe")
+        driver.hold(None)
+        assert driver._version == version
+    finally:
+        driver.close()
