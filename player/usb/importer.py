@@ -157,7 +157,8 @@ def _import(root: Path, fd: int, config: Config, dry_run: bool, loader: Loader, 
         why = refuse_entry(entry)
         if why:
             refused[rel] = why
-            if not any(rel.startswith(r + "/") for r in refused if r != rel):
+            parts = rel.split("/")
+            if not any("/".join(parts[:i]) in refused for i in range(1, len(parts))):  # one line per refused folder
                 refusals.append(Refusal(PREFIX + rel, why))
     playlists_path = Path(os.path.abspath(root / STICK_DIR / PLAYLISTS_DIR))
     base = os.fspath(playlists_path)

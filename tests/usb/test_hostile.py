@@ -165,3 +165,11 @@ def test_not_enough_free_space_is_refused(stick, data_dir, tmp_path):
     report, text = run_import(stick, config, tmp_path)
     assert "REFUSED playlists/calm.yaml: not enough free space" in text and "usb.reserve_bytes" in text
     assert report["result"] == "unchanged"
+
+
+def test_refused_folder_is_one_line_not_one_per_file(stick, config, tmp_path):
+    for i in range(3):
+        stick.audio(f"bad\x01dir/t{i}.flac")
+    report, text = run_import(stick, config, tmp_path)
+    assert text.count("REFUSED") == 1 and "REFUSED playlists/bad\\u0001dir: name contains control characters" in text
+    assert report["accepted"] == ["playlists/calm.yaml"]
