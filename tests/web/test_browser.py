@@ -80,6 +80,7 @@ def test_staff_page_live_phase_change_pause_mark_stop(driver, tmp_path):
         login.send_keys("not-the-token")
         driver.find_element(By.ID, "sign-in").click()
         wait.until(ec.visibility_of_element_located((By.ID, "failed")))
+        driver.save_screenshot(str(tmp_path / "login-failed.png"))
         driver.find_element(By.ID, "token").send_keys(token)
         driver.find_element(By.ID, "sign-in").click()
 
@@ -160,3 +161,30 @@ def test_staff_page_on_the_real_engine(driver, tmp_path, short_playlist):
         assert daemon.status()["state"] == "paused"
         driver.save_screenshot(str(tmp_path / "staff-page-real-engine.png"))
     assert (tmp_path / "staff-page-real-engine.png").stat().st_size > 10_000
+
+
+def test_staff_page_reconnects_after_a_server_restart(driver, tmp_path):
+    """The daemon restarts (same port, same token): the open page picks up again by itself."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(driver, WAIT_S)
+    config = Config(data_dir=tmp_path / "data", room="Room 3", web=WebConfig(port=0))
+    first = FakeController(room="Room 3")
+    first.submit("start", source="button")
+    with WebServer(config, first) as server:
+        port = server.port
+        driver.get(server.url + "/")
+        wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(config.token_path.read_text().strip())
+        driver.find_element(By.ID, "sign-in").click()
+        wait.until(ec.text_to_be_present_in_element_attribute((By.ID, "state"), "textContent", "playing"))
+        wait.until(lambda d: "up" in d.find_element(By.ID, "link").get_attribute("class"))
+    wait.until(lambda d: "up" not in d.find_element(By.ID, "link").get_attribute("class"))  # it noticed
+    second = FakeController(room="Room 3")
+    restarted = Config(data_dir=tmp_path / "data", room="Room 3", web=WebConfig(port=port))
+    with WebServer(restarted, second):
+        wait.until(ec.text_to_be_present_in_element_attribute((By.ID, "state"), "textContent", "idle"))
+        wait.until(lambda d: "up" in d.find_element(By.ID, "link").get_attribute("class"))
+        second.submit("start", source="button")
+        wait.until(ec.text_to_be_present_in_element_attribute((By.ID, "state"), "textContent", "playing"))
