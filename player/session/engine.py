@@ -307,6 +307,7 @@ class SessionEngine:
             s.seq += 1
             record["seq"] = s.seq
             s.log.append(record)
+        self._publish()  # a listener that reads status() sees the state this record leaves
         with self._lock:
             listeners = list(self._listeners)
         for listener in listeners:
@@ -316,9 +317,11 @@ class SessionEngine:
                 log.exception("event listener failed")
         return record
 
-    def _set_state(self, new: str, source: str = "system") -> None:
-        if new != self._state:
-            old, self._state = self._state, new
+    def _set_state(self, new: str, source: str = "system", *, old: str | None = None) -> None:
+        """Record a state change; `old` when the state was already switched (so a record said it first)."""
+        old = self._state if old is None else old
+        if new != old:
+            self._state = new
             if self._session is not None:
                 self._emit("state_changed", source, **{"from": old, "to": new})
 
@@ -577,8 +580,9 @@ class SessionEngine:
         assert s is not None
         if reason == "completed" and not s.fading_out:
             self._mixer.stop(fade_s=STOP_FADE_S)
+        old, self._state = self._state, "ended"
         self._emit("session_ended", source, at_s=at_s, reason=reason)
-        self._set_state("ended", source)
+        self._set_state("ended", source, old=old)
         s.log.close()
         self._session = None
         self._state_file.clear()
