@@ -173,3 +173,10 @@ def test_refused_folder_is_one_line_not_one_per_file(stick, config, tmp_path):
     report, text = run_import(stick, config, tmp_path)
     assert text.count("REFUSED") == 1 and "REFUSED playlists/bad\\u0001dir: name contains control characters" in text
     assert report["accepted"] == ["playlists/calm.yaml"]
+
+
+def test_oversized_playlist_is_refused_before_parsing(stick, config, tmp_path):
+    stick.playlist("huge.yaml", "name: x\n" + "# padding\n" * 120_000)
+    report, text = run_import(stick, config, tmp_path)
+    assert "REFUSED playlists/huge.yaml:" in text and "over 1048576 bytes" in text
+    assert report["accepted"] == ["playlists/calm.yaml"]
