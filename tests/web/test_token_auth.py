@@ -88,3 +88,12 @@ def test_authenticator_verdicts():
 def test_cookie_differs_per_token():
     assert cookie_value("a" * 20) != cookie_value("b" * 20)
     assert "a" * 20 not in cookie_value("a" * 20)
+
+
+def test_web_token_through_the_cli(tmp_path, capsys):
+    from player.cli import main
+
+    conf = tmp_path / "player.yaml"
+    conf.write_text(f"data_dir: {tmp_path / 'data'}\n")
+    assert main(["web-token", "--config", str(conf)]) == 0
+    assert capsys.readouterr().out.strip() == (tmp_path / "data" / "web-token").read_text().strip()
