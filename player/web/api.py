@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import math
+from collections.abc import Callable
 from concurrent.futures import Executor
 from importlib import resources
 from pathlib import Path
@@ -40,6 +41,7 @@ _CONTENT_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/
 
 CONFIG_KEY = web.AppKey("config", Config)
 CONTROLLER_KEY = web.AppKey("controller", object)
+STATUS_KEY = web.AppKey("status", object)  # () -> dict: the page's status with room, cap, allowed
 AUTH_KEY = web.AppKey("auth", Authenticator)
 HUB_KEY = web.AppKey("hub", EventHub)
 EXECUTOR_KEY = web.AppKey("executor", Executor)
@@ -66,9 +68,9 @@ def error(code: int, message: str, **extra: object) -> web.Response:
     return json_response({"error": message, **extra}, status=code)
 
 
-def status_payload(config: Config, controller: Controller) -> dict:
-    """The controller's status plus what the page needs: room, cap and the allowed controls."""
-    status = controller.status()
+def status_payload(config: Config, status: dict) -> dict:
+    """A status snapshot plus what the page needs: room, cap and the allowed controls."""
+    status = dict(status)
     status["room"] = status.get("room") or config.room
     status["cap_db"] = status.get("max_db") if status.get("max_db") is not None else config.volume.max_db
     status["allowed"] = [a for a in CONTROLS if next_state(status.get("state") or "idle", a) is not None]
@@ -183,7 +185,7 @@ async def static_file(request: web.Request) -> web.Response:
 
 
 async def api_status(request: web.Request) -> web.Response:
-    return json_response(status_payload(request.app[CONFIG_KEY], request.app[CONTROLLER_KEY]))
+    return json_response(request.app[STATUS_KEY]())
 
 
 async def api_events(request: web.Request) -> web.StreamResponse:
@@ -244,12 +246,12 @@ async def api_control(request: web.Request) -> web.Response:
         await loop.run_in_executor(request.app[EXECUTOR_KEY],
                                    lambda: controller.submit(action, source="web", **body))
     except SessionRefused as exc:
-        return error(409, str(exc), status=status_payload(request.app[CONFIG_KEY], controller))
+        return error(409, str(exc), status=request.app[STATUS_KEY]())
     except TimeoutError:
         log.error("the session engine did not answer a web %s control in time", action)
         return error(503, "the session engine did not answer in time; the control may not have been applied")
     return json_response({"ok": True, "action": action,
-                          "status": status_payload(request.app[CONFIG_KEY], controller)})
+                          "status": request.app[STATUS_KEY]()})
 
 
 async def api_sessions(request: web.Request) -> web.Response:
@@ -282,11 +284,16 @@ async def api_report(request: web.Request) -> web.Response:
 
 
 def build_app(config: Config, controller: Controller, auth: Authenticator, hub: EventHub,
-              executor: Executor) -> web.Application:
-    """The aiohttp application; `WebServer` runs it on its own thread and loop."""
+              executor: Executor, status: Callable[[], dict]) -> web.Application:
+    """The aiohttp application; `WebServer` runs it on its own thread and loop.
+
+    Args:
+        status: the page's status snapshot (`status_payload` of the session's status).
+    """
     app = web.Application(middlewares=[auth_middleware], client_max_size=MAX_BODY_BYTES)
     app[CONFIG_KEY] = config
     app[CONTROLLER_KEY] = controller
+    app[STATUS_KEY] = status
     app[AUTH_KEY] = auth
     app[HUB_KEY] = hub
     app[EXECUTOR_KEY] = executor

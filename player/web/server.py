@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
@@ -36,11 +37,15 @@ class WebServer:
         config: `config.web` (bind, port, token file) and `config.data_dir` (reports).
         controller: the session's controller (the daemon's engine, or a fake in tests).
         tick_s: how often live pages get a status snapshot when nothing happens.
+        status: where status snapshots come from (default `controller.status`); the daemon
+            passes its own `status`, which adds its faults (e.g. the bedside hardware's).
     """
 
-    def __init__(self, config: Config, controller: Controller, *, tick_s: float = 1.0) -> None:
+    def __init__(self, config: Config, controller: Controller, *, tick_s: float = 1.0,
+                 status: Callable[[], dict] | None = None) -> None:
         self._config = config
         self._controller = controller
+        self._status_source = status or controller.status
         self._tick_s = tick_s
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -116,10 +121,9 @@ class WebServer:
 
     async def _serve(self, token: str) -> None:
         loop = asyncio.get_running_loop()
-        self._hub = EventHub(loop, lambda: status_payload(self._config, self._controller), tick_s=self._tick_s,
-                             describe=describe_event)
+        self._hub = EventHub(loop, self._status, tick_s=self._tick_s, describe=describe_event)
         app = build_app(self._config, self._controller, Authenticator(token, FailureLimiter()), self._hub,
-                        self._executor)
+                        self._executor, self._status)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_S,
                                      handle_signals=False)
         await self._runner.setup()
@@ -131,6 +135,9 @@ class WebServer:
             raise
         self.port = self._runner.addresses[0][1]
         self._unsubscribe = self._controller.subscribe(self._hub.publish)
+
+    def _status(self) -> dict:
+        return status_payload(self._config, self._status_source())
 
     async def _shutdown(self) -> None:
         if self._hub is not None:

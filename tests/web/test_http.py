@@ -375,3 +375,14 @@ def test_port_in_use_is_a_clear_error(tmp_path, controller):
         with pytest.raises(OSError, match="cannot serve the staff page on 127.0.0.1"):
             server.start()
         server.close()
+
+
+def test_status_source_can_add_daemon_faults(web_config, controller):
+    def daemon_status() -> dict:
+        status = controller.status()
+        return {**status, "faults": status["faults"] + ["bedside hardware: no GPIO"]}
+
+    with WebServer(web_config, controller, status=daemon_status) as server:
+        api = Http(server, web_config.token_path.read_text().strip())
+        assert api.get("/api/status").json()["faults"] == ["bedside hardware: no GPIO"]
+        assert api.control("start").json()["status"]["faults"] == ["bedside hardware: no GPIO"]
