@@ -94,6 +94,7 @@ def measure_fake(presses: int, kind: str) -> list[float]:
                 pin.drive_low(), clock.advance(0.1)
             else:  # long press, then start again so the next stop is allowed
                 pin.drive_low(), clock.advance(2.5)
+            assert bs.sync_for_test(10)  # a person's edges are >= 20 ms apart: the worker is idle again
             t0 = time.perf_counter()
             pin.drive_high()
             assert ctrl.entered.wait(10), "no submit"
@@ -151,17 +152,20 @@ def measure_daemon(presses: int) -> tuple[list[float], list[float]]:
 
         out, direct = [], []
         with Daemon(config, pin_factory=factory) as daemon:
+            bedside = daemon.part(Bedside)
             daemon.controller.submit("start", source="cli", playlist=str(playlist))
             daemon.controller.subscribe(on_event)
             for _ in range(presses):
                 marked.clear()
                 pin.drive_low(), pin.drive_high(), pin.drive_low()
+                assert bedside.sync_for_test(10) and daemon.controller.sync()  # both idle, as between real edges
                 t0 = time.perf_counter()
                 pin.drive_high()
                 assert marked.wait(10), "no marked event"
                 out.append(t_event[0] - t0)
             for _ in range(presses):
                 marked.clear()
+                assert bedside.sync_for_test(10) and daemon.controller.sync()
                 t0 = time.perf_counter()
                 daemon.controller.submit("mark", source="cli", text="bench")
                 assert marked.wait(10), "no marked event"
