@@ -2,8 +2,9 @@
 
 `Daemon(config, pin_factory=None)` is the in-process API the tests and `session-player run`
 use: `start()`, `stop()` (idempotent), `status()`, and `controller` (the session engine)
-for the edges. Order: audio + session engine (restoring a session cut short), the control
-socket, the bedside hardware, the web page. A part at the edge that cannot start (no
+for the edges. Order: library recovery (a USB import cut short), audio + session engine
+(restoring a session cut short), the control socket, the deferred-import applier, the
+bedside hardware, the web page. A part at the edge that cannot start (no
 GPIO, port taken) is a logged fault and the player runs on without it; only the engine
 and its socket are essential.
 """
@@ -24,6 +25,7 @@ from player.fsutil import make_dirs_durable
 from player.playlist.validate import load_playlist
 from player.session.engine import Notifier, SessionEngine
 from player.session.socket_server import ControlSocketServer
+from player.usb import PendingApplier, recover_library
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,8 @@ class Daemon:
                 return
             cfg = self.config
             make_dirs_durable(cfg.data_dir)
+            for name in recover_library(cfg.data_dir):
+                log.info("removed %s, left by an interrupted USB import", name)
             output = self._output or build_output(cfg, self._clock)
             mixer = Mixer(output, cfg, self._clock, self._loudness())
             engine = SessionEngine(cfg, mixer, self._clock, load_playlist=load_playlist, notifier=self._notifier)
@@ -87,6 +91,9 @@ class Daemon:
             except BaseException:
                 self._stop_parts()
                 raise
+            applier = PendingApplier(engine, cfg)  # an import deferred during a session lands after it
+            applier.start()
+            self._parts.append(applier)
             self._start_edges()
             if self._notifier is not None:
                 self._notifier.ready()

@@ -317,13 +317,16 @@ class SessionEngine:
                 log.exception("event listener failed")
         return record
 
-    def _set_state(self, new: str, source: str = "system", *, old: str | None = None) -> None:
-        """Record a state change; `old` when the state was already switched (so a record said it first)."""
+    def _set_state(self, new: str, *, old: str | None = None) -> None:
+        """Record a state change (as the system's: the staff action that caused it has its own record).
+
+        `old` is given when the state was already switched, so that another record said it first.
+        """
         old = self._state if old is None else old
         if new != old:
             self._state = new
             if self._session is not None:
-                self._emit("state_changed", source, **{"from": old, "to": new})
+                self._emit("state_changed", **{"from": old, "to": new})
 
     def _add_fault(self, message: str) -> None:
         if message not in self._faults:
@@ -463,7 +466,8 @@ class SessionEngine:
                 raise SessionRefused("no playlist given and session.default_playlist is not set in the config")
             playlist = str(self.config.session.default_playlist)
         try:
-            return self._load_playlist(Path(playlist))
+            # Resolved, so a restart resumes from the same library generation after a USB import.
+            return self._load_playlist(Path(playlist).resolve())
         except PlaylistInvalid as exc:
             shown = "\n  ".join(map(str, exc.diagnostics[:10])) or str(exc)
             raise SessionRefused(f"playlist {playlist} is not valid:\n  {shown}") from None
@@ -494,7 +498,7 @@ class SessionEngine:
         self._emit("session_started", source, at_s=0.0, playlist=pl.name, playlist_path=str(pl.path),
                    room=self.config.room, max_db=v.max_db, start_db=v.start_db, default_db=self._master_db,
                    resume_policy=self.config.session.resume_policy, phases=planned)
-        self._set_state("playing", source)
+        self._set_state("playing")
         self._emit_phase_started(0.0)
         fade_in = pl.phases[0].fade_in_s if pl.phases[0].fade_in_s is not None else v.fade_in_s
         self._start_phase_music(fade_in_s=fade_in)
@@ -505,7 +509,7 @@ class SessionEngine:
         self._mixer.pause(fade_s=PAUSE_FADE_S)
         s.timeline = s.timeline.pause(self._elapsed())
         self._emit("paused", source)
-        self._set_state("paused", source)
+        self._set_state("paused")
 
     def _do_resume(self, source: str) -> None:
         s = self._session
@@ -517,7 +521,7 @@ class SessionEngine:
             self._mixer.resume(fade_s=PAUSE_FADE_S)
         s.timeline, paused_s = s.timeline.resume(self._elapsed())
         self._emit("resumed", source, paused_s=round(paused_s, 3), planned_end_s=s.timeline.phase_end_s)
-        self._set_state("playing", source)
+        self._set_state("playing")
 
     def _do_next(self, source: str) -> None:
         s = self._session
@@ -582,7 +586,7 @@ class SessionEngine:
             self._mixer.stop(fade_s=STOP_FADE_S)
         old, self._state = self._state, "ended"
         self._emit("session_ended", source, at_s=at_s, reason=reason)
-        self._set_state("ended", source, old=old)
+        self._set_state("ended", old=old)
         s.log.close()
         self._session = None
         self._state_file.clear()
