@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 RG2_REFERENCE_LUFS = -18.0   # ReplayGain 2.0 gains are relative to -18 LUFS
 R128_REFERENCE_LUFS = -23.0  # Opus R128_TRACK_GAIN (Q7.8 dB) is relative to -23 LUFS
-MIN_GAIN_DB, MAX_GAIN_DB = -30.0, 12.0  # a near-silent file is not boosted without bound
+MIN_GAIN_DB, MAX_GAIN_DB = -30.0, 20.0  # a near-silent file is not boosted without bound
 CACHE_VERSION = 1
 
 
