@@ -13,6 +13,8 @@ mode=${1:-}
 case "$mode" in demo|test) ;; *) echo "usage: $0 demo|test" >&2; exit 2 ;; esac
 
 RUNTIME_PKGS=(python3 python3-venv python3-dev vlc-bin vlc-plugin-base ffmpeg)
+# The bedside GPIO library (gpiozero's lgpio factory) is packaged by Raspberry Pi OS only.
+if apt-cache show python3-lgpio >/dev/null 2>&1; then RUNTIME_PKGS+=(python3-lgpio); fi
 TEST_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins chromium chromium-driver dosfstools
            mtools flac sox systemd)
 pkgs=("${RUNTIME_PKGS[@]}")
