@@ -27,7 +27,11 @@ def write_audio(path: Path, seconds: float, rate: int = 8000, tags: dict[str, st
     """Write a silent file of `seconds` (format from the suffix); `tags` are Vorbis comments (FLAC)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fmt, subtype = _FORMATS[path.suffix]
-    sf.write(path, np.zeros(int(seconds * rate), dtype=np.float32), rate, format=fmt, subtype=subtype)
+    frames, block = int(seconds * rate), 5 * rate
+    # In blocks: one huge Vorbis write crashes libsndfile 1.2 (segfault, measured).
+    with sf.SoundFile(path, "w", samplerate=rate, channels=1, format=fmt, subtype=subtype) as f:
+        for first in range(0, frames, block):
+            f.write(np.zeros(min(block, frames - first), dtype=np.float32))
     if tags:
         from mutagen.flac import FLAC
 
