@@ -25,11 +25,9 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from player.config import Config, WebConfig  # noqa: E402
-from player.session.fake_controller import FakeController  # noqa: E402
-from player.web import WebServer  # noqa: E402
+from player.config import Config, WebConfig
+from player.session.fake_controller import FakeController
+from player.web import WebServer
 
 
 def thread_cpu_s(name: str) -> float:
