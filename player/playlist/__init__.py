@@ -1,0 +1,13 @@
+"""Phase playlists: the YAML a clinician writes, checked and laid out on a timeline.
+
+Public face (import from the modules; nothing is re-exported so the engine can import the
+pure `model` without the validator's mutagen):
+
+- `validate.load_playlist(path, *, probe=True) -> model.Playlist` (raises `PlaylistInvalid`)
+  and `validate.check_playlist(path) -> list[model.Diagnostic]`;
+- `plan.plan_session(playlist) -> plan.SessionPlan`, `plan.plan_to_json(plan)`, and
+  `plan.tracks_for_phase(phase, start_turn=0)`, the play order the session engine follows.
+
+Inside: `parse` (YAML tree -> specs, pure), `resolve` (files and globs, confined to the
+playlist's folder), `probe` (mutagen), `checks` (rules that need durations).
+"""

@@ -47,3 +47,11 @@ def test_demo_session_is_short_and_has_every_phase(shipped):
 def test_template_lengths(shipped, name, minutes):
     [path] = [p for p in shipped if p.name == name]
     assert load_playlist(path).total_s == minutes * 60
+
+
+def test_packaged_demo_playlist_is_the_shipped_one():
+    """`session-player demo` plays a packaged copy (player/data/demo.yaml); it must not drift."""
+    packaged = PLAYLISTS.parent / "player" / "data" / "demo.yaml"
+    if not packaged.exists():
+        pytest.skip("no packaged demo playlist")
+    assert packaged.read_text() == (PLAYLISTS / "demo.yaml").read_text()
