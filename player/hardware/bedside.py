@@ -159,6 +159,8 @@ class Bedside:
             key = self._open(faults, f"volume {'up' if direction > 0 else 'down'} button on BCM {pin}",
                              DigitalInputDevice, pin, pull_up=True, bounce_time=None)
             if key is not None:
+                if key.is_active:
+                    log.warning("bedside volume button on BCM %d is down at start: ignored until released", pin)
                 self._keys[direction] = RepeatKey(hw.repeat_s, hw.bounce_s, held_at_start=key.is_active)
                 key.when_activated = lambda d=direction: self._post("key", d, True)
                 key.when_deactivated = lambda d=direction: self._post("key", d, False)
