@@ -116,7 +116,7 @@ class Daemon:
         if cfg.web.enabled:
             from player.web.server import WebServer
 
-            web = WebServer(cfg, self.controller)
+            web = WebServer(cfg, self.controller, status=self.status)  # the page shows the daemon's faults too
             try:
                 web.start()
                 self._parts.append(web)

@@ -29,6 +29,7 @@ from player.clock import Clock
 from player.config import Config
 from player.errors import PlaylistInvalid, SessionRefused
 from player.playlist.model import Phase, Playlist, Track
+from player.playlist.plan import tracks_for_phase
 from player.session.control import STATUS_KEYS, Listener, check_control
 from player.session.eventlog import EventLog, read_events
 from player.session.report import EVENTS_FILE, SESSIONS_DIR
@@ -341,13 +342,10 @@ class SessionEngine:
     # --- tracks ------------------------------------------------------------------------
 
     @staticmethod
-    def _track_at(phase: Phase, index: int) -> Track | None:
-        """The phase's `index`-th track to play: looping, or None past the end with on_short: silence."""
-        if not phase.tracks:
-            return None
-        if index >= len(phase.tracks) and phase.on_short == "silence":
-            return None
-        return phase.tracks[index % len(phase.tracks)]
+    def _track_at(phase: Phase, turn: int) -> Track | None:
+        """The phase's `turn`-th track to play (looping, or None past the end with on_short: silence)."""
+        upcoming = next(tracks_for_phase(phase, start_turn=turn), None)
+        return None if upcoming is None else upcoming.track
 
     def _track_name(self, track: Track | None) -> str | None:
         if track is None or self._session is None:
