@@ -100,6 +100,7 @@ class _Session:
     fading_out: bool = False
     last_save: float = -1e18
     resume_position_s: float | None = None  # restored paused: where the music picks up on resume
+    finishing: bool = False  # the phase's time is up; its finish_track track is playing out
 
     @property
     def phase(self) -> Phase:
@@ -355,17 +356,20 @@ class SessionEngine:
         except ValueError:
             return track.path.name
 
-    def _start_phase_music(self, *, fade_in_s: float | None = None, start_s: float = 0.0) -> None:
+    def _start_phase_music(self, *, fade_in_s: float | None = None, start_s: float = 0.0,
+                           crossfade_s: float | None = None) -> None:
+        """Play the current track: from silence (`fade_in_s`), else crossfading (default: the phase's)."""
         s = self._session
         assert s is not None
         track = self._track_at(s.phase, s.track_index)
         s.queued_index, s.failures_in_row = None, 0
+        crossfade_s = s.phase.crossfade_s if crossfade_s is None else crossfade_s
         if track is None:
-            self._mixer.stop(fade_s=s.phase.crossfade_s or STOP_FADE_S)
+            self._mixer.stop(fade_s=crossfade_s or STOP_FADE_S)
         elif fade_in_s is not None:
             self._mixer.play(track, fade_in_s=fade_in_s, start_s=start_s)
         else:
-            self._mixer.crossfade_to(track, crossfade_s=s.phase.crossfade_s, start_s=start_s)
+            self._mixer.crossfade_to(track, crossfade_s=crossfade_s, start_s=start_s)
 
     def _on_mixer_events(self, events: list[MixerEvent]) -> None:
         for ev in events:
@@ -375,14 +379,22 @@ class SessionEngine:
         s = self._session
         if s is None:
             return
-        if s.queued_index is not None and ev.path == getattr(self._track_at(s.phase, s.queued_index), "path", None):
+        if s.finishing and s.timeline.due(self._elapsed()) and ev.path == self._next_phase_first_path():
+            s.finishing = False  # the finished track handed over: the next phase begins now
+            self._enter_phase(self._elapsed(), music=False)
+        elif s.queued_index is not None and ev.path == getattr(self._track_at(s.phase, s.queued_index), "path", None):
             s.track_index, s.queued_index = s.queued_index, None
         s.failures_in_row = 0
         self._emit("track_started", phase=s.phase.name, file=self._track_name(Track(ev.path)))
 
     def _on_track_ended(self, ev: MixerEvent) -> None:
-        if self._session is not None:
-            self._emit("track_ended", file=self._track_name(Track(ev.path)))
+        s = self._session
+        if s is None:
+            return
+        self._emit("track_ended", file=self._track_name(Track(ev.path)))
+        if s.finishing and self._mixer.current_track is None:  # it ended with nothing after it
+            s.finishing = False
+            self._enter_phase(self._elapsed(), music=self._state == "playing")
 
     def _on_track_failed(self, ev: MixerEvent) -> None:
         s = self._session
@@ -400,6 +412,9 @@ class SessionEngine:
             return
         if s.fading_out or s.failures_in_row > len(s.phase.tracks):
             self._mixer.queue_next(None, crossfade_s=s.phase.crossfade_s)
+            return
+        if s.finishing:
+            self._queue_next_phase()
             return
         s.queued_index = s.track_index + 1
         self._mixer.queue_next(self._track_at(s.phase, s.queued_index), crossfade_s=s.phase.crossfade_s)
@@ -426,7 +441,7 @@ class SessionEngine:
         old = s.timeline
         self._emit("phase_ended", at_s=at_s, phase=old.phase, index=old.index)
         s.timeline = old.next_phase(at_s)
-        s.track_index, s.fading_out = 0, False
+        s.track_index, s.fading_out, s.finishing = 0, False, False
         self._emit_phase_started(at_s)
         if music:
             self._start_phase_music()
@@ -439,20 +454,42 @@ class SessionEngine:
                    planned_start_s=tl.phase_start_s, planned_end_s=tl.phase_end_s)
         self._notifier.status(f"{self.config.room}: {tl.phase} (phase {tl.index + 1}/{len(tl.names)})")
 
-    def _cross_boundaries(self, now: float, *, music: bool = True) -> None:
-        """End every phase whose time is up, at its exact end time; crossfade once into the last one reached."""
+    def _next_phase_first_path(self) -> Path | None:
         s = self._session
-        moved = False
+        assert s is not None
+        first = self._track_at(s.playlist.phases[s.timeline.index + 1], 0)
+        return None if first is None else first.path
+
+    def _queue_next_phase(self) -> None:
+        """`finish_track`: the playing track plays out, then crossfades into the next phase's music."""
+        s = self._session
+        assert s is not None
+        first = self._track_at(s.playlist.phases[s.timeline.index + 1], 0)
+        self._mixer.queue_next(first, crossfade_s=s.phase.crossfade_s)
+
+    def _cross_boundaries(self, now: float, *, music: bool = True) -> None:
+        """End every phase whose time is up, at its exact end time; crossfade once into the last one reached.
+
+        A phase with ``finish_track`` whose track still plays is not ended here: its track is
+        let play out and the next phase begins when the next phase's music takes over.
+        """
+        s = self._session
+        crossfade_s = None
         while s is not None and s.timeline.due(now):
             at = s.timeline.phase_end_s
             if s.timeline.is_last:
                 self._emit("phase_ended", at_s=at, phase=s.timeline.phase, index=s.timeline.index)
                 self._end_session("completed", "system", at_s=at)
                 return
+            if s.phase.finish_track and music and self._mixer.current_track is not None:
+                if not s.finishing:
+                    s.finishing = True
+                    self._queue_next_phase()
+                return
+            crossfade_s = s.phase.crossfade_s  # the ending phase's crossfade carries into the next
             self._enter_phase(at, music=False)
-            moved = True
-        if moved and music and self._state == "playing":
-            self._start_phase_music()
+        if crossfade_s is not None and music and self._state == "playing":
+            self._start_phase_music(crossfade_s=crossfade_s)
 
     # --- controls (engine thread) ------------------------------------------------------
 
@@ -545,6 +582,10 @@ class SessionEngine:
         s = self._session
         assert s is not None
         s.timeline = s.timeline.extend(minutes * 60.0)
+        if s.finishing:  # the phase was letting its track play out: it goes on with its own tracks
+            s.finishing = False
+            s.queued_index = s.track_index + 1
+            self._mixer.queue_next(self._track_at(s.phase, s.queued_index), crossfade_s=s.phase.crossfade_s)
         if s.fading_out:  # the final fade-out had begun: bring the music back up
             s.fading_out = False
             if self._state == "playing":

@@ -20,12 +20,13 @@ PHASES = (("settling", 600.0), ("onset", 900.0), ("peak", 2400.0), ("comedown", 
 
 
 def make_playlist(root: Path, phases=PHASES, tracks_per_phase: int = 2, on_short: str = "loop",
-                  fade_out_s: float | None = 90.0) -> Playlist:
+                  fade_out_s: float | None = 90.0, finish_track: bool = False) -> Playlist:
     built = []
     for i, (name, dur) in enumerate(phases):
         tracks = tuple(Track(root / f"{name}-{n}.flac", duration_s=300.0) for n in range(tracks_per_phase))
         built.append(Phase(name, dur, tracks, crossfade_s=8.0, fade_in_s=45.0 if i == 0 else None,
-                           fade_out_s=fade_out_s if i == len(phases) - 1 else None, on_short=on_short))
+                           fade_out_s=fade_out_s if i == len(phases) - 1 else None, on_short=on_short,
+                           finish_track=finish_track))
     return Playlist("Four hours", root / "four-hours.yaml", 8.0, tuple(built))
 
 
@@ -289,3 +290,30 @@ def test_a_corrupt_state_file_starts_idle(tmp_path: Path) -> None:
         assert r.engine.status()["state"] == "idle"
     finally:
         r.engine.close()
+
+
+def test_finish_track_lets_the_track_play_out_then_starts_the_next_phase(tmp_path: Path) -> None:
+    from player.audio.api import MixerEvent
+
+    r = Rig(tmp_path, finish_track=True)
+    r.engine.start()
+    try:
+        r.start()
+        r.advance(600.5)  # settling's time is up, its track still plays
+        assert r.engine.status()["phase"] == "settling"
+        assert r.mixer.calls[-1] == ("queue_next", "onset-0.flac", {"crossfade_s": 8.0})
+        r.advance(40)
+        r.mixer.pending.append(MixerEvent("track_started", tmp_path / "onset-0.flac"))
+        r.advance(0.5)
+        st = r.engine.status()
+        assert st["phase"] == "onset" and st["phase_elapsed_s"] == 0.0
+        started = [e for e in r.events() if e["type"] == "phase_started"][-1]
+        assert started["elapsed_s"] == 641.0 and started["details"]["planned_end_s"] == 1541.0
+    finally:
+        r.engine.close()
+
+
+def test_phase_change_uses_the_ending_phases_crossfade(rig: Rig) -> None:
+    rig.start()
+    rig.advance(600)
+    assert rig.mixer.calls[-1] == ("crossfade_to", "onset-0.flac", {"crossfade_s": 8.0, "start_s": 0.0})
