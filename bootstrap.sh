@@ -17,8 +17,12 @@ RUNTIME_PKGS=(python3 python3-venv python3-dev vlc-bin vlc-plugin-base ffmpeg)
 if apt-cache show python3-lgpio >/dev/null 2>&1; then RUNTIME_PKGS+=(python3-lgpio); fi
 TEST_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins chromium chromium-driver dosfstools
            mtools flac sox systemd)
+# Without a sound card, the demo plays into a virtual one (PulseAudio null sink). Only then:
+# on a Pi with PipeWire, installing PulseAudio would replace pipewire-pulse.
+SINK_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins)
 pkgs=("${RUNTIME_PKGS[@]}")
 [ "$mode" = test ] && pkgs+=("${TEST_PKGS[@]}")
+if [ "$mode" = demo ] && ! grep -q '^ *[0-9]' /proc/asound/cards 2>/dev/null; then pkgs+=("${SINK_PKGS[@]}"); fi
 
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
