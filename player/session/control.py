@@ -12,7 +12,9 @@ socket and the web API accept and refuse exactly the same things.
 
 from __future__ import annotations
 
+import logging
 import math
+import threading
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
@@ -29,6 +31,36 @@ STATUS_KEYS = ("state", "phase", "phase_index", "session_id", "room", "playlist"
                "max_db", "faults", "phases")
 
 Listener = Callable[[dict], None]
+
+log = logging.getLogger(__name__)
+
+
+class Listeners:
+    """The subscribers of a controller: thread-safe add/remove, and delivery that never raises."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+        return unsubscribe
+
+    def deliver(self, record: dict) -> None:
+        """Hand `record` to each listener; one that fails is logged and the rest still get it."""
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(record)
+            except Exception:  # noqa: BLE001 - a listener never breaks the session
+                log.exception("event listener failed")
 
 
 class Controller(Protocol):

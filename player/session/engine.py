@@ -30,7 +30,7 @@ from player.config import Config
 from player.errors import PlaylistInvalid, SessionRefused
 from player.playlist.model import Phase, Playlist, Track
 from player.playlist.plan import tracks_for_phase
-from player.session.control import STATUS_KEYS, Listener, check_control
+from player.session.control import STATUS_KEYS, Listener, Listeners, check_control
 from player.session.eventlog import EventLog, read_events
 from player.session.report import EVENTS_FILE, SESSIONS_DIR
 from player.session.statefile import StateFile
@@ -133,7 +133,7 @@ class SessionEngine:
         self._notifier = notifier or Notifier()
         self._tick_s = tick_s
         self._queue: queue.Queue = queue.Queue()
-        self._listeners: list[Listener] = []
+        self._listeners = Listeners()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._state = "idle"
@@ -165,14 +165,7 @@ class SessionEngine:
             return dict(self._snapshot)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
-        with self._lock:
-            self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
-        return unsubscribe
+        return self._listeners.subscribe(listener)
 
     def sync(self, timeout_s: float = 10.0) -> bool:
         """Wait until the engine has run a full tick after this call (tests, after moving a fake clock)."""
@@ -310,13 +303,7 @@ class SessionEngine:
             record["seq"] = s.seq
             s.log.append(record)
         self._publish()  # a listener that reads status() sees the state this record leaves
-        with self._lock:
-            listeners = list(self._listeners)
-        for listener in listeners:
-            try:
-                listener(record)
-            except Exception:  # noqa: BLE001 - a listener never breaks the engine
-                log.exception("event listener failed")
+        self._listeners.deliver(record)
         return record
 
     def _set_state(self, new: str, *, old: str | None = None) -> None:

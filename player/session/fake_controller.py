@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from player.errors import SessionRefused
-from player.session.control import STATUS_KEYS, Listener, check_control
+from player.session.control import STATUS_KEYS, Listener, Listeners, check_control
 from player.session.states import is_active, next_state, refusal
 
 
@@ -22,7 +22,7 @@ class FakeController:
 
     def __init__(self, *, room: str = "Room 1", max_db: float = -6.0, volume_db: float = -12.0) -> None:
         self._lock = threading.Lock()
-        self._listeners: list[Listener] = []
+        self._listeners = Listeners()
         self.submitted: list[tuple[str, str, dict]] = []
         self._seq = 0
         self._status: dict = dict.fromkeys(STATUS_KEYS)
@@ -39,10 +39,8 @@ class FakeController:
             self.submitted.append((action, source, checked))
             self._apply(action, checked, new)
             record = self._record(action, source, checked)
-            listeners = list(self._listeners)
             snapshot = self._snapshot()
-        for listener in listeners:
-            listener(record)
+        self._listeners.deliver(record)
         return snapshot
 
     def _apply(self, action: str, args: dict, new: str) -> None:
@@ -75,20 +73,11 @@ class FakeController:
             return self._snapshot()
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
-        with self._lock:
-            self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
-        return unsubscribe
+        return self._listeners.subscribe(listener)
 
     def set_state_for_test(self, **fields: object) -> None:
         """Test hook, not API: force status fields (e.g. ``state="faulted"``) and notify subscribers."""
         with self._lock:
             self._status.update(fields)
-            listeners = list(self._listeners)
             record = self._record("status_forced", "system", dict(fields))
-        for listener in listeners:
-            listener(record)
+        self._listeners.deliver(record)
