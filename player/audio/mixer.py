@@ -46,7 +46,10 @@ NEEDS_TRACK_MARGIN_S = 10.0  # needs_track comes this much earlier than the pre-
 DEFAULT_CROSSFADE_S = 8.0
 MASTER_RAMP_S = 0.3      # staff volume changes
 LEVEL_RAMP_S = 10.0      # from volume.start_db to the playing level after a start fade
-DEVICE_POLL_S = 2.0
+DEVICE_POLL_S = 5.0
+TICK_S = 0.02            # while anything ramps, the engine should tick this often
+IDLE_TICK_S = 0.25       # steady playback: ticking this often is enough (stall checks, schedules)
+POSITION_POLL_S = 0.1    # libVLC updates its time only every ~250 ms; in between we interpolate
 DEVICE_RETRY_FIRST_S = 1.0
 START_TIMEOUT_CAP_S = 2.0  # a deck that never advances fails after min(stall_timeout_s, this)
 UNKNOWN_LOUDNESS_GAIN_DB = -6.0  # used while a track's loudness is not known yet: err quiet
@@ -77,6 +80,8 @@ class _Deck:
     role: Literal["main", "next", "out"] = "main"
     forced: bool = False                    # started by crossfade_to, not by the plan
     ended_emitted: bool = False
+    polled_at: float = -math.inf
+    percent: int = 0                        # VLC volume last sent (saves a libVLC call per tick)
 
     def fader_db(self, now: float) -> float | None:
         f = self.fader
@@ -221,6 +226,37 @@ class Mixer:
     @property
     def device_ok(self) -> bool:
         return self._device.ok
+
+    @property
+    def idle_s(self) -> float:
+        """How long the engine may wait before the next `tick` without coarsening anything.
+
+        libVLC's volume is an integer percent, so a fade changes it only every so often (a 45 s
+        fade about once a second): this looks ahead in 20 ms steps for the next change of any
+        deck's percent or the end of any ramp, and returns the time to it (20 ms to 250 ms).
+        Steady playback ticks 4 times a second, which keeps the engine's CPU near bare libVLC's.
+        """
+        now = self._clock.monotonic()
+        decks = self._live()
+        if any(d.ready_at is None for d in decks):
+            return TICK_S                                     # pre-roll: watch for readiness
+        wait = IDLE_TICK_S
+        main = self._main()
+        remaining = self._remaining(main, now) if main is not None and self._mode == "playing" else None
+        if remaining is not None:
+            lead = (self._plan.crossfade_s if self._plan else self._crossfade_hint) + PREROLL_LEAD_S
+            wait = min(wait, max(TICK_S, remaining - lead - IDLE_TICK_S))
+        wait = max(TICK_S, min(wait, self._device.next_check - now))
+        ramps = [d.fader for d in decks if isinstance(d.fader, (Ramp, CrossfadeRamp))] + [self._master]
+        if all(r.done(now) for r in ramps):
+            return wait
+        steps = max(1, int(wait / TICK_S + 1e-9))
+        for k in range(1, steps + 1):
+            t = now + k * TICK_S
+            if any(r.done(t) for r in ramps if not r.done(now)) or any(
+                    db_to_vlc_percent(self._deck_gain(d, t), self._cap) != d.percent for d in decks):
+                return k * TICK_S
+        return steps * TICK_S
 
     @property
     def mode(self) -> Mode:
@@ -471,8 +507,9 @@ class Mixer:
 
     # --- progress, pre-roll, stalls ------------------------------------------------------
     def _track_progress(self, deck: _Deck, now: float) -> None:
-        if self._mode == "paused":
+        if self._mode == "paused" or now - deck.polled_at < POSITION_POLL_S:
             return
+        deck.polled_at = now
         raw = self._out.position_s(deck.name)
         if raw is not None and raw != deck.last_raw:
             if deck.last_raw is not None and raw > deck.last_raw:
@@ -695,8 +732,8 @@ class Mixer:
         current = self._master.value(now)
         if current is None or not math.isfinite(current):
             current = target
-        if duration_s <= 0:
-            current = target
+        if duration_s <= 0 or abs(current - target) < 1e-9:
+            current, duration_s = target, 0.0
         self._master = Ramp(current, target, now, duration_s, -math.inf)
 
     def _deck_gain(self, deck: _Deck, now: float) -> float | None:
@@ -708,5 +745,7 @@ class Mixer:
     def _apply(self, now: float) -> None:
         for deck in self._live():
             gain = self._deck_gain(deck, now)
-            if db_to_vlc_percent(gain, self._cap) != self._out.volume_percent(deck.name):
+            percent = db_to_vlc_percent(gain, self._cap)
+            if percent != deck.percent:
                 self._out.set_gain_db(deck.name, gain)
+                deck.percent = percent

@@ -29,12 +29,15 @@ log = logging.getLogger(__name__)
 _LIVE_STATES = (vlc.State.Opening, vlc.State.Buffering, vlc.State.Playing, vlc.State.Paused)
 
 
-def _alsa_device_opens(device: str) -> bool:
+def _load_libasound() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("asound")  # runs ldconfig: once per output, not per probe
+    return ctypes.CDLL(name) if name else None
+
+
+def _alsa_device_opens(lib: ctypes.CDLL | None, device: str) -> bool:
     """Probe an ALSA PCM the way VLC will open it (busy counts as present)."""
-    name = ctypes.util.find_library("asound")
-    if not name:
+    if lib is None:
         return False
-    lib = ctypes.CDLL(name)
     pcm = ctypes.c_void_p()
     rc = lib.snd_pcm_open(ctypes.byref(pcm), device.encode(), 0, 1)  # PLAYBACK, NONBLOCK
     if rc == 0:
@@ -59,6 +62,7 @@ class VlcOutput(AudioOutput):
         self._players: dict[DeckName, vlc.MediaPlayer | None] = {d: None for d in DECKS}
         self._percent: dict[DeckName, int] = {d: 0 for d in DECKS}
         self._tokens = 0
+        self._libasound: ctypes.CDLL | None = None
 
     def __repr__(self) -> str:
         return f"<VlcOutput alsa:{self._device} {'open' if self._instance else 'closed'}>"
@@ -71,6 +75,7 @@ class VlcOutput(AudioOutput):
             raise AudioFailed(f"libVLC did not start with {' '.join(args)}")
         instance.log_unset()
         self._instance, self._on_event = instance, on_event
+        self._libasound = _load_libasound()
 
     def _require(self) -> vlc.Instance:
         if self._instance is None:
@@ -155,7 +160,7 @@ class VlcOutput(AudioOutput):
         return length / 1000.0 if length > 0 else None
 
     def device_ok(self) -> bool:
-        return _alsa_device_opens(self._device)
+        return _alsa_device_opens(self._libasound, self._device)
 
     def close(self) -> None:
         for deck in DECKS:

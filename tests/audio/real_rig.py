@@ -31,7 +31,7 @@ class RealRig:
             while not self.queue.empty():
                 self._take(self.mixer.handle(self.queue.get()))
             self._take(self.mixer.tick())
-            pause.wait(0.02)
+            pause.wait(self.mixer.idle_s)
 
     def _take(self, events) -> None:
         for ev in events:

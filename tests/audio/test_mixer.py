@@ -248,3 +248,46 @@ def test_no_sequence_of_operations_exceeds_the_cap(ops, hot, trim):
         assert level is None or level <= -6
     gains = rig.all_gains_db()
     assert not gains or max(gains) <= -6
+
+
+def test_idle_hint_is_fast_while_ramping_and_slow_in_steady_playback():
+    rig = Rig({"volume": {"start_db": -12}})
+    a = rig.track("a", 600)
+    rig.mixer.play(a, fade_in_s=2)
+    rig.run(0.5)
+    assert rig.mixer.idle_s == 0.02                     # pre-roll
+    rig.run(2.5)
+    assert 0.02 <= rig.mixer.idle_s < 0.25              # fading in
+    rig.run(30)
+    assert rig.mixer.idle_s == 0.25                     # steady
+    rig.mixer.set_master_db(-20)
+    assert rig.mixer.idle_s < 0.25                      # master ramp
+
+
+def test_sleeping_by_the_idle_hint_sends_the_same_volumes_on_time():
+    """The engine may wait `idle_s` between ticks: the device gets the same percents within 20 ms."""
+    def scenario(use_hint):
+        rig = Rig({"volume": {"start_db": -20, "default_db": -12, "fade_in_s": 10}})
+        a, b = rig.track("a", 40), rig.track("b", 40)
+        rig.auto_next = [b]
+        rig.mixer.play(a, fade_in_s=10)
+        end = rig.clock.monotonic() + 60
+        while rig.clock.monotonic() < end:
+            rig.clock.advance(rig.mixer.idle_s if use_hint else 0.02)
+            while not rig.queue.empty():
+                rig._take(rig.mixer.handle(rig.queue.get()))
+            rig._take(rig.mixer.tick())
+        return rig
+    every, hinted = scenario(False), scenario(True)
+    def percent(rig, deck, t):
+        return next((p for when, p in reversed(rig.out.gains[deck]) if when <= t + 1e-9), 0)
+    start = every.out.gains["A"][0][0]
+    for deck in "AB":
+        for i in range(6000):                            # every 10 ms: within one tick (20 ms)
+            t = start + i * 0.01
+            window = sorted((percent(every, deck, t - 0.021), percent(every, deck, t + 0.021)))
+            assert window[0] <= percent(hinted, deck, t) <= window[1], (deck, t - start)
+    loads = [(t, args) for t, name, args in every.out.calls if name == "load"]
+    hinted_loads = [(t, args) for t, name, args in hinted.out.calls if name == "load"]
+    assert [a for _, a in loads] == [a for _, a in hinted_loads]
+    assert all(abs(t1 - t2) <= 0.021 for (t1, _), (t2, _) in zip(loads, hinted_loads, strict=True))
