@@ -2,8 +2,8 @@
 
 Everything that can change the session arrives as an item on one queue: staff controls
 (`submit`, from the button, socket and web threads), audio-output events (posted by
-libVLC's threads through the mixer's output), and the engine's own tick every ~20 ms,
-which drives fades, checks phase boundaries on the monotonic clock, saves state and pings
+libVLC's threads through the mixer's output), and the engine's own tick (every 20 ms
+while a fade moves, up to 250 ms in steady playback), which drives fades, checks phase boundaries on the monotonic clock, saves state and pings
 the systemd watchdog. Nothing else touches the mixer, the timeline or the log.
 
 A control is answered only after its event is fsync'd in the session log, so an
@@ -40,6 +40,7 @@ from player.session.timeline import Timeline
 log = logging.getLogger(__name__)
 
 TICK_S = 0.02
+MAX_IDLE_S = 0.25  # the longest the loop sleeps: staff controls wake it at once anyway
 PAUSE_FADE_S = 3.0
 STOP_FADE_S = 3.0
 EMERGENCY_FADE_S = 0.5
@@ -207,7 +208,7 @@ class SessionEngine:
         next_tick = self._clock_now()
         while True:
             try:
-                item = self._queue.get(timeout=self._tick_s)
+                item = self._queue.get(timeout=max(0.0, next_tick - self._clock_now()))
             except queue.Empty:
                 item = None
             syncs = []
@@ -225,10 +226,26 @@ class SessionEngine:
                     item = None
             now = self._clock_now()
             if syncs or now >= next_tick:
-                next_tick = now + self._tick_s
                 self._guarded(self._tick)
+                next_tick = now + self._idle_s()
             for s in syncs:
                 s.done.set()
+
+    def _idle_s(self) -> float:
+        """How long the loop may sleep: every tick while fades move, else until the next thing due.
+
+        The mixer knows when its next volume step or crossfade is due (it allows up to 250 ms
+        of steady playback); the session adds its next phase boundary and final fade-out.
+        """
+        wait = min(MAX_IDLE_S, self._mixer.idle_s)
+        s = self._session
+        if s is not None and self._state in ("playing", "faulted"):
+            now = self._elapsed()
+            due = [s.timeline.phase_end_s - now]
+            if s.timeline.is_last and s.phase.fade_out_s and not s.fading_out:
+                due.append(s.timeline.phase_end_s - s.phase.fade_out_s - now)
+            wait = min([wait, *(d for d in due if d > 0)])
+        return max(self._tick_s, wait)
 
     @staticmethod
     def _clock_now() -> float:

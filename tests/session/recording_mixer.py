@@ -22,6 +22,7 @@ class RecordingMixer:
         self._position_s: float | None = None
         self.level_db: float | None = None
         self.opened = self.closed = False
+        self.idle_s = 0.02
 
     def open(self, on_output_event) -> None:
         self.opened = True
