@@ -46,14 +46,14 @@ class FakeOutput(AudioOutput):
 
     clock: Clock
     cap_db: float = 0.0
-    calls: list[tuple[float, str, tuple]] = field(default_factory=list)
-    gains: dict[str, list[tuple[float, int]]] = field(default_factory=lambda: {d: [] for d in DECKS})
-    _media: dict[Path, tuple[float | None, Fault | None, float]] = field(default_factory=dict)
-    _decks: dict[str, _FakeDeck | None] = field(default_factory=lambda: {d: None for d in DECKS})
-    _on_event: Callable[[OutputEvent], None] | None = None
-    _tokens: int = 0
-    _device_present: bool = True
-    _closed: bool = False
+    calls: list[tuple[float, str, tuple]] = field(default_factory=list, init=False)
+    gains: dict[str, list[tuple[float, int]]] = field(default_factory=lambda: {d: [] for d in DECKS}, init=False)
+    _media: dict[Path, tuple[float | None, Fault | None, float]] = field(default_factory=dict, init=False)
+    _decks: dict[str, _FakeDeck | None] = field(default_factory=lambda: {d: None for d in DECKS}, init=False)
+    _on_event: Callable[[OutputEvent], None] | None = field(default=None, init=False)
+    _tokens: int = field(default=0, init=False)
+    _device_present: bool = field(default=True, init=False)
+    _closed: bool = field(default=False, init=False)
 
     def __repr__(self) -> str:
         decks = ", ".join(f"{d}:{x.path.name}@{x.percent}%" for d, x in self._decks.items() if x)

@@ -357,9 +357,12 @@ class Mixer:
             return
         self._mode = "playing"
         main = self._main()
-        if main is None:
+        if main is None and self._device.ok and self._device.resume is not None:
+            (track, position), self._device.resume = self._device.resume, None
+            self._mode = "silent"                    # the device went while paused: start afresh
+            self.play(track, fade_in_s=fade_s, start_s=position)
             return
-        if not self._device.ok:
+        if main is None or not self._device.ok:
             return
         self._out.play(main.name)
         main.started_at, main.ready_at, main.advanced, main.settle_s = now, None, False, RESUME_SETTLE_S
@@ -622,6 +625,7 @@ class Mixer:
         if self._mode == "paused" and kind != "pause" or self._mode == "silent":
             self._stop_all(now, emit_ended=True)
             self._mode, self._plan, self._pending = "silent", None, None
+            self._device.resume = None
             self._events.emit("fade_finished", kind=kind)
             return
         if self._mode == "paused":
@@ -647,6 +651,7 @@ class Mixer:
         else:
             self._stop_all(now, emit_ended=True)
             self._mode, self._plan, self._pending = "silent", None, None
+            self._device.resume = None
         self._events.emit("fade_finished", kind=kind)
 
     # --- failures ----------------------------------------------------------------------
@@ -697,8 +702,9 @@ class Mixer:
         self._device.backoff_s = DEVICE_RETRY_FIRST_S
         self._device.next_check = now + self._device.backoff_s
         main = self._main()
-        if main is not None and self._mode in ("playing", "pausing"):
-            self._device.resume = (main.track, main.position(now) or 0.0)
+        if main is not None and self._mode != "silent":
+            where = main.last_raw if self._mode == "paused" else main.position(now)
+            self._device.resume = (main.track, where or 0.0)
         for deck in self._live():
             self._stop_deck(deck, emit_ended=False)
         log.warning("audio device lost: %s", reason)
@@ -720,9 +726,8 @@ class Mixer:
         self._device.ok, self._device.next_check = True, now + DEVICE_POLL_S
         log.info("audio device back")
         self._events.emit("device_restored")
-        resume, self._device.resume = self._device.resume, None
-        if resume is not None and self._mode == "playing":
-            track, position = resume
+        if self._device.resume is not None and self._mode == "playing":
+            (track, position), self._device.resume = self._device.resume, None
             self._mode = "silent"
             self.play(track, fade_in_s=self._vol.fade_in_s, start_s=position)
 

@@ -291,3 +291,38 @@ def test_sleeping_by_the_idle_hint_sends_the_same_volumes_on_time():
     hinted_loads = [(t, args) for t, name, args in hinted.out.calls if name == "load"]
     assert [a for _, a in loads] == [a for _, a in hinted_loads]
     assert all(abs(t1 - t2) <= 0.021 for (t1, _), (t2, _) in zip(loads, hinted_loads, strict=True))
+
+
+def test_device_lost_while_paused_resumes_from_the_paused_place_on_resume():
+    rig = Rig({"volume": {"fade_in_s": 2}})
+    a = rig.track("a", 300)
+    rig.mixer.play(a, fade_in_s=2)
+    rig.run(20)
+    rig.mixer.pause(fade_s=1)
+    rig.run(2)
+    paused_at = rig.out.position_s("A")
+    rig.out.set_device_present(False)
+    rig.run(3)
+    rig.out.set_device_present(True)
+    rig.run(3)
+    assert ("device_restored", None) in rig.kinds() and rig.mixer.is_silent   # still paused
+    rig.mixer.resume(fade_s=1)
+    rig.run(4)
+    loads = [args for _, name, args in rig.out.calls if name == "load"]
+    assert loads[-1][1] == a.path and abs(loads[-1][2] - paused_at) < 0.2
+    assert not rig.mixer.is_silent
+
+
+def test_stop_while_device_is_lost_means_nothing_plays_when_it_returns():
+    rig = Rig({"volume": {"fade_in_s": 2}})
+    a = rig.track("a", 300)
+    rig.mixer.play(a, fade_in_s=2)
+    rig.run(10)
+    rig.out.set_device_present(False)
+    rig.run(1)
+    rig.mixer.stop()
+    rig.run(1)
+    assert rig.kinds()[-1] == ("fade_finished", None)
+    rig.out.set_device_present(True)
+    rig.run(5)
+    assert rig.mixer.is_silent and [n for _, n, _ in rig.out.calls].count("load") == 1
