@@ -1,39 +1,32 @@
-"""A real-time virtual sound card for tests that measure what the player really outputs.
+"""The virtual sound card as a test harness: capture what the player really outputs.
 
-PulseAudio with a null sink, reached through ALSA's ``pulse`` plugin (so the player runs with
-``audio.device: pulse`` exactly as on a Pi with a real card), and ``parec`` recording the
-sink's monitor as s16le 48 kHz stereo. The project's own copy of the shared audio-sink tool.
+`player.audio.virtual_sink` runs PulseAudio with a null sink, reached through ALSA's ``pulse``
+plugin (so the player runs with ``audio.device: pulse`` exactly as on a Pi with a real card);
+this adds what tests need: checks for the tools, captures as samples, level envelopes.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import shutil
-import subprocess
-import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-RATE = 48000
-CHANNELS = 2
+from player.audio.virtual_sink import CHANNELS, RATE, VirtualSink
+from player.audio.virtual_sink import missing_tools as sink_tools_missing
 
 
 def missing_tools() -> list[str]:
     """What is missing to run real-audio tests (empty when all is there)."""
-    missing = [t for t in ("pulseaudio", "pactl", "parec") if shutil.which(t) is None]
+    missing = sink_tools_missing()
     try:
-        import vlc  # noqa: F401
+        import vlc
         if vlc.Instance(["--quiet"]) is None:
             missing.append("libVLC (vlc.Instance failed)")
     except (ImportError, OSError) as exc:
         missing.append(f"libVLC ({exc})")
-    if not any(Path(p).exists() for p in ("/usr/lib/x86_64-linux-gnu/alsa-lib/libasound_module_pcm_pulse.so",
-                                          "/usr/lib/aarch64-linux-gnu/alsa-lib/libasound_module_pcm_pulse.so",
-                                          "/usr/lib/arm-linux-gnueabihf/alsa-lib/libasound_module_pcm_pulse.so")):
+    if not any(Path("/usr/lib").glob("*/alsa-lib/libasound_module_pcm_pulse.so")):
         missing.append("libasound2-plugins (ALSA pulse plugin)")
     return missing
 
@@ -62,14 +55,11 @@ def envelope(samples: np.ndarray, window_ms: float = 20.0) -> Envelope:
 
 
 class Recording:
-    """One running `parec` capture; `stop()` returns the samples as float (-1..1), frames x 2."""
+    """One running capture of the sink; `stop()` returns the samples as float (-1..1), frames x 2."""
 
-    def __init__(self, server: str, path: Path) -> None:
+    def __init__(self, sink: VirtualSink, path: Path) -> None:
         self._path = path
-        self._proc = subprocess.Popen(
-            ["parec", "-d", "capture.monitor", "--format=s16le", f"--rate={RATE}", f"--channels={CHANNELS}",
-             "--latency-msec=20", str(path)], env={**os.environ, "PULSE_SERVER": server},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._proc = sink.record(path)
 
     def stop(self) -> np.ndarray:
         self._proc.terminate()
@@ -80,50 +70,23 @@ class Recording:
 
 
 class AudioSink:
-    """Own PulseAudio with a null sink in a private directory. Use `start`/`stop` or `with`."""
+    """The player's virtual sound card (`player.audio.virtual_sink`) with sample capture for tests."""
 
     def __init__(self) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="audio-sink-"))
-        self.server = f"unix:{self.dir}/native"
-        self._proc: subprocess.Popen | None = None
+        self._sink = VirtualSink()
         self._records = 0
 
     def start(self) -> str:
-        """Start the sound server; returns the PULSE_SERVER value."""
-        script = self.dir / "pa.pa"
-        script.write_text(f"load-module module-null-sink sink_name=capture rate={RATE} channels={CHANNELS}\n"
-                          "set-default-sink capture\n"
-                          f"load-module module-native-protocol-unix auth-anonymous=1 socket={self.dir}/native\n")
-        env = {**os.environ, "HOME": str(self.dir), "XDG_RUNTIME_DIR": str(self.dir)}
-        self._proc = subprocess.Popen(["pulseaudio", "-n", "-F", str(script), "--exit-idle-time=-1",
-                                       "--daemonize=no", f"--log-target=file:{self.dir}/pulse.log"],
-                                      env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            ok = subprocess.run(["pactl", "info"], env={**os.environ, "PULSE_SERVER": self.server},
-                                capture_output=True).returncode == 0
-            if ok:
-                return self.server
-            if self._proc.poll() is not None:
-                break
-            time.sleep(0.1)
-        log = (self.dir / "pulse.log").read_text(errors="replace") if (self.dir / "pulse.log").exists() else ""
-        self.stop()
-        raise RuntimeError(f"PulseAudio did not start: {log[-500:]}")
+        """Start the sound server (sets PULSE_SERVER for this process); returns its address."""
+        return self._sink.start().server
 
     def record(self) -> Recording:
         self._records += 1
-        return Recording(self.server, self.dir / f"capture-{self._records}.raw")
+        assert self._sink.dir is not None, "start() the sink first"
+        return Recording(self._sink, self._sink.dir / f"capture-{self._records}.raw")
 
     def stop(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self._sink.close()
 
 
 def db(x: float) -> float:
