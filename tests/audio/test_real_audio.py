@@ -160,3 +160,34 @@ def test_two_differently_mastered_files_play_within_1_lu(rig_factory, tmp_path):
 def load_cfg():
     from player.config import load_config
     return load_config({})
+
+
+def test_master_change_pause_resume_and_emergency_stop_are_ramps_not_clicks(rig_factory, tmp_path):
+    """libVLC applies a volume change per decoded block (~80 ms here), so ramps are staircases:
+    about (dB/s x 0.08) per step. Default pause/resume fades (3 s) and the 300 ms master ramp
+    stay under 2.5 dB per step; the 0.5 s emergency ramp takes ~6 steps to silence."""
+    rig = rig_factory({"volume": {"start_db": -12, "default_db": -12}})
+    track = Track(sine(tmp_path / "tone.flac", 30.0), duration_s=30.0)
+    recording = audio_sink_record(rig)
+    rig.mixer.play(track, fade_in_s=0.5)
+    rig.run(2.5)
+    rig.mixer.set_master_db(-20)             # 8 dB over 300 ms
+    rig.run(0.7)
+    rig.mixer.pause()                        # 3 s
+    rig.run(3.5)
+    rig.mixer.resume()                       # 3 s, after the deck runs again
+    rig.run(4.5)
+    rig.mixer.emergency_stop()
+    rig.run(1.0)
+    env = envelope(recording.stop())
+    gain = np.maximum(env.rms_db - SINE_RMS_DBFS, -200)[env.first_audible(-75) + 50:]  # after the start fade
+    last_loud = np.nonzero(gain > -40)[0][-1]
+    drop = np.nonzero(gain[:last_loud] > -21)[0][-1]    # the emergency ramp begins after this window
+    assert (last_loud + 1 - drop) * 0.02 <= 0.6          # silent within the 0.5 s ramp
+    assert np.all(np.diff(gain[drop:last_loud + 1]) < 0.5)   # falling all the way, no bounce
+    ramps = gain[:drop]
+    both = (ramps[1:] > -30) & (ramps[:-1] > -30)       # audible, VLC's percent fine enough; skips dropouts
+    steps = np.abs(np.diff(ramps))[both]
+    assert np.max(steps) < 2.5, f"largest step {np.max(steps):.2f} dB"
+    assert np.max(gain) < -12 + 0.5
+    assert [k for k, _ in rig.kinds()].count("fade_finished") == 2
