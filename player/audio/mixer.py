@@ -300,6 +300,11 @@ class Mixer:
             main.role = "out"  # keeps fading to silence; the new track fades in beside it
             main = None
             self._drop_next(now)
+        if main is not None and main.fader is None and self._mode == "playing":
+            self._stop_deck(main, emit_ended=False)       # never heard yet: replace it silently,
+            self._drop_next(now)
+            self._start_main(track, start_s, now, crossfade_s=crossfade_s)   # keeping a start fade
+            return
         if main is None or self._mode in ("silent", "paused"):
             self._entry_fade_s = None
             self._mode, self._hold_start_level = "playing", False
@@ -594,8 +599,10 @@ class Mixer:
             start = now
         else:
             start = max(now, end_at - length)
-        if main is not None:
-            main.role = "out"
+        if main is not None and main.fader is None:
+            self._stop_deck(main, emit_ended=False)          # never heard (still pre-rolling): just drop it
+        elif main is not None:
+            main.role, main.entry = "out", None
             main.fader = CrossfadeRamp(False, start, max(0.0, (end_at or start + length) - start), self._floor_rel())
         nxt.role = "main"
         self._needs_sent = False

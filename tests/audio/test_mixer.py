@@ -326,3 +326,16 @@ def test_stop_while_device_is_lost_means_nothing_plays_when_it_returns():
     rig.out.set_device_present(True)
     rig.run(5)
     assert rig.mixer.is_silent and [n for _, n, _ in rig.out.calls].count("load") == 1
+
+
+def test_crossfade_to_during_the_first_pre_roll_never_lets_the_first_track_be_heard():
+    rig = Rig()
+    a, b = rig.track("a", 300), rig.track("b", 300)
+    rig.mixer.play(a, fade_in_s=2)
+    rig.run(0.1)
+    rig.mixer.crossfade_to(b, crossfade_s=2)
+    rig.run(10)
+    b_loaded = next(t for t, name, args in rig.out.calls if name == "load" and args[1] == b.path)
+    assert all(p == 0 for deck in "AB" for t, p in rig.out.gains[deck] if t <= b_loaded + 1.0)
+    assert rig.mixer.current_track == b and not rig.mixer.is_silent
+    assert ("track_started", "a") not in rig.kinds()

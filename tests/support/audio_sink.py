@@ -7,7 +7,6 @@ this adds what tests need: checks for the tools, captures as samples, level enve
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,7 +86,3 @@ class AudioSink:
 
     def stop(self) -> None:
         self._sink.close()
-
-
-def db(x: float) -> float:
-    return 20 * math.log10(x) if x > 0 else -math.inf
