@@ -3,8 +3,9 @@
 Everything that can change the session arrives as an item on one queue: staff controls
 (`submit`, from the button, socket and web threads), audio-output events (posted by
 libVLC's threads through the mixer's output), and the engine's own tick (every 20 ms
-while a fade moves, up to 250 ms in steady playback), which drives fades, checks phase boundaries on the monotonic clock, saves state and pings
-the systemd watchdog. Nothing else touches the mixer, the timeline or the log.
+while a fade moves, up to 250 ms in steady playback), which drives fades, checks phase
+boundaries on the monotonic clock, saves state and pings the systemd watchdog. Nothing
+else touches the mixer, the timeline or the log.
 
 A control is answered only after its event is fsync'd in the session log, so an
 acknowledged action survives a power cut. After a crash or power cut, `start()` restores
