@@ -39,8 +39,9 @@ from player.playlist.model import Track
 log = logging.getLogger(__name__)
 
 MAX_EXTRAPOLATION_S = 1.0  # never guess further than this past libVLC's last time report
-PREROLL_S = 1.5          # a new stream plays muted this long (after it advances) before it may be heard
-PREROLL_LEAD_S = 2.5     # decks for a planned crossfade start this long before it
+PREROLL_S = 2.0          # a new stream plays muted this long (after it advances) before it may be heard
+PREROLL_LEAD_S = 3.0     # decks for a planned crossfade start this long before it
+FAILED_FADE_S = 0.5      # a deck that failed while audible fades out this fast
 RESUME_SETTLE_S = 0.3    # a resumed deck plays muted this long before fading back in
 NEEDS_TRACK_MARGIN_S = 10.0  # needs_track comes this much earlier than the pre-roll must start
 DEFAULT_CROSSFADE_S = 8.0
@@ -471,11 +472,18 @@ class Mixer:
         self._decks[name] = deck
         return deck
 
-    def _start_main(self, track: Track, start_s: float, now: float, crossfade_s: float | None = None) -> None:
-        """Start `track` as the main deck from silence, with the pending entry fade."""
+    def _start_main(self, track: Track, start_s: float, now: float, crossfade_s: float | None = None,
+                    urgent: bool = False) -> None:
+        """Start `track` as the main deck from silence, with the pending entry fade.
+
+        `urgent` (the patient hears silence now, after a failure) shortens the pre-roll to
+        `RESUME_SETTLE_S`: a possibly unclean start is better than seconds of silence.
+        """
         deck = self._load(self._free_deck(), track, start_s, now, role="main")
         if deck is None:
             return
+        if urgent:
+            deck.settle_s = RESUME_SETTLE_S
         self._needs_sent = False
         fade_s = self._entry_fade_s
         if fade_s is not None:
@@ -562,9 +570,9 @@ class Mixer:
         main = self._main()
         plan = self._plan
         if main is None:
-            if plan is not None and plan.track is not None and self._deck_with_role("out") is None:
-                self._plan = None
-                self._start_main(plan.track, 0.0, now, crossfade_s=plan.crossfade_s)
+            if plan is not None and plan.track is not None and None in self._decks.values():
+                self._plan = None   # nothing audible follows: start at once, with a short settle
+                self._start_main(plan.track, 0.0, now, crossfade_s=plan.crossfade_s, urgent=True)
             return
         if plan is None or main.ready_at is None or self._deck_with_role("out") or self._deck_with_role("next"):
             return
@@ -665,7 +673,13 @@ class Mixer:
     def _failed(self, deck: _Deck, now: float, reason: str) -> None:
         log.warning("deck %s: %s: %s", deck.name, deck.track.path, reason)
         role = deck.role
-        self._stop_deck(deck, emit_ended=False)
+        other = self._decks[self._other(deck.name)]
+        if deck.fader is not None and other is None and role == "main":
+            # Audible when it failed (a stall, or a false alarm): fade it out quickly, never cut.
+            deck.role, deck.entry, deck.ended_emitted = "out", None, True
+            deck.fader = Ramp(deck.fader_db(now), None, now, FAILED_FADE_S, self._floor_rel())
+        else:
+            self._stop_deck(deck, emit_ended=False)
         self._events.emit("track_failed", deck.track.path, reason=reason)
         if role == "out":
             return
