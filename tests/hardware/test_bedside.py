@@ -377,8 +377,7 @@ def test_led_trusts_the_state_changed_event_over_a_stale_snapshot(make_rig):
     n = rig.bedside.led.shown_count
     ctrl.published = ctrl.status()  # every read is stale from now on
     record = {"type": "state_changed", "details": {"from": "idle", "to": "paused"}}
-    for listener in list(ctrl._listeners):
-        listener(record)
+    ctrl._listeners.deliver(record)
     assert rig.bedside.led.wait_for_pattern("slow_blink", 5, after=n)
 
 
