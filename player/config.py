@@ -123,7 +123,7 @@ def _spec(parse: Callable[[object], object], default: object, doc: str):
 class AudioConfig:
     device: str = _spec(_text(), "default", "ALSA device passed to libVLC (--alsa-audio-device)")
     output: str = _spec(_choice("vlc", "fake"), "vlc", "vlc = libVLC (real); fake = simulated, for tests")
-    stall_timeout_s: float = _spec(_seconds(0.5, 30), 4.0, "no playback progress for this long = stalled, skip")
+    stall_timeout_s: float = _spec(_seconds(0.5, 30), 1.5, "no playback progress for this long = stalled, skip")
     device_retry_max_s: float = _spec(_seconds(1, 600), 30.0, "longest wait between audio-device retries")
 
 

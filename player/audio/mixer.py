@@ -1,7 +1,8 @@
 """The Mixer: two decks, fades, crossfades, master volume and the cap, on the engine's thread.
 
 Everything here runs on the session engine's thread: it calls `handle` for each output event
-it dequeued, `tick` every ~20 ms, and the commands below. Nothing blocks except libVLC calls;
+it dequeued, `tick` at least as often as `idle_s` asks (20 ms while anything ramps, up to
+250 ms in steady playback), and the commands below. Nothing blocks except libVLC calls;
 loudness analysis of upcoming tracks runs on one worker thread that only reads files.
 
 Levels (all dB; `gain.py` turns them into VLC percent in one place)::
