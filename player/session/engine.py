@@ -376,6 +376,10 @@ class SessionEngine:
         else:
             self._mixer.crossfade_to(track, crossfade_s=crossfade_s, start_s=start_s)
 
+    def _prefetch(self, playlist: Playlist) -> None:
+        """Have every track's loudness measured ahead (unmeasured tracks play 6 dB down, to be safe)."""
+        self._mixer.prefetch(track for phase in playlist.phases for track in phase.tracks)
+
     def _on_mixer_events(self, events: list[MixerEvent]) -> None:
         for ev in events:
             getattr(self, f"_on_{ev.kind}")(ev)
@@ -516,6 +520,7 @@ class SessionEngine:
 
     def _do_load(self, source: str, playlist: str | None = None) -> None:
         self._ready_playlist = self._resolve_playlist(playlist)
+        self._prefetch(self._ready_playlist)
         self._state = "ready"
 
     def _do_start(self, source: str, playlist: str | None = None) -> None:
@@ -532,6 +537,7 @@ class SessionEngine:
         tl = Timeline.start(tuple(p.name for p in pl.phases), tuple(p.duration_s for p in pl.phases))
         self._faults = [f for f in self._faults if f.startswith("audio device")]
         self._session = _Session(sid, pl, EventLog(root / sid / EVENTS_FILE), self._clock.monotonic(), tl)
+        self._prefetch(pl)
         v = self.config.volume
         planned = [{"name": n, "planned_start_s": a, "planned_end_s": b}
                    for n, (a, b) in zip(tl.names, tl.planned(), strict=True)]
@@ -714,6 +720,7 @@ class SessionEngine:
         self._session = _Session(sid, playlist, EventLog(path), self._clock.monotonic() - now_s, tl, seq,
                                  int(saved.get("track_index") or 0), fading_out=bool(saved.get("fading_out")))
         self._state = "paused" if tl.paused_at_s is not None else "playing"
+        self._prefetch(playlist)
         self._emit("daemon_restarted", gap_s=round(gap, 3), policy=policy, state_before=was)
         if self._state == "paused" and was != "paused":
             self._emit("paused", "system", reason="resumed after a restart; waiting for staff")

@@ -27,6 +27,9 @@ class RecordingMixer:
     def open(self, on_output_event) -> None:
         self.opened = True
 
+    def prefetch(self, tracks) -> None:
+        self.prefetched = [t.path.name for t in tracks]
+
     def handle(self, event) -> list[MixerEvent]:
         return []
 

@@ -79,6 +79,7 @@ def test_four_hour_session_hits_every_boundary_to_the_millisecond(rig: Rig) -> N
     st = rig.start()
     assert st["state"] == "playing" and st["phase"] == "settling"
     assert rig.mixer.calls[0] == ("play", "settling-0.flac", {"fade_in_s": 45.0, "start_s": 0.0})
+    assert len(rig.mixer.prefetched) == 10  # every track's loudness is measured ahead
     # Move the clock in uneven steps that never land on a boundary.
     for _ in range(4 * 3600 // 7 + 3):
         rig.clock.advance(7.001)
