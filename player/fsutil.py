@@ -27,6 +27,13 @@ def fsync_dir(path: str | os.PathLike[str]) -> None:
         os.close(fd)
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte of `data` to `fd` (os.write may write less than asked)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 def make_dirs_durable(path: str | os.PathLike[str]) -> None:
     """Create `path` and any missing parents, fsyncing each parent that gained an entry."""
     path = Path(path)

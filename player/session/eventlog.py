@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 
-from player.fsutil import fsync_dir, make_dirs_durable
+from player.fsutil import fsync_dir, make_dirs_durable, write_all
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class EventLog:
             elif _ends_torn(fd):
                 log.warning("%s: the last line was cut short (power loss?); continuing on a new line",
                             self.path)
-                _write_all(fd, b"\n")
+                write_all(fd, b"\n")
                 os.fsync(fd)
         except BaseException:
             os.close(fd)
@@ -87,7 +87,7 @@ class EventLog:
                 raise RuntimeError(f"event log {self.path} is closed")
             if self._fd is None:
                 self._fd = self._open()
-            _write_all(self._fd, line)
+            write_all(self._fd, line)
             os.fsync(self._fd)
 
     def close(self) -> None:
@@ -112,12 +112,6 @@ class EventLog:
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open" if self._fd is not None else "not yet opened"
         return f"<EventLog {self.path} {state}>"
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
 
 
 def _ends_torn(fd: int) -> bool:

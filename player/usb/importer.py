@@ -20,6 +20,7 @@ from pathlib import Path
 
 from player.config import Config
 from player.errors import PlaylistInvalid
+from player.fsutil import write_all
 from player.playlist.model import Playlist
 from player.usb import library, signing
 from player.usb.copier import copy_all, hash_file
@@ -269,9 +270,7 @@ def _check_signatures(cands: list[Candidate], key: bytes | None, texts: dict, si
 def _write_new(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        write_all(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)
