@@ -71,8 +71,23 @@ def crossfade_length_s(crossfade_s: float, outgoing_s: float | None, incoming_s:
     return length
 
 
+class _Timed:
+    """Progress of a fader change that runs `duration_s` seconds from `t0` (both fader kinds share it)."""
+
+    t0: float
+    duration_s: float
+
+    def progress(self, now: float) -> float:
+        if self.duration_s <= 0:
+            return 1.0
+        return min(1.0, max(0.0, (now - self.t0) / self.duration_s))
+
+    def done(self, now: float) -> bool:
+        return self.progress(now) >= 1.0
+
+
 @dataclass(frozen=True)
-class Ramp:
+class Ramp(_Timed):
     """A dB-linear ramp of a fader from `start_db` to `end_db` over `duration_s` from `t0`.
 
     Either end may be None (silence): it is then replaced by `floor_db`, and any value at or
@@ -98,17 +113,10 @@ class Ramp:
         level = a + (b - a) * progress
         return None if level <= lo and (self.start_db is None or self.end_db is None) else level
 
-    def progress(self, now: float) -> float:
-        if self.duration_s <= 0:
-            return 1.0
-        return min(1.0, max(0.0, (now - self.t0) / self.duration_s))
-
-    def done(self, now: float) -> bool:
-        return self.progress(now) >= 1.0
 
 
 @dataclass(frozen=True)
-class CrossfadeRamp:
+class CrossfadeRamp(_Timed):
     """Equal-power fader of one deck in a crossfade (`incoming` or outgoing), in dB.
 
     Values at or below `floor_db` mute the deck: the incoming deck stays silent for the first
@@ -125,10 +133,3 @@ class CrossfadeRamp:
         level = amplitude_to_db(in_amp if self.incoming else out_amp)
         return None if level <= self.floor_db else level
 
-    def progress(self, now: float) -> float:
-        if self.duration_s <= 0:
-            return 1.0
-        return min(1.0, max(0.0, (now - self.t0) / self.duration_s))
-
-    def done(self, now: float) -> bool:
-        return self.progress(now) >= 1.0
