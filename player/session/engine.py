@@ -216,6 +216,7 @@ class SessionEngine:
             while item is not None:
                 if item is _STOP:
                     self._save()
+                    self._fade_before_exit()
                     return
                 if isinstance(item, _Sync):
                     syncs.append(item)
@@ -231,6 +232,19 @@ class SessionEngine:
                 next_tick = now + self._idle_s()
             for s in syncs:
                 s.done.set()
+
+    def _fade_before_exit(self) -> None:
+        """The player is stopping (service stop, update) while music plays: ramp it down, never cut it.
+
+        The saved session stays as it was, so the next start resumes it from silence.
+        """
+        if self._mixer.is_silent:
+            return
+        self._mixer.emergency_stop(fade_s=EMERGENCY_FADE_S)
+        deadline = time.monotonic() + EMERGENCY_FADE_S + 1.0
+        while not self._mixer.is_silent and time.monotonic() < deadline:
+            self._mixer.tick()
+            time.sleep(self._tick_s)
 
     def _idle_s(self) -> float:
         """How long the loop may sleep: every tick while fades move, else until the next thing due.

@@ -23,6 +23,7 @@ class RecordingMixer:
         self.level_db: float | None = None
         self.opened = self.closed = False
         self.idle_s = 0.02
+        self.is_silent = True
 
     def open(self, on_output_event) -> None:
         self.opened = True
@@ -41,6 +42,7 @@ class RecordingMixer:
         self.calls.append((kind, track.path.name if track else None, kw))
         self.current_track = track
         self._position_s = kw.get("start_s", 0.0)
+        self.is_silent = track is None
         self._started_at = self._clock.monotonic() if self._clock else 0.0
         if track is not None:
             self.pending.append(MixerEvent("track_started", track.path))
@@ -74,6 +76,7 @@ class RecordingMixer:
     def emergency_stop(self, fade_s: float = 0.5) -> None:
         self.calls.append(("emergency_stop", None, {"fade_s": fade_s}))
         self.current_track = None
+        self.is_silent = True
 
     def set_master_db(self, level_db: float) -> float:
         self.master_db = min(level_db, self.max_db)

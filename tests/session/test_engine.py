@@ -318,3 +318,12 @@ def test_phase_change_uses_the_ending_phases_crossfade(rig: Rig) -> None:
     rig.start()
     rig.advance(600)
     assert rig.mixer.calls[-1] == ("crossfade_to", "onset-0.flac", {"crossfade_s": 8.0, "start_s": 0.0})
+
+
+def test_stopping_the_player_mid_session_ramps_the_music_down_and_keeps_the_session(tmp_path: Path) -> None:
+    r = Rig(tmp_path)
+    r.engine.start()
+    r.start()
+    r.engine.close()  # e.g. systemctl stop during a session
+    assert r.mixer.calls[-1] == ("emergency_stop", None, {"fade_s": 0.5}) and r.mixer.closed
+    assert json.loads((r.data_dir / "state.json").read_text())["state"] == "playing"
