@@ -34,7 +34,7 @@ from player.playlist.plan import tracks_for_phase
 from player.session.control import STATUS_KEYS, Listener, Listeners, check_control
 from player.session.eventlog import EventLog, read_events
 from player.session.report import EVENTS_FILE, SESSIONS_DIR
-from player.session.statefile import StateFile
+from player.session.statefile import STATE_FILE, StateFile
 from player.session.states import is_active, next_state, refusal
 from player.session.timeline import Timeline
 
@@ -46,7 +46,6 @@ PAUSE_FADE_S = 3.0
 STOP_FADE_S = 3.0
 EMERGENCY_FADE_S = 0.5
 SAVE_EVERY_S = 5.0
-STATE_FILE = "state.json"
 
 
 class Notifier:

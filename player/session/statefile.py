@@ -21,6 +21,9 @@ from player.session.eventlog import jsonable
 
 log = logging.getLogger(__name__)
 
+#: The daemon's saved state, ``<data_dir>/state.json``; the USB import reads it too.
+STATE_FILE = "state.json"
+
 
 class StateFile:
     """One JSON object kept durably at `path` (e.g. ``<data_dir>/state.json``).

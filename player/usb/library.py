@@ -32,12 +32,12 @@ from pathlib import Path
 
 from player.errors import ImportRefused
 from player.fsutil import fsync_dir, make_dirs_durable
+from player.session.statefile import STATE_FILE
 from player.session.states import is_active
 
 log = logging.getLogger(__name__)
 
 LIBRARY_DIR = "library"
-STATE_FILE = "state.json"
 MANIFEST = ".import.json"
 LINKS = ("current", "previous", "pending")
 STAGING_PREFIX = ".staging-"
