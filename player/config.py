@@ -131,7 +131,9 @@ class AudioConfig:
 class VolumeConfig:
     max_db: float = _spec(_number(-60, 0), -6.0, "hard cap, dB relative to unity (VLC 100%)")
     start_db: float = _spec(_number(-60, 0), -20.0, "level every session and restart fades in to")
-    default_db: float = _spec(_number(-60, 0), -12.0, "playing level after the start fade")
+    default_db: float = _spec(_number(-60, 0), -12.0, "playing level: reached after the start fade, slowly")
+    rise_s: float = _spec(_seconds(10, 1800), 60.0,
+                          "after the start fade, the level moves from start_db to default_db over this long")
     fade_in_s: float = _spec(_seconds(0, 600), 45.0, "fade from silence to start_db")
     step_db: float = _spec(_number(0.5, 12), 3.0, "volume up/down step")
     floor_db: float = _spec(_number(-90, -30), -60.0, "where fades from silence begin")

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
+from player.audio.analysis import Analyzer
 from player.audio.api import AudioOutput
 from player.audio.loudness import LoudnessLookup
 from player.audio.mixer import Mixer
@@ -100,8 +101,9 @@ class Daemon:
             log.info("session-player ready in %s (data %s, audio %s:%s, cap %.1f dB)", cfg.room, cfg.data_dir,
                      cfg.audio.output, cfg.audio.device, cfg.volume.max_db)
 
-    def _loudness(self) -> LoudnessLookup:
-        return LoudnessLookup(self.config.loudness, cache_path=self.config.data_dir / "loudness-cache.json")
+    def _loudness(self) -> Analyzer:
+        cache = self.config.data_dir / "loudness-cache.json"
+        return Analyzer(LoudnessLookup(self.config.loudness, cache_path=cache))
 
     def _start_edges(self) -> None:
         cfg = self.config

@@ -119,17 +119,52 @@ class Ramp(_Timed):
 class CrossfadeRamp(_Timed):
     """Equal-power fader of one deck in a crossfade (`incoming` or outgoing), in dB.
 
-    Values at or below `floor_db` mute the deck: the incoming deck stays silent for the first
-    instants and the outgoing one is cut only when already inaudible.
+    An outgoing deck that was itself still coming in (a crossfade interrupted by another)
+    starts from its level then, `from_db`, and never jumps up to full. Values at or below
+    `floor_db` mute the deck: the incoming deck stays silent for the first instants and the
+    outgoing one is cut only when already inaudible.
     """
 
     incoming: bool
     t0: float
     duration_s: float
     floor_db: float
+    from_db: float = 0.0
 
     def value(self, now: float) -> float | None:
         out_amp, in_amp = equal_power(self.progress(now))
-        level = amplitude_to_db(in_amp if self.incoming else out_amp)
+        level = amplitude_to_db(in_amp) if self.incoming else amplitude_to_db(out_amp) + min(0.0, self.from_db)
         return None if level <= self.floor_db else level
 
+
+@dataclass(frozen=True)
+class Glide:
+    """A level moving toward `target_db` at no more than `rate_db_per_s`.
+
+    Used for a normalization gain that changes while the deck is heard (a loudness
+    measurement that completes mid-track): the listener hears a slow drift, never a step.
+    """
+
+    start_db: float
+    target_db: float
+    t0: float
+    rate_db_per_s: float
+
+    def value(self, now: float) -> float:
+        distance = self.target_db - self.start_db
+        travelled = self.rate_db_per_s * max(0.0, now - self.t0)
+        if abs(distance) <= travelled:
+            return self.target_db
+        return self.start_db + math.copysign(travelled, distance)
+
+    def done(self, now: float) -> bool:
+        return self.value(now) == self.target_db
+
+    def toward(self, now: float, target_db: float) -> Glide:
+        """The same glide, continuing from where it is now toward a new target."""
+        return Glide(self.value(now), target_db, now, self.rate_db_per_s)
+
+    @classmethod
+    def at(cls, level_db: float, rate_db_per_s: float) -> Glide:
+        """A glide resting at `level_db`."""
+        return cls(level_db, level_db, 0.0, rate_db_per_s)

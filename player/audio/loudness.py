@@ -13,13 +13,16 @@ runtime dependency. Measured speed and agreement: bench/analyze_speed.py, README
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import math
+import os
 import re
 import subprocess
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -84,24 +87,64 @@ def read_tags(path: Path) -> tuple[float, float, str] | None:
 
 
 _SUMMARY = re.compile(r"Integrated loudness:\s*I:\s*(-?[\d.]+|-inf)\s*LUFS.*?Peak:\s*(-?[\d.]+|-inf)\s*dBFS", re.S)
+_FRAME = re.compile(r"\bt:\s*([\d.]+).*?\bI:\s*(-?[\d.]+|-inf)\s*LUFS.*?\bTPK:\s*((?:\s*-?[\d.]+|\s*-inf)+)\s*dBFS")
+PROGRESS_EVERY_S = 1.0   # report a running figure once per second of audio analysed
+MEASURE_TIMEOUT_S = 600.0
+
+Progress = Callable[[float, float, float], None]  # (analysed_s, loudness so far LUFS, true peak so far dBTP)
 
 
-def measure(path: Path, ffmpeg: str = "ffmpeg") -> tuple[float, float]:
-    """(integrated loudness LUFS, true peak dBTP) measured by ffmpeg's ebur128 filter."""
+def _finite(value: float, fallback: float) -> float:
+    return value if math.isfinite(value) else fallback
+
+
+def measure(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None) -> tuple[float, float]:
+    """(integrated loudness LUFS, true peak dBTP) measured by ffmpeg's ebur128 filter.
+
+    With `progress`, ffmpeg's per-frame log is read as it comes and the running figures are
+    reported about once per second of audio: a track needed before its measurement ends can
+    come in on a provisional gain.
+    """
+    frames = "verbose" if progress is None else "info"   # per-frame lines only when someone listens
+    cmd = [ffmpeg, "-nostdin", "-hide_banner", "-nostats", "-i", str(path), "-map", "0:a:0",
+           "-af", f"ebur128=peak=true:framelog={frames}", "-f", "null", "-"]
     try:
-        proc = subprocess.run([ffmpeg, "-nostdin", "-hide_banner", "-nostats", "-i", str(path), "-map", "0:a:0",
-                               "-af", "ebur128=peak=true", "-f", "null", "-"],
-                              capture_output=True, text=True, timeout=600)
-    except (OSError, subprocess.TimeoutExpired) as exc:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                text=True, errors="replace")
+    except OSError as exc:
         raise AudioFailed(f"{path}: cannot measure loudness: {exc}") from None
-    found = _SUMMARY.findall(proc.stderr)
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, proc.pid, 10)  # playback first: measuring may take its time
+    timer = threading.Timer(MEASURE_TIMEOUT_S, proc.kill)
+    timer.start()
+    tail: list[str] = []
+    reported = -PROGRESS_EVERY_S
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if progress is not None and (m := _FRAME.search(line)):
+                t = float(m.group(1))
+                if t - reported >= PROGRESS_EVERY_S:
+                    reported = t
+                    peak = max(float(v) for v in m.group(3).split())
+                    progress(t, _finite(float(m.group(2)), -70.0), _finite(peak, -90.0))
+                continue
+            tail.append(line)
+            del tail[:-40]
+        proc.wait()
+    finally:
+        timer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = "".join(tail)
+    found = _SUMMARY.findall(text)
     if proc.returncode != 0 or not found:
-        tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
-        raise AudioFailed(f"{path}: cannot measure loudness: {tail[0]}")
+        last = text.strip().splitlines()[-1:] or ["no output"]
+        raise AudioFailed(f"{path}: cannot measure loudness: {last[0]}")
     loudness, peak = (float(v) for v in found[-1])
-    if not math.isfinite(loudness):
-        loudness = -70.0  # digital silence: ebur128 gates everything out
-    return loudness, peak if math.isfinite(peak) else -90.0
+    # digital silence: ebur128 gates everything out
+    return _finite(loudness, -70.0), _finite(peak, -90.0)
 
 
 def file_digest(path: Path) -> str:
@@ -143,8 +186,12 @@ class LoudnessLookup:
                     log.warning("loudness cache %s unreadable (%s): starting afresh", self._cache_path, exc)
         return self._cache
 
-    def analyze(self, path: Path) -> Loudness:
-        """Loudness, peak and gain of `path` (tags, cache, or a measurement: slow the first time)."""
+    def analyze(self, path: Path, progress: Callable[[float, float], None] | None = None) -> Loudness:
+        """Loudness, peak and gain of `path` (tags, cache, or a measurement: slow the first time).
+
+        `progress(analysed_s, gain_so_far_db)` is called during a measurement (not for tags
+        or cached files, which answer at once).
+        """
         path = Path(path)
         tagged = read_tags(path)
         if tagged is not None:
@@ -156,7 +203,10 @@ class LoudnessLookup:
             if known is not None:
                 loudness, peak = known["loudness_lufs"], known["peak_db"]
             else:
-                loudness, peak = measure(path, self._ffmpeg)
+                def running(t: float, lufs: float, tpk: float) -> None:
+                    if progress is not None:
+                        progress(t, normalization_gain_db(lufs, tpk, self._config))
+                loudness, peak = measure(path, self._ffmpeg, running if progress is not None else None)
                 with self._lock:
                     self._load_cache()[digest] = {"loudness_lufs": loudness, "peak_db": peak, "name": path.name}
                     self._save()
@@ -165,6 +215,10 @@ class LoudnessLookup:
 
     def gain_db(self, path: Path) -> float:
         return self.analyze(path).gain_db
+
+    def measure_gain(self, path: Path, progress: Callable[[float, float], None] | None = None) -> float:
+        """The `player.audio.analysis.GainMeasurer` protocol: the gain, reporting progress."""
+        return self.analyze(path, progress).gain_db
 
     def _save(self) -> None:
         if self._cache_path is not None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from player.audio.api import MixerEvent, OutputEvent
+from player.audio.api import MixerEvent, OutputEvent, Source
 from player.clock import Clock
 from player.config import Config
 from player.errors import PlaylistInvalid, SessionRefused
@@ -95,9 +95,13 @@ class _Session:
     origin: float  # monotonic reading at session time 0
     timeline: Timeline
     seq: int = 0
-    track_index: int = 0
-    queued_index: int | None = None
+    track_index: int = 0          # the turn (in the phase's play order) of the track heard now
+    handed_turn: int = 0          # the last turn handed to the mixer (failures move past it)
     failures_in_row: int = 0
+    tokens: dict[int, tuple[int, int]] = field(default_factory=dict)  # source token -> (phase index, turn)
+    last_good: Track | None = None  # the last track heard: a phase whose every track fails falls back to it
+    retry_at: float | None = None   # every fallback failed too: ask again at this session time
+    retry_s: float = 1.0
     fading_out: bool = False
     last_save: float = -1e18
     resume_position_s: float | None = None  # restored paused: where the music picks up on resume
@@ -140,7 +144,8 @@ class SessionEngine:
         self._state = "idle"
         self._session: _Session | None = None
         self._ready_playlist: Playlist | None = None
-        self._master_db = min(config.volume.default_db, config.volume.max_db)
+        self._preset_db: float | None = None  # a level set before the session started (else default_db)
+        self._next_token = 0
         self._faults: list[str] = []
         self._snapshot: dict = {}
         self._state_file = StateFile(config.data_dir / STATE_FILE)
@@ -304,6 +309,7 @@ class SessionEngine:
         if s is not None and self._state in ("playing", "faulted"):
             now = self._elapsed()
             self._cross_boundaries(now)
+            self._retry_music(now)
             s = self._session
             if s is not None and s.timeline.is_last and not s.fading_out:
                 fade = s.phase.fade_out_s
@@ -374,24 +380,32 @@ class SessionEngine:
         except ValueError:
             return track.path.name
 
+    def _source(self, track: Track, turn: int, *, phase_index: int | None = None, start_s: float = 0.0) -> Source:
+        """The mixer's view of one play of `track`; its token tells the engine which turn it was."""
+        s = self._session
+        assert s is not None
+        self._next_token += 1
+        s.tokens[self._next_token] = (s.timeline.index if phase_index is None else phase_index, turn)
+        return Source(track.path, self._next_token, track.gain_db, track.duration_s, start_s)
+
     def _start_phase_music(self, *, fade_in_s: float | None = None, start_s: float = 0.0,
                            crossfade_s: float | None = None) -> None:
         """Play the current track: from silence (`fade_in_s`), else crossfading (default: the phase's)."""
         s = self._session
         assert s is not None
         track = self._track_at(s.phase, s.track_index)
-        s.queued_index, s.failures_in_row = None, 0
+        s.handed_turn, s.failures_in_row, s.retry_at = s.track_index, 0, None
         crossfade_s = s.phase.crossfade_s if crossfade_s is None else crossfade_s
         if track is None:
             self._mixer.stop(fade_s=crossfade_s or STOP_FADE_S)
         elif fade_in_s is not None:
-            self._mixer.play(track, fade_in_s=fade_in_s, start_s=start_s)
+            self._mixer.play(self._source(track, s.track_index, start_s=start_s), fade_in_s=fade_in_s)
         else:
-            self._mixer.crossfade_to(track, crossfade_s=crossfade_s, start_s=start_s)
+            self._mixer.crossfade_to(self._source(track, s.track_index, start_s=start_s), crossfade_s=crossfade_s)
 
     def _prefetch(self, playlist: Playlist) -> None:
-        """Have every track's loudness measured ahead (unmeasured tracks play 6 dB down, to be safe)."""
-        self._mixer.prefetch(track for phase in playlist.phases for track in phase.tracks)
+        """Have every track's loudness measured ahead, in play order (nothing is heard at a guessed level)."""
+        self._mixer.prefetch(Source(track.path) for phase in playlist.phases for track in phase.tracks)
 
     def _on_mixer_events(self, events: list[MixerEvent]) -> None:
         for ev in events:
@@ -401,12 +415,15 @@ class SessionEngine:
         s = self._session
         if s is None:
             return
-        if s.finishing and s.timeline.due(self._elapsed()) and ev.path == self._next_phase_first_path():
+        phase_index, turn = s.tokens.get(ev.token, (s.timeline.index, s.track_index))
+        if s.finishing and s.timeline.due(self._elapsed()) and phase_index == s.timeline.index + 1:
             s.finishing = False  # the finished track handed over: the next phase begins now
             self._enter_phase(self._elapsed(), music=False)
-        elif s.queued_index is not None and ev.path == getattr(self._track_at(s.phase, s.queued_index), "path", None):
-            s.track_index, s.queued_index = s.queued_index, None
-        s.failures_in_row = 0
+        if phase_index == s.timeline.index:
+            s.track_index = turn
+        s.failures_in_row, s.retry_at, s.retry_s = 0, None, 1.0
+        s.last_good = Track(ev.path, ev.source.trim_db, ev.source.duration_s)
+        self._clear_fault(f"no playable track in phase {s.phase.name}")
         self._emit("track_started", phase=s.phase.name, file=self._track_name(Track(ev.path)))
 
     def _on_track_ended(self, ev: MixerEvent) -> None:
@@ -414,7 +431,7 @@ class SessionEngine:
         if s is None:
             return
         self._emit("track_ended", file=self._track_name(Track(ev.path)))
-        if s.finishing and self._mixer.current_track is None:  # it ended with nothing after it
+        if s.finishing and self._mixer.current is None:  # it ended with nothing after it
             s.finishing = False
             self._enter_phase(self._elapsed(), music=self._state == "playing")
 
@@ -425,21 +442,60 @@ class SessionEngine:
         s.failures_in_row += 1
         reason = str(ev.detail.get("reason", "could not be played"))
         self._emit("track_skipped", file=self._track_name(Track(ev.path)), reason=reason)
-        if s.failures_in_row > len(s.phase.tracks):
+        if s.failures_in_row == len(s.phase.tracks):
             self._add_fault(f"no playable track in phase {s.phase.name}")
 
     def _on_needs_track(self, ev: MixerEvent) -> None:
         s = self._session
         if s is None or not is_active(self._state):
             return
-        if s.fading_out or s.failures_in_row > len(s.phase.tracks):
+        if s.fading_out:
             self._mixer.queue_next(None, crossfade_s=s.phase.crossfade_s)
             return
         if s.finishing:
             self._queue_next_phase()
             return
-        s.queued_index = s.track_index + 1
-        self._mixer.queue_next(self._track_at(s.phase, s.queued_index), crossfade_s=s.phase.crossfade_s)
+        source = self._following_source()
+        if source is None and s.failures_in_row >= len(s.phase.tracks):
+            s.retry_at = self._elapsed() + s.retry_s   # every fallback failed too: try again, less often
+            s.retry_s = min(30.0, s.retry_s * 2)
+            return
+        if ev.detail.get("now") and source is not None:
+            self._mixer.crossfade_to(source, crossfade_s=s.phase.crossfade_s)
+        else:
+            self._mixer.queue_next(source, crossfade_s=s.phase.crossfade_s)
+
+    def _following_source(self) -> Source | None:
+        """What plays after the last track handed out: the phase's next turn, moving past failures.
+
+        When every track of the phase failed in a row, the music falls back to the last track
+        heard, then to the later phases' tracks, so the patient is never left in silence.
+        """
+        s = self._session
+        assert s is not None
+        n = len(s.phase.tracks)
+        if s.failures_in_row < n:
+            s.handed_turn += 1
+            track = self._track_at(s.phase, s.handed_turn)
+            return None if track is None else self._source(track, s.handed_turn)
+        fallbacks = ([(s.last_good, s.timeline.index, s.track_index)] if s.last_good is not None else []) + [
+            (t, i, turn) for i in range(s.timeline.index + 1, len(s.playlist.phases))
+            for turn, t in enumerate(s.playlist.phases[i].tracks)]
+        k = s.failures_in_row - n
+        if k >= len(fallbacks):
+            return None
+        track, phase_index, turn = fallbacks[k]
+        return self._source(track, turn, phase_index=phase_index)
+
+    def _retry_music(self, now: float) -> None:
+        """After a pause of `retry_s`, try the phase's tracks again from its next turn."""
+        s = self._session
+        if s is None or s.retry_at is None or now < s.retry_at or self._state != "playing":
+            return
+        s.retry_at, s.failures_in_row = None, 0
+        source = self._following_source()
+        if source is not None:
+            self._mixer.crossfade_to(source, crossfade_s=s.phase.crossfade_s)
 
     def _on_fade_finished(self, ev: MixerEvent) -> None:
         pass  # the state changed when the fade began; nothing waits for its end
@@ -476,18 +532,13 @@ class SessionEngine:
                    planned_start_s=tl.phase_start_s, planned_end_s=tl.phase_end_s)
         self._notifier.status(f"{self.config.room}: {tl.phase} (phase {tl.index + 1}/{len(tl.names)})")
 
-    def _next_phase_first_path(self) -> Path | None:
-        s = self._session
-        assert s is not None
-        first = self._track_at(s.playlist.phases[s.timeline.index + 1], 0)
-        return None if first is None else first.path
-
     def _queue_next_phase(self) -> None:
         """`finish_track`: the playing track plays out, then crossfades into the next phase's music."""
         s = self._session
         assert s is not None
         first = self._track_at(s.playlist.phases[s.timeline.index + 1], 0)
-        self._mixer.queue_next(first, crossfade_s=s.phase.crossfade_s)
+        source = None if first is None else self._source(first, 0, phase_index=s.timeline.index + 1)
+        self._mixer.queue_next(source, crossfade_s=s.phase.crossfade_s)
 
     def _cross_boundaries(self, now: float, *, music: bool = True) -> None:
         """End every phase whose time is up, at its exact end time; crossfade once into the last one reached.
@@ -503,7 +554,7 @@ class SessionEngine:
                 self._emit("phase_ended", at_s=at, phase=s.timeline.phase, index=s.timeline.index)
                 self._end_session("completed", "system", at_s=at)
                 return
-            if s.phase.finish_track and music and self._mixer.current_track is not None:
+            if s.phase.finish_track and music and self._mixer.current is not None:
                 if not s.finishing:
                     s.finishing = True
                     self._queue_next_phase()
@@ -551,11 +602,13 @@ class SessionEngine:
         self._faults = [f for f in self._faults if f.startswith("audio device")]
         self._session = _Session(sid, pl, EventLog(root / sid / EVENTS_FILE), self._clock.monotonic(), tl)
         self._prefetch(pl)
+        self._mixer.begin_level(self._preset_db)   # every session starts low, whatever the last one ended at
         v = self.config.volume
         planned = [{"name": n, "planned_start_s": a, "planned_end_s": b}
                    for n, (a, b) in zip(tl.names, tl.planned(), strict=True)]
         self._emit("session_started", source, at_s=0.0, playlist=pl.name, playlist_path=str(pl.path),
-                   room=self.config.room, max_db=v.max_db, start_db=v.start_db, default_db=self._master_db,
+                   room=self.config.room, max_db=v.max_db, start_db=v.start_db,
+                   default_db=self._mixer.master_target_db,
                    resume_policy=self.config.session.resume_policy, phases=planned)
         self._set_state("playing")
         self._emit_phase_started(0.0)
@@ -608,8 +661,8 @@ class SessionEngine:
         s.timeline = s.timeline.extend(minutes * 60.0)
         if s.finishing:  # the phase was letting its track play out: it goes on with its own tracks
             s.finishing = False
-            s.queued_index = s.track_index + 1
-            self._mixer.queue_next(self._track_at(s.phase, s.queued_index), crossfade_s=s.phase.crossfade_s)
+            s.handed_turn = s.track_index
+            self._mixer.queue_next(self._following_source(), crossfade_s=s.phase.crossfade_s)
         if s.fading_out:  # the final fade-out had begun: bring the music back up
             s.fading_out = False
             if self._state == "playing":
@@ -621,12 +674,13 @@ class SessionEngine:
         self._emit("marked", source, text=text)
 
     def _do_volume(self, source: str, delta_db: float | None = None, level_db: float | None = None) -> None:
-        v = self.config.volume
-        wanted = level_db if level_db is not None else self._master_db + (delta_db or 0.0)
-        wanted = max(v.floor_db, min(v.max_db, wanted))
-        old = self._master_db
-        self._master_db = self._mixer.set_master_db(wanted)
-        self._emit("volume_changed", source, from_db=round(old, 2), to_db=round(self._master_db, 2))
+        """Staff's level within [volume.floor_db, cap]: a step from what is heard (player/audio/levels.py)."""
+        old = self._mixer.master_db
+        new = self._mixer.set_master_db(level_db) if level_db is not None \
+            else self._mixer.step_master_db(delta_db or 0.0)
+        if self._session is None:
+            self._preset_db = new   # set before a session: that session's playing level
+        self._emit("volume_changed", source, from_db=round(old, 2), to_db=round(new, 2))
 
     def _do_stop(self, source: str) -> None:
         if self._session is None:  # a loaded playlist not yet started
@@ -652,6 +706,7 @@ class SessionEngine:
         self._set_state("ended", old=old)
         s.log.close()
         self._session = None
+        self._preset_db = None     # the next patient starts from the configured levels
         self._state_file.clear()
         self._notifier.status(f"{self.config.room}: session ended ({reason})")
 
@@ -660,7 +715,11 @@ class SessionEngine:
     def _publish(self) -> None:
         s = self._session
         snap = dict.fromkeys(STATUS_KEYS)
-        snap.update(state=self._state, room=self.config.room, volume_db=round(self._master_db, 2),
+        mixer = self._mixer
+        snap.update(state=self._state, room=self.config.room,
+                    volume_db=None if mixer is None else round(mixer.master_target_db, 2),
+                    volume_now_db=None if mixer is None else round(mixer.master_db, 2),
+                    audio=None if mixer is None else mixer.activity,
                     max_db=self.config.volume.max_db, faults=list(self._faults), phases=[], elapsed_s=0.0)
         level = self._mixer.level_db if self._mixer is not None else None
         snap["level_db"] = None if level is None else round(level, 2)
@@ -695,7 +754,8 @@ class SessionEngine:
                 "version": 1, "state": self._state, "session_id": s.id, "playlist_path": str(s.playlist.path),
                 "timeline": s.timeline.to_dict(), "elapsed_s": round(self._elapsed(), 3),
                 "wall": self._clock.wall().isoformat(), "track_index": s.track_index,
-                "position_s": None if position is None else round(position, 3), "master_db": self._master_db,
+                "position_s": None if position is None else round(position, 3),
+                "master_db": self._mixer.master_target_db,
                 "fading_out": s.fading_out})
         except OSError as exc:
             log.error("cannot save session state: %s", exc)
@@ -726,7 +786,8 @@ class SessionEngine:
             seq = max((int(r.get("seq") or 0) for r in read_events(path)), default=0)
         except (OSError, ValueError):
             seq = 0
-        self._master_db = min(float(saved.get("master_db", self._master_db)), self.config.volume.max_db)
+        saved_level = saved.get("master_db")
+        self._mixer.begin_level(float(saved_level) if isinstance(saved_level, (int, float)) else None)
         was = str(saved["state"])
         if policy == "pause" and was != "paused":
             tl = tl.pause(elapsed_saved)

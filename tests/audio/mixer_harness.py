@@ -5,13 +5,13 @@ from __future__ import annotations
 import queue
 from pathlib import Path
 
-from player.audio.api import MixerEvent
+from player.audio.analysis import Analyzer
+from player.audio.api import MixerEvent, Source
 from player.audio.fake import FakeOutput
 from player.audio.gain import vlc_percent_to_db
 from player.audio.mixer import Mixer
 from player.clock import FakeClock
 from player.config import load_config
-from player.playlist.model import Track
 
 TICK_S = 0.02
 
@@ -23,18 +23,21 @@ class Rig:
         self.config = load_config(config or {"volume": {"fade_in_s": 10}})
         self.clock = FakeClock()
         self.out = FakeOutput(self.clock, cap_db=self.config.volume.max_db)
-        self.mixer = Mixer(self.out, self.config, self.clock, loudness)
+        self.analyzer = Analyzer(loudness, threaded=False) if loudness is not None else None
+        self.mixer = Mixer(self.out, self.config, self.clock, self.analyzer)
         self.queue: queue.Queue = queue.Queue()
         self.events: list[tuple[float, MixerEvent]] = []
         self.mixer.open(self.queue.put)
-        self.auto_next: list[Track] = []   # answers needs_track with these, in order
+        self.auto_next: list[Source] = []   # answers needs_track with these, in order
         self.crossfade_s = 4.0
+        self._tokens = 0
 
     def track(self, name: str, duration_s: float | None, fault=None, gain_db: float = 0.0,
-              stall_at_s: float = 0.0) -> Track:
+              stall_at_s: float = 0.0) -> Source:
         path = Path(f"/music/{name}.flac")
         self.out.add_media(path, duration_s, fault, stall_at_s)
-        return Track(path, gain_db=gain_db, duration_s=duration_s)
+        self._tokens += 1
+        return Source(path, token=self._tokens, trim_db=gain_db, duration_s=duration_s)
 
     def _take(self, events: list[MixerEvent]) -> None:
         for ev in events:

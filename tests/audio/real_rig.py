@@ -6,6 +6,7 @@ import queue
 import threading
 import time
 
+from player.audio.analysis import Analyzer
 from player.audio.mixer import Mixer
 from player.audio.vlc import VlcOutput
 from player.clock import SystemClock
@@ -17,7 +18,7 @@ class RealRig:
         self.config = load_config({**config, "audio": {"device": "pulse", **config.get("audio", {})}})
         self.clock = SystemClock()
         self.mixer = Mixer(VlcOutput(self.config.audio, cap_db=self.config.volume.max_db), self.config,
-                           self.clock, loudness)
+                           self.clock, Analyzer(loudness) if loudness is not None else None)
         self.queue: queue.Queue = queue.Queue()
         self.events: list[tuple[float, object]] = []
         self.auto_next: list = []

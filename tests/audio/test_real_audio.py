@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from player.audio.api import Source
 from player.audio.loudness import LoudnessLookup, measure
-from player.playlist.model import Track
 from tests.audio.real_rig import RealRig
 from tests.audio.signals import broken, pink_noise, sine
 from tests.support.audio_sink import envelope
@@ -50,7 +50,7 @@ def fade_in_fit(env, start_db, end_db, fade_s, offset_db):
 
 def test_fade_in_follows_the_db_ramp_starts_silent_and_never_exceeds_the_cap(rig_factory, tmp_path):
     rig = rig_factory({"volume": {"start_db": -20, "default_db": -20, "max_db": -6, "floor_db": -60}})
-    track = Track(sine(tmp_path / "tone.flac", 14.0), duration_s=14.0)
+    track = Source(sine(tmp_path / "tone.flac", 14.0), duration_s=14.0)
     recording = audio_sink_record(rig)
     rig.mixer.play(track, fade_in_s=8.0)   # 5 dB/s; libVLC applies volume per decoded block (~85 ms)
     rig.run(11.0)
@@ -81,7 +81,7 @@ def _sink(audio_sink):
 
 def test_hot_file_and_master_request_never_exceed_the_cap(rig_factory, tmp_path):
     rig = rig_factory({"volume": {"start_db": -6, "default_db": -6, "max_db": -6}})
-    hot = Track(sine(tmp_path / "hot.flac", 8.0, amplitude=0.99), gain_db=+12.0, duration_s=8.0)
+    hot = Source(sine(tmp_path / "hot.flac", 8.0, amplitude=0.99), trim_db=+12.0, duration_s=8.0)
     recording = audio_sink_record(rig)
     rig.mixer.play(hot, fade_in_s=0.5)
     rig.run(2.5)
@@ -94,8 +94,8 @@ def test_hot_file_and_master_request_never_exceed_the_cap(rig_factory, tmp_path)
 def test_crossfade_holds_the_level_without_dip_or_bump(rig_factory, tmp_path):
     """Two equal sines at different pitches: their powers add, so an equal-power crossfade is flat."""
     rig = rig_factory({"volume": {"start_db": -12, "default_db": -12}})
-    a = Track(sine(tmp_path / "a.flac", 20.0, freq=440), duration_s=20.0)
-    b = Track(sine(tmp_path / "b.flac", 20.0, freq=660), duration_s=20.0)
+    a = Source(sine(tmp_path / "a.flac", 20.0, freq=440), duration_s=20.0)
+    b = Source(sine(tmp_path / "b.flac", 20.0, freq=660), duration_s=20.0)
     recording = audio_sink_record(rig)
     rig.mixer.play(a, fade_in_s=0.5)
     rig.run(4.0)
@@ -114,9 +114,9 @@ def test_crossfade_holds_the_level_without_dip_or_bump(rig_factory, tmp_path):
 
 def test_broken_file_is_skipped_with_at_most_2s_of_silence(rig_factory, tmp_path):
     rig = rig_factory({"volume": {"start_db": -12, "default_db": -12}})
-    a = Track(sine(tmp_path / "a.flac", 5.0), duration_s=5.0)
-    bad = Track(broken(tmp_path / "bad.flac"), duration_s=5.0)
-    c = Track(sine(tmp_path / "c.flac", 8.0, freq=660), duration_s=8.0)
+    a = Source(sine(tmp_path / "a.flac", 5.0), duration_s=5.0)
+    bad = Source(broken(tmp_path / "bad.flac"), duration_s=5.0)
+    c = Source(sine(tmp_path / "c.flac", 8.0, freq=660), duration_s=8.0)
     rig.auto_next = [bad, c]
     rig.crossfade_s = 1.0
     recording = audio_sink_record(rig)
@@ -135,8 +135,8 @@ def test_broken_file_is_skipped_with_at_most_2s_of_silence(rig_factory, tmp_path
 
 
 def test_two_differently_mastered_files_play_within_1_lu(rig_factory, tmp_path):
-    quiet = Track(pink_noise(tmp_path / "quiet.flac", 10.0, -32, seed=3), duration_s=10.0)
-    loud = Track(pink_noise(tmp_path / "loud.flac", 10.0, -16, seed=4), duration_s=10.0)
+    quiet = Source(pink_noise(tmp_path / "quiet.flac", 10.0, -32, seed=3), duration_s=10.0)
+    loud = Source(pink_noise(tmp_path / "loud.flac", 10.0, -16, seed=4), duration_s=10.0)
     lookup = LoudnessLookup(load_cfg().loudness)
     rig = rig_factory({"volume": {"start_db": -24, "default_db": -24}}, loudness=lookup)  # +14 dB stays under the cap
     rig.mixer.prefetch([quiet, loud])
@@ -167,7 +167,7 @@ def test_master_change_pause_resume_and_emergency_stop_are_ramps_not_clicks(rig_
     about (dB/s x 0.08) per step. Default pause/resume fades (3 s) and the 300 ms master ramp
     stay under 2.5 dB per step; the 0.5 s emergency ramp takes ~6 steps to silence."""
     rig = rig_factory({"volume": {"start_db": -12, "default_db": -12}})
-    track = Track(sine(tmp_path / "tone.flac", 30.0), duration_s=30.0)
+    track = Source(sine(tmp_path / "tone.flac", 30.0), duration_s=30.0)
     recording = audio_sink_record(rig)
     rig.mixer.play(track, fade_in_s=0.5)
     rig.run(2.5)

@@ -4,11 +4,11 @@ import queue
 
 import pytest
 
+from player.audio.api import Source
 from player.audio.mixer import Mixer
 from player.audio.vlc import VlcOutput
 from player.clock import FakeClock
 from player.config import AudioConfig, load_config
-from player.playlist.model import Track
 from tests.audio.signals import sine
 
 pytestmark = pytest.mark.real_audio
@@ -24,11 +24,11 @@ def test_missing_alsa_device_is_reported_not_played_into(audio_sink, tmp_path):
     try:
         assert not out.device_ok() and not mixer.device_ok
         assert [e.kind for e in mixer.tick()] == ["device_lost"]
-        mixer.play(Track(sine(tmp_path / "a.flac", 2.0), duration_s=2.0), fade_in_s=1)
+        mixer.play(Source(sine(tmp_path / "a.flac", 2.0), duration_s=2.0), fade_in_s=1)
         for _ in range(100):
             clock.advance(0.5)
             assert mixer.tick() == []            # retries with backoff, quietly
-        assert mixer.is_silent and mixer.current_track is None
+        assert mixer.is_silent and mixer.current is None
     finally:
         mixer.close()
         mixer.close()

@@ -13,14 +13,14 @@ from player.session.engine import SessionEngine
 from player.session.fake_controller import FakeController
 from player.session.states import is_active
 from player.usb import PendingApplier, import_stick
-from tests.session.recording_mixer import RecordingMixer
+from tests.support.spy_mixer import SpyMixer
 
 
 def test_import_during_a_real_session_is_applied_when_it_ends(stick, config):
     import_stick(stick.root, config)
     library = config.data_dir / "library"
     clock = FakeClock()
-    engine = SessionEngine(config, RecordingMixer(clock=clock), clock, load_playlist=load_playlist)
+    engine = SessionEngine(config, SpyMixer(config, clock), clock, load_playlist=load_playlist)
     engine.start()
     applied = threading.Event()
     applier = PendingApplier(engine, config, on_applied=lambda name: applied.set(), recheck_s=0.2)

@@ -1,0 +1,204 @@
+"""The mixer's sequencer: what each tick and each output event does to the decks.
+
+Pre-rolls become ready (once their loudness is known), the track to come is asked for,
+pre-rolled and crossfaded in so that the outgoing track ends exactly at the end of the fade,
+fades end, and failures are skipped: a deck that cannot open, decode or keep playing is
+replaced by the next one at once, heard decks fade out in 0.5 s (never cut), and the
+device is watched (lost: everything stops and what played is remembered; back: it fades
+in again where it was).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from player.audio.api import AudioOutput
+from player.audio.deck import Cue, Deck, DeckState
+from player.audio.device_watch import DeviceWatch
+from player.audio.gain import Ramp, crossfade_length_s
+from player.audio.mix import FAILED_FADE_S, PREROLL_S, Mix, Plan
+from player.audio.transport import Transport
+from player.config import AudioConfig, VolumeConfig
+
+log = logging.getLogger(__name__)
+
+PREROLL_LEAD_S = 3.0         # a planned crossfade's deck starts this long before the fade
+NEEDS_TRACK_MARGIN_S = 10.0  # needs_track comes this much earlier than the pre-roll must start
+PREPARE_MAX_S = 10.0         # a start from silence waits at most this long for a loudness figure
+URGENT_WAIT_S = 0.5          # ...and a deck filling a silence this long
+START_TIMEOUT_CAP_S = 2.0    # a deck that never advances fails after min(stall_timeout_s, this)
+
+
+class Sequencer:
+    def __init__(self, mix: Mix, transport: Transport, output: AudioOutput, audio: AudioConfig,
+                 volume: VolumeConfig) -> None:
+        self._m = mix
+        self._transport = transport
+        self._out = output
+        self._audio = audio
+        self._volume = volume
+        self.device = DeviceWatch(audio.device_retry_max_s)
+
+    # --- each tick ------------------------------------------------------------------------
+    def tick(self, now: float) -> None:
+        if self.device.due(now):
+            self._check_device(now)
+        for deck in self._m.slots.live():
+            if deck.wants_poll(now):
+                self._observe(deck, now)
+        self._m.slots.update_norms(now)
+        self._schedule(now)
+        self._finish_fades(now)
+
+    def _observe(self, deck: Deck, now: float) -> None:
+        stall = self._audio.stall_timeout_s
+        signal = deck.observe(now, self._m.slots.read_position(deck), stall_timeout_s=stall,
+                              start_timeout_s=min(stall, START_TIMEOUT_CAP_S))
+        if signal == "started":
+            deck.fire("started")
+        elif signal == "settled" and self._m.slots.settle_norm(deck, now, must_go=self._must_go(deck, now)):
+            deck.fire("settled")
+            deck.ready_at = now
+            if deck is self._m.current:
+                self._m.enter_now(deck, now)
+            elif deck is self._m.next and deck.cue.kind == "now":
+                self._m.crossfade(now, deck.cue.length_s)
+        elif signal == "no_start":
+            self.failed(deck, now, "did not start playing")
+        elif signal == "stalled":
+            self.failed(deck, now, f"stalled: no progress for {stall:g} s")
+
+    def _must_go(self, deck: Deck, now: float) -> bool:
+        """Whether a pre-rolled deck must be heard now, its loudness measured or not."""
+        m = self._m
+        if deck.cue.kind == "resume":
+            return True
+        if deck.cue.kind == "planned" and m.current is not None:
+            rem = m.slots.remaining(m.current, now)
+            return rem is not None and rem <= deck.cue.length_s
+        gap = m.current is None or (deck is m.current and m.gate is not None and m.gate_in_s is None)
+        return now - deck.started_at - deck.settle_s >= (URGENT_WAIT_S if gap else PREPARE_MAX_S)
+
+    def _schedule(self, now: float) -> None:
+        """What follows the current deck: ask for it, pre-roll it, crossfade into it, or fade to silence."""
+        m = self._m
+        if m.mode != "playing" or not self.device.ok:
+            return
+        if m.pending is not None and m.slots.free_slot() is not None:
+            (source, length), m.pending = m.pending, None
+            self._transport.command("crossfade", source, length)
+        cur = m.current
+        if cur is None:
+            if m.plan is not None and m.plan.source is not None and m.next is None:
+                plan, m.plan = m.plan, None
+                m.start_current(plan.source, now, Cue("enter", plan.crossfade_s))
+            return
+        rem = m.slots.remaining(cur, now)
+        if not cur.is_sounding or rem is None:
+            return
+        if m.plan is None and m.next is None and not m.needs_sent \
+                and rem <= m.xfade_hint + PREROLL_LEAD_S + NEEDS_TRACK_MARGIN_S:
+            m.ask_for_track(cur.source)
+        plan = m.plan
+        if plan is not None and m.next is None:
+            if plan.source is None:
+                length = crossfade_length_s(plan.crossfade_s, m.slots.duration(cur), None)
+                if rem <= length:                       # nothing follows: fade to silence by its end
+                    m.plan, m.current = None, None
+                    cur.fader = Ramp(cur.fader_db(now), None, now, max(0.0, rem), m.floor_rel())
+                    cur.fire("fade_out")
+            else:
+                length = crossfade_length_s(plan.crossfade_s, m.slots.duration(cur), plan.source.duration_s)
+                if rem <= length + PREROLL_LEAD_S and m.slots.free_slot() is not None:
+                    m.plan = None
+                    m.next = m.load(plan.source, now, Cue("planned", length), PREROLL_S)
+        nxt = m.next
+        if nxt is not None and nxt.state is DeckState.READY and nxt.cue.kind == "planned" and rem <= nxt.cue.length_s:
+            m.crossfade(now, nxt.cue.length_s)
+
+    def _finish_fades(self, now: float) -> None:
+        m = self._m
+        for deck in m.slots.live():
+            if deck.state is DeckState.FADING_OUT and deck.fader_done(now):
+                deck.fire("faded")
+                m.stop(deck)
+                m.emit_ended(deck)
+        gate = m.gate
+        if isinstance(gate, Ramp) and gate.done(now):
+            if gate.end_db is None and m.mode in ("pausing", "stopping"):
+                self._transport.faded()
+            elif gate.end_db is not None:
+                m.gate = 0.0
+        if m.gate == 0.0 and m.master.rise_pending and m.current is not None and m.current.is_sounding:
+            m.master.rise(now)
+
+    # --- output events ------------------------------------------------------------------
+    def failed(self, deck: Deck, now: float, reason: str) -> None:
+        m = self._m
+        log.warning("deck %s: %s: %s", deck.slot, deck.source.path, reason)
+        was_current, was_next = deck is m.current, deck is m.next
+        deck.failure = reason
+        heard = deck.state is DeckState.AUDIBLE
+        deck.fire("fail")
+        if heard:                                    # heard when it failed: fade it out quickly, never cut
+            deck.fader = Ramp(deck.fader_db(now), None, now, FAILED_FADE_S, m.floor_rel())
+        else:
+            m.slots.stop(deck)
+        if was_current:
+            m.current = None
+        if was_next:
+            m.next = None
+        m.emit("track_failed", deck.source, reason=reason)
+        if was_current:
+            m.current_gone(now, deck.source)
+        elif was_next:
+            m.ask_for_track(m.current.source if m.current else deck.source, now=deck.cue.kind == "now")
+
+    def ended(self, deck: Deck, now: float) -> None:
+        m = self._m
+        if not deck.heard:
+            self.failed(deck, now, "ended before playing (cannot decode?)")
+            return
+        deck.fire("ended")
+        was_current = deck is m.current
+        m.stop(deck)
+        m.emit_ended(deck)
+        if was_current:
+            m.current_gone(now, deck.source)
+        if m.mode in ("pausing", "stopping") and not m.slots.live():
+            self._transport.faded()
+
+    # --- the device -------------------------------------------------------------------
+    def device_lost(self, now: float, reason: str) -> None:
+        m = self._m
+        if not self.device.lost(now):
+            return
+        m.device_ok = False
+        cur = m.current
+        if cur is not None and m.mode != "silent":
+            where = cur.last_raw if cur.state is DeckState.PAUSED else cur.position(now)
+            start = where if cur.heard and where is not None else cur.source.start_s
+            m.held = dataclasses.replace(cur.source, start_s=start)
+        if m.next is not None and m.next.cue.kind == "planned":
+            m.plan = Plan(m.next.source, m.next.cue.length_s)
+        for deck in m.slots.live():
+            m.stop(deck)
+        m.gate, m.gate_in_s = None, None
+        log.warning("audio device lost: %s", reason)
+        m.emit("device_lost", reason=reason)
+
+    def _check_device(self, now: float) -> None:
+        m = self._m
+        result = self.device.probed(now, self._out.device_ok())
+        if result == "lost":
+            self.device_lost(now, "audio device disappeared")
+        elif result == "restored":
+            log.info("audio device back")
+            m.device_ok = True
+            m.emit("device_restored")
+            if m.held is not None and m.mode == "playing":
+                held, m.held = m.held, None
+                plan = m.plan
+                m.enter_fresh(now, held, self._volume.fade_in_s)
+                m.plan = plan

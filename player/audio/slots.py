@@ -1,0 +1,150 @@
+"""The three output slots and what the mixer does to each deck on them, in one place.
+
+`DeckSlots` loads a source on a free slot (muted, playing: the pre-roll), stops decks,
+reads positions, settles each deck's normalization from the analyzer, and pushes the
+total gains out. It knows nothing of roles or crossfades: that is the mixer's policy.
+Engine thread only.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from player.audio.analysis import Analyzer
+from player.audio.api import DECKS, AudioOutput, DeckName, Source
+from player.audio.deck import Cue, Deck, DeckState
+from player.audio.gain import Glide, db_to_vlc_percent, effective_db
+
+log = logging.getLogger(__name__)
+
+NORM_GLIDE_DB_PER_S = 0.5   # a measurement arriving for a heard deck moves its level this slowly
+HOT_MASTER_LUFS = -8.0      # an unmeasurable file is assumed this loud: it plays quiet rather than loud
+
+
+class LoadFailed(Exception):
+    """The output refused a source (no such file, libVLC error)."""
+
+
+class DeckSlots:
+    """The decks on an output's slots, with their gains.
+
+    Args:
+        output: the opened output.
+        analyzer: where normalization gains come from.
+        cap_db: no deck is ever set above this.
+        target_lufs: the loudness target (the cautious gain for unmeasurable files derives from it).
+    """
+
+    def __init__(self, output: AudioOutput, analyzer: Analyzer, *, cap_db: float, target_lufs: float) -> None:
+        self._out = output
+        self._analyzer = analyzer
+        self._cap = cap_db
+        self.cautious_db = min(0.0, target_lufs - HOT_MASTER_LUFS)
+        self._decks: dict[DeckName, Deck | None] = dict.fromkeys(DECKS)
+
+    def __repr__(self) -> str:
+        return f"<DeckSlots {[d for d in self._decks.values() if d]}>"
+
+    def live(self) -> list[Deck]:
+        return [d for d in self._decks.values() if d is not None]
+
+    def by_slot(self, slot: DeckName | None) -> Deck | None:
+        return self._decks.get(slot) if slot is not None else None
+
+    def free_slot(self) -> DeckName | None:
+        return next((n for n in DECKS if self._decks[n] is None), None)
+
+    def load(self, source: Source, now: float, cue: Cue, settle_s: float) -> Deck:
+        """Load `source` muted on a free slot and start it (the pre-roll).
+
+        Raises:
+            LoadFailed: no free slot, or the output refused.
+        """
+        slot = self.free_slot()
+        if slot is None:
+            raise LoadFailed("no free deck")
+        self._analyzer.want(source.path, 0)
+        try:
+            token = self._out.load(slot, source.path, source.start_s)
+            self._out.set_gain_db(slot, None)
+            self._out.play(slot)
+        except Exception as exc:  # noqa: BLE001 - an output failure must never take the engine down
+            self._release(slot)
+            raise LoadFailed(str(exc) or type(exc).__name__) from None
+        deck = Deck(slot, source, token, now, settle_s, cue, Glide.at(self.cautious_db, NORM_GLIDE_DB_PER_S))
+        self._decks[slot] = deck
+        return deck
+
+    def stop(self, deck: Deck) -> None:
+        """Stop the deck now (callers faded it first) and free its slot."""
+        if deck.can("stop"):
+            deck.fire("stop")
+        self._release(deck.slot)
+
+    def _release(self, slot: DeckName) -> None:
+        self._decks[slot] = None
+        try:
+            self._out.set_gain_db(slot, None)
+            self._out.stop(slot)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("deck %s: stop failed: %s", slot, exc)
+
+    def read_position(self, deck: Deck) -> float | None:
+        return self._out.position_s(deck.slot)
+
+    def remaining(self, deck: Deck, now: float) -> float | None:
+        return deck.remaining(now, self._out.duration_s(deck.slot))
+
+    def duration(self, deck: Deck) -> float | None:
+        return deck.source.duration_s or self._out.duration_s(deck.slot)
+
+    # --- normalization -----------------------------------------------------------------
+    def settle_norm(self, deck: Deck, now: float, *, must_go: bool) -> bool:
+        """Give a pre-rolled deck its normalization before it is heard.
+
+        Returns True when the deck may be heard: its gain is final, or provisional over
+        enough audio, or cannot be measured (then the cautious gain), or `must_go` (it must
+        be heard now: the best figure so far, else the cautious one).
+        """
+        result = self._analyzer.result(deck.source.path)
+        if not (result.usable or must_go):
+            return False
+        if result.gain_db is not None and not result.error:
+            deck.norm = Glide.at(result.gain_db, NORM_GLIDE_DB_PER_S)
+        deck.norm_final = result.final or bool(result.error)
+        if result.error or result.gain_db is None:
+            log.warning("%s: loudness %s; playing it at a cautious %+.1f dB", deck.source.name,
+                        f"unknown ({result.error})" if result.error else "not measured in time", self.cautious_db)
+        return True
+
+    def update_norms(self, now: float) -> None:
+        """Measurements that arrive for decks already heard: glide there, never step."""
+        for deck in self.live():
+            if deck.norm_final:
+                continue
+            result = self._analyzer.result(deck.source.path)
+            target = self.cautious_db if result.error else result.gain_db
+            if target is not None and target != deck.norm.target_db:
+                deck.norm = deck.norm.toward(now, target)
+            deck.norm_final = result.final or bool(result.error)
+
+    # --- gains -------------------------------------------------------------------------
+    def gain(self, deck: Deck, now: float, gate_db: float | None, master_db: float) -> float | None:
+        """Total gain of `deck` now (None = muted): norm + trim + fader (+ mix fader) + master, capped."""
+        if deck.state not in (DeckState.AUDIBLE, DeckState.FADING_OUT):
+            return None
+        fader = deck.fader_db(now)
+        if deck.gated:
+            fader = None if fader is None or gate_db is None else fader + gate_db
+        return effective_db(deck.norm.value(now), deck.source.trim_db, fader, master_db, self._cap)
+
+    def apply(self, now: float, gate_db: float | None, master_db: float) -> None:
+        for deck in self.live():
+            gain = self.gain(deck, now, gate_db, master_db)
+            percent = db_to_vlc_percent(gain, self._cap)
+            if percent != deck.percent:
+                self._out.set_gain_db(deck.slot, gain)
+                deck.percent = percent
+
+    def percent_at(self, deck: Deck, t: float, gate_db: float | None, master_db: float) -> int:
+        return db_to_vlc_percent(self.gain(deck, t, gate_db, master_db), self._cap)
