@@ -124,6 +124,10 @@ class AudioConfig:
     device: str = _spec(_text(), "default", "ALSA device passed to libVLC (--alsa-audio-device)")
     output: str = _spec(_choice("vlc", "fake"), "vlc", "vlc = libVLC (real); fake = simulated, for tests")
     stall_timeout_s: float = _spec(_seconds(0.5, 30), 1.5, "no playback progress for this long = stalled, skip")
+    latency_s: float = _spec(_seconds(0, 5), 1.5,
+                             "how long the output takes to play what libVLC hands it (PulseAudio's ALSA plugin: "
+                             "1.3 s measured); fades end this long before a track's end, and a faded deck plays "
+                             "on muted this long before it is stopped, since stopping drops what is buffered")
     device_retry_max_s: float = _spec(_seconds(1, 600), 30.0, "longest wait between audio-device retries")
 
 

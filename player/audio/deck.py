@@ -9,13 +9,16 @@ reading implies ("started", "stalled", ...), and the mixer performs the output c
 
 States::
 
-    LOADING ──started──▶ PREROLL ──settled──▶ READY ──cue──▶ AUDIBLE ──fade_out──▶ FADING_OUT ──faded──▶ IDLE
-       │                    │                  │               │  ▲ pause/resume        │
-       └──── fail/ended ────┴──── fail ────────┴──▶ FAILED      └──┴─▶ PAUSED ─resume─▶ PREROLL
+    LOADING ─started─▶ PREROLL ─settled─▶ READY ─cue─▶ AUDIBLE ─fade_out─▶ FADING_OUT ─faded─▶ DRAINING ─drained─▶ IDLE
+       │                  │                │             │ pause
+       └─── fail/ended ───┴───── fail ─────┴─▶ FAILED    └───────▶ PAUSED ─resume─▶ PREROLL
 
 Stream starts in libVLC are not clean (the first second may be dropped or delayed), so a
 deck is muted from LOADING to READY: it must report Playing, its time must advance, and it
-must have played `settle_s` (the pre-roll) before it may be heard.
+must have played `settle_s` (the pre-roll) before it may be heard. And what a deck has
+handed the output is heard only the output's latency later (1.3 s through PulseAudio),
+while stopping a deck drops it: so a faded deck plays on muted (DRAINING) that long
+before it is stopped, or the last of its fade would be cut off.
 """
 
 from __future__ import annotations
@@ -41,13 +44,15 @@ class DeckState(StrEnum):
     PREROLL = "pre-rolling"      # playing muted for its settle time (and until its loudness is known)
     READY = "ready"              # pre-rolled, still muted, waiting for its cue
     AUDIBLE = "audible"          # its fader is up (fading in, steady, or crossfading in)
-    FADING_OUT = "fading-out"    # on its way to silence; stopped when the fade ends
+    FADING_OUT = "fading-out"    # on its way to silence
+    DRAINING = "draining"        # faded; plays on muted until the output has played the fade's end
     PAUSED = "paused"            # held by the output at silence (session paused)
     FAILED = "failed"            # could not be played; released
     IDLE = "idle"                # stopped; its slot is free
 
 
-DeckEvent = Literal["started", "settled", "cue", "fade_out", "faded", "pause", "resume", "fail", "ended", "stop"]
+DeckEvent = Literal["started", "settled", "cue", "fade_out", "faded", "drained", "pause", "resume", "fail", "ended",
+                    "stop"]
 
 _S = DeckState
 DECK_TRANSITIONS: dict[tuple[DeckState, str], DeckState] = {
@@ -56,7 +61,8 @@ DECK_TRANSITIONS: dict[tuple[DeckState, str], DeckState] = {
     (_S.READY, "cue"): _S.AUDIBLE,
     (_S.AUDIBLE, "fade_out"): _S.FADING_OUT,
     (_S.FADING_OUT, "fade_out"): _S.FADING_OUT,   # a faster fade replaces a slower one
-    (_S.FADING_OUT, "faded"): _S.IDLE,
+    (_S.FADING_OUT, "faded"): _S.DRAINING,
+    (_S.DRAINING, "drained"): _S.IDLE,
     (_S.AUDIBLE, "pause"): _S.PAUSED,
     (_S.PAUSED, "resume"): _S.PREROLL,
     # A track that cannot be played. Heard: it fades out quickly (never cut); else released.
@@ -65,19 +71,21 @@ DECK_TRANSITIONS: dict[tuple[DeckState, str], DeckState] = {
     (_S.READY, "fail"): _S.FAILED,
     (_S.AUDIBLE, "fail"): _S.FADING_OUT,
     (_S.FADING_OUT, "fail"): _S.IDLE,
+    (_S.DRAINING, "fail"): _S.IDLE,
     (_S.PAUSED, "fail"): _S.FAILED,
     # The media ran out: normal when heard; a failure before it was ever heard.
     (_S.AUDIBLE, "ended"): _S.IDLE,
     (_S.FADING_OUT, "ended"): _S.IDLE,
+    (_S.DRAINING, "ended"): _S.IDLE,
     (_S.LOADING, "ended"): _S.FAILED,
     (_S.PREROLL, "ended"): _S.FAILED,
     (_S.READY, "ended"): _S.FAILED,
 }
-for _state in (_S.LOADING, _S.PREROLL, _S.READY, _S.AUDIBLE, _S.FADING_OUT, _S.PAUSED):
+for _state in (_S.LOADING, _S.PREROLL, _S.READY, _S.AUDIBLE, _S.FADING_OUT, _S.DRAINING, _S.PAUSED):
     DECK_TRANSITIONS[(_state, "stop")] = _S.IDLE
 
 #: States in which the deck holds an output slot.
-LIVE = frozenset({_S.LOADING, _S.PREROLL, _S.READY, _S.AUDIBLE, _S.FADING_OUT, _S.PAUSED})
+LIVE = frozenset({_S.LOADING, _S.PREROLL, _S.READY, _S.AUDIBLE, _S.FADING_OUT, _S.DRAINING, _S.PAUSED})
 #: States in which the deck may be heard (its fader is up).
 SOUNDING = frozenset({_S.AUDIBLE, _S.FADING_OUT})
 
@@ -136,6 +144,8 @@ class Deck:
     polled_at: float = -math.inf
     percent: int = 0                           # VLC volume last sent (saves a libVLC call per tick)
     failure: str = ""
+    drain_until: float = 0.0                   # DRAINING: stop it then
+    end_reported: bool = False                 # track_ended was emitted for it
     history: list[DeckState] = field(default_factory=list, repr=False)
 
     def __repr__(self) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from player.audio.api import MixerEvent, Source
 from player.audio.deck import Cue, Deck, DeckState
-from player.audio.gain import CrossfadeRamp, Ramp, crossfade_length_s
+from player.audio.gain import CrossfadeRamp, Ramp
 from player.audio.levels import MasterLevel
 from player.audio.modes import Mode
 from player.audio.slots import DeckSlots, LoadFailed
@@ -57,6 +57,7 @@ class Mix:
         self.gate: Ramp | float | None = None   # the mix fader: None = closed (silent), 0.0 = open
         self.gate_in_s: float | None = None     # the mix fades in over this once the entering deck is ready
         self.device_ok = True
+        self.fade_done_at = 0.0                 # a pause/stop fade is over (and heard) then
         self._events: list[MixerEvent] = []
 
     def __repr__(self) -> str:
@@ -86,7 +87,9 @@ class Mix:
         self._events.append(MixerEvent(what, source, dict(detail)))  # type: ignore[arg-type]
 
     def emit_ended(self, deck: Deck) -> None:
-        if deck.heard and not deck.failure:
+        """track_ended, once, for a deck that was heard and did not fail."""
+        if deck.heard and not deck.failure and not deck.end_reported:
+            deck.end_reported = True
             self.emit("track_ended", deck.source)
 
     def take(self) -> list[MixerEvent]:
@@ -140,14 +143,29 @@ class Mix:
         self.emit("track_started", deck.source)
         self.needs_sent = self.plan is not None
 
-    def crossfade(self, now: float, length_s: float) -> None:
-        """Equal-power from the current deck into the next one, ending no later than the current's end."""
+    def crossfade_length(self, now: float, length_s: float) -> float:
+        """The crossfade into `next` now: the asked length, shortened to fit both tracks as heard.
+
+        It ends no later than the current deck's end, and takes at most half of what is left of
+        the next one (its pre-roll already played part of it), so that its own fade-out never
+        begins before this fade-in has ended: two decks sound at a time, equal-power.
+        """
         nxt, cur = self.next, self.current
         assert nxt is not None
-        length = crossfade_length_s(length_s, None, self.slots.duration(nxt))
-        rem = self.slots.remaining(cur, now) if cur is not None else None
-        if rem is not None:
-            length = min(length, max(0.0, rem))
+        length = length_s
+        cur_left = self.slots.remaining(cur, now) if cur is not None else None
+        nxt_left = self.slots.remaining(nxt, now)
+        if cur_left is not None:
+            length = min(length, max(0.0, cur_left))
+        if nxt_left is not None:
+            length = min(length, max(0.0, nxt_left / 2))
+        return length
+
+    def crossfade(self, now: float, length_s: float) -> None:
+        """Equal-power from the current deck into the next one (see `crossfade_length`)."""
+        nxt, cur = self.next, self.current
+        assert nxt is not None
+        length = self.crossfade_length(now, length_s)
         if cur is not None and cur.is_sounding:
             level = cur.fader_db(now)
             cur.fader = CrossfadeRamp(False, now, length, self.floor_rel(),

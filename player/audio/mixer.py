@@ -60,7 +60,8 @@ class Mixer:
         self._out = output
         self._clock = clock
         self._analyzer = analyzer or Analyzer(None)
-        slots = DeckSlots(output, self._analyzer, cap_db=config.volume.max_db, target_lufs=config.loudness.target_lufs)
+        slots = DeckSlots(output, self._analyzer, cap_db=config.volume.max_db, target_lufs=config.loudness.target_lufs,
+                          latency_s=config.audio.latency_s)
         self.master = MasterLevel(config.volume, config.volume.max_db)
         self._m = Mix(slots, self.master, config.volume, clock)
         self._transport = Transport(self._m, output)

@@ -23,7 +23,7 @@ from player.config import AudioConfig, VolumeConfig
 
 log = logging.getLogger(__name__)
 
-PREROLL_LEAD_S = 3.0         # a planned crossfade's deck starts this long before the fade
+PREROLL_LEAD_S = 2.5         # a planned crossfade's deck starts this long before the fade (pre-roll + margin)
 NEEDS_TRACK_MARGIN_S = 10.0  # needs_track comes this much earlier than the pre-roll must start
 PREPARE_MAX_S = 10.0         # a start from silence waits at most this long for a loudness figure
 URGENT_WAIT_S = 0.5          # ...and a deck filling a silence this long
@@ -104,30 +104,40 @@ class Sequencer:
         if plan is not None and m.next is None:
             if plan.source is None:
                 length = crossfade_length_s(plan.crossfade_s, m.slots.duration(cur), None)
-                if rem <= length:                       # nothing follows: fade to silence by its end
+                if rem <= length and cur.fader_done(now):  # nothing follows: fade to silence by its end
                     m.plan, m.current = None, None
                     cur.fader = Ramp(cur.fader_db(now), None, now, max(0.0, rem), m.floor_rel())
                     cur.fire("fade_out")
             else:
-                length = crossfade_length_s(plan.crossfade_s, m.slots.duration(cur), plan.source.duration_s)
+                length = crossfade_length_s(plan.crossfade_s, m.slots.duration(cur), None)
+                if plan.source.duration_s:     # what its pre-roll and the output's latency leave of it, halved
+                    heard = plan.source.duration_s - PREROLL_LEAD_S - m.slots.latency_s
+                    length = min(length, max(0.0, heard / 2))
                 if rem <= length + PREROLL_LEAD_S and m.slots.free_slot() is not None:
                     m.plan = None
                     m.next = m.load(plan.source, now, Cue("planned", length), PREROLL_S)
         nxt = m.next
-        if nxt is not None and nxt.state is DeckState.READY and nxt.cue.kind == "planned" and rem <= nxt.cue.length_s:
+        if nxt is not None and nxt.state is DeckState.READY and nxt.cue.kind == "planned" and cur.fader_done(now) \
+                and rem <= m.crossfade_length(now, nxt.cue.length_s) + 0.01:
             m.crossfade(now, nxt.cue.length_s)
 
     def _finish_fades(self, now: float) -> None:
         m = self._m
         for deck in m.slots.live():
             if deck.state is DeckState.FADING_OUT and deck.fader_done(now):
-                deck.fire("faded")
-                m.stop(deck)
+                deck.fire("faded")                       # muted now; heard `latency_s` later
+                deck.drain_until = now + m.slots.latency_s
+                if deck is m.current:
+                    m.current = None
                 m.emit_ended(deck)
+            elif deck.state is DeckState.DRAINING and now >= deck.drain_until:
+                deck.fire("drained")
+                m.stop(deck)
         gate = m.gate
         if isinstance(gate, Ramp) and gate.done(now):
             if gate.end_db is None and m.mode in ("pausing", "stopping"):
-                self._transport.faded()
+                if now >= m.fade_done_at:                # the output has played the fade's end too
+                    self._transport.faded()
             elif gate.end_db is not None:
                 m.gate = 0.0
         if m.gate == 0.0 and m.master.rise_pending and m.current is not None and m.current.is_sounding:

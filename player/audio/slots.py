@@ -35,8 +35,10 @@ class DeckSlots:
         target_lufs: the loudness target (the cautious gain for unmeasurable files derives from it).
     """
 
-    def __init__(self, output: AudioOutput, analyzer: Analyzer, *, cap_db: float, target_lufs: float) -> None:
+    def __init__(self, output: AudioOutput, analyzer: Analyzer, *, cap_db: float, target_lufs: float,
+                 latency_s: float = 0.0) -> None:
         self._out = output
+        self.latency_s = latency_s
         self._analyzer = analyzer
         self._cap = cap_db
         self.cautious_db = min(0.0, target_lufs - HOT_MASTER_LUFS)
@@ -93,10 +95,19 @@ class DeckSlots:
         return self._out.position_s(deck.slot)
 
     def remaining(self, deck: Deck, now: float) -> float | None:
-        return deck.remaining(now, self._out.duration_s(deck.slot))
+        """Time left to hear the deck: to its end, less the output's latency (`audio.latency_s`).
+
+        Measured on the virtual sound card: what libVLC has handed the output but is not yet
+        heard (~1.3 s through PulseAudio) is dropped at the end of a stream, so a fade that
+        ended at the reported end would be cut there.
+        """
+        left = deck.remaining(now, self._out.duration_s(deck.slot))
+        return None if left is None else left - self.latency_s
 
     def duration(self, deck: Deck) -> float | None:
-        return deck.source.duration_s or self._out.duration_s(deck.slot)
+        """Length that can be heard (the latency taken off its end)."""
+        length = deck.source.duration_s or self._out.duration_s(deck.slot)
+        return None if length is None else max(0.0, length - self.latency_s)
 
     # --- normalization -----------------------------------------------------------------
     def settle_norm(self, deck: Deck, now: float, *, must_go: bool) -> bool:

@@ -96,6 +96,7 @@ class Transport:
             fade_s = min(fade_s, m.gate_left_s(now))
         m.gate = Ramp(m.gate_db(now), None, now, max(0.0, fade_s), m.floor_rel())
         m.gate_in_s = None
+        m.fade_done_at = now + max(0.0, fade_s) + m.slots.latency_s
         if not m.slots.live():
             self.faded()
 

@@ -245,8 +245,8 @@ class SessionEngine:
         if self._mixer.is_silent:
             return
         self._mixer.emergency_stop(fade_s=EMERGENCY_FADE_S)
-        deadline = time.monotonic() + EMERGENCY_FADE_S + 1.0
-        while not self._mixer.is_silent and time.monotonic() < deadline:
+        deadline = time.monotonic() + EMERGENCY_FADE_S + self.config.audio.latency_s + 1.0
+        while self._mixer.mode != "silent" and time.monotonic() < deadline:   # until the fade was heard
             self._mixer.tick()
             time.sleep(self._tick_s)
 

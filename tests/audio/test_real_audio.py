@@ -173,12 +173,13 @@ def test_master_change_pause_resume_and_emergency_stop_are_ramps_not_clicks(rig_
     rig.run(2.5)
     rig.mixer.set_master_db(-20)             # 8 dB over 300 ms
     rig.run(0.7)
+    latency = rig.config.audio.latency_s    # a faded deck plays on muted this long (see deck.py)
     rig.mixer.pause()                        # 3 s
-    rig.run(3.5)
+    rig.run(3.5 + latency)
     rig.mixer.resume()                       # 3 s, after the deck runs again
     rig.run(4.5)
     rig.mixer.emergency_stop()
-    rig.run(1.0)
+    rig.run(1.0 + latency)
     env = envelope(recording.stop())
     gain = np.maximum(env.rms_db - SINE_RMS_DBFS, -200)[env.first_audible(-75) + 50:]  # after the start fade
     last_loud = np.nonzero(gain > -40)[0][-1]

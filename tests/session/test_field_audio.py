@@ -18,9 +18,9 @@ import pytest
 
 from player.daemon import Daemon
 from player.session.eventlog import read_events
-from tests.audio.signals import pink_noise
+from tests.audio.signals import pink_noise, sine
 from tests.session.conftest import daemon_config
-from tests.support.audio_sink import envelope
+from tests.support.audio_sink import band_envelope, envelope
 
 pytestmark = pytest.mark.real_audio
 
@@ -62,8 +62,8 @@ def longest_silence_s(samples: np.ndarray, threshold_db: float = -60.0, window_m
 
 
 def second_levels(samples: np.ndarray) -> np.ndarray:
-    """Level (dB RMS) of each 1 s window."""
-    return envelope(samples, 1000.0).rms_db
+    """Level (dB, 200 Hz-8 kHz) of each 1 s window."""
+    return band_envelope(samples, 1000.0).rms_db
 
 
 def test_two_broken_files_in_a_row_never_leave_more_than_2s_of_silence(tmp_path: Path, audio_sink) -> None:
@@ -101,7 +101,7 @@ def test_fresh_library_changes_track_without_an_unasked_level_change(tmp_path: P
     levels = second_levels(samples)
     audible = np.nonzero(levels > -70)[0]
     steady = levels[audible[0] + 4: audible[-1]]            # after the 2 s start fade
-    assert len(steady) >= 25
+    assert len(steady) >= 20
     assert np.max(np.abs(np.diff(steady))) <= 1.5, np.round(np.diff(steady), 2)
     assert np.max(steady) - np.min(steady) <= 1.5, np.round(steady, 1)
     assert [e["details"]["file"] for e in events if e["type"] == "track_started"][:2] == ["one.flac", "two.flac"]
@@ -122,18 +122,24 @@ def test_differently_mastered_tracks_play_within_1_5_db_on_a_fresh_library(tmp_p
 
 def test_short_tracks_crossfade_on_time_and_equal_power(tmp_path: Path, audio_sink) -> None:
     """14 s tracks, 6 s crossfades (accepted by check): a third deck pre-rolls while two still sound."""
-    for i in range(1, 4):
-        pink_noise(tmp_path / f"{i}.flac", 14.0, -21, seed=30 + i)
+    freqs = (440.0, 550.0, 660.0)
+    for i, freq in enumerate(freqs, 1):
+        sine(tmp_path / f"{i}.flac", 14.0, freq=freq)
     playlist = write_playlist(tmp_path / "p.yaml", "name: Short\ncrossfade: 6s\nphases:\n"
                               "  - name: onset\n    duration: 60s\n    fade_in: 1s\n    on_short: silence\n"
                               "    tracks: [1.flac, 2.flac, 3.flac]\n")
-    samples, events = run_session(tmp_path, audio_sink, playlist, 32.0, volume={"start_db": -16, "default_db": -16})
-    starts = {e["details"]["file"]: e["elapsed_s"] for e in events if e["type"] == "track_started"}
-    assert abs((starts["3.flac"] - starts["2.flac"]) - (14.0 - 6.0)) <= 0.5, starts
-    levels = envelope(samples, 500.0).rms_db
-    audible = np.nonzero(levels > -70)[0]
-    steady = levels[audible[0] + 4: audible[0] + 4 + 2 * 26]   # 26 s through both crossfades
-    assert np.median(steady) - np.min(steady) <= 1.5, np.round(steady, 1)
+    samples, _ = run_session(tmp_path, audio_sink, playlist, 30.0, volume={"start_db": -16, "default_db": -16})
+    tones = [band_envelope(samples, 100.0, f - 15, f + 15).rms_db for f in freqs]
+    steady = [float(np.percentile(t, 95)) for t in tones]
+    for i in (0, 1):
+        both = np.nonzero((tones[i] > steady[i] - 20) & (tones[i + 1] > steady[i + 1] - 20))[0]
+        assert 3.5 <= len(both) * 0.1 <= 6.5, f"overlap {len(both) * 0.1:.1f} s: a crossfade was cut short"
+    # Equal power: the three tones' summed level holds from the first tone at full to the third at full.
+    total = 10 * np.log10(sum(10 ** (t / 10) for t in tones))
+    first_full = np.nonzero(tones[0] > steady[0] - 1)[0][0]
+    last_full = np.nonzero(tones[2] > steady[2] - 1)[0][-1]
+    span = total[first_full:last_full - 2]                  # (then the third fades to silence)
+    assert np.max(np.abs(span - np.median(span))) <= 1.5, np.round(span - np.median(span), 1)
 
 
 def test_skip_and_advance_during_the_start_fade_stay_on_its_path(tmp_path: Path, audio_sink) -> None:
@@ -151,7 +157,7 @@ def test_skip_and_advance_during_the_start_fade_stay_on_its_path(tmp_path: Path,
 
     samples, _ = run_session(tmp_path, audio_sink, playlist, 24.0, volume={"start_db": -16, "default_db": -16},
                              during=skip_and_advance)
-    env = envelope(samples, 100.0)
+    env = band_envelope(samples, 100.0)
     level, t = env.rms_db, env.t
     final = float(np.median(level[-30:]))               # after the fade: the steady level
     depth, fade_s = 60.0 - 16.0, 12.0                   # volume.floor_db -60 below unity, master -16

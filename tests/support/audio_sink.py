@@ -53,6 +53,26 @@ def envelope(samples: np.ndarray, window_ms: float = 20.0) -> Envelope:
     return Envelope(np.arange(count) * n / RATE, rms, peak)
 
 
+def band_envelope(samples: np.ndarray, window_ms: float = 1000.0, lo_hz: float = 200.0,
+                  hi_hz: float = 8000.0) -> Envelope:
+    """Levels of the `lo_hz`..`hi_hz` band per window (dB RMS of that band, left channel).
+
+    Pink noise carries much of its energy below 1 Hz, so its plain RMS in 1 s windows wanders
+    by +-1.5 dB on its own; the band level (as loudness weighting does) holds within 0.3 dB, so
+    level changes the player makes can be told from the signal's own.
+    """
+    n = max(2, int(RATE * window_ms / 1000))
+    count = len(samples) // n
+    frames = samples[: count * n, 0].reshape(count, n)
+    spectrum = np.fft.rfft(frames, axis=1)
+    bins = np.fft.rfftfreq(n, 1 / RATE)
+    band = (bins >= lo_hz) & (bins <= hi_hz)
+    power = 2 * np.sum(np.abs(spectrum[:, band]) ** 2, axis=1) / (n * n)
+    with np.errstate(divide="ignore"):
+        db = 10 * np.log10(power)
+    return Envelope(np.arange(count) * n / RATE, db, db)
+
+
 class Recording:
     """One running capture of the sink; `stop()` returns the samples as float (-1..1), frames x 2."""
 
