@@ -98,7 +98,7 @@ class _Session:
     track_index: int = 0          # the turn (in the phase's play order) of the track heard now
     handed_turn: int = 0          # the last turn handed to the mixer (failures move past it)
     failures_in_row: int = 0
-    tokens: dict[int, tuple[int, int]] = field(default_factory=dict)  # source token -> (phase index, turn)
+    tokens: dict[int, tuple[int, int, bool]] = field(default_factory=dict)  # token -> (phase, turn, fallback)
     last_good: Track | None = None  # the last track heard: a phase whose every track fails falls back to it
     retry_at: float | None = None   # every fallback failed too: ask again at this session time
     retry_s: float = 1.0
@@ -380,12 +380,13 @@ class SessionEngine:
         except ValueError:
             return track.path.name
 
-    def _source(self, track: Track, turn: int, *, phase_index: int | None = None, start_s: float = 0.0) -> Source:
+    def _source(self, track: Track, turn: int, *, phase_index: int | None = None, start_s: float = 0.0,
+                fallback: bool = False) -> Source:
         """The mixer's view of one play of `track`; its token tells the engine which turn it was."""
         s = self._session
         assert s is not None
         self._next_token += 1
-        s.tokens[self._next_token] = (s.timeline.index if phase_index is None else phase_index, turn)
+        s.tokens[self._next_token] = (s.timeline.index if phase_index is None else phase_index, turn, fallback)
         return Source(track.path, self._next_token, track.gain_db, track.duration_s, start_s)
 
     def _start_phase_music(self, *, fade_in_s: float | None = None, start_s: float = 0.0,
@@ -415,15 +416,16 @@ class SessionEngine:
         s = self._session
         if s is None:
             return
-        phase_index, turn = s.tokens.get(ev.token, (s.timeline.index, s.track_index))
+        phase_index, turn, fallback = s.tokens.get(ev.token, (s.timeline.index, s.track_index, False))
         if s.finishing and s.timeline.due(self._elapsed()) and phase_index == s.timeline.index + 1:
             s.finishing = False  # the finished track handed over: the next phase begins now
             self._enter_phase(self._elapsed(), music=False)
-        if phase_index == s.timeline.index:
-            s.track_index = turn
         s.failures_in_row, s.retry_at, s.retry_s = 0, None, 1.0
         s.last_good = Track(ev.path, ev.source.trim_db, ev.source.duration_s)
-        self._clear_fault(f"no playable track in phase {s.phase.name}")
+        if phase_index == s.timeline.index and not fallback:
+            s.track_index = turn
+            for fault in [f for f in self._faults if f.startswith("no playable track in phase ")]:
+                self._clear_fault(fault)
         self._emit("track_started", phase=s.phase.name, file=self._track_name(Track(ev.path)))
 
     def _on_track_ended(self, ev: MixerEvent) -> None:
@@ -485,7 +487,7 @@ class SessionEngine:
         if k >= len(fallbacks):
             return None
         track, phase_index, turn = fallbacks[k]
-        return self._source(track, turn, phase_index=phase_index)
+        return self._source(track, turn, phase_index=phase_index, fallback=True)
 
     def _retry_music(self, now: float) -> None:
         """After a pause of `retry_s`, try the phase's tracks again from its next turn."""

@@ -330,3 +330,38 @@ def test_stopping_the_player_mid_session_ramps_the_music_down_and_keeps_the_sess
     r.engine.close()  # e.g. systemctl stop during a session
     assert r.mixer.calls[-1] == ("emergency_stop", None, {"fade_s": 0.5}) and r.mixer.closed
     assert json.loads((r.data_dir / "state.json").read_text())["state"] == "playing"
+
+
+def test_a_phase_whose_every_track_fails_falls_back_to_the_last_music_heard(tmp_path: Path) -> None:
+    r = Rig(tmp_path)
+    for n in range(2):
+        r.mixer.out.add_media(tmp_path / f"onset-{n}.flac", 300.0, fault="error")   # both of onset's tracks
+    r.engine.start()
+    try:
+        r.start()
+        r.advance(640)
+        st = r.engine.status()
+        assert st["phase"] == "onset" and st["faults"] == ["no playable track in phase onset"]
+        events = r.events()
+        skipped = [e["details"]["file"] for e in events if e["type"] == "track_skipped"]
+        assert skipped[:2] == ["onset-0.flac", "onset-1.flac"]
+        last = [e for e in events if e["type"] == "track_started"][-1]
+        assert last["details"] == {"phase": "onset", "file": "settling-0.flac"} and last["elapsed_s"] < 610
+        assert r.mixer.current is not None and not r.mixer.is_silent   # the patient still hears music
+    finally:
+        r.engine.close()
+
+
+def test_each_session_starts_at_its_low_level_whatever_the_last_one_ended_at(rig: Rig) -> None:
+    rig.start()
+    rig.advance(60)
+    for _ in range(6):
+        rig.engine.submit("volume", source="web", delta_db=3)
+    assert rig.engine.status()["volume_db"] == -6.0                  # session 1 at the cap
+    rig.engine.submit("stop", source="web")
+    rig.advance(5)
+    st = rig.start()
+    assert st["volume_now_db"] == -20.0 and st["volume_db"] == -12.0  # start_db, rising to default_db
+    rig.advance(60)
+    st = rig.engine.status()
+    assert st["volume_now_db"] > -20.0 and st["volume_db"] == -12.0 < -6.0
