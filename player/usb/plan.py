@@ -8,7 +8,6 @@ the decisions pure lets the tests walk every attack without a file system.
 
 from __future__ import annotations
 
-import stat
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -61,23 +60,6 @@ class Selection:
     refusals: list[Refusal] = field(default_factory=list)
     files: set[str] = field(default_factory=set)
     total_bytes: int = 0
-
-
-def kind_of(mode: int) -> str:
-    """The `Entry.kind` for an ``st_mode``."""
-    if stat.S_ISLNK(mode):
-        return "symlink"
-    if stat.S_ISREG(mode):
-        return "file"
-    if stat.S_ISDIR(mode):
-        return "dir"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "device"
-    if stat.S_ISFIFO(mode):
-        return "fifo"
-    if stat.S_ISSOCK(mode):
-        return "socket"
-    return "other"
 
 
 def printable(text: str) -> str:
