@@ -291,8 +291,9 @@ def load_config(source: str | Path | Mapping | Config | None = None) -> Config:
         raise ConfigInvalid(f"{path}: config file not found")
     try:
         data = load_yaml_file(path)
-    except YamlRefused as exc:
-        raise ConfigInvalid(f"{path}:{exc.line}: {exc}", [str(exc)]) from None
+    except YamlRefused as exc:  # also a FIFO or device as --config: refused, never read (it would block)
+        where = f"{path}:{exc.line}" if exc.line else str(path)
+        raise ConfigInvalid(f"{where}: {exc}", [str(exc)]) from None
     except OSError as exc:
         raise ConfigInvalid(f"{path}: cannot read config: {exc.strerror}") from None
     return config_from_mapping(data, str(path))

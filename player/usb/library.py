@@ -204,7 +204,10 @@ def commit(lib: Path, staging: Path, *, defer: bool) -> str:
         _set_link(lib, "pending", name)
     else:
         _swap(lib, name)
-    clean(lib)
+    try:  # the import has happened; tidying up must not make it look failed
+        clean(lib)
+    except OSError as exc:
+        log.warning("library: could not remove old generations: %s", exc)
     return name
 
 
