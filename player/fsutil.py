@@ -77,6 +77,25 @@ def open_regular(path: str | os.PathLike[str]) -> int:
     raise NotRegularFile(f"{os.fspath(path)} is {what}, not a regular file", what)
 
 
+def check_replaceable(path: str | os.PathLike[str]) -> None:
+    """Refuse, before writing, to replace anything at `path` but a regular file (or nothing).
+
+    For outputs a person names (``report -o FILE``): a temp file renamed over a device
+    node, a FIFO or a symlink would replace it (as root: ``/dev/full`` became a file).
+    The path itself is looked at with ``lstat``: a symlink is refused, not followed.
+
+    Raises:
+        NotRegularFile: `path` is a symlink, device, FIFO, socket or folder.
+    """
+    try:
+        kind = kind_of(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return
+    if kind != "file":
+        what = _KIND_WORDS[kind]
+        raise NotRegularFile(f"{os.fspath(path)} is {what}, not a regular file", what)
+
+
 def fsync_dir(path: str | os.PathLike[str]) -> None:
     """fsync a directory so renames and file creations inside it survive a power cut."""
     fd = os.open(os.fspath(path), os.O_RDONLY | os.O_DIRECTORY)
