@@ -182,6 +182,11 @@ class WebConfig:
     bind: str = _spec(_text(), "127.0.0.1", "address; 0.0.0.0 serves the clinic LAN")
     port: int = _spec(_integer(0, 65535), 8080, "TCP port (0 = any free port, for tests)")
     token_file: Path | None = _spec(_optional(_path), None, "token file (default <data_dir>/web-token)")
+    max_connections: int = _spec(_integer(1, 4096), 64,
+                                 "connections at once, in all (also kept under the fd limit, see docs/security.md)")
+    max_connections_per_address: int = _spec(_integer(1, 4096), 16, "connections at once from one address (IPv6: /64)")
+    header_timeout_s: float = _spec(_seconds(1, 120), 10.0, "a request's head (and body) must arrive within this")
+    idle_timeout_s: float = _spec(_seconds(1, 3600), 30.0, "an idle keep-alive connection is closed after this")
 
 
 @dataclass(frozen=True)
