@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 10.0
 SHUTDOWN_TIMEOUT_S = 3.0
+#: After an answer sent before the whole body came (408, 400), aiohttp reads on for this long
+#: so the client sees the answer before the close (its default, 10 s, let a slow body hold on).
+LINGER_S = 1.0
 
 
 class WebServer:
@@ -152,7 +155,8 @@ class WebServer:
         app = build_app(self._config, self._controller, Authenticator(token, FailureLimiter()), self._hub,
                         self._executor, self._status)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_S,
-                                     handle_signals=False, keepalive_timeout=web_cfg.idle_timeout_s)
+                                     handle_signals=False, keepalive_timeout=web_cfg.idle_timeout_s,
+                                     lingering_time=LINGER_S)
         await self._runner.setup()
         try:  # our own listening socket: every connection passes the gate before aiohttp sees it
             self._server = await loop.create_server(self._gate.protocol_factory(self._runner.server), web_cfg.bind,
