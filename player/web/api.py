@@ -26,6 +26,7 @@ from player.session.states import CONTROLS, next_state
 from player.usb.library import library_playlist, library_playlists
 from player.web.auth import Authenticator, Verdict
 from player.web.events import EventHub
+from player.web.limits import address_key
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ def _bearer(request: web.Request) -> str | None:
 
 
 def _limited(request: web.Request) -> web.Response:
-    retry = math.ceil(request.app[AUTH_KEY].limiter.retry_after_s(request.remote or "?"))
+    retry = math.ceil(request.app[AUTH_KEY].limiter.retry_after_s(address_key(request.remote)))
     response = error(429, f"too many wrong tokens from this address; try again in {retry} s")
     response.headers["Retry-After"] = str(max(1, retry))
     return response
@@ -121,7 +122,7 @@ async def auth_middleware(request: web.Request, handler):
     """Every route but /healthz and /login needs the Bearer token or the login cookie."""
     if request.path in OPEN_PATHS:
         return await handler(request)
-    verdict = request.app[AUTH_KEY].check(request.remote or "?", bearer=_bearer(request),
+    verdict = request.app[AUTH_KEY].check(address_key(request.remote), bearer=_bearer(request),
                                           cookie=request.cookies.get(COOKIE_NAME))
     if verdict is Verdict.OK:
         return await handler(request)
@@ -162,7 +163,7 @@ async def login(request: web.Request) -> web.Response:
     except (web.HTTPRequestEntityTooLarge, ValueError):
         return error(400, "login form too large or malformed")
     token = form.get("token")
-    verdict = auth.check(request.remote or "?", token=token if isinstance(token, str) else "")
+    verdict = auth.check(address_key(request.remote), token=token if isinstance(token, str) else "")
     if verdict is Verdict.LIMITED:
         return _limited(request)
     if verdict is not Verdict.OK:
