@@ -304,8 +304,8 @@ async def api_control(request: web.Request) -> web.Response:
 def _hide_data_dir(request: web.Request, message: str) -> str:
     """`message` with the data folder's absolute path shown as ``<data_dir>`` (not for a LAN's eyes)."""
     data_dir = Path(request.app[CONFIG_KEY].data_dir)
-    for shown in {str(data_dir.resolve()), str(data_dir.absolute()), str(data_dir)}:
-        if len(shown) > 1:
+    for shown in sorted({str(data_dir.resolve()), str(data_dir.absolute())}, key=len, reverse=True):
+        if shown != "/":
             message = message.replace(shown, "<data_dir>")
     return message
 

@@ -84,11 +84,6 @@ class WebServer:
         return self._hub.client_count if self._hub is not None else 0
 
     @property
-    def limits(self) -> Limits | None:
-        """The connection limits in force (the total capped by the fd limit), once started."""
-        return self._gate.limits if self._gate is not None else None
-
-    @property
     def connections(self) -> int:
         """Connections held now (for tests and bench; read from another thread, so approximate)."""
         return self._gate.open_count if self._gate is not None else 0
