@@ -182,6 +182,11 @@ class WebConfig:
     bind: str = _spec(_text(), "127.0.0.1", "address; 0.0.0.0 serves the clinic LAN")
     port: int = _spec(_integer(0, 65535), 8080, "TCP port (0 = any free port, for tests)")
     token_file: Path | None = _spec(_optional(_path), None, "token file (default <data_dir>/web-token)")
+    max_connections: int = _spec(_integer(1, 4096), 64,
+                                 "connections at once, in all (also kept under the fd limit, see docs/security.md)")
+    max_connections_per_address: int = _spec(_integer(1, 4096), 16, "connections at once from one address (IPv6: /64)")
+    header_timeout_s: float = _spec(_seconds(1, 120), 10.0, "a request's head (and body) must arrive within this")
+    idle_timeout_s: float = _spec(_seconds(1, 3600), 30.0, "an idle keep-alive connection is closed after this")
 
 
 @dataclass(frozen=True)
@@ -291,8 +296,9 @@ def load_config(source: str | Path | Mapping | Config | None = None) -> Config:
         raise ConfigInvalid(f"{path}: config file not found")
     try:
         data = load_yaml_file(path)
-    except YamlRefused as exc:
-        raise ConfigInvalid(f"{path}:{exc.line}: {exc}", [str(exc)]) from None
+    except YamlRefused as exc:  # also a FIFO or device as --config: refused, never read (it would block)
+        where = f"{path}:{exc.line}" if exc.line else str(path)
+        raise ConfigInvalid(f"{where}: {exc}", [str(exc)]) from None
     except OSError as exc:
         raise ConfigInvalid(f"{path}: cannot read config: {exc.strerror}") from None
     return config_from_mapping(data, str(path))

@@ -47,5 +47,9 @@ class HardwareUnavailable(PlayerError, OSError):
     """A GPIO pin factory or pin cannot be used (no Pi, missing library, pin busy)."""
 
 
+class PlaylistNotFound(PlayerError, LookupError):
+    """No playlist of that name in the imported library (or the name is not a plain name)."""
+
+
 class SessionNotFound(PlayerError, LookupError):
     """No recorded session has that id (or the id is not a valid session id)."""

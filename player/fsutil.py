@@ -10,12 +10,90 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 #: Prefix of the temporary files `atomic_write_bytes` creates; a crash can leave one behind,
 #: and `remove_stale_temps` cleans them up.
 TEMP_PREFIX = ".tmp-"
+
+
+class NotRegularFile(OSError):
+    """A path names a FIFO, a device, a folder or a socket where a regular file was expected.
+
+    `what` says which, in words ("a FIFO (named pipe)"), without the path.
+    """
+
+    def __init__(self, message: str, what: str) -> None:
+        super().__init__(message)
+        self.what = what
+
+
+def kind_of(mode: int) -> str:
+    """What an ``st_mode`` is: file, dir, symlink, device, fifo, socket or other."""
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if stat.S_ISFIFO(mode):
+        return "fifo"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "other"
+
+
+_KIND_WORDS = {"dir": "a folder", "device": "a device file", "fifo": "a FIFO (named pipe)", "socket": "a socket",
+               "symlink": "a symbolic link", "other": "not a regular file"}
+
+
+def open_regular(path: str | os.PathLike[str]) -> int:
+    """A read fd of the regular file `path`; anything else is refused before it can block.
+
+    The path is checked with ``stat`` first, so a device or FIFO is never even opened
+    (opening some devices has effects; opening a FIFO for reading waits for a writer),
+    then opened ``O_NONBLOCK`` and checked again with ``fstat``, so a FIFO swapped in
+    between cannot hang the caller either. Symlinks to regular files are followed.
+
+    Raises:
+        NotRegularFile: a FIFO, device, folder or socket. OSError: missing, unreadable.
+    """
+    kind = kind_of(os.stat(path).st_mode)
+    if kind == "file":
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            kind = kind_of(os.fstat(fd).st_mode)
+        except BaseException:
+            os.close(fd)
+            raise
+        if kind == "file":
+            return fd
+        os.close(fd)
+    what = _KIND_WORDS[kind]
+    raise NotRegularFile(f"{os.fspath(path)} is {what}, not a regular file", what)
+
+
+def check_replaceable(path: str | os.PathLike[str]) -> None:
+    """Refuse, before writing, to replace anything at `path` but a regular file (or nothing).
+
+    For outputs a person names (``report -o FILE``): a temp file renamed over a device
+    node, a FIFO or a symlink would replace it (as root: ``/dev/full`` became a file).
+    The path itself is looked at with ``lstat``: a symlink is refused, not followed.
+
+    Raises:
+        NotRegularFile: `path` is a symlink, device, FIFO, socket or folder.
+    """
+    try:
+        kind = kind_of(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return
+    if kind != "file":
+        what = _KIND_WORDS[kind]
+        raise NotRegularFile(f"{os.fspath(path)} is {what}, not a regular file", what)
 
 
 def fsync_dir(path: str | os.PathLike[str]) -> None:

@@ -2,7 +2,8 @@
 
 Mounts DEVICE read-only (nosuid,nodev,noexec) in a private folder, imports its playlists,
 exports reports when session-player/EXPORT is on it, writes the import report onto the
-stick (mounted read-write only for that), syncs and unmounts. Needs root.
+stick (mounted read-write only for that), syncs and unmounts. Needs root. Exit codes as
+for `import`: 0, 1 (refusals or a failed import), 3 (imported, but the stick was not written).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from player.commands.import_cmd import EXIT_REPORT_FAILED
 from player.config import load_config
 from player.usb.plan import render_text
 from player.usb.runner import MOUNT_ROOT, run_device
@@ -28,4 +30,6 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     report = run_device(args.device, config, mount_root=args.mount_root)
     print(render_text(report), end="")
+    if report.get("report_error"):
+        return EXIT_REPORT_FAILED
     return 1 if report["refusals"] else 0

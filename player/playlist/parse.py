@@ -11,13 +11,17 @@ from dataclasses import dataclass
 
 from player.durations import format_duration, parse_duration, parse_gain_db
 from player.playlist.model import KNOWN_PHASES, Diagnostic
-from player.suggest import did_you_mean, unknown_key_message
+from player.suggest import did_you_mean, edit_distance, unknown_key_message
 from player.yamlsafe import LineDict, LineList
 
 DEFAULT_CROSSFADE_S = 8.0
 MAX_PHASE_S = 12 * 3600.0  # a longer phase is a unit mistake (10h for 10m), not a session
 MIN_GAIN_DB, MAX_GAIN_DB = -60.0, 12.0
 ON_SHORT_CHOICES = ("loop", "silence")
+#: Track files in one playlist, after globs are expanded (a 4-hour session of 1-minute tracks
+#: is 240): more is a mistake or an attack, refused before any file is looked at.
+MAX_TRACKS = 10_000
+NOT_A_PLAYLIST = "not a playlist: a playlist is a YAML mapping with 'name' and 'phases'"
 
 TOP_KEYS = ("name", "crossfade", "phases")
 PHASE_KEYS = ("name", "duration", "tracks", "crossfade", "fade_in", "fade_out", "on_short", "finish_track")
@@ -83,18 +87,25 @@ def parse_playlist_data(data: object, file: str) -> tuple[PlaylistSpec | None, l
 
 
 def _parse_top(data: object, out: Collector) -> PlaylistSpec | None:
-    if not isinstance(data, LineDict):
-        line = getattr(data, "line", 1)
-        out.error(line, f"a playlist is a mapping with 'name' and 'phases', got {_kind(data)}")
+    if not isinstance(data, LineDict) or "phases" not in data:
+        # Not ours: say so without quoting anything from it. The daemon may have been asked to
+        # read a file the caller could not (/etc/shadow parses as a mapping of its lines).
+        hint = ""
+        if isinstance(data, LineDict):  # a typo of our own word is safe to name
+            typo = next((k for k in data if isinstance(k, str) and k.isalpha() and len(k) <= 8
+                         and edit_distance(k.lower(), "phases") <= 2), None)
+            if typo is not None:
+                hint = f" (is {typo!r} at line {data.line_of(typo)} meant to be 'phases'?)"
+        out.error(getattr(data, "line", 1), NOT_A_PLAYLIST + hint)
         return None
     _unknown_keys(data, TOP_KEYS, "the playlist", out)
     name = _text(data, "name", "the playlist", out, required=True)
     crossfade = _seconds(data, "crossfade", out, default=DEFAULT_CROSSFADE_S, allow_zero=True)
-    phases_node = data.get("phases", _MISSING)
+    phases_node = data["phases"]
     phases: list[PhaseSpec] = []
-    if phases_node is _MISSING:
-        out.error(data.line, "missing required key 'phases' (a list of phases)")
-    elif not isinstance(phases_node, LineList) or not phases_node:
+    if _too_many_tracks(phases_node, data.line_of("phases"), out):
+        return None
+    if not isinstance(phases_node, LineList) or not phases_node:
         out.error(data.line_of("phases"), f"'phases' must be a non-empty list of phases, got {_kind(phases_node)}")
     else:
         seen: dict[str, int] = {}
@@ -110,6 +121,17 @@ def _parse_top(data: object, out: Collector) -> PlaylistSpec | None:
             phases.append(phase)
     return PlaylistSpec(name=name or "", crossfade_s=DEFAULT_CROSSFADE_S if crossfade is None else crossfade,
                         phases=tuple(phases))
+
+
+def _too_many_tracks(phases_node: object, line: int, out: Collector) -> bool:
+    """Refuse a playlist naming more than `MAX_TRACKS` entries before parsing any of them."""
+    if not isinstance(phases_node, LineList):
+        return False
+    count = sum(len(p["tracks"]) for p in phases_node if isinstance(p, LineDict) and isinstance(p.get("tracks"), list))
+    if count <= MAX_TRACKS:
+        return False
+    out.error(line, f"the playlist names {count:,} tracks; the limit is {MAX_TRACKS:,} per playlist")
+    return True
 
 
 def _parse_phase(node: object, line: int, index: int, default_crossfade: float | None,

@@ -22,7 +22,7 @@ from player.playlist.checks import check_tracks
 from player.playlist.model import Diagnostic, Phase, Playlist, Track
 from player.playlist.parse import Collector, PhaseSpec, PlaylistSpec, parse_playlist_data
 from player.playlist.probe import AudioInfo, ProbeFailed, probe_audio
-from player.playlist.resolve import Found, resolve_entry
+from player.playlist.resolve import Found, TrackBudget, resolve_entry
 from player.yamlsafe import YamlRefused, load_yaml_file
 
 
@@ -57,8 +57,8 @@ def _validate(path: Path, probe: bool) -> tuple[Playlist | None, list[Diagnostic
     out = Collector(str(path))
     try:
         data = load_yaml_file(path)
-    except YamlRefused as exc:
-        out.error(exc.line, str(exc))
+    except YamlRefused as exc:  # its message names lines and problems, never the file's text
+        out.error(exc.line, f"not a playlist: {exc}")
         return None, out.items
     except OSError as exc:
         out.error(1, f"cannot read playlist: {exc.strerror or exc}")
@@ -77,14 +77,16 @@ def _validate(path: Path, probe: bool) -> tuple[Playlist | None, list[Diagnostic
 def _build(path: Path, spec: PlaylistSpec, probe: bool, out: Collector) -> Playlist:
     base = path.parent if path.parent != Path("") else Path(".")
     cache: dict[Path, AudioInfo | ProbeFailed] = {}
-    phases = tuple(_build_phase(base, phase, probe, cache, out) for phase in spec.phases)
+    budget = TrackBudget()
+    phases = tuple(_build_phase(base, phase, probe, cache, budget, out) for phase in spec.phases)
     return Playlist(name=spec.name, path=path.absolute(), crossfade_s=spec.crossfade_s, phases=phases)
 
 
-def _build_phase(base: Path, spec: PhaseSpec, probe: bool, cache: dict, out: Collector) -> Phase:
+def _build_phase(base: Path, spec: PhaseSpec, probe: bool, cache: dict, budget: TrackBudget,
+                 out: Collector) -> Phase:
     tracks = []
     for entry in spec.entries:
-        for found in resolve_entry(base, entry, out):
+        for found in resolve_entry(base, entry, out, budget):
             track = _track(found, probe, cache, out)
             if track is not None:
                 tracks.append(track)

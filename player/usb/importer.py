@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from player.config import Config
-from player.errors import PlaylistInvalid
+from player.errors import ImportRefused, PlaylistInvalid
 from player.fsutil import write_all
 from player.playlist.model import Playlist
 from player.usb import library, signing
@@ -28,6 +28,8 @@ from player.usb.plan import (
     Candidate,
     Refusal,
     check_references,
+    printable,
+    printable_tree,
     refuse_entry,
     relative_reference,
     render_text,
@@ -111,8 +113,9 @@ def import_stick(root: str | os.PathLike[str], config: Config, *, dry_run: bool 
         accepted playlists, one refusal per line, generation.
 
     Raises:
+        ImportRefused: `root` is not a folder.
         OSError: the stick or disk failed mid-way (stick pulled); staging is removed and
-            the library is unchanged.
+            the library is unchanged. Nothing raises once the library has switched.
     """
     root = Path(root)
     loader = loader or _default_loader()
@@ -124,8 +127,10 @@ def import_stick(root: str | os.PathLike[str], config: Config, *, dry_run: bool 
         report.update(result=result, summary=summary,
                       refusals=[{"subject": r.subject, "reason": r.reason} for r in refusals])
         status.stage(result, summary)
-        return report
+        return printable_tree(report)  # type: ignore[return-value]
 
+    if not root.is_dir():
+        raise ImportRefused(f"{printable(str(root))} is not a folder (is the stick mounted there?)")
     status.stage("scanning", str(root))
     try:
         fd = open_dir(root, f"{STICK_DIR}/{PLAYLISTS_DIR}")
@@ -303,6 +308,7 @@ def write_stick_report(root: str | os.PathLike[str], report: dict) -> None:
     Raises:
         OSError: the stick is read-only or gone (UnsafePath if the folder is a link).
     """
+    shown = printable_tree(report)
     with opened_dir(root, STICK_DIR) as fd:
         write_atomic(fd, REPORT_TXT, render_text(report).encode("utf-8"))
-        write_atomic(fd, REPORT_JSON, (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+        write_atomic(fd, REPORT_JSON, (json.dumps(shown, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))

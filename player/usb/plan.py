@@ -8,7 +8,6 @@ the decisions pure lets the tests walk every attack without a file system.
 
 from __future__ import annotations
 
-import stat
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -63,23 +62,6 @@ class Selection:
     total_bytes: int = 0
 
 
-def kind_of(mode: int) -> str:
-    """The `Entry.kind` for an ``st_mode``."""
-    if stat.S_ISLNK(mode):
-        return "symlink"
-    if stat.S_ISREG(mode):
-        return "file"
-    if stat.S_ISDIR(mode):
-        return "dir"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "device"
-    if stat.S_ISFIFO(mode):
-        return "fifo"
-    if stat.S_ISSOCK(mode):
-        return "socket"
-    return "other"
-
-
 def printable(text: str) -> str:
     """`text` with control, format and undecodable characters shown as escapes (for reports)."""
     out = []
@@ -92,6 +74,21 @@ def printable(text: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def printable_tree(value: object) -> object:
+    """`value` (a report: dicts, lists, strings, numbers) with every string and key `printable`.
+
+    A name from a stick may be any bytes (shown as ``\\xff``); the JSON and text reports
+    must still be writable as UTF-8 and readable on any laptop.
+    """
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {printable(str(k)): printable_tree(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [printable_tree(v) for v in value]
+    return value
 
 
 def bad_name(name: str) -> str | None:
@@ -208,14 +205,19 @@ def select(candidates: Iterable[Candidate], sizes: Mapping[str, int], *, max_fil
 
 
 def render_text(report: Mapping) -> str:
-    """The human import report (``import-report.txt``) from the JSON report dict."""
+    """The human import report (``import-report.txt``) from the JSON report dict.
+
+    Every line is `printable`: any name the stick held is shown escaped, never raw.
+    """
     lines = ["session-player import report", f"time: {report['time']}", f"room: {report['room']}",
              f"result: {report['summary']}"]
     for name in report["accepted"]:
-        lines.append(f"ACCEPTED {printable(name)}")
-    lines.extend(str(Refusal(r["subject"], r["reason"])) for r in report["refusals"])
+        lines.append(f"ACCEPTED {name}")
+    lines.extend(f"REFUSED {r['subject']}: {r['reason']}" for r in report["refusals"])
     if report.get("library"):
         lines.append(f"library: {report['library']}")
     if "exported" in report:
         lines.append(f"exported: {len(report['exported'])} files to session-player/reports/")
-    return "\n".join(lines) + "\n"
+    if report.get("report_error"):
+        lines.append(f"note: {report['report_error']}")
+    return "\n".join(printable(line) for line in lines) + "\n"

@@ -20,6 +20,7 @@ from player.config import Config
 from player.errors import ImportRefused
 from player.usb.export import export_reports
 from player.usb.importer import import_stick, write_stick_report
+from player.usb.plan import printable
 from player.usb.status import StatusReporter
 from player.usb.stick import EXPORT_FLAG, STICK_DIR, is_plain_file
 
@@ -54,8 +55,23 @@ def _umount(point: Path) -> None:
         subprocess.run(["umount", "-l", str(point)], capture_output=True, timeout=60)
 
 
+def _write_back(device: str, fstype: str, point: Path, config: Config, report: dict) -> None:
+    """Remount read-write only to write the report (and exports when asked), then sync."""
+    wants_export = is_plain_file(point, f"{STICK_DIR}/{EXPORT_FLAG}")
+    has_folder = (point / STICK_DIR).is_dir() and not (point / STICK_DIR).is_symlink()
+    _umount(point)
+    if has_folder:
+        _mount(device, fstype, point, writable=True)
+        if wants_export:
+            report["exported"] = export_reports(point, config.data_dir)
+        write_stick_report(point, report)
+        os.sync()
+
+
 def run_device(device: str, config: Config, *, mount_root: Path = MOUNT_ROOT) -> dict:
     """Import from (and maybe export to) the stick partition `device`; returns the import report.
+
+    Once the import has run, nothing raises: a failure to write back sets ``report_error``.
 
     Raises:
         ImportRefused: not a block device, or not vfat/exfat/ext4, or it would not mount.
@@ -81,15 +97,11 @@ def run_device(device: str, config: Config, *, mount_root: Path = MOUNT_ROOT) ->
             report = import_stick(point, config, status=status)
         except OSError as exc:
             raise ImportRefused(f"import from {device} failed: {exc}; the library is unchanged") from None
-        wants_export = is_plain_file(point, f"{STICK_DIR}/{EXPORT_FLAG}")
-        has_folder = (point / STICK_DIR).is_dir() and not (point / STICK_DIR).is_symlink()
-        _umount(point)
-        if has_folder:
-            _mount(device, fstype, point, writable=True)
-            if wants_export:
-                report["exported"] = export_reports(point, config.data_dir)
-            write_stick_report(point, report)
-            os.sync()
+        try:  # the library may have switched: a pulled stick or a full one must not turn that into a crash
+            _write_back(device, fstype, point, config, report)
+        except Exception as exc:  # noqa: BLE001 - one line in the journal and in the returned report
+            report["report_error"] = f"the import finished but the stick was not written: {printable(str(exc))}"
+            log.error("%s: %s", device, report["report_error"])
         return report
     finally:
         with contextlib.suppress(OSError, subprocess.SubprocessError):

@@ -7,6 +7,7 @@ copying so an SD card is not worn by progress updates, and always on a change of
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import time
@@ -15,6 +16,9 @@ from pathlib import Path
 from typing import TextIO
 
 from player.fsutil import atomic_write_text
+from player.usb.plan import printable_tree
+
+log = logging.getLogger(__name__)
 
 STATUS_FILE = "usb-status.json"
 #: Stages, in order; the last four are results.
@@ -47,6 +51,7 @@ class StatusReporter:
         self.state: dict = {"stage": None, "started": datetime.now().astimezone().isoformat(timespec="seconds"),
                             "files_total": 0, "bytes_done": 0, "bytes_total": 0, "message": ""}
         self._written = 0.0
+        self._write_failed = False
         self._t0 = time.monotonic()
 
     def stage(self, stage: str, message: str = "", **extra: object) -> None:
@@ -88,4 +93,10 @@ class StatusReporter:
             return
         self._written = now
         self.state["updated"] = datetime.now().astimezone().isoformat(timespec="seconds")
-        atomic_write_text(self.path, json.dumps(self.state, indent=1, ensure_ascii=False) + "\n")
+        state = printable_tree(self.state)  # a stick's folder name may be any bytes
+        try:
+            atomic_write_text(self.path, json.dumps(state, indent=1, ensure_ascii=False) + "\n")
+        except OSError as exc:  # progress is for people; a full disk must not fail (or seem to fail) an import
+            if not self._write_failed:
+                log.warning("cannot write the import status %s: %s", self.path, exc.strerror or exc)
+            self._write_failed = True

@@ -16,8 +16,8 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from player.fsutil import write_all
-from player.usb.plan import Entry, kind_of
+from player.fsutil import kind_of, write_all
+from player.usb.plan import Entry
 
 #: The stick's folder for the player, its playlists, and the files the player writes.
 STICK_DIR = "session-player"

@@ -19,16 +19,19 @@ from pathlib import Path
 from aiohttp import web
 
 from player.config import Config
-from player.errors import SessionNotFound, SessionRefused
+from player.errors import PlaylistNotFound, SessionNotFound, SessionRefused
 from player.session.control import Controller, check_control
 from player.session.report import REPORT_FORMATS, build_report, list_sessions, render_report
 from player.session.states import CONTROLS, next_state
+from player.usb.library import library_playlist, library_playlists
 from player.web.auth import Authenticator, Verdict
 from player.web.events import EventHub
+from player.web.limits import address_key
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 16 * 1024
+MAX_JSON_DEPTH = 8  # a control is {"action": ..., "text": ...}: anything deeper is not one
 COOKIE_NAME = "sp_staff"
 COOKIE_MAX_AGE_S = 12 * 3600  # one clinic day; then the login form again
 OPEN_PATHS = frozenset({"/healthz", "/login"})
@@ -104,7 +107,7 @@ def _bearer(request: web.Request) -> str | None:
 
 
 def _limited(request: web.Request) -> web.Response:
-    retry = math.ceil(request.app[AUTH_KEY].limiter.retry_after_s(request.remote or "?"))
+    retry = math.ceil(request.app[AUTH_KEY].limiter.retry_after_s(address_key(request.remote)))
     response = error(429, f"too many wrong tokens from this address; try again in {retry} s")
     response.headers["Retry-After"] = str(max(1, retry))
     return response
@@ -119,10 +122,16 @@ async def auth_middleware(request: web.Request, handler):
     """Every route but /healthz and /login needs the Bearer token or the login cookie."""
     if request.path in OPEN_PATHS:
         return await handler(request)
-    verdict = request.app[AUTH_KEY].check(request.remote or "?", bearer=_bearer(request),
+    verdict = request.app[AUTH_KEY].check(address_key(request.remote), bearer=_bearer(request),
                                           cookie=request.cookies.get(COOKIE_NAME))
     if verdict is Verdict.OK:
         return await handler(request)
+    response = _refused(request, verdict)
+    response.force_close()  # without the token, no connection is kept open for later
+    return response
+
+
+def _refused(request: web.Request, verdict: Verdict) -> web.Response:
     if verdict is Verdict.LIMITED:
         return _limited(request)
     if _wants_page(request):
@@ -148,11 +157,13 @@ async def login(request: web.Request) -> web.Response:
     if (request.content_length or 0) > MAX_BODY_BYTES:
         return error(400, "login form too large")
     try:
-        form = await request.post()
+        form = await asyncio.wait_for(request.post(), _body_timeout_s(request))
+    except TimeoutError:
+        return _too_slow()
     except (web.HTTPRequestEntityTooLarge, ValueError):
         return error(400, "login form too large or malformed")
     token = form.get("token")
-    verdict = auth.check(request.remote or "?", token=token if isinstance(token, str) else "")
+    verdict = auth.check(address_key(request.remote), token=token if isinstance(token, str) else "")
     if verdict is Verdict.LIMITED:
         return _limited(request)
     if verdict is not Verdict.OK:
@@ -210,21 +221,51 @@ async def api_events(request: web.Request) -> web.StreamResponse:
     return response
 
 
+def _body_timeout_s(request: web.Request) -> float:
+    return request.app[CONFIG_KEY].web.header_timeout_s
+
+
+def _too_slow() -> web.Response:
+    response = error(408, "the request body did not arrive in time")
+    response.force_close()
+    return response
+
+
+def _too_deep(value: object) -> bool:
+    """True when containers nest deeper than `MAX_JSON_DEPTH` (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > MAX_JSON_DEPTH:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
 async def _read_json_object(request: web.Request) -> dict | web.Response:
     if (request.content_length or 0) > MAX_BODY_BYTES:
         return error(400, f"request body is larger than {MAX_BODY_BYTES // 1024} KiB")
     if request.content_type != "application/json":
         return error(400, "send the control as JSON with 'Content-Type: application/json'")
     try:
-        raw = await request.read()
+        raw = await asyncio.wait_for(request.read(), _body_timeout_s(request))
+    except TimeoutError:
+        return _too_slow()
     except web.HTTPRequestEntityTooLarge:
         return error(400, f"request body is larger than {MAX_BODY_BYTES // 1024} KiB")
     try:
         body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except json.JSONDecodeError as exc:  # its message gives a position, never the text
         return error(400, f"body is not valid JSON: {exc}")
+    except (ValueError, RecursionError):  # not UTF-8, a number past int's 4300 digits, nesting past the stack
+        return error(400, "body is not valid JSON (not UTF-8, a number with too many digits, or nested too deeply)")
     if not isinstance(body, dict):
         return error(400, 'body must be a JSON object like {"action": "pause"}')
+    if _too_deep(body):
+        return error(400, f"body nests deeper than {MAX_JSON_DEPTH} levels; a control is a flat JSON object")
     return body
 
 
@@ -239,19 +280,41 @@ async def api_control(request: web.Request) -> web.Response:
     try:
         check_control(action, "web", body)
     except SessionRefused as exc:
-        return error(400, str(exc))
+        return error(400, _hide_data_dir(request, str(exc)))
     controller = request.app[CONTROLLER_KEY]
     loop = asyncio.get_running_loop()
+    if action in ("start", "load") and "playlist" in body:  # by name, from the library only; never a path
+        try:
+            body["playlist"] = str(await loop.run_in_executor(
+                request.app[EXECUTOR_KEY], library_playlist, request.app[CONFIG_KEY].data_dir, body["playlist"]))
+        except PlaylistNotFound as exc:
+            return error(400, str(exc))
     try:
         await loop.run_in_executor(request.app[EXECUTOR_KEY],
                                    lambda: controller.submit(action, source="web", **body))
     except SessionRefused as exc:
-        return error(409, str(exc), status=request.app[STATUS_KEY]())
+        return error(409, _hide_data_dir(request, str(exc)), status=request.app[STATUS_KEY]())
     except TimeoutError:
         log.error("the session engine did not answer a web %s control in time", action)
         return error(503, "the session engine did not answer in time; the control may not have been applied")
     return json_response({"ok": True, "action": action,
                           "status": request.app[STATUS_KEY]()})
+
+
+def _hide_data_dir(request: web.Request, message: str) -> str:
+    """`message` with the data folder's absolute path shown as ``<data_dir>`` (not for a LAN's eyes)."""
+    data_dir = Path(request.app[CONFIG_KEY].data_dir)
+    for shown in sorted({str(data_dir.resolve()), str(data_dir.absolute())}, key=len, reverse=True):
+        if shown != "/":
+            message = message.replace(shown, "<data_dir>")
+    return message
+
+
+async def api_playlists(request: web.Request) -> web.Response:
+    """The names `start`/`load` accept: the playlists of the imported library."""
+    names = await asyncio.get_running_loop().run_in_executor(
+        request.app[EXECUTOR_KEY], library_playlists, request.app[CONFIG_KEY].data_dir)
+    return json_response({"playlists": list(names)})
 
 
 async def api_sessions(request: web.Request) -> web.Response:
@@ -273,7 +336,7 @@ async def api_report(request: web.Request) -> web.Response:
         text = await asyncio.get_running_loop().run_in_executor(
             request.app[EXECUTOR_KEY], _render, request.app[CONFIG_KEY].data_dir, session_id, fmt)
     except SessionNotFound as exc:
-        return error(404, str(exc))
+        return error(404, _hide_data_dir(request, str(exc)))
     headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
     if fmt == "html":
         headers["Content-Security-Policy"] = REPORT_CSP
@@ -306,6 +369,7 @@ def build_app(config: Config, controller: Controller, auth: Authenticator, hub: 
     app.router.add_get("/api/status", api_status)
     app.router.add_get("/api/events", api_events)
     app.router.add_post("/api/control", api_control)
+    app.router.add_get("/api/playlists", api_playlists)
     app.router.add_get("/api/sessions", api_sessions)
     app.router.add_get("/api/sessions/{session_id}/report", api_report)
     return app

@@ -22,12 +22,17 @@ from player.session.report import describe_event
 from player.web.api import build_app, status_payload
 from player.web.auth import Authenticator, FailureLimiter
 from player.web.events import EventHub
+from player.web.limits import ACCEPT_BACKLOG, ConnectionGate, Limits, connection_cap
+from player.web.quietlog import AIOHTTP_LOGGERS, OneLineFilter, Tally, loop_exception_handler
 from player.web.token import load_or_create_token
 
 log = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 10.0
 SHUTDOWN_TIMEOUT_S = 3.0
+#: After an answer sent before the whole body came (408, 400), aiohttp reads on for this long
+#: so the client sees the answer before the close (its default, 10 s, let a slow body hold on).
+LINGER_S = 1.0
 
 
 class WebServer:
@@ -50,6 +55,9 @@ class WebServer:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
+        self._server: asyncio.AbstractServer | None = None
+        self._gate: ConnectionGate | None = None
+        self._log_filter = OneLineFilter()
         self._hub: EventHub | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._unsubscribe = None
@@ -74,6 +82,16 @@ class WebServer:
     def live_clients(self) -> int:
         """How many live pages (SSE streams) are connected now (for tests, bench and logs)."""
         return self._hub.client_count if self._hub is not None else 0
+
+    @property
+    def connections(self) -> int:
+        """Connections held now (for tests and bench; read from another thread, so approximate)."""
+        return self._gate.open_count if self._gate is not None else 0
+
+    @property
+    def refused(self) -> dict[str, int]:
+        """Connections refused or closed by the limits since start, by reason (tests, bench)."""
+        return dict(self._gate.tally.totals) if self._gate is not None else {}
 
     def start(self) -> None:
         """Create the token if needed, bind and serve; returns once the port is open.
@@ -121,25 +139,35 @@ class WebServer:
 
     async def _serve(self, token: str) -> None:
         loop = asyncio.get_running_loop()
+        web_cfg = self._config.web
+        loop.set_exception_handler(loop_exception_handler(log))
+        for name in AIOHTTP_LOGGERS:
+            logging.getLogger(name).addFilter(self._log_filter)
+        limits = Limits(max_total=connection_cap(web_cfg.max_connections),
+                        max_per_address=web_cfg.max_connections_per_address, header_timeout_s=web_cfg.header_timeout_s)
+        self._gate = ConnectionGate(limits, Tally(log, loop.call_later))
         self._hub = EventHub(loop, self._status, tick_s=self._tick_s, describe=describe_event)
         app = build_app(self._config, self._controller, Authenticator(token, FailureLimiter()), self._hub,
                         self._executor, self._status)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_S,
-                                     handle_signals=False)
+                                     handle_signals=False, keepalive_timeout=web_cfg.idle_timeout_s,
+                                     lingering_time=LINGER_S)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self._config.web.bind, self._config.web.port, reuse_address=True)
-        try:
-            await site.start()
+        try:  # our own listening socket: every connection passes the gate before aiohttp sees it
+            self._server = await loop.create_server(self._gate.protocol_factory(self._runner.server), web_cfg.bind,
+                                                    web_cfg.port, backlog=ACCEPT_BACKLOG, reuse_address=True)
         except BaseException:
             await self._runner.cleanup()
             raise
-        self.port = self._runner.addresses[0][1]
+        self.port = self._server.sockets[0].getsockname()[1]
         self._unsubscribe = self._controller.subscribe(self._hub.publish)
 
     def _status(self) -> dict:
         return status_payload(self._config, self._status_source())
 
     async def _shutdown(self) -> None:
+        if self._server is not None:
+            self._server.close()  # no new connections
         if self._hub is not None:
             self._hub.close()
         if self._runner is not None:
@@ -163,6 +191,8 @@ class WebServer:
             loop.call_soon_threadsafe(loop.stop)
         if thread is not None:
             thread.join(SHUTDOWN_TIMEOUT_S + 2)
+        for name in AIOHTTP_LOGGERS:
+            logging.getLogger(name).removeFilter(self._log_filter)
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
 

@@ -146,7 +146,8 @@ def test_yaml_alias_bomb_is_refused(stick, config, tmp_path):
         f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
     stick.playlist("bomb.yaml", bomb)
     report, text = run_import(stick, config, tmp_path)
-    assert "REFUSED playlists/bomb.yaml:1: invalid playlist: YAML anchors (&name) are not allowed" in text
+    assert ("REFUSED playlists/bomb.yaml:1: invalid playlist: not a playlist: YAML anchors (&name) are not allowed"
+            in text)
     assert report["accepted"] == ["playlists/calm.yaml"]
 
 

@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from player.fsutil import kind_of
 from player.usb.plan import (
     Candidate,
     Entry,
     bad_name,
     check_references,
-    kind_of,
     printable,
     refuse_entry,
     relative_reference,

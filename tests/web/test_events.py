@@ -72,12 +72,13 @@ def test_ticker_sends_status_while_clients_listen_and_stops_after():
         client = hub.connect()
         for _ in range(5):
             await asyncio.wait_for(client.queue.get(), 5)
+        ticker = hub._ticker
         hub.disconnect(client)
-        await asyncio.sleep(0.05)
+        await asyncio.wait_for(ticker, 5)  # it ends by itself once nobody listens (no timed sleep here)
         quiet = len(calls)
-        await asyncio.sleep(0.05)
-        return quiet, len(calls), hub
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        return quiet, len(calls), hub, others
 
-    quiet, later, hub = asyncio.run(scenario())
-    assert quiet == later  # no clients: no status polling (idle CPU)
+    quiet, later, hub, others = asyncio.run(scenario())
+    assert quiet == later and others == []  # no clients: no task left to poll the status (idle CPU)
     assert hub._ticker is None

@@ -119,7 +119,7 @@ def test_status_has_room_cap_and_allowed_controls(http):
 
 # (action, arguments, state it needs first, expected state after)
 ACTIONS = [
-    ("load", {"playlist": "/lib/a.yaml"}, "idle", "ready"),
+    ("load", {}, "idle", "ready"),  # by library name: tests/web/test_library_names.py
     ("start", {}, "idle", "playing"),
     ("pause", {}, "playing", "paused"),
     ("resume", {}, "paused", "playing"),
