@@ -1,16 +1,22 @@
 #!/usr/bin/env python3
-"""CPU seconds and peak RSS: the Mixer (20 ms ticks, VlcOutput) vs a bare python-vlc MediaPlayer.
+"""CPU and memory of what the patient's Pi runs: the whole daemon vs a bare python-vlc player.
 
-Both play the same 60 s FLAC into a private virtual sound card, each in its own child process
-(so RSS is its own), in the same run. Run: .venv/bin/python bench/cpu.py [--seconds 60]
+The daemon (`session-player run`, hardware off, the web page on or off) plays a session
+started over its control socket; beside it, in the same run and over the *same* windows,
+a bare python-vlc MediaPlayer plays the same FLAC into the same virtual sound card. So a
+noisy shared machine's load hits both alike. Each window's ratio is the daemon's CPU
+seconds (utime+stime from /proc) over the bare player's; three windows of 45 s or more,
+after both have settled; median and spread. RSS is each process's VmRSS at the end.
+
+Run: .venv/bin/python bench/cpu.py [--window 45] [--windows 3]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -18,72 +24,97 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+BARE = """
+import sys, threading, vlc
+inst = vlc.Instance(["--aout=alsa", "--alsa-audio-device=pulse", "--no-volume-save", "--quiet", "--no-video"])
+player = inst.media_player_new()
+player.set_media(inst.media_new_path(sys.argv[1]))
+player.audio_set_volume(40)
+player.play()
+print("playing", flush=True)
+threading.Event().wait(float(sys.argv[2]))
+"""
 
 
-def _cpu() -> float:
-    use = resource.getrusage(resource.RUSAGE_SELF)
-    return use.ru_utime + use.ru_stime
+def cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def child(mode: str, path: Path, seconds: float) -> None:
-    import vlc
+def rss_mb(pid: int) -> float:
+    line = next(ln for ln in Path(f"/proc/{pid}/status").read_text().splitlines() if ln.startswith("VmRSS"))
+    return int(line.split()[1]) / 1024
 
-    from player.playlist.model import Track
-    from tests.audio.real_rig import RealRig
-    pause = threading.Event()
-    started = _cpu()   # imports done: from here on it is libVLC start-up and playback
-    if mode == "bare":
-        inst = vlc.Instance(["--aout=alsa", "--alsa-audio-device=pulse", "--no-volume-save", "--quiet", "--no-video"])
-        player = inst.media_player_new()
-        player.set_media(inst.media_new_path(str(path)))
-        player.audio_set_volume(50)
-        player.play()
-        pause.wait(seconds)
-        played = _cpu()
-        player.stop()
-    else:
-        rig = RealRig({"volume": {"start_db": -18, "default_db": -18}})
-        rig.mixer.play(Track(path, duration_s=seconds + 5), fade_in_s=5.0)
-        rig.run(seconds)
-        played = _cpu()
-        rig.close()
-    # VmHWM, not ru_maxrss: the latter survives exec and would report the parent's peak
-    hwm_kb = int(next(ln for ln in Path("/proc/self/status").read_text().splitlines()
-                      if ln.startswith("VmHWM")).split()[1])
-    print(json.dumps({"cpu_s": _cpu(), "play_cpu_s": played - started, "rss_mb": hwm_kb / 1024}))
+
+def run_pair(tmp: Path, flac: Path, web: bool, window_s: float, windows: int, env: dict) -> dict:
+    data = tmp / f"data-{'web' if web else 'noweb'}"
+    config = tmp / f"config-{'web' if web else 'noweb'}.yaml"
+    config.write_text(f"room: Bench\ndata_dir: {data}\naudio: {{device: pulse}}\nhardware: {{enabled: false}}\n"
+                      f"web: {{enabled: {'true' if web else 'false'}, port: 0}}\n"
+                      "volume: {start_db: -20, default_db: -20, fade_in_s: 3}\n")
+    playlist = tmp / "bench.yaml"
+    total = 20 + window_s * windows + 20
+    playlist.write_text(f"name: Bench\ncrossfade: 6s\nphases:\n  - name: onset\n    duration: {total:.0f}s\n"
+                        f"    tracks: [{flac.name}]\n")
+    exe = str(Path(sys.executable).with_name("session-player"))
+    daemon = subprocess.Popen([exe, "run", "--config", str(config)], env=env, stderr=subprocess.DEVNULL)
+    bare = None
+    try:
+        deadline = time.monotonic() + 30
+        while subprocess.run([exe, "status", "--config", str(config)], env=env, capture_output=True).returncode:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the daemon did not come up")
+            time.sleep(0.2)
+        subprocess.run([exe, "start", str(playlist), "--config", str(config)], env=env, check=True,
+                       capture_output=True)
+        bare = subprocess.Popen([sys.executable, "-c", BARE, str(flac), str(total)], env=env,
+                                stdout=subprocess.PIPE, text=True)
+        assert bare.stdout is not None and bare.stdout.readline().strip() == "playing"
+        threading.Event().wait(15.0)             # both past their start (and the daemon's first measurement)
+        ratios = []
+        for _ in range(windows):
+            d0, b0 = cpu_s(daemon.pid), cpu_s(bare.pid)
+            threading.Event().wait(window_s)
+            d1, b1 = cpu_s(daemon.pid), cpu_s(bare.pid)
+            ratios.append(((d1 - d0) / (b1 - b0), d1 - d0, b1 - b0))
+        return {"ratios": ratios, "rss": (rss_mb(daemon.pid), rss_mb(bare.pid))}
+    finally:
+        for proc in (bare, daemon):
+            if proc is not None:
+                proc.terminate()
+                proc.wait(20)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=60.0)
-    ap.add_argument("--child", nargs=2)
+    ap.add_argument("--window", type=float, default=45.0, help="seconds per measured window (default 45)")
+    ap.add_argument("--windows", type=int, default=3)
     a = ap.parse_args()
-    if a.child:
-        child(a.child[0], Path(a.child[1]), a.seconds)
-        return 0
     from tests.audio.signals import pink_noise
     from tests.support.audio_sink import AudioSink
-    tmp = Path(tempfile.mkdtemp())
-    flac = pink_noise(tmp / "bench.flac", a.seconds + 10, -20)
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-cpu-"))
+    flac = pink_noise(tmp / "bench.flac", 20 + a.window * a.windows + 40, -20)
     sink = AudioSink()
     env = {**os.environ, "PULSE_SERVER": sink.start()}
-    results = {}
     try:
-        for mode in ("bare", "engine"):
-            start = time.monotonic()
-            out = subprocess.run([sys.executable, __file__, "--seconds", str(a.seconds), "--child", mode, str(flac)],
-                                 env=env, capture_output=True, text=True, check=True).stdout
-            results[mode] = json.loads(out.strip().splitlines()[-1])
-            results[mode]["wall_s"] = time.monotonic() - start
+        print(f"daemon vs bare python-vlc, same FLAC, same {a.windows} x {a.window:g} s windows")
+        print(f"{'':10s} {'ratio per window':28s} {'median':>7s} {'spread':>7s} {'daemon CPU s':>13s} "
+              f"{'bare CPU s':>11s} {'RSS daemon/bare MB':>19s}")
+        for web in (False, True):
+            r = run_pair(tmp, flac, web, a.window, a.windows, env)
+            ratios = [x for x, _, _ in r["ratios"]]
+            print(f"{'web on' if web else 'web off':10s} {', '.join(f'{x:.2f}x' for x in ratios):28s} "
+                  f"{statistics.median(ratios):6.2f}x {max(ratios) - min(ratios):6.2f}x "
+                  f"{sum(d for _, d, _ in r['ratios']):13.2f} {sum(b for _, _, b in r['ratios']):11.2f} "
+                  f"{r['rss'][0]:8.1f} / {r['rss'][1]:.1f} (+{r['rss'][0] - r['rss'][1]:.1f})")
+        print("goal: median <= 1.10x, RSS <= +25 MB")
     finally:
         sink.stop()
-    bare, eng = results["bare"], results["engine"]
-    print(f"playing {a.seconds:g} s of FLAC   CPU s (process)  CPU s (playing)  peak RSS MB")
-    for name, r in (("bare python-vlc player", bare), ("Mixer + VlcOutput", eng)):
-        print(f"{name:24s} {r['cpu_s']:12.2f} {r['play_cpu_s']:16.2f} {r['rss_mb']:12.1f}")
-    print(f"ratio CPU {eng['cpu_s'] / bare['cpu_s']:.2f}x per process, {eng['play_cpu_s'] / bare['play_cpu_s']:.2f}x "
-          f"while playing (goal <= 1.15x); RSS +{eng['rss_mb'] - bare['rss_mb']:.1f} MB (goal <= +30 MB)")
+        shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 

@@ -43,7 +43,7 @@ from player.config import Config
 __all__ = ["Mixer", "PREROLL_S", "TICK_S", "IDLE_TICK_S"]
 
 TICK_S = 0.02               # while anything ramps, the engine should tick this often
-IDLE_TICK_S = 0.25          # steady playback: ticking this often is enough
+IDLE_TICK_S = 0.5           # steady playback: ticking this often is enough (stalls are 1.5 s)
 
 
 class Mixer:

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from player.audio.virtual_sink import VirtualSink, has_sound_card
 from player.daemon import Daemon
-from player.demo_audio import generate_demo_library
 from player.durations import format_duration
 from player.fsutil import atomic_write_text
 from player.session.report import build_report, render_report
@@ -57,6 +56,8 @@ def _describe(record: dict) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from player.demo_audio import generate_demo_library  # numpy: only the demo needs it
+
     root = (args.dir or default_demo_dir()).resolve()
     generate_demo_library(root / "demo-audio")
     playlist = root / "demo.yaml"

@@ -13,8 +13,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from player.demo_audio import DEMO_TRACKS, generate_demo_library
-
 NAME = "demo-audio"
 HELP = "generate the small royalty-free demo music library"
 
@@ -25,6 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from player.demo_audio import DEMO_TRACKS, generate_demo_library  # numpy: only when generating
+
     existing = sum((args.directory / t.relative).exists() for t in DEMO_TRACKS)
     paths = generate_demo_library(args.directory)
     for path in paths:

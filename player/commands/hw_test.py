@@ -19,8 +19,6 @@ import time
 
 from player.config import load_config
 from player.errors import HardwareUnavailable
-from player.hardware.bedside import Bedside
-from player.hardware.pins import describe_pin, make_pin_factory
 from player.session.fake_controller import FakeController
 
 NAME = "hw-test"
@@ -42,6 +40,7 @@ def _seconds(text: str) -> float:
 
 
 def _wiring(hw) -> list[str]:
+    from player.hardware.pins import describe_pin
     lines = [f"  button         {describe_pin(hw.button_pin)} to GND (internal pull-up)"]
     if hw.led_pin is not None:
         lines.append(f"  LED            {describe_pin(hw.led_pin)} -> 330 Ohm -> LED -> GND")
@@ -109,6 +108,9 @@ def _press_script(factory, hw, stop: threading.Event) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from player.hardware.bedside import Bedside  # gpiozero: only when the bedside is tested
+    from player.hardware.pins import make_pin_factory
+
     config = load_config(args.config)
     hw = config.hardware
     name = args.pin_factory or hw.pin_factory

@@ -41,7 +41,7 @@ from player.session.timeline import Timeline
 log = logging.getLogger(__name__)
 
 TICK_S = 0.02
-MAX_IDLE_S = 0.25  # the longest the loop sleeps: staff controls wake it at once anyway
+MAX_IDLE_S = 0.5   # the longest the loop sleeps: staff controls wake it at once anyway
 PAUSE_FADE_S = 3.0
 STOP_FADE_S = 3.0
 EMERGENCY_FADE_S = 0.5
