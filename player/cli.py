@@ -38,6 +38,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sign",
     "usb_run",
     "hw_test",
+    "doctor",
+    "devices",
 )
 
 PROG = "session-player"
