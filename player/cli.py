@@ -40,6 +40,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hw_test",
     "doctor",
     "devices",
+    "calibrate",
 )
 
 PROG = "session-player"
