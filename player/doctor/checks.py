@@ -168,7 +168,7 @@ def check_ffmpeg(ctx: DoctorContext, system: System) -> CheckResult:
     ffmpeg = system.which("ffmpeg")
     if ffmpeg is None:
         return failed("ffmpeg", "ffmpeg is not installed: tracks without ReplayGain tags cannot be measured and "
-                      "play 6 dB down", "sudo apt install ffmpeg")
+                      "play at a cautious gain, about 10 dB down", "sudo apt install ffmpeg")
     if "ebur128" not in system.ffmpeg_filters(ffmpeg):
         return failed("ffmpeg", f"{ffmpeg} has no ebur128 filter (loudness measurement)",
                       "install the distribution's ffmpeg: sudo apt install ffmpeg")
@@ -201,8 +201,8 @@ def check_loudness(ctx: DoctorContext, system: System) -> CheckResult:
     if not missing:
         return passed("loudness", counts)
     example = missing[0].relative_to(library)
-    return failed("loudness", f"{counts}, {len(missing)} not measured yet (e.g. {example}): an unmeasured track plays "
-                  "6 dB down until it is measured, ahead of play",
+    return failed("loudness", f"{counts}, {len(missing)} not measured yet (e.g. {example}): the player measures "
+                  "each before it is heard, and one needed sooner comes in on a provisional gain",
                   f"measure them now: sudo -u {system.service_user} find {library}/ -type f \\( -iname '*.flac' "
                   "-o -iname '*.mp3' -o -iname '*.ogg' -o -iname '*.opus' -o -iname '*.wav' -o -iname '*.m4a' \\) "
                   "-exec session-player analyze {} +")
