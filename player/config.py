@@ -320,7 +320,7 @@ def load_config(source: str | Path | Mapping | Config | None = None) -> Config:
 
 
 def describe_schema() -> list[tuple[str, object, str]]:
-    """(key, default, doc) for every key: for `session-player config --defaults` and the README."""
+    """(key, default, doc) for every key: for `session-player config --defaults` and docs/technician.md."""
     rows = []
     for f in fields(Config):
         if "parse" in f.metadata:
