@@ -2,7 +2,9 @@
 # One-command set-up on a fresh Debian 12 / Raspberry Pi OS Bookworm machine.
 #
 #   ./bootstrap.sh demo    install system packages + a venv (.venv), then play the demo session
-#   ./bootstrap.sh test    the same set-up plus test tools (headless Chromium), then run the checks
+#   ./bootstrap.sh test    the same set-up plus test tools (headless Chromium), then run the checks:
+#                          ruff, pytest, and packaging/test-deb (builds the .deb, installs, checks and
+#                          purges it again; needs root or sudo, skipped otherwise)
 #
 # System packages come from apt (sudo is used when not root). Python packages go into a
 # venv made with --system-site-packages (Bookworm's pip refuses system-wide installs, PEP 668;
@@ -16,7 +18,7 @@ RUNTIME_PKGS=(python3 python3-venv python3-dev vlc-bin vlc-plugin-base ffmpeg)
 # The bedside GPIO library (gpiozero's lgpio factory) is packaged by Raspberry Pi OS only.
 if apt-cache show python3-lgpio >/dev/null 2>&1; then RUNTIME_PKGS+=(python3-lgpio); fi
 TEST_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins chromium chromium-driver dosfstools
-           mtools flac sox systemd)
+           mtools flac sox systemd poppler-utils udev dpkg-dev debhelper dh-python lintian)
 # Without a sound card, the demo plays into a virtual one (PulseAudio null sink). Only then:
 # on a Pi with PipeWire, installing PulseAudio would replace pipewire-pulse.
 SINK_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins)
@@ -43,4 +45,7 @@ if [ "$mode" = demo ]; then
 fi
 "$VENV/bin/python" -m pip install -q -e '.[test]' >&2
 "$VENV/bin/python" -m ruff check player tests bench
-exec "$VENV/bin/python" -m pytest
+"$VENV/bin/python" -m pytest
+if [ "$(id -u)" -eq 0 ]; then exec ./packaging/test-deb; fi
+if sudo -n true 2>/dev/null; then exec sudo ./packaging/test-deb; fi
+echo "bootstrap: packaging/test-deb skipped (needs root): sudo ./packaging/test-deb" >&2

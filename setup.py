@@ -16,13 +16,15 @@ setup(
     packages=find_packages(include=["player", "player.*"]),
     package_data={"player": ["web/static/*", "data/*"]},
     install_requires=[
-        "python-vlc>=3.0.18122",
+        # Floors are Debian 12's own packages (the .deb depends on them; tests pass with them):
+        # python3-vlc 3.0.18121, python3-gpiozero 1.6.2 (Raspberry Pi OS ships 2.x), python3-aiohttp 3.8.4.
+        "python-vlc>=3.0.18121",
         "numpy>=1.24",  # demo audio and test signals, loudness measurement
         "soundfile>=0.12",  # read/write flac, ogg, wav, mp3 (bundled libsndfile)
-        "gpiozero>=2.0",
+        "gpiozero>=1.6.2",
         "mutagen>=1.46",
         "PyYAML>=6.0",
-        "aiohttp>=3.9",  # staff web page/API: one asyncio thread serves HTTP and many SSE clients cheaply on a Pi
+        "aiohttp>=3.8.4",  # staff web page/API: one asyncio thread serves HTTP and many SSE clients cheaply on a Pi
     ],
     extras_require={
         "test": ["pytest>=7", "hypothesis>=6", "ruff", "selenium>=4.10"],

@@ -38,6 +38,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sign",
     "usb_run",
     "hw_test",
+    "doctor",
+    "devices",
+    "calibrate",
 )
 
 PROG = "session-player"

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
+from player.audio.exposure import HARD_CEILING_DBA, effective_cap_db
 from player.durations import parse_duration
 from player.errors import ConfigInvalid
 from player.suggest import unknown_key_message
@@ -141,6 +142,11 @@ class VolumeConfig:
     fade_in_s: float = _spec(_seconds(0, 600), 45.0, "fade from silence to start_db")
     step_db: float = _spec(_number(0.5, 12), 3.0, "volume up/down step")
     floor_db: float = _spec(_number(-90, -30), -60.0, "where fades from silence begin")
+    calibration_dba_at_0db: float | None = _spec(
+        _optional(_number(40, 150)), None,
+        "dBA at the ear of music at the loudness target played at 0 dB ('session-player calibrate')")
+    max_dba: float = _spec(_number(40, HARD_CEILING_DBA), HARD_CEILING_DBA,
+                           "when calibrated, the cap is also this level at the ear (85 dBA is the hard ceiling)")
 
 
 @dataclass(frozen=True)
@@ -263,9 +269,18 @@ def config_from_mapping(data: Mapping | None, source: str = "<dict>") -> Config:
     config = Config(**values, source=source) if not errors else None
     if config is not None:
         v = config.volume
+        cap = effective_cap_db(v.max_db, v.max_dba, v.calibration_dba_at_0db)
+        cap_name = "the cap volume.max_db"
+        if cap < v.max_db:  # calibrated: every path already caps at max_db, so the dBA cap goes in there
+            config = replace(config, volume=replace(v, max_db=cap))
+            cap_name = (f"the cap from volume.max_dba {v.max_dba:g} dBA at volume.calibration_dba_at_0db "
+                        f"{v.calibration_dba_at_0db:g} dBA")
+            if cap <= v.floor_db:
+                errors.append(f"volume.max_dba: {cap_name} is {cap:g} dB, at or below volume.floor_db "
+                              f"({v.floor_db:g} dB): nothing could be heard")
         for key in ("start_db", "default_db"):
-            if getattr(v, key) > v.max_db:
-                errors.append(f"volume.{key}: {getattr(v, key):g} dB is above the cap volume.max_db ({v.max_db:g} dB)")
+            if getattr(v, key) > cap:
+                errors.append(f"volume.{key}: {getattr(v, key):g} dB is above {cap_name} ({cap:g} dB)")
         hw = config.hardware
         if hw.encoder_pins and (hw.volume_up_pin is not None or hw.volume_down_pin is not None):
             errors.append("hardware: use either encoder_pins or volume_up_pin/volume_down_pin, not both")
@@ -305,7 +320,7 @@ def load_config(source: str | Path | Mapping | Config | None = None) -> Config:
 
 
 def describe_schema() -> list[tuple[str, object, str]]:
-    """(key, default, doc) for every key: for `session-player config --defaults` and the README."""
+    """(key, default, doc) for every key: for `session-player config --defaults` and docs/technician.md."""
     rows = []
     for f in fields(Config):
         if "parse" in f.metadata:

@@ -52,4 +52,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"# {config.source}: valid")
     for key, value in _flatten(config):
         print(f"{key}: {_show(value)}")
+    v = config.volume
+    if v.calibration_dba_at_0db is not None:
+        print(f"# volume.max_db is the cap in force: the lower of the file's max_db and max_dba - "
+              f"calibration_dba_at_0db ({v.max_dba:g} - {v.calibration_dba_at_0db:g} = "
+              f"{v.max_dba - v.calibration_dba_at_0db:g} dB); {v.max_db:g} dB gives at most "
+              f"{v.max_db + v.calibration_dba_at_0db:g} dBA at the ear")
     return 0

@@ -2,7 +2,9 @@
 
 The partition is mounted read-only with nosuid,nodev,noexec into a private folder under
 ``/run/session-player/usb/`` (ext4 also with ``noload``, so not even its journal is
-replayed). Only to write the report (and exports, when ``session-player/EXPORT`` exists)
+replayed; vfat with ``utf8`` and exfat with ``iocharset=utf8``, because the kernel's
+default character set for them may be ASCII, and then a name such as "Gymnopédie.flac"
+cannot be opened). Only to write the report (and exports, when ``session-player/EXPORT`` exists)
 is it mounted again read-write, still nosuid,nodev,noexec. Then sync and unmount; a
 stick pulled at any point leaves the library as it was.
 """
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from player.config import Config
 from player.errors import ImportRefused
+from player.usb.blockdev import in_use_reason
 from player.usb.export import export_reports
 from player.usb.importer import import_stick, write_stick_report
 from player.usb.plan import printable
@@ -29,11 +32,15 @@ log = logging.getLogger(__name__)
 MOUNT_ROOT = Path("/run/session-player/usb")
 FILESYSTEMS = ("vfat", "exfat", "ext4")
 SAFE_OPTIONS = "nosuid,nodev,noexec"
+# File names on FAT and exFAT are UTF-16 on disk; these make the kernel give them to us as UTF-8.
+NAME_OPTIONS = {"vfat": "utf8", "exfat": "iocharset=utf8"}
 
 
 def mount_options(fstype: str, writable: bool) -> str:
     """Mount options for a stick partition (pure; see the module docstring)."""
     opts = ("rw," if writable else "ro,") + SAFE_OPTIONS
+    if fstype in NAME_OPTIONS:
+        opts += "," + NAME_OPTIONS[fstype]
     if fstype == "ext4" and not writable:
         opts += ",noload"
     return opts
@@ -74,13 +81,17 @@ def run_device(device: str, config: Config, *, mount_root: Path = MOUNT_ROOT) ->
     Once the import has run, nothing raises: a failure to write back sets ``report_error``.
 
     Raises:
-        ImportRefused: not a block device, or not vfat/exfat/ext4, or it would not mount.
+        ImportRefused: not a block device, on a disk the system uses (`blockdev.in_use_reason`),
+            not vfat/exfat/ext4, or it would not mount.
     """
     try:
         if not stat.S_ISBLK(os.stat(device).st_mode):
             raise ImportRefused(f"{device} is not a block device")
     except FileNotFoundError:
         raise ImportRefused(f"{device} does not exist (stick pulled?)") from None
+    reason = in_use_reason(device)
+    if reason:
+        raise ImportRefused(f"not a stick, left alone: {reason}")
     fstype = _fstype(device)
     if fstype not in FILESYSTEMS:
         raise ImportRefused(f"{device}: file system {fstype or 'unknown'!r} is not one of {', '.join(FILESYSTEMS)}")

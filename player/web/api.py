@@ -42,13 +42,19 @@ LOGIN_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; 
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 _CONTENT_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 
-CONFIG_KEY = web.AppKey("config", Config)
-CONTROLLER_KEY = web.AppKey("controller", object)
-STATUS_KEY = web.AppKey("status", object)  # () -> dict: the page's status with room, cap, allowed
-AUTH_KEY = web.AppKey("auth", Authenticator)
-HUB_KEY = web.AppKey("hub", EventHub)
-EXECUTOR_KEY = web.AppKey("executor", Executor)
-STATIC_KEY = web.AppKey("static", dict)
+def _app_key(name: str, kind: type) -> object:
+    """A typed key on aiohttp >= 3.9 (a plain str there warns); Debian 12's aiohttp 3.8.4 only takes str keys."""
+    app_key = getattr(web, "AppKey", None)
+    return app_key(name, kind) if app_key is not None else name
+
+
+CONFIG_KEY = _app_key("config", Config)
+CONTROLLER_KEY = _app_key("controller", object)
+STATUS_KEY = _app_key("status", object)  # () -> dict: the page's status with room, cap, allowed
+AUTH_KEY = _app_key("auth", Authenticator)
+HUB_KEY = _app_key("hub", EventHub)
+EXECUTOR_KEY = _app_key("executor", Executor)
+STATIC_KEY = _app_key("static", dict)
 
 
 def _json_default(value: object) -> object:

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+import aiohttp
 from aiohttp import web
 
 from player.config import Config
@@ -33,6 +34,9 @@ SHUTDOWN_TIMEOUT_S = 3.0
 #: After an answer sent before the whole body came (408, 400), aiohttp reads on for this long
 #: so the client sees the answer before the close (its default, 10 s, let a slow body hold on).
 LINGER_S = 1.0
+# aiohttp 3.9 takes shutdown_timeout on the runner; Debian 12's 3.8.4 hands the runner's keywords on to
+# each connection's handler, which has no such parameter, so every connection would be dropped.
+_SHUTDOWN_ON_RUNNER = tuple(int(p) for p in aiohttp.__version__.split(".")[:2]) >= (3, 9)
 
 
 class WebServer:
@@ -149,9 +153,9 @@ class WebServer:
         self._hub = EventHub(loop, self._status, tick_s=self._tick_s, describe=describe_event)
         app = build_app(self._config, self._controller, Authenticator(token, FailureLimiter()), self._hub,
                         self._executor, self._status)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_S,
-                                     handle_signals=False, keepalive_timeout=web_cfg.idle_timeout_s,
-                                     lingering_time=LINGER_S)
+        shutdown = {"shutdown_timeout": SHUTDOWN_TIMEOUT_S} if _SHUTDOWN_ON_RUNNER else {}
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
+                                     keepalive_timeout=web_cfg.idle_timeout_s, lingering_time=LINGER_S, **shutdown)
         await self._runner.setup()
         try:  # our own listening socket: every connection passes the gate before aiohttp sees it
             self._server = await loop.create_server(self._gate.protocol_factory(self._runner.server), web_cfg.bind,

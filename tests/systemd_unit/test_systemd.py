@@ -44,13 +44,18 @@ def test_daemon_sends_ready_then_watchdog_pings_from_the_engine_loop(tmp_path, n
     assert messages == {"READY=1", "WATCHDOG=1"}
 
 
-def test_unit_file_runs_the_venv_daemon_hardened() -> None:
+def test_unit_file_runs_the_packaged_daemon_hardened() -> None:
     unit = (ROOT / "systemd" / "session-player.service").read_text()
-    for line in ("Type=notify", "ExecStart=/opt/session-player/venv/bin/session-player run",
-                 "Restart=on-failure", "User=session-player", "SupplementaryGroups=audio gpio",
+    for line in ("Type=notify", "ExecStart=/usr/bin/session-player run",
+                 "Restart=on-failure", "User=session-player", "Group=session-player",
                  "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
-                 "ReadWritePaths=/var/lib/session-player"):
+                 "ReadWritePaths=/var/lib/session-player", "LimitNOFILE=4096"):
         assert line in unit
+    # lgpio's notification pipe needs a writable working directory (gpiozero issue 1106)
+    assert re.search(r"^WorkingDirectory=/var/lib/session-player$", unit, re.M)
+    assert re.search(r"^StateDirectory=session-player$", unit, re.M)
+    # groups come from the user (the package adds gpio only where it exists): a missing group would stop the unit
+    assert "SupplementaryGroups" not in unit
     assert re.search(r"^WatchdogSec=\d+", unit, re.M)
 
 

@@ -19,6 +19,7 @@ from player.errors import ImportRefused
 from player.usb.importer import import_stick
 from player.usb.runner import mount_options, run_device
 from tests.session.records_factory import SESSION_ID, realistic_session
+from tests.usb.conftest import CALM
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("losetup"),
                                 reason="loop devices and mount need root")
@@ -44,6 +45,27 @@ def test_import_from_loop_mounted_vfat(stick, config, tmp_path):
     finally:
         sh("umount", str(point))
     assert report["result"] == "imported" and report["accepted"] == ["playlists/calm.yaml"]
+
+
+@needs_root
+def test_vfat_names_beyond_ascii_import(stick, config, tmp_path):
+    """A FAT stick mounted without utf8 cannot open "Gymnopédie.flac" where the kernel defaults to ASCII."""
+    stick.audio("calm/Gymnopédie 1.flac", 5.0)
+    stick.playlist("calm.yaml", CALM)
+    image = tmp_path / "stick.img"
+    assert sh("mkfs.vfat", "-C", str(image), "16384").returncode == 0
+    assert sh("mcopy", "-s", "-i", str(image), str(stick.root / "session-player"), "::/").returncode == 0
+    point = tmp_path / "mnt"
+    point.mkdir()
+    mounted = sh("mount", "-o", "loop," + mount_options("vfat", writable=False), str(image), str(point))
+    if mounted.returncode != 0:
+        pytest.skip(f"this kernel cannot mount vfat images ({mounted.stderr.strip().splitlines()[0]})")
+    try:
+        report = import_stick(point, config)
+    finally:
+        sh("umount", str(point))
+    assert report["result"] == "imported"
+    assert (config.data_dir / "library" / "current" / "calm" / "Gymnopédie 1.flac").exists()
 
 
 @needs_root
@@ -86,6 +108,6 @@ def test_usb_run_refuses_what_is_not_a_block_device(tmp_path, config):
 
 
 def test_mount_options():
-    assert mount_options("vfat", writable=False) == "ro,nosuid,nodev,noexec"
+    assert mount_options("vfat", writable=False) == "ro,nosuid,nodev,noexec,utf8"
     assert mount_options("ext4", writable=False) == "ro,nosuid,nodev,noexec,noload"
-    assert mount_options("exfat", writable=True) == "rw,nosuid,nodev,noexec"
+    assert mount_options("exfat", writable=True) == "rw,nosuid,nodev,noexec,iocharset=utf8"

@@ -1,0 +1,105 @@
+"""Sound exposure at the ear, from the player's levels in dB and the chair's calibration (pure).
+
+The player knows levels in dB relative to full scale (VLC 100%); what reaches the ear
+depends on the DAC and the headphones. `session-player calibrate` plays pink noise at the
+loudness target through that chain and the technician reads an SPL meter:
+``volume.calibration_dba_at_0db`` is what programme at the target loudness gives, in dBA,
+at 0 dB. Since every track is normalized to that target (or lower), a level L dB then means
+about L + calibration dBA.
+
+The reference figures (see docs/audio.md, "Calibrated level and exposure"):
+
+- 85 dBA for 8 hours, 3 dB exchange rate: NIOSH's recommended exposure limit (1998); the EU
+  workplace directive 2003/10/EC has its lower and upper action values at 80 and 85 dB(A)
+  over 8 hours. `daily_dose` is the share of that allowance.
+- 80 dBA for 40 hours a week: WHO/ITU H.870 (2022) safe listening for adults.
+  `weekly_share` is the share of that allowance.
+
+With a 3 dB exchange rate, each 3 dB more halves the time allowed (NIOSH's formula,
+T = 8 h / 2^((L - 85) / 3)).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+DAILY_CRITERION_DBA = 85.0
+DAILY_CRITERION_S = 8 * 3600.0
+WEEKLY_CRITERION_DBA = 80.0
+WEEKLY_CRITERION_S = 40 * 3600.0
+EXCHANGE_RATE_DB = 3.0
+HARD_CEILING_DBA = 85.0  # volume.max_dba may not be set above this
+
+Segment = tuple[float, float | None]  # (duration in seconds, level in dBA; None = silence)
+
+
+def db_to_dba(level_db: float, calibration_dba_at_0db: float) -> float:
+    """The level at the ear of programme at the loudness target played at `level_db`."""
+    return level_db + calibration_dba_at_0db
+
+
+def dba_to_db(level_dba: float, calibration_dba_at_0db: float) -> float:
+    """The player level (dB re full scale) that gives `level_dba` at the ear."""
+    return level_dba - calibration_dba_at_0db
+
+
+def calibration_from_reading(reading_dba: float, level_db: float) -> float:
+    """``volume.calibration_dba_at_0db`` from a meter reading taken while the noise played at `level_db`."""
+    return reading_dba - level_db
+
+
+def effective_cap_db(max_db: float, max_dba: float, calibration_dba_at_0db: float | None) -> float:
+    """The cap in force: ``volume.max_db``, lowered so that no level exceeds ``max_dba`` when calibrated."""
+    if calibration_dba_at_0db is None:
+        return max_db
+    return min(max_db, dba_to_db(max_dba, calibration_dba_at_0db))
+
+
+def _check(segments: Iterable[Segment]) -> list[Segment]:
+    checked = []
+    for duration_s, level in segments:
+        if not math.isfinite(duration_s) or duration_s < 0:
+            raise ValueError(f"a segment's duration must be a finite number of seconds >= 0, got {duration_s!r}")
+        if level == -math.inf:
+            level = None  # -inf dB is silence
+        elif level is not None and not math.isfinite(level):
+            raise ValueError(f"a segment's level must be finite dBA or None (silence), got {level!r}")
+        checked.append((duration_s, level))
+    return checked
+
+
+def laeq(segments: Iterable[Segment]) -> float:
+    """The equivalent continuous level (dBA) over the segments; silence counts as time without sound.
+
+    Returns -inf when there was no sound at all.
+
+    Raises:
+        ValueError: no time at all, or a negative or non-finite duration or level.
+    """
+    segs = _check(segments)
+    total = sum(d for d, _ in segs)
+    if total <= 0:
+        raise ValueError("LAeq needs some time: the segments last 0 s")
+    energy = sum(d * 10 ** (level / 10) for d, level in segs if level is not None)
+    return 10 * math.log10(energy / total) if energy > 0 else -math.inf
+
+
+def allowed_s(level_dba: float, criterion_dba: float = DAILY_CRITERION_DBA,
+              criterion_s: float = DAILY_CRITERION_S) -> float:
+    """How long `level_dba` may last for one allowance (8 h at 85 dBA; half as long per 3 dB more)."""
+    return criterion_s / 2 ** ((level_dba - criterion_dba) / EXCHANGE_RATE_DB)
+
+
+def _share(segments: Iterable[Segment], criterion_dba: float, criterion_s: float) -> float:
+    return sum(d / allowed_s(level, criterion_dba, criterion_s) for d, level in _check(segments) if level is not None)
+
+
+def daily_dose(segments: Iterable[Segment]) -> float:
+    """Share of the daily allowance of 85 dBA for 8 h, 3 dB exchange rate (1.0 = the whole day's)."""
+    return _share(segments, DAILY_CRITERION_DBA, DAILY_CRITERION_S)
+
+
+def weekly_share(segments: Iterable[Segment]) -> float:
+    """Share of WHO H.870's adult weekly allowance of 80 dBA for 40 h (1.0 = the whole week's)."""
+    return _share(segments, WEEKLY_CRITERION_DBA, WEEKLY_CRITERION_S)
