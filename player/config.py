@@ -9,6 +9,7 @@ Mopidy's config schemas.
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
@@ -22,6 +23,7 @@ from player.yamlsafe import YamlRefused, load_yaml_file
 
 DEFAULT_CONFIG_PATH = Path("/etc/session-player/config.yaml")
 DEFAULT_DATA_DIR = Path("/var/lib/session-player")
+SERVICE_RUNTIME_DIR = Path("/run/session-player")   # the unit's RuntimeDirectory
 
 
 # --- value types: each raises a short ValueError -------------------------------------
@@ -220,7 +222,22 @@ class Config:
 
     @property
     def socket_path(self) -> Path:
-        return self.session.socket or self.data_dir / "control.sock"
+        """Where the daemon listens: ``session.socket``, else the service's runtime folder.
+
+        Under systemd that is ``$RUNTIME_DIRECTORY`` (/run/session-player: memory, so the
+        socket opens even when the data disk is full or read-only); run by hand,
+        ``<data_dir>/control.sock``.
+        """
+        runtime = os.environ.get("RUNTIME_DIRECTORY", "").split(":")[0]
+        return self.session.socket or (Path(runtime) if runtime else self.data_dir) / "control.sock"
+
+    @property
+    def client_socket_path(self) -> Path:
+        """Where a client finds the daemon: ``session.socket``, else the service's, else the data folder's."""
+        if self.session.socket:
+            return self.session.socket
+        service = SERVICE_RUNTIME_DIR / "control.sock"
+        return service if service.exists() else self.socket_path
 
     @property
     def token_path(self) -> Path:

@@ -22,11 +22,11 @@ from player.audio.loudness import LoudnessLookup
 from player.audio.mixer import Mixer
 from player.clock import Clock, SystemClock
 from player.config import Config, load_config
+from player.control import ControlSocketServer
 from player.fsutil import make_dirs_durable
 from player.playlist.validate import load_playlist
 from player.session.engine import Notifier, SessionEngine
-from player.session.socket_server import ControlSocketServer
-from player.usb import PendingApplier, recover_library
+from player.usb import PendingApplier, apply_pending, recover_library
 
 log = logging.getLogger(__name__)
 
@@ -76,17 +76,16 @@ class Daemon:
             if self.controller is not None:
                 return
             cfg = self.config
-            make_dirs_durable(cfg.data_dir)
-            for name in recover_library(cfg.data_dir):
-                log.info("removed %s, left by an interrupted USB import", name)
+            self._prepare_data_dir()
             output = self._output or build_output(cfg, self._clock)
             mixer = Mixer(output, cfg, self._clock, self._loudness())
-            engine = SessionEngine(cfg, mixer, self._clock, load_playlist=load_playlist, notifier=self._notifier)
+            engine = SessionEngine(cfg, mixer, self._clock, load_playlist=load_playlist, notifier=self._notifier,
+                                   apply_pending_library=lambda: apply_pending(cfg, wait=False))
             try:
                 engine.start()
                 self._parts.append(engine)
                 self.controller = engine
-                sock = ControlSocketServer(cfg.socket_path, engine)
+                sock = ControlSocketServer(cfg.socket_path, engine, data_dir=cfg.data_dir)
                 sock.start()
                 self._parts.append(sock)
             except BaseException:
@@ -100,6 +99,17 @@ class Daemon:
                 self._notifier.ready()
             log.info("session-player ready in %s (data %s, audio %s:%s, cap %.1f dB)", cfg.room, cfg.data_dir,
                      cfg.audio.output, cfg.audio.device, cfg.volume.max_db)
+
+    def _prepare_data_dir(self) -> None:
+        """The data folder, and what an interrupted import left; a full or read-only disk does not stop the player."""
+        cfg = self.config
+        try:
+            make_dirs_durable(cfg.data_dir)
+            for name in recover_library(cfg.data_dir):
+                log.info("removed %s, left by an interrupted USB import", name)
+        except OSError as exc:
+            log.error("data folder %s: %s; starting anyway (records wait in memory)", cfg.data_dir,
+                      exc.strerror or exc)
 
     def _loudness(self) -> Analyzer:
         cache = self.config.data_dir / "loudness-cache.json"

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from player.config import load_config
-from player.session.socket_server import send_request
+from player.control import send_request
 
 _ANSWERS = ("The daemon answers after the control took effect and is on disk in the session log; a control "
             "the session's state does not allow is refused with the reason (exit 1).")
 
 
 def socket_path(args: argparse.Namespace) -> Path:
-    return load_config(args.config).socket_path
+    return load_config(args.config).client_socket_path
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.action == "rollback":
-        name = rollback(config.data_dir)
+        name = rollback(config)
         print(f"library rolled back: current is now {name}")
         return 0
     rows = generations(config.data_dir)

@@ -9,8 +9,8 @@ import argparse
 import json
 
 from player.commands.controls import socket_path
+from player.control import send_request
 from player.durations import format_duration
-from player.session.socket_server import send_request
 
 NAME = "status"
 HELP = "show the running session's phase, times, track, level and faults"

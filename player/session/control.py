@@ -19,16 +19,16 @@ from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from player.errors import SessionRefused
-from player.session.states import CONTROLS
+from player.session.events import SOURCES
+from player.session.states import CONTROLS, USB_INPUTS
 
-SOURCES = ("button", "cli", "web", "usb", "system")
 MAX_MARK_CHARS = 200
 MAX_EXTEND_MIN = 120.0
 
 #: Keys always present in a status snapshot (`Controller.status()`, `session-player status --json`).
 STATUS_KEYS = ("state", "phase", "phase_index", "session_id", "room", "playlist", "elapsed_s",
-               "phase_elapsed_s", "phase_remaining_s", "remaining_s", "track", "volume_db", "level_db",
-               "max_db", "faults", "phases")
+               "phase_elapsed_s", "phase_remaining_s", "remaining_s", "track", "volume_db", "volume_now_db",
+               "level_db", "max_db", "audio", "faults", "records_pending", "phases")
 
 Listener = Callable[[dict], None]
 
@@ -107,6 +107,10 @@ def check_control(action: str, source: str, args: Mapping[str, object]) -> dict:
     Raises:
         SessionRefused: with a message staff can act on.
     """
+    if action in USB_INPUTS:
+        if source != "usb" or args:
+            raise SessionRefused(f"{action} comes from the USB import only, with no arguments")
+        return {}
     if action not in CONTROLS:
         raise SessionRefused(f"unknown action {action!r}; known actions: {', '.join(CONTROLS)}")
     if source not in SOURCES:

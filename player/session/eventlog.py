@@ -4,7 +4,10 @@ The engine acknowledges a staff control only after `EventLog.append` returns, so
 acknowledged event is on the disk (file data fsync'd; the directory fsync'd when the file
 was created). A power cut can still tear the line being written; `read_events` skips a
 torn or corrupt line with a warning instead of failing, and reopening a torn log starts
-the next record on a fresh line so a fragment never merges with a good record.
+the next record on a fresh line so a fragment never merges with a good record. A write
+the disk refuses half-way (full card) is cut back off the file, or, if even that fails,
+the next record starts on a fresh line: the fragment is one unreadable line, never the
+next acknowledged record glued to it.
 """
 
 from __future__ import annotations
@@ -12,14 +15,41 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import threading
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 
+from player.errors import SessionNotFound
 from player.fsutil import fsync_dir, make_dirs_durable, write_all
 
 log = logging.getLogger(__name__)
+
+SESSIONS_DIR = "sessions"
+EVENTS_FILE = "events.jsonl"
+#: Records made outside a session (a library change while idle, a disk fault before a session).
+DAEMON_LOG = "daemon-events.jsonl"
+
+# Letters, digits, '.', '_', '-'; not starting with '.', so never '.', '..' or a hidden file.
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}")
+
+
+def is_session_id(name: object) -> bool:
+    return isinstance(name, str) and _SESSION_ID.fullmatch(name) is not None
+
+
+def check_session_id(session_id: str) -> str:
+    """Return `session_id` if it is safe to use as a directory name, else raise SessionNotFound."""
+    if not is_session_id(session_id):
+        raise SessionNotFound(f"{session_id!r} is not a session id (letters, digits, '.', '_' and '-' only; "
+                              "'session-player sessions' lists them)")
+    return session_id
+
+
+def session_log_path(data_dir: str | os.PathLike[str], session_id: str) -> Path:
+    """``<data_dir>/sessions/<session_id>/events.jsonl``, after checking the id."""
+    return Path(data_dir) / SESSIONS_DIR / check_session_id(session_id) / EVENTS_FILE
 
 
 def jsonable(value: object) -> object:
@@ -54,6 +84,7 @@ class EventLog:
         self.path = Path(path)
         self._fd: int | None = None
         self._closed = False
+        self._torn = False          # a failed write may have left a fragment at the end
         self._lock = threading.Lock()
 
     def _open(self) -> int:
@@ -87,8 +118,18 @@ class EventLog:
                 raise RuntimeError(f"event log {self.path} is closed")
             if self._fd is None:
                 self._fd = self._open()
-            write_all(self._fd, line)
-            os.fsync(self._fd)
+            fd = self._fd
+            size = os.fstat(fd).st_size
+            try:
+                write_all(fd, (b"\n" if self._torn else b"") + line)
+                os.fsync(fd)
+            except OSError:
+                try:
+                    os.ftruncate(fd, size)         # take a half-written line back off
+                except OSError:
+                    self._torn = True
+                raise
+            self._torn = False
 
     def close(self) -> None:
         """Close the file; safe to call twice."""

@@ -16,40 +16,19 @@ import json
 import logging
 import math
 import os
-import re
 from datetime import datetime
 from pathlib import Path
 
 from player.durations import format_duration
 from player.errors import SessionNotFound
-from player.session.eventlog import scan_events
+from player.session.eventlog import EVENTS_FILE, SESSIONS_DIR, is_session_id, scan_events, session_log_path
+from player.session.events import STAFF_SOURCES, describe
 
 log = logging.getLogger(__name__)
 
-SESSIONS_DIR = "sessions"
-EVENTS_FILE = "events.jsonl"
 REPORT_FORMATS = ("json", "csv", "html")
-#: Sources that are people (everything except "system").
-STAFF_SOURCES = ("button", "cli", "web", "usb")
 #: What the session ended with when it has not ended (yet).
 IN_PROGRESS = "in_progress"
-
-# Letters, digits, '.', '_', '-'; not starting with '.', so never '.', '..' or a hidden file.
-_SESSION_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}")
-
-
-def check_session_id(session_id: str) -> str:
-    """Return `session_id` if it is safe to use as a directory name, else raise SessionNotFound."""
-    if not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id):
-        raise SessionNotFound(f"{session_id!r} is not a session id (letters, digits, '.', '_' and '-' only; "
-                              "'session-player sessions' lists them)")
-    return session_id
-
-
-def session_log_path(data_dir: str | os.PathLike[str], session_id: str) -> Path:
-    """``<data_dir>/sessions/<session_id>/events.jsonl``, after checking the id."""
-    return Path(data_dir) / SESSIONS_DIR / check_session_id(session_id) / EVENTS_FILE
-
 
 # --- pure core -------------------------------------------------------------------------
 
@@ -66,48 +45,6 @@ def _text(value: object) -> str:
 def _secs(value: object) -> str:
     seconds = _num(value)
     return "?" if seconds is None else format_duration(seconds)
-
-
-def describe_event(record: dict) -> str:
-    """One line of plain text saying what a record means (for tables and CSV)."""
-    d = record.get("details") if isinstance(record.get("details"), dict) else {}
-    kind = record.get("type")
-    if kind == "session_started":
-        return f"started playlist {_text(d.get('playlist'))} in {_text(d.get('room'))}"
-    if kind == "phase_started":
-        return f"phase {_text(d.get('phase'))} started"
-    if kind == "phase_ended":
-        return f"phase {_text(d.get('phase'))} ended"
-    if kind == "track_started":
-        return f"playing {_text(d.get('file'))}"
-    if kind == "track_ended":
-        return f"finished {_text(d.get('file'))}"
-    if kind == "track_skipped":
-        return f"skipped {_text(d.get('file'))}: {_text(d.get('reason'))}"
-    if kind == "paused":
-        return "paused"
-    if kind == "resumed":
-        return f"resumed after {_secs(d.get('paused_s'))} paused"
-    if kind == "phase_extended":
-        return (f"extended {_text(d.get('phase'))} by {_text(d.get('minutes'))} min "
-                f"(now ends at {_secs(d.get('planned_end_s'))})")
-    if kind == "phase_advanced":
-        return f"advanced from {_text(d.get('from'))} to {_text(d.get('to'))}"
-    if kind == "marked":
-        return f"marker: {_text(d.get('text'))}"
-    if kind == "volume_changed":
-        return f"volume {_text(d.get('from_db'))} -> {_text(d.get('to_db'))} dB"
-    if kind == "fault":
-        return f"fault: {_text(d.get('message'))}"
-    if kind == "fault_cleared":
-        return f"fault cleared: {_text(d.get('message'))}"
-    if kind == "daemon_restarted":
-        return f"player restarted after {_secs(d.get('gap_s'))} down (resume policy {_text(d.get('policy'))})"
-    if kind == "session_ended":
-        return f"session ended: {_text(d.get('reason'))}"
-    if kind == "state_changed":
-        return f"{_text(d.get('from'))} -> {_text(d.get('to'))}"
-    return f"{kind}: {json.dumps(d, ensure_ascii=False, sort_keys=True)}"
 
 
 class _Summary:
@@ -197,7 +134,7 @@ class _Summary:
         when = {"time": time, "elapsed_s": elapsed}
         if source in STAFF_SOURCES:
             r["staff_actions"].append({**when, "phase": phase, "source": source, "action": kind,
-                                       "detail": describe_event(rec)})
+                                       "detail": describe(rec)})
         handler = getattr(self, f"_on_{kind}", None) if isinstance(kind, str) else None
         if handler is not None:
             handler(d, elapsed, time, source, phase, when)
@@ -384,7 +321,7 @@ def list_sessions(data_dir: str | os.PathLike[str]) -> list[dict]:
         return []
     rows = []
     for entry in root.iterdir():
-        if not entry.is_dir() or not _SESSION_ID.fullmatch(entry.name):
+        if not entry.is_dir() or not is_session_id(entry.name):
             continue
         try:
             events, problems = scan_events(entry / EVENTS_FILE)
@@ -446,7 +383,7 @@ def render_csv(report: dict) -> str:
             phase = details.get("phase")
         writer.writerow(map(_cell, [rec.get("type"), details.get("phase", phase), rec.get("time"),
                                     _num(rec.get("elapsed_s")), None, None, None, None, None,
-                                    rec.get("source"), describe_event(rec)]))
+                                    rec.get("source"), describe(rec)]))
     return out.getvalue()
 
 

@@ -15,9 +15,11 @@ STATES: tuple[State, ...] = ("idle", "ready", "playing", "paused", "faulted", "e
 #: Staff controls (from the button, the CLI socket, the web page).
 CONTROLS = ("load", "start", "pause", "resume", "next", "advance", "extend", "mark", "volume", "stop",
             "emergency_stop")
+#: Inputs from the USB edge (not staff): a deferred import may become the library between sessions.
+USB_INPUTS = ("apply_library",)
 #: Inputs from inside the player (clock, audio output).
 INTERNAL = ("phase_elapsed", "session_completed", "device_lost", "device_restored")
-EVENTS = CONTROLS + INTERNAL
+EVENTS = CONTROLS + USB_INPUTS + INTERNAL
 
 _ACTIVE = ("playing", "paused", "faulted")
 
@@ -59,6 +61,8 @@ for _state in _ACTIVE:
     TRANSITIONS[(_state, "stop")] = "ended"
     TRANSITIONS[(_state, "emergency_stop")] = "ended"
 TRANSITIONS[("playing", "device_restored")] = "playing"
+for _state in ("idle", "ready", "ended"):   # never under a running session: it plays its own files
+    TRANSITIONS[(_state, "apply_library")] = _state
 
 _WHY = {
     "idle": "no session is running",

@@ -7,7 +7,7 @@ What the daemon calls:
   makes an import that was deferred during the session the current library. Or, simpler,
   `PendingApplier(controller, config).start()` once (and `.close()` at shutdown): it does
   that on its own thread whenever no session is active.
-- `session_is_active(data_dir)`: what the importer reads from ``<data_dir>/state.json``.
+- `session_is_active(config)`: asks the running daemon over its control socket.
 - `current_library(data_dir)`: ``<data_dir>/library/current``, where imported playlists live.
 """
 

@@ -104,9 +104,8 @@ def import_stick(root: str | os.PathLike[str], config: Config, *, dry_run: bool 
         dry_run: validate and plan only; nothing is copied or written.
         loader: the playlist validator (default `player.playlist.validate.load_playlist`).
         status: progress sink (default: the status file in ``data_dir`` and a bar on a TTY).
-        session_active: asked just before the swap (default: `library.session_is_active`
-            on the daemon's state file); in the daemon's process pass
-            ``lambda: is_active(controller.status()["state"])``.
+        session_active: asked just before the swap (default: `library.session_is_active`,
+            the running daemon over its control socket).
 
     Returns:
         the report dict (``import-report.json``): result imported/deferred/unchanged,
@@ -140,7 +139,7 @@ def import_stick(root: str | os.PathLike[str], config: Config, *, dry_run: bool 
         refusals.append(Refusal(f"{STICK_DIR}/{PLAYLISTS_DIR}", str(exc)))
         return finish("unchanged", "nothing imported; library unchanged")
     try:
-        active = session_active or (lambda: library.session_is_active(config.data_dir))
+        active = session_active or (lambda: library.session_is_active(config))
         return _import(root, fd, config, dry_run, loader, status, active, report, refusals, finish)
     except OSError as exc:
         status.stage("failed", f"{exc}; library unchanged")

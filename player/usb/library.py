@@ -27,13 +27,12 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from player.errors import ImportRefused, PlaylistNotFound
 from player.fsutil import fsync_dir, make_dirs_durable
-from player.session.statefile import STATE_FILE
-from player.session.states import is_active
+from player.session.records import SESSION_ACTIVE_FILE
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +52,11 @@ def library_dir(data_dir: str | os.PathLike[str]) -> Path:
 def current_library(data_dir: str | os.PathLike[str]) -> Path:
     """``<data_dir>/library/current``: where the daemon finds the imported playlists (``*.yaml``)."""
     return library_dir(data_dir) / "current"
+
+
+def current_library_name(data_dir: str | os.PathLike[str]) -> str | None:
+    """The generation ``current`` names (``gen-000004``), None before the first import."""
+    return _target(library_dir(data_dir), "current")
 
 
 def library_playlists(data_dir: str | os.PathLike[str]) -> dict[str, Path]:
@@ -107,36 +111,34 @@ def library_playlist(data_dir: str | os.PathLike[str], name: object) -> Path:
     return path
 
 
-def session_is_active(data_dir: str | os.PathLike[str]) -> bool:
-    """Whether the daemon's state file says a session is running (playing, paused, faulted).
+def session_is_active(config) -> bool:
+    """Whether the running daemon has a session (playing, paused, faulted), asked over its control socket.
 
-    Reads ``<data_dir>/state.json`` key ``state``. No file means no daemon state: not
-    active. A file that cannot be read or parsed counts as active, so an import is
-    deferred (staged) rather than swapped under a session that may be running.
+    The daemon's own saved state is private to it; the import asks it instead. When no
+    daemon answers, the file it publishes for this (``session-active.json``) says whether a
+    session was cut short and will resume.
     """
-    path = Path(data_dir) / STATE_FILE
-    try:
-        state = json.loads(path.read_bytes().decode("utf-8"))
-    except FileNotFoundError:
-        return False
-    except (OSError, ValueError) as exc:
-        log.warning("cannot read %s (%s); treating a session as active", path, exc)
-        return True
-    return isinstance(state, dict) and is_active(str(state.get("state")))
+    from player.control.client import daemon_session_active
+
+    answer = daemon_session_active(config.client_socket_path)
+    return (Path(config.data_dir) / SESSION_ACTIVE_FILE).exists() if answer is None else answer
 
 
 @contextlib.contextmanager
-def locked(data_dir: str | os.PathLike[str]) -> Iterator[Path]:
-    """Hold the library lock (blocking); yields the library folder.
+def locked(data_dir: str | os.PathLike[str], *, wait: bool = True) -> Iterator[Path]:
+    """Hold the library lock; yields the library folder.
 
     flock is released by the kernel when a process dies, so a kill -9 never leaves it held.
+
+    Raises:
+        BlockingIOError: `wait` is False and an import holds the lock.
     """
     lib = library_dir(data_dir)
     make_dirs_durable(lib)
     fd = os.open(lib / ".lock", os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
         _adopt_owner(lib, (lib, lib / ".lock"))
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         yield lib
     finally:
         os.close(fd)
@@ -172,9 +174,12 @@ def recover_library(data_dir: str | os.PathLike[str]) -> list[str]:
 
 
 def _in_use_by_session(lib: Path) -> str | None:
-    """The generation the saved session's playlist lives in, so a resumed session keeps its files."""
+    """The generation the running (or cut short) session plays from, so it keeps its files.
+
+    Read from the file the daemon publishes for this, ``<data_dir>/session-active.json``.
+    """
     try:
-        saved = json.loads((lib.parent / STATE_FILE).read_text(encoding="utf-8"))
+        saved = json.loads((lib.parent / SESSION_ACTIVE_FILE).read_text(encoding="utf-8"))
         real = Path(os.path.realpath(saved["playlist_path"]))
         rel = real.relative_to(os.path.realpath(lib))
     except (OSError, ValueError, KeyError, TypeError):
@@ -274,20 +279,25 @@ def _swap(lib: Path, name: str) -> None:
         _set_link(lib, "pending", None)
 
 
-def apply_pending(config_or_data_dir: object) -> str | None:
-    """Make a deferred import current; the daemon calls this when a session has ended.
+def apply_pending(config_or_data_dir: object, *, wait: bool = True) -> str | None:
+    """Make a deferred import current; the engine calls this when a session ends.
 
     Args:
         config_or_data_dir: a `Config` (its ``data_dir`` is used) or the data folder.
+        wait: False returns None at once when an import is still copying (it is applied later).
 
     Returns:
-        the generation now current, or None when nothing was pending.
+        the generation now current, or None when nothing was pending (or the lock was busy).
     """
     data_dir = getattr(config_or_data_dir, "data_dir", config_or_data_dir)
     lib = library_dir(data_dir)  # type: ignore[arg-type]
     if not (lib / "pending").is_symlink():
         return None
-    with locked(data_dir):  # type: ignore[arg-type]
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(locked(data_dir, wait=wait))  # type: ignore[arg-type]
+        except BlockingIOError:
+            return None                          # an import still copies: applied when it is done
         name = _target(lib, "pending")
         if name is None:
             _set_link(lib, "pending", None)
@@ -298,14 +308,18 @@ def apply_pending(config_or_data_dir: object) -> str | None:
         return name
 
 
-def rollback(data_dir: str | os.PathLike[str]) -> str:
+def rollback(config, *, session_active: Callable[[], bool] | None = None) -> str:
     """Swap ``current`` and ``previous`` (a second rollback undoes the first).
+
+    Args:
+        session_active: asked first (default: `session_is_active`, the daemon over its socket).
 
     Raises:
         ImportRefused: a session is running, or there is no previous generation.
     """
-    if session_is_active(data_dir):
+    if (session_active or (lambda: session_is_active(config)))():
         raise ImportRefused("a session is running; roll the library back after it ends")
+    data_dir = config.data_dir
     with locked(data_dir) as lib:
         prev, cur = _target(lib, "previous"), _target(lib, "current")
         if prev is None:

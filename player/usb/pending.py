@@ -1,9 +1,11 @@
-"""Apply a deferred import once the session has ended, without blocking the engine thread.
+"""Apply a deferred import between sessions, through the session engine.
 
-The daemon subscribes a `PendingApplier` to its controller. The listener only sets an
-event (listeners run on the engine thread); a worker thread of its own then checks that
-no session is active and that an import is pending, and calls `apply_pending`, which
-may wait for the library lock while a USB import is still copying.
+The engine makes a deferred import current itself when a session ends (and records it in
+that session's log). An import that finishes copying after that, or while no session runs,
+is left to a `PendingApplier`: its listener only sets an event (listeners run on the engine
+thread); its own worker then checks that no session is active and an import is pending,
+and asks the engine (``apply_library``, source usb), which applies it, if no import is still
+copying, and records ``library_changed``. A library never changes behind the engine.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable
 from player.config import Config
 from player.session.control import Controller
 from player.session.states import is_active
-from player.usb.library import apply_pending, library_dir
+from player.usb.library import current_library_name, library_dir
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +55,9 @@ class PendingApplier:
         while not self._closed:
             try:
                 if self._pending() and not is_active(str(self.controller.status().get("state"))):
-                    name = apply_pending(self.config)
-                    if name and self.on_applied:
-                        self.on_applied(name)
+                    self.controller.submit("apply_library", source="usb")
+                    if not self._pending() and self.on_applied:
+                        self.on_applied(current_library_name(self.config.data_dir))
             except Exception:  # a listener-driven worker must survive any one failure
                 log.exception("could not apply the pending library import")
             # The status snapshot may lag the record that woke us: re-check while something is pending.

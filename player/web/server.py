@@ -19,7 +19,7 @@ from aiohttp import web
 
 from player.config import Config
 from player.session.control import Controller
-from player.session.report import describe_event
+from player.session.events import describe
 from player.web.api import build_app, status_payload
 from player.web.auth import Authenticator, FailureLimiter
 from player.web.events import EventHub
@@ -150,7 +150,7 @@ class WebServer:
         limits = Limits(max_total=connection_cap(web_cfg.max_connections),
                         max_per_address=web_cfg.max_connections_per_address, header_timeout_s=web_cfg.header_timeout_s)
         self._gate = ConnectionGate(limits, Tally(log, loop.call_later))
-        self._hub = EventHub(loop, self._status, tick_s=self._tick_s, describe=describe_event)
+        self._hub = EventHub(loop, self._status, tick_s=self._tick_s, describe=describe)
         app = build_app(self._config, self._controller, Authenticator(token, FailureLimiter()), self._hub,
                         self._executor, self._status)
         shutdown = {"shutdown_timeout": SHUTDOWN_TIMEOUT_S} if _SHUTDOWN_ON_RUNNER else {}

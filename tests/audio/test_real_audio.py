@@ -145,9 +145,9 @@ def test_two_differently_mastered_files_play_within_1_lu(rig_factory, tmp_path):
     for track in (quiet, loud):
         recording = audio_sink_record(rig)
         rig.mixer.play(track, fade_in_s=0.3)
-        rig.run(3.5)
+        rig.run(5.5)                                 # pre-roll, then ~1.3 s until the output plays it
         rig.mixer.stop(0.3)
-        rig.run(0.6)
+        rig.run(0.6 + rig.config.audio.latency_s)
         samples = recording.stop()
         env = envelope(samples, window_ms=400)
         on = np.nonzero(env.rms_db > -70)[0]

@@ -385,7 +385,7 @@ def test_led_rereads_the_status_every_second(make_rig):
     ctrl = StaleController()
     rig = make_rig(ctrl=ctrl)
     rig.settle()
-    ctrl._status["state"] = "playing"  # changed without any event
+    ctrl.set_state_for_test(notify=False, state="playing")  # changed without any event
     rig.settle(0.5)
     assert rig.bedside.led.current == "breathe"
     n = rig.bedside.led.shown_count

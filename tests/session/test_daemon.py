@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from player.control import send_request
 from player.daemon import Daemon
 from player.errors import DaemonUnreachable, SessionRefused
 from player.session.eventlog import read_events
-from player.session.socket_server import send_request
 from tests.session.conftest import daemon_config
 
 CLI = [sys.executable, "-m", "player.cli"]
@@ -47,7 +47,7 @@ def test_daemon_status_and_controls_over_the_socket(tmp_path: Path, demo_playlis
     (b'{"action": "fly"}\n', "unknown action 'fly'"),
     (b'{"action": "extend", "minutes": "ten"}\n', "minutes must be a number"),
     (b'{"action": "mark", "text": "x", "colour": 1}\n', "mark takes no colour"),
-    (b'{"action": "pause", "source": 7}\n', "source must be text"),
+    (b'{"action": "pause", "source": 7}\n', "cannot pause: no session is running"),  # source: ignored
     (b"\xff\xfe\n", "not a JSON line"),
 ])
 def test_socket_protocol_errors_get_an_error_line(tmp_path: Path, line: bytes, error: str) -> None:

@@ -14,13 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from player.errors import PlayerError, SessionNotFound
+from player.session.eventlog import check_session_id, session_log_path
 from player.session.report import (
     CSV_COLUMNS,
     build_report,
-    check_session_id,
     list_sessions,
     render_report,
-    session_log_path,
     summarize,
 )
 from player.session.report_html import timeline_span_s

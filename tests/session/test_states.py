@@ -8,9 +8,10 @@ from player.session.states import CONTROLS, EVENTS, STATES, TRANSITIONS, is_acti
 
 # The whole table, written out once more by hand: a change to the machine must change this too.
 EXPECTED = {
-    "idle": {"load": "ready", "start": "playing", "volume": "idle"},
-    "ready": {"load": "ready", "start": "playing", "volume": "ready", "stop": "idle", "emergency_stop": "idle"},
-    "ended": {"load": "ready", "start": "playing", "volume": "ended"},
+    "idle": {"load": "ready", "start": "playing", "volume": "idle", "apply_library": "idle"},
+    "ready": {"load": "ready", "start": "playing", "volume": "ready", "stop": "idle", "emergency_stop": "idle",
+              "apply_library": "ready"},
+    "ended": {"load": "ready", "start": "playing", "volume": "ended", "apply_library": "ended"},
     "playing": {"pause": "paused", "next": "playing", "advance": "playing", "extend": "playing", "mark": "playing",
                 "volume": "playing", "stop": "ended", "emergency_stop": "ended", "phase_elapsed": "playing",
                 "session_completed": "ended", "device_lost": "faulted", "device_restored": "playing"},

@@ -56,9 +56,9 @@ def test_reimport_keeps_previous_generation_and_rollback_swaps(stick, config):
     rows = {r["name"]: r["links"] for r in generations(config.data_dir)}
     assert rows == {"gen-000002": ["current"], "gen-000001": ["previous"]}
     assert (current(config) / "calm" / "c.flac").exists()
-    assert rollback(config.data_dir) == "gen-000001"
+    assert rollback(config) == "gen-000001"
     assert not (current(config) / "calm" / "c.flac").exists()
-    assert rollback(config.data_dir) == "gen-000002"  # a second rollback undoes the first
+    assert rollback(config) == "gen-000002"  # a second rollback undoes the first
     stick.audio("calm/d.flac", 8.0)
     import_stick(stick.root, config)  # the oldest generation goes; two stay
     assert sorted(r["name"] for r in generations(config.data_dir)) == ["gen-000002", "gen-000003"]
@@ -67,7 +67,7 @@ def test_reimport_keeps_previous_generation_and_rollback_swaps(stick, config):
 def test_rollback_without_previous_is_refused(stick, config):
     import_stick(stick.root, config)
     with pytest.raises(ImportRefused, match="no previous"):
-        rollback(config.data_dir)
+        rollback(config)
 
 
 def test_dry_run_writes_nothing(stick, config, tmp_path):
@@ -77,30 +77,25 @@ def test_dry_run_writes_nothing(stick, config, tmp_path):
     assert report["accepted"] == ["playlists/calm.yaml"] and "dry run: would import 1" in report["summary"]
 
 
-def test_session_is_active_reads_the_daemon_state_file(data_dir):
-    assert session_is_active(data_dir) is False
+def test_session_is_active_asks_the_daemon_else_reads_the_file_it_publishes(data_dir):
+    config = make_config(data_dir)
+    assert session_is_active(config) is False              # no daemon, nothing cut short
     data_dir.mkdir()
-    for state, active in (("playing", True), ("paused", True), ("faulted", True), ("ended", False),
-                          ("idle", False)):
-        (data_dir / "state.json").write_text(json.dumps({"state": state}))
-        assert session_is_active(data_dir) is active
-    (data_dir / "state.json").write_text("{torn")
-    assert session_is_active(data_dir) is True  # unreadable: defer rather than swap under a session
+    (data_dir / "session-active.json").write_text(json.dumps({"session_id": "s", "playlist_path": "/x.yaml"}))
+    assert session_is_active(config) is True               # a session cut short will resume: defer
 
 
 def test_import_during_a_session_is_deferred_then_applied(stick, config):
     import_stick(stick.root, config)
     playing = load_playlist(current(config) / "calm.yaml")
-    config.data_dir.joinpath("state.json").write_text(json.dumps({"state": "playing"}))
     stick.audio("calm/c.flac", 7.0)
-    report = import_stick(stick.root, config)
+    report = import_stick(stick.root, config, session_active=lambda: True)
     assert report["result"] == "deferred" and "session is running" in report["summary"]
     assert os.readlink(current(config)) == "gen-000001"
     assert os.readlink(config.data_dir / "library" / "pending") == "gen-000002"
     assert all(t.path.exists() for t in playing.phases[0].tracks)  # the running session keeps its files
     with pytest.raises(ImportRefused, match="session is running"):
-        rollback(config.data_dir)
-    config.data_dir.joinpath("state.json").write_text(json.dumps({"state": "ended"}))
+        rollback(config, session_active=lambda: True)
     assert apply_pending(config) == "gen-000002"
     assert os.readlink(current(config)) == "gen-000002"
     assert not (config.data_dir / "library" / "pending").exists()

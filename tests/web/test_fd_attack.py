@@ -26,15 +26,11 @@ from pathlib import Path
 
 import yaml
 
+from player.control import send_request
 from player.errors import PlayerError
 from player.session.eventlog import read_events
 from tests.support.audio_files import write_audio
 from tests.support.fd_attack import HalfHeadFlood
-
-try:  # the control socket's client moves to player/control/
-    from player.control.socket_server import send_request  # type: ignore[import-not-found]
-except ImportError:
-    from player.session.socket_server import send_request
 
 ROOT = Path(__file__).parents[2]
 FD_LIMIT = 256

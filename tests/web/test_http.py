@@ -270,13 +270,14 @@ def test_sse_stream_delivers_hello_events_and_status(http, server, controller):
         reader.wait_for(lambda m: m[0] == "hello")
         reader.wait_for(lambda m: m[0] == "status" and m[1]["state"] == "idle")
         controller.submit("start", source="button")
-        event = reader.wait_for(lambda m: m[0] == "event" and m[1]["type"] == "start")[1]
+        event = reader.wait_for(lambda m: m[0] == "event" and m[1]["type"] == "session_started")[1]
         assert event["source"] == "button" and event["description"]
         reader.wait_for(lambda m: m[0] == "status" and m[1]["state"] == "playing")
         controller.set_state_for_test(phase="peak", phase_index=1)
         reader.wait_for(lambda m: m[0] == "status" and m[1]["phase"] == "peak")
-        reader.wait_for_more(len(reader.messages))  # the periodic status tick, with nothing happening
-        assert reader.messages[-1][0] == "status"
+        seen = len(reader.messages)                  # the periodic status tick, with nothing happening
+        with reader.changed:
+            assert reader.changed.wait_for(lambda: any(m[0] == "status" for m in reader.messages[seen:]), 10)
     finally:
         reader.close()
 
@@ -287,13 +288,13 @@ def test_sse_backlog_is_sent_to_a_new_page(http, controller):
         first.wait_for(lambda m: m[0] == "status")
         controller.submit("start", source="button")
         controller.submit("mark", source="button", text="patient spoke")
-        first.wait_for(lambda m: m[0] == "event" and m[1]["type"] == "mark")
+        first.wait_for(lambda m: m[0] == "event" and m[1]["type"] == "marked")
     finally:
         first.close()
     second = SseReader(http)
     try:
         hello = second.wait_for(lambda m: m[0] == "hello")[1]
-        assert [r["type"] for r in hello["backlog"]] == ["start", "mark"]
+        assert [r["type"] for r in hello["backlog"]] == ["session_started", "state_changed", "phase_started", "marked"]
     finally:
         second.close()
 

@@ -1,0 +1,128 @@
+"""The session's event vocabulary: every record type, its fields, and what it means, once.
+
+A record is one line of a session's ``events.jsonl`` (or of the daemon's log outside a
+session)::
+
+    {"seq": 7, "time": "2026-11-25T09:12:03.120+01:00", "elapsed_s": 612.004, "type": "marked",
+     "source": "web", "details": {"text": "BP 128/82"}, "session_id": "20261125-090000-room-3"}
+
+plus ``actor`` (who, for controls from the CLI: the peer's uid) when known. ``elapsed_s``
+is monotonic session time and the truth for ordering; ``time`` is the wall clock, for people.
+
+The engine writes records only through `check_record`, the reports, the web page, the CLI
+and `FakeController` describe them with `describe`, so a field renamed here is renamed
+everywhere, and a record the engine writes with a missing field fails its tests.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+SOURCES = ("button", "cli", "web", "usb", "system")
+#: Sources that are people (everything except "system").
+STAFF_SOURCES = ("button", "cli", "web", "usb")
+
+
+def _t(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _s(value: object) -> str:
+    from player.durations import format_duration
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "?"
+    return format_duration(float(value))
+
+
+@dataclass(frozen=True)
+class EventType:
+    """One kind of record.
+
+    Attributes:
+        name: the record's ``type``.
+        fields: detail keys every record of this type carries.
+        optional: detail keys it may carry.
+        text: what it means, for people (the report's tables, the web page, the CLI).
+        staff: a staff action (it has its own source: button, cli, web, usb).
+    """
+
+    name: str
+    fields: tuple[str, ...]
+    text: Callable[[Mapping], str]
+    optional: tuple[str, ...] = ()
+    staff: bool = False
+    doc: str = field(default="", compare=False)
+
+
+_TYPES = (
+    EventType("session_started", ("playlist", "playlist_path", "room", "max_db", "start_db", "default_db",
+                                  "resume_policy", "phases"),
+              lambda d: f"started playlist {_t(d.get('playlist'))} in {_t(d.get('room'))}",
+              optional=("library",), staff=True,
+              doc="a session began; phases: the plan (name, planned_start_s, planned_end_s)"),
+    EventType("state_changed", ("from", "to"), lambda d: f"{_t(d.get('from'))} -> {_t(d.get('to'))}",
+              doc="the session's state (playing, paused, faulted, ended); the LED follows it"),
+    EventType("phase_started", ("phase", "index", "planned_start_s", "planned_end_s"),
+              lambda d: f"phase {_t(d.get('phase'))} started"),
+    EventType("phase_ended", ("phase", "index"), lambda d: f"phase {_t(d.get('phase'))} ended"),
+    EventType("phase_advanced", ("from", "to"),
+              lambda d: f"advanced from {_t(d.get('from'))} to {_t(d.get('to'))}", staff=True),
+    EventType("phase_extended", ("phase", "minutes", "planned_end_s"),
+              lambda d: f"extended {_t(d.get('phase'))} by {_t(d.get('minutes'))} min "
+                        f"(now ends at {_s(d.get('planned_end_s'))})", staff=True),
+    EventType("paused", (), lambda d: "paused" + (f" ({d['reason']})" if d.get("reason") else ""),
+              optional=("reason",), staff=True),
+    EventType("resumed", ("paused_s", "planned_end_s"),
+              lambda d: f"resumed after {_s(d.get('paused_s'))} paused", staff=True),
+    EventType("marked", ("text",), lambda d: f"marker: {_t(d.get('text'))}", staff=True),
+    EventType("volume_changed", ("from_db", "to_db"),
+              lambda d: f"volume {_t(d.get('from_db'))} -> {_t(d.get('to_db'))} dB", staff=True),
+    EventType("track_started", ("phase", "file"), lambda d: f"playing {_t(d.get('file'))}",
+              optional=("fallback",)),
+    EventType("track_ended", ("file",), lambda d: f"finished {_t(d.get('file'))}"),
+    EventType("track_skipped", ("file", "reason"),
+              lambda d: f"skipped {_t(d.get('file'))}: {_t(d.get('reason'))}", staff=True,
+              doc="a staff skip (source button/cli/web) or a track that could not be played (source system)"),
+    EventType("fault", ("message",), lambda d: f"fault: {_t(d.get('message'))}"),
+    EventType("fault_cleared", ("message",), lambda d: f"fault cleared: {_t(d.get('message'))}"),
+    EventType("daemon_restarted", ("gap_s", "policy", "state_before"),
+              lambda d: f"player restarted after {_s(d.get('gap_s'))} down (resume policy {_t(d.get('policy'))})"
+                        + (f"; {d['note']}" if d.get("note") else ""),
+              optional=("gap_source", "note")),
+    EventType("records_recovered", ("count", "since"),
+              lambda d: f"{_t(d.get('count'))} record(s) kept in memory while the disk refused were written"),
+    EventType("library_changed", ("generation",), lambda d: f"library is now {_t(d.get('generation'))}",
+              optional=("previous",), staff=True),
+    EventType("session_ended", ("reason",), lambda d: f"session ended: {_t(d.get('reason'))}", staff=True),
+)
+
+TYPES: dict[str, EventType] = {t.name: t for t in _TYPES}
+
+
+def describe(record: Mapping) -> str:
+    """One line of plain text saying what a record means (tables, CSV, the web page, the CLI)."""
+    details = record.get("details") if isinstance(record.get("details"), dict) else {}
+    kind = TYPES.get(str(record.get("type")))
+    if kind is None:
+        return f"{record.get('type')}: {json.dumps(details, ensure_ascii=False, sort_keys=True)}"
+    return kind.text(details)
+
+
+def check_record(type_: str, source: str, details: Mapping) -> None:
+    """Raise ValueError unless `details` fit the vocabulary for `type_` (the engine's own records).
+
+    Raises:
+        ValueError: unknown type or source, a missing field, or a field the type does not have.
+    """
+    kind = TYPES.get(type_)
+    if kind is None:
+        raise ValueError(f"unknown record type {type_!r}")
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}")
+    missing = [f for f in kind.fields if f not in details]
+    extra = [k for k in details if k not in kind.fields and k not in kind.optional]
+    if missing or extra:
+        raise ValueError(f"{type_}: missing {missing}, unexpected {extra}")
