@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import socket
+import time
 from pathlib import Path
 
 from player.errors import DaemonUnreachable, SessionRefused
@@ -23,7 +24,7 @@ def send_request(path: Path, request: dict, timeout_s: float = 15.0) -> dict:
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(timeout_s)
         try:
-            sock.connect(str(path))
+            _connect(sock, path, timeout_s)
         except (FileNotFoundError, ConnectionRefusedError) as exc:
             raise DaemonUnreachable(f"the player is not running (no answer on {path}: {exc.strerror}); "
                                     "start it with 'systemctl start session-player'") from None
@@ -55,6 +56,21 @@ def send_request(path: Path, request: dict, timeout_s: float = 15.0) -> dict:
     if not answer.get("ok"):
         raise SessionRefused(answer.get("error", "refused"))
     return answer["status"]
+
+
+def _connect(sock: socket.socket, path: Path, timeout_s: float) -> None:
+    """Connect, waiting while the daemon's listen queue is full (a Unix socket then says EAGAIN at once)."""
+    deadline = time.monotonic() + timeout_s
+    pause = 0.01
+    while True:
+        try:
+            sock.connect(str(path))
+            return
+        except BlockingIOError:
+            if time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.25)
 
 
 def daemon_session_active(path: Path, timeout_s: float = 5.0) -> bool | None:

@@ -78,10 +78,14 @@ class EventLog:
 
     Args:
         path: the log file, normally ``<data_dir>/sessions/<id>/events.jsonl``.
+        keep_open: keep the file open between appends (fast); False opens it for each
+            append, so that no file of ours stays open for writing on a card that has to be
+            remounted read-only (the engine's records come a few a minute).
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, keep_open: bool = True) -> None:
         self.path = Path(path)
+        self._keep_open = keep_open
         self._fd: int | None = None
         self._closed = False
         self._torn = False          # a failed write may have left a fragment at the end
@@ -119,17 +123,22 @@ class EventLog:
             if self._fd is None:
                 self._fd = self._open()
             fd = self._fd
-            size = os.fstat(fd).st_size
             try:
-                write_all(fd, (b"\n" if self._torn else b"") + line)
-                os.fsync(fd)
-            except OSError:
+                size = os.fstat(fd).st_size
                 try:
-                    os.ftruncate(fd, size)         # take a half-written line back off
+                    write_all(fd, (b"\n" if self._torn else b"") + line)
+                    os.fsync(fd)
                 except OSError:
-                    self._torn = True
-                raise
-            self._torn = False
+                    try:
+                        os.ftruncate(fd, size)     # take a half-written line back off
+                    except OSError:
+                        self._torn = True
+                    raise
+                self._torn = False
+            finally:
+                if not self._keep_open:
+                    self._fd = None
+                    os.close(fd)
 
     def close(self) -> None:
         """Close the file; safe to call twice."""

@@ -51,7 +51,7 @@ class RecordKeeper:
         self._max_pending = max_pending
         self._reserve = self.data_dir / RESERVE_FILE
         self._reserve_bytes = reserve_bytes
-        self._daemon_log = EventLog(self.data_dir / DAEMON_LOG)
+        self._daemon_log = EventLog(self.data_dir / DAEMON_LOG, keep_open=False)
         self._session_log: EventLog | None = None
         self._pending: deque[tuple[EventLog, dict]] = deque()
         self._state_file = StateFile(self.data_dir / STATE_FILE)
@@ -78,7 +78,7 @@ class RecordKeeper:
         """
         self.close_session()
         path = session_log_path(self.data_dir, session_id)
-        self._session_log = EventLog(path)
+        self._session_log = EventLog(path, keep_open=False)
         try:
             events, _ = scan_events(path)
         except FileNotFoundError:
@@ -118,6 +118,7 @@ class RecordKeeper:
             with contextlib.suppress(OSError):
                 self._reserve.unlink()             # the room kept for exactly this
             log.warning("data disk full: released the %d-byte record reserve", self._reserve_bytes)
+            self._refused(exc)                     # still a fault: the reserve is all the room left
             target.append(record)
 
     def _queue(self, target: EventLog, record: dict) -> None:
@@ -151,10 +152,9 @@ class RecordKeeper:
                 target.close()                     # a session that ended while its records waited
         if self._state_pending is not _UNSET:
             self._write_state(self._state_pending)
-        if self._state_pending is _UNSET and self.problem is not None:
+        if self._state_pending is _UNSET and self.problem is not None and self.keep_reserve():
             log.info("session records can be saved again (%d written from memory)", written)
             self.problem = None
-            self.keep_reserve()
         return written
 
     @property
@@ -195,20 +195,22 @@ class RecordKeeper:
         self._active_shown = active
 
     # --- the reserve ---------------------------------------------------------------------------
-    def keep_reserve(self) -> None:
-        """Make the reserve file if it is missing (quietly: a full or read-only disk says no)."""
+    def keep_reserve(self) -> bool:
+        """Make the reserve file if it is missing; False when the disk says no (full, read-only)."""
         if self._reserve.exists():
-            return
+            return True
         try:
             fd = os.open(self._reserve, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
         except OSError:
-            return
+            return False
         try:
             os.posix_fallocate(fd, 0, self._reserve_bytes)
             os.fsync(fd)
+            return True
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(self._reserve)
+            return False
         finally:
             os.close(fd)
 

@@ -1,0 +1,79 @@
+"""One contract, two controllers: the real engine and the fake the edge tests use say the same things.
+
+The same script of controls (and refusals) runs on `SessionEngine` (real mixer on the
+simulated output, real records on disk) and on `FakeController`; the records they make
+(without what only audio makes: tracks starting and ending) and every refusal must match.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from player.clock import FakeClock
+from player.errors import SessionRefused
+from player.session.fake_controller import FakeController
+from tests.session.test_engine import Rig
+
+SCRIPT = [
+    ("resume", {}), ("start", {"playlist": "four"}), ("resume", {}), ("mark", {"text": "BP 128/82"}),
+    ("volume", {"delta_db": 3.0}), ("volume", {"level_db": -30.0}), ("extend", {"minutes": 5.0}),
+    ("pause", {}), ("next", {}), ("advance", {}), ("extend", {"minutes": 1.0}), ("resume", {}),
+    ("advance", {}), ("advance", {}), ("next", {}), ("advance", {}), ("advance", {}), ("stop", {}),
+    ("stop", {}), ("load", {"playlist": "four"}), ("stop", {}), ("apply_library", {}),
+]
+AUDIO_ONLY = ("track_started", "track_ended")
+
+
+def run(controller, advance) -> tuple[list, list[dict]]:
+    outcomes = []
+    for action, args in SCRIPT:
+        source = "usb" if action == "apply_library" else "web"
+        try:
+            st = controller.submit(action, source=source, **args)
+            outcomes.append(("ok", action, st["state"], st["phase"], st["volume_db"]))
+        except SessionRefused as exc:
+            outcomes.append(("refused", action, str(exc)))
+        advance(7.0)
+    return outcomes
+
+
+def comparable(records: list[dict]) -> list[tuple]:
+    return [(r["type"], r["source"], r["elapsed_s"], r["details"]) for r in records
+            if r["type"] not in AUDIO_ONLY and not (r["type"] == "track_skipped" and r["source"] == "system")]
+
+
+def test_the_fake_and_the_engine_keep_the_same_contract(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    engine_records: list[dict] = []
+    rig.engine.subscribe(engine_records.append)
+    rig.engine.start()
+    try:
+        engine_outcomes = run(rig.engine, rig.advance)
+    finally:
+        rig.engine.close()
+    clock = FakeClock()
+    fake = FakeController(config=rig.config, playlists={"four": rig.playlists["four"]}, clock=clock)
+    fake_outcomes = run(fake, clock.advance)
+    assert fake_outcomes == engine_outcomes
+    assert comparable(fake.records) == comparable(engine_records)
+    assert {o[0] for o in engine_outcomes} == {"ok", "refused"}
+    kinds = {r["type"] for r in engine_records}
+    assert {"session_started", "marked", "volume_changed", "phase_extended", "paused", "resumed",
+            "phase_advanced", "session_ended", "state_changed"} <= kinds
+
+
+@pytest.mark.parametrize("action,args", [("fly", {}), ("mark", {"text": "two\nlines"}), ("extend", {"minutes": 0}),
+                                         ("volume", {}), ("apply_library", {})])
+def test_bad_controls_are_refused_alike(tmp_path: Path, action, args) -> None:
+    rig = Rig(tmp_path)
+    rig.engine.start()
+    try:
+        with pytest.raises(SessionRefused) as real:
+            rig.engine.submit(action, source="web", **args)
+    finally:
+        rig.engine.close()
+    with pytest.raises(SessionRefused) as fake:
+        FakeController(config=rig.config).submit(action, source="web", **args)
+    assert str(fake.value) == str(real.value)
