@@ -11,15 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from player.commands.status import format_status
 from player.config import load_config
 from player.control import send_request
 
 _ANSWERS = ("The daemon answers after the control took effect and is on disk in the session log; a control "
             "the session's state does not allow is refused with the reason (exit 1).")
-
-
-def socket_path(args: argparse.Namespace) -> Path:
-    return load_config(args.config).client_socket_path
 
 
 @dataclass(frozen=True)
@@ -40,15 +37,16 @@ class Control:
         self.add(parser)
 
     def run(self, args: argparse.Namespace) -> int:
-        from player.commands.status import format_status
-
-        status = send_request(socket_path(args), {"action": self.action, "source": "cli", **self.args_of(args)})
+        request = {"action": self.action, **self.args_of(args)}    # the daemon knows who asks (SO_PEERCRED)
+        status = send_request(load_config(args.config).client_socket_path, request)
         print(format_status(status))
         return 0
 
 
 def _add_playlist(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("playlist", nargs="?", help="playlist file (default: session.default_playlist)")
+    parser.add_argument("playlist", nargs="?",
+                        help="a library playlist's name (session-player library list), or a playlist file "
+                             "you may read (default: session.default_playlist)")
 
 
 def _add_minutes(parser: argparse.ArgumentParser) -> None:
@@ -78,7 +76,13 @@ def _volume_args(args: argparse.Namespace) -> dict:
 
 
 def _playlist_args(args: argparse.Namespace) -> dict:
-    return {} if args.playlist is None else {"playlist": str(Path(args.playlist).resolve())}
+    """A name without a folder is a library playlist's unless such a file is here; a file goes by its absolute path."""
+    given = args.playlist
+    if given is None:
+        return {}
+    if "/" not in given and not Path(given).exists():
+        return {"playlist": given}
+    return {"playlist": str(Path(given).resolve())}
 
 
 SUBCOMMANDS = [

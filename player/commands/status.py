@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from player.commands.controls import socket_path
+from player.config import load_config
 from player.control import send_request
 from player.durations import format_duration
 
@@ -42,6 +42,6 @@ def format_status(st: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    st = send_request(socket_path(args), {"action": "status"})
+    st = send_request(load_config(args.config).client_socket_path, {"action": "status"})
     print(json.dumps(st, indent=2) if args.json else format_status(st))
     return 0
