@@ -16,6 +16,9 @@ from player.playlist.parse import Collector
 
 MIN_TRACK_S = 1.0  # shorter files are almost always mistakes (and make a phase a stutter)
 PEAK_MIN_TRACK_S = 120.0
+#: What a track loses to playback: the player starts it 2.5 s early, muted (its pre-roll), and
+#: ends its fade the output's latency (1.5 s by default) before its end (docs/audio.md).
+TRACK_OVERHEAD_S = 4.0
 
 
 def check_tracks(playlist: Playlist, out: Collector) -> None:
@@ -40,6 +43,12 @@ def _check_phase(phase: Phase, name: Callable[[Track], str], out: Collector) -> 
             out.error(track.line, f"crossfade ({phase.crossfade_s:g} s) in phase {phase.name!r} is longer "
                       f"than half of {name(track)} ({track.duration_s:.1f} s): it would fade out before "
                       "it had faded in; shorten the crossfade or drop the track")
+        elif phase.crossfade_s * 2 + TRACK_OVERHEAD_S > track.duration_s:
+            heard = (track.duration_s - TRACK_OVERHEAD_S) / 2
+            out.warning(track.line, f"{name(track)} ({track.duration_s:.1f} s) is short for crossfades of "
+                        f"{phase.crossfade_s:g} s: the crossfades into and out of it shorten to about "
+                        f"{max(0.0, heard):.1f} s (each track starts {TRACK_OVERHEAD_S:g} s of playback short); "
+                        "still equal-power, but shorter")
     if not known or len(known) != len(phase.tracks):
         return
     playing_s = sum(t.duration_s for t in known) - phase.crossfade_s * (len(known) - 1)

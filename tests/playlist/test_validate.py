@@ -195,3 +195,19 @@ def test_unreadable_audio_file(clinic):
     (clinic / "music" / "a.flac").chmod(0)
     text = "name: x\nphases:\n  - name: onset\n    duration: 20s\n    tracks: [music/a.flac]\n"
     assert "cannot read it as audio" in check_playlist(_write(clinic, text))[0].message
+
+
+def test_a_track_too_short_for_its_crossfades_is_warned_about(tmp_path) -> None:
+    from player.audio.sequencer import PREROLL_LEAD_S
+    from player.config import AudioConfig
+    from player.playlist.checks import TRACK_OVERHEAD_S
+    from player.playlist.validate import check_playlist
+    from tests.support.audio_files import write_audio
+
+    assert PREROLL_LEAD_S + AudioConfig().latency_s == TRACK_OVERHEAD_S   # what the mixer really does
+    write_audio(tmp_path / "short.flac", 14.0)
+    (tmp_path / "p.yaml").write_text("name: Short\ncrossfade: 6s\nphases:\n"
+                                     "  - name: onset\n    duration: 10m\n    tracks: [short.flac]\n")
+    found = [str(d) for d in check_playlist(tmp_path / "p.yaml")]
+    assert any("short.flac (14.0 s) is short for crossfades of 6 s" in d and "about 5.0 s" in d
+               and ": warning:" in d for d in found), found

@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Never silent, never an unasked jump: what the patient hears through a whole session.
+
+Three captures through the whole daemon, real libVLC and the virtual sound card, each on a
+fresh data dir (nothing measured or cached, as an imported playlist's first session):
+
+1. the demo session (3.5 min, five phases, the synthesized library): the largest level change
+   between adjacent 1 s windows that nobody asked for (the start fade-in and the final
+   fade-out are asked for and left out); goal <= 1.5 dB;
+2. five tracks, two of them broken after the start (one overwritten with noise, one deleted):
+   the longest silence once the music has begun; goal <= 2 s;
+3. two tracks of the same loudness, an 8 s crossfade: how far the level dips below the steady
+   level on both sides; goal <= 0.5 dB. Baseline: a linear crossfade's dip is 3 dB (MPD 0.23:
+   3.0 dB measured the same way, see the engineering notes).
+
+Levels are of the 200 Hz-8 kHz band (pink noise's own sub-Hz wander would otherwise read
+as +-1.5 dB). Run: .venv/bin/python bench/level_continuity.py
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import threading
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def session(tmp: Path, sink, playlist: Path, seconds: float, volume: dict, during=None) -> np.ndarray:
+    from player.daemon import Daemon
+
+    data = tmp / f"data-{playlist.stem}"
+    config = {"room": "Bench", "data_dir": str(data), "audio": {"device": "pulse"}, "hardware": {"enabled": False},
+              "web": {"enabled": False}, "volume": volume}
+    recording = sink.record()
+    try:
+        with Daemon(config) as daemon:
+            daemon.controller.submit("start", source="cli", playlist=str(playlist))
+            if during is not None:
+                during()
+            threading.Event().wait(seconds)
+    finally:
+        samples = recording.stop()
+    return samples
+
+
+def demo(tmp: Path, sink) -> str:
+    from player.demo_audio import generate_demo_library
+    from tests.support.audio_sink import band_envelope
+
+    root = tmp / "demo"
+    generate_demo_library(root / "demo-audio")
+    playlist = root / "demo.yaml"
+    playlist.write_text(resources.files("player").joinpath("data/demo.yaml").read_text(encoding="utf-8"))
+    samples = session(tmp, sink, playlist, 218.0, {"start_db": -20, "default_db": -14})
+    levels = band_envelope(samples, 1000.0).rms_db
+    audible = np.nonzero(levels > -70)[0]
+    first, last = audible[0], audible[-1]
+    asked_in, asked_out = 10 + 2, 15 + 2                     # the playlist's fade_in and fade_out (+ windows)
+    inner = levels[first + asked_in: last - asked_out]
+    steps = np.abs(np.diff(inner))
+    worst = int(np.argmax(steps))
+    return (f"demo session: {len(inner)} s between the start fade and the final fade; largest change between "
+            f"adjacent 1 s windows {steps[worst]:.2f} dB (at {first + asked_in + worst} s), "
+            f"95th percentile {np.percentile(steps, 95):.2f} dB (goal <= 1.5 dB)")
+
+
+def two_broken(tmp: Path, sink) -> str:
+    from tests.audio.signals import pink_noise
+    from tests.support.audio_sink import envelope
+
+    music = tmp / "broken-music"
+    music.mkdir()
+    for i in range(1, 6):
+        pink_noise(music / f"0{i}.flac", 6.0, -21, seed=i)
+    playlist = tmp / "broken.yaml"
+    tracks = ", ".join(f"broken-music/0{i}.flac" for i in range(1, 6))
+    playlist.write_text("name: Broken\ncrossfade: 2s\nphases:\n  - name: onset\n    duration: 40s\n    fade_in: 1s\n"
+                        f"    on_short: silence\n    tracks: [{tracks}]\n")
+
+    def break_two() -> None:
+        threading.Event().wait(3.0)
+        (music / "03.flac").write_bytes(os.urandom(300_000))
+        (music / "04.flac").unlink()
+
+    samples = session(tmp, sink, playlist, 26.0, {"start_db": -16, "default_db": -16}, during=break_two)
+    env = envelope(samples, 20.0)
+    on = env.rms_db > -60
+    idx = np.nonzero(on)[0]
+    run = longest = 0
+    for sounding in on[idx[0]:idx[-1] + 1]:
+        run = 0 if sounding else run + 1
+        longest = max(longest, run)
+    return f"two broken files in a row: longest silence once the music began {longest * 0.02:.2f} s (goal <= 2 s)"
+
+
+def crossfade_dip(tmp: Path, sink) -> str:
+    from tests.audio.signals import pink_noise
+    from tests.support.audio_sink import band_envelope
+
+    for name, seed in (("x", 51), ("y", 52)):
+        pink_noise(tmp / f"{name}.flac", 24.0, -21, seed=seed)
+    playlist = tmp / "dip.yaml"
+    playlist.write_text("name: Dip\ncrossfade: 8s\nphases:\n  - name: onset\n    duration: 60s\n    fade_in: 1s\n"
+                        "    on_short: silence\n    tracks: [x.flac, y.flac]\n")
+    samples = session(tmp, sink, playlist, 40.0, {"start_db": -16, "default_db": -16})
+    levels = band_envelope(samples, 500.0).rms_db
+    audible = np.nonzero(levels > -70)[0]
+    middle = levels[audible[0] + 6: audible[-1] - 20]        # after the start fade, before y's final fade
+    steady = float(np.median(middle))
+    return (f"8 s crossfade of two tracks at the same loudness: dip {steady - float(np.min(middle)):.2f} dB, "
+            f"bump {float(np.max(middle)) - steady:.2f} dB below/above the steady level "
+            f"(goal <= 0.5 dB; a linear crossfade dips 3 dB)")
+
+
+def main() -> int:
+    from tests.support.audio_sink import AudioSink
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-level-"))
+    sink = AudioSink()
+    os.environ["PULSE_SERVER"] = sink.start()
+    try:
+        for part in (crossfade_dip, two_broken, demo):
+            print(part(tmp, sink), flush=True)
+    finally:
+        sink.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
