@@ -32,9 +32,10 @@ class DeviceWatch:
         return True
 
     def probed(self, now: float, present: bool) -> Literal["lost", "restored"] | None:
+        """What a probe means: "lost" (the caller then calls `lost`), "restored", or nothing new."""
         if self.ok:
             self.next_check = now + POLL_S
-            return "lost" if not present and self.lost(now) else None
+            return None if present else "lost"
         if not present:
             self.backoff_s = min(self.backoff_s * 2, self.retry_max_s)
             self.next_check = now + self.backoff_s

@@ -103,3 +103,65 @@ def daily_dose(segments: Iterable[Segment]) -> float:
 def weekly_share(segments: Iterable[Segment]) -> float:
     """Share of WHO H.870's adult weekly allowance of 80 dBA for 40 h (1.0 = the whole week's)."""
     return _share(segments, WEEKLY_CRITERION_DBA, WEEKLY_CRITERION_S)
+
+
+class ExposureMeter:
+    """The level heard over a session, integrated as it goes (pure: durations and levels are passed in).
+
+    Levels are the player's, in dB relative to the loudness target at 0 dB (what
+    ``volume.calibration_dba_at_0db`` turns into dBA); None is silence. It keeps two
+    integrals only, so a session of any length costs the same: energy (for LAeq) and the
+    dose integrand (for the 3 dB exchange rate).
+    """
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._energy = 0.0     # integral of 10^(L/10) dt
+        self._dose = 0.0       # integral of 2^(L/3) dt
+
+    def add(self, duration_s: float, level_db: float | None) -> None:
+        if duration_s <= 0 or not math.isfinite(duration_s):
+            return
+        self.seconds += duration_s
+        if level_db is not None and math.isfinite(level_db):
+            self._energy += duration_s * 10 ** (level_db / 10)
+            self._dose += duration_s * 2 ** (level_db / EXCHANGE_RATE_DB)
+
+    def summary(self, calibration_dba_at_0db: float | None) -> dict:
+        """``seconds``, ``leq_db`` (digital), and, calibrated, ``laeq_dba``, ``daily_dose``, ``weekly_share``."""
+        leq = 10 * math.log10(self._energy / self.seconds) if self._energy > 0 and self.seconds > 0 else None
+        out: dict = {"seconds": round(self.seconds, 1), "leq_db": None if leq is None else round(leq, 2),
+                     "laeq_dba": None, "daily_dose": None, "weekly_share": None}
+        if calibration_dba_at_0db is not None and leq is not None:
+            c = calibration_dba_at_0db
+            out["laeq_dba"] = round(leq + c, 1)
+            out["daily_dose"] = round(self._dose * 2 ** ((c - DAILY_CRITERION_DBA) / EXCHANGE_RATE_DB)
+                                      / DAILY_CRITERION_S, 6)
+            out["weekly_share"] = round(self._dose * 2 ** ((c - WEEKLY_CRITERION_DBA) / EXCHANGE_RATE_DB)
+                                        / WEEKLY_CRITERION_S, 6)
+        return out
+
+    def integrals(self) -> dict:
+        """What `restore` takes back (a restart continues the session's figures)."""
+        return {"seconds": self.seconds, "energy": self._energy, "dose": self._dose}
+
+    def restore(self, integrals: dict) -> None:
+        try:
+            seconds, energy, dose = (float(integrals[k]) for k in ("seconds", "energy", "dose"))
+        except (KeyError, TypeError, ValueError):
+            return
+        if all(math.isfinite(v) and v >= 0 for v in (seconds, energy, dose)):
+            self.seconds, self._energy, self._dose = seconds, energy, dose
+
+
+def exposure_text(exposure: dict | None, lead: str = "") -> str:
+    """A session's exposure (an ``exposure`` record's figures) in words; empty when nothing was measured."""
+    from player.durations import format_duration
+
+    if not exposure or exposure.get("leq_db") is None:
+        return ""
+    text = f"{lead}heard {exposure['leq_db']:g} dB Leq over {format_duration(exposure['seconds'] or 0)}"
+    if exposure.get("laeq_dba") is not None:
+        text += (f", {exposure['laeq_dba']:g} dBA LAeq: {100 * exposure['daily_dose']:.2f} % of a daily "
+                 f"85 dBA / 8 h dose, {100 * exposure['weekly_share']:.2f} % of WHO's weekly 80 dBA / 40 h")
+    return text

@@ -10,6 +10,7 @@ on its way out. Engine thread only.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 from player.audio.api import MixerEvent, Source
@@ -78,6 +79,15 @@ class Mix:
 
     def gain(self, deck: Deck, now: float) -> float | None:
         return self.slots.gain(deck, now, self.gate_db(now), self.master.value(now))
+
+    def heard_db(self, now: float) -> float | None:
+        """What is heard, relative to the loudness target at 0 dB (the decks' powers summed), None = silence."""
+        power = 0.0
+        for deck in self.slots.live():
+            gain = self.gain(deck, now)
+            if gain is not None:
+                power += 10 ** ((gain - deck.norm.value(now)) / 10)
+        return 10 * math.log10(power) if power > 0 else None
 
     def apply(self, now: float) -> None:
         self.slots.apply(now, self.gate_db(now), self.master.value(now))

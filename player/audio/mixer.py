@@ -112,6 +112,11 @@ class Mixer:
         return None if cur is None else self._m.gain(cur, self._clock.monotonic())
 
     @property
+    def heard_db(self) -> float | None:
+        """The level heard, relative to the loudness target at 0 dB (what the calibration turns into dBA)."""
+        return self._m.heard_db(self._clock.monotonic())
+
+    @property
     def current(self) -> Source | None:
         """The source heard as "the track" (or entering from silence)."""
         return None if self._m.current is None else self._m.current.source

@@ -35,8 +35,12 @@ def format_status(st: dict) -> str:
             f"track:     {st.get('track') or '-'}",
         ]
     level = st.get("level_db")
-    lines.append(f"volume:    {st.get('volume_db')} dB (cap {st.get('max_db')} dB)"
-                 + (f", now {level} dB" if level is not None else ""))
+    dba = f" = {st['volume_dba']} dBA (cap {st.get('max_dba')} dBA)" if st.get("volume_dba") is not None else ""
+    lines.append(f"volume:    {st.get('volume_db')} dB (cap {st.get('max_db')} dB){dba}"
+                 + (f", now {level} dB" if level is not None else "")
+                 + (f", heard {st['heard_dba']} dBA" if st.get("heard_dba") is not None else ""))
+    if st.get("records_pending"):
+        lines.append(f"records:   {st['records_pending']} waiting in memory (the data disk refuses writes)")
     lines.append("faults:    " + ("; ".join(st.get("faults") or []) or "none"))
     return "\n".join(lines)
 

@@ -28,7 +28,8 @@ MAX_EXTEND_MIN = 120.0
 #: Keys always present in a status snapshot (`Controller.status()`, `session-player status --json`).
 STATUS_KEYS = ("state", "phase", "phase_index", "session_id", "room", "playlist", "elapsed_s",
                "phase_elapsed_s", "phase_remaining_s", "remaining_s", "track", "volume_db", "volume_now_db",
-               "level_db", "max_db", "audio", "faults", "records_pending", "phases")
+               "level_db", "max_db", "audio", "faults", "records_pending", "phases",
+               "volume_dba", "max_dba", "heard_dba")   # (dBA: None unless the chair is calibrated)
 
 Listener = Callable[[dict], None]
 

@@ -32,6 +32,7 @@ from datetime import datetime
 from pathlib import Path
 
 from player.audio.api import OutputEvent
+from player.audio.exposure import ExposureMeter
 from player.clock import Clock
 from player.config import Config
 from player.errors import PlaylistInvalid, SessionRefused
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 TICK_S = 0.02
 MAX_IDLE_S = 0.5   # the longest the loop sleeps: staff controls wake it at once anyway
 SAVE_EVERY_S = 5.0
+EXPOSURE_EVERY_S = 300.0
 RETRY_EVERY_S = 5.0
 PUBLISH_EVERY_S = 1.0
 STORAGE_FAULT = "session records cannot be saved: "
@@ -138,7 +140,11 @@ class SessionEngine:
         self._thread: threading.Thread | None = None
         self._snapshot: dict = {}
         self._seq = 0
-        self._last = {"save": -1e18, "retry": -1e18, "publish": -1e18, "watchdog": -1e18}
+        self._log_session: str | None = None   # whose log records go to (the rules may have moved on)
+        self._meter = ExposureMeter()
+        self._metered_at: float | None = None
+        self._exposure_origin = 0.0
+        self._last = {"save": -1e18, "retry": -1e18, "publish": -1e18, "watchdog": -1e18, "exposure": -1e18}
 
     def __repr__(self) -> str:
         return f"<SessionEngine {self._rules.state} {self._rules.session.id if self._rules.session else ''}>"
@@ -305,6 +311,7 @@ class SessionEngine:
         self._on_mixer_events(self._mixer.tick())
         now = self._clock.monotonic()
         self._perform(self._rules.tick(now, self._view()))
+        self._measure_exposure(now)
         mono = time.monotonic()
         if (self._keeper.pending or self._keeper.problem) and mono - self._last["retry"] >= RETRY_EVERY_S:
             self._last["retry"] = mono
@@ -365,10 +372,18 @@ class SessionEngine:
 
     def _storage(self, fx: Storage) -> None:
         if fx.what == "open_log":
-            self._seq, _ = self._keeper.open_session(fx.session_id or "")
+            opened = self._keeper.open_session(fx.session_id or "")
+            self._seq, self._log_session = opened.seq, fx.session_id
+            self._meter = ExposureMeter()
+            if opened.exposure:
+                self._meter.restore(opened.exposure)
+            self._metered_at = self._last["exposure"] = self._clock.monotonic()
+            self._exposure_origin = self._rules.session.origin if self._rules.session else self._metered_at
+        elif fx.what == "exposure":
+            self._measure_exposure(self._clock.monotonic(), record=True)
         elif fx.what == "close_log":
             self._keeper.close_session()
-            self._seq = 0
+            self._seq, self._log_session = 0, None
         elif fx.what == "save":
             self._save()
         elif fx.what == "clear":
@@ -386,17 +401,29 @@ class SessionEngine:
     def _write(self, fx: Record, actor: dict | None) -> None:
         """One record: numbered, stamped, on the disk (or waiting), to the listeners."""
         check_record(fx.type, fx.source, fx.details)
-        session = self._rules.session
         self._seq += 1
         record = {"seq": self._seq, "time": self._clock.wall().isoformat(timespec="milliseconds"),
                   "elapsed_s": round(fx.at_s, 3), "type": fx.type, "source": fx.source, "details": fx.details,
-                  "session_id": session.id if session else None}
+                  "session_id": self._log_session}
         if actor and fx.source != "system":
             record["actor"] = actor
         self._keeper.write(record)
         self._storage_fault()
         self._publish()  # a listener that reads status() sees the state this record leaves
         self._listeners.deliver(record)
+
+    def _measure_exposure(self, now: float, *, record: bool = False) -> None:
+        """Integrate the level heard (player/audio/exposure.py); a record every 5 min and at the end."""
+        if self._log_session is None:
+            return
+        if self._metered_at is not None:
+            self._meter.add(now - self._metered_at, self._mixer.heard_db)
+        self._metered_at = now
+        if record or now - self._last["exposure"] >= EXPOSURE_EVERY_S:
+            self._last["exposure"] = now
+            details = {**self._meter.summary(self.config.volume.calibration_dba_at_0db),
+                       **{k: round(v, 6) for k, v in self._meter.integrals().items() if k != "seconds"}}
+            self._write(Record("exposure", "system", round(now - self._exposure_origin, 3), details), None)
 
     def _storage_fault(self) -> None:
         """Show the keeper's problem as a fault (and clear it once everything waiting is written)."""
@@ -442,6 +469,12 @@ class SessionEngine:
             level = mixer.level_db
             snap.update(volume_db=round(mixer.master_target_db, 2), volume_now_db=round(mixer.master_db, 2),
                         level_db=None if level is None else round(level, 2), audio=mixer.activity)
+            calibration = self.config.volume.calibration_dba_at_0db
+            if calibration is not None:         # levels at the ear, from the chair's calibration
+                heard = mixer.heard_db
+                snap.update(volume_dba=round(mixer.master_target_db + calibration, 1),
+                            max_dba=round(self.config.volume.max_db + calibration, 1),
+                            heard_dba=None if heard is None else round(heard + calibration, 1))
         snap["records_pending"] = self._keeper.pending
         with self._lock:
             self._snapshot = snap
@@ -477,7 +510,7 @@ class SessionEngine:
                       saved.session_id, saved.playlist_path, exc)
             self._keeper.save_state(None)
             return
-        self._seq, missing = self._keeper.open_session(saved.session_id)
+        missing = self._keeper.open_session(saved.session_id).missing
         down = downtime(saved, self._clocks(), saved.timeline.projected_end_s(saved.elapsed_s))
         if not down.plausible:
             log.warning("restart of %s: %s; resuming paused for staff", saved.session_id, down.note)

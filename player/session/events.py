@@ -96,6 +96,14 @@ _TYPES = (
               lambda d: f"{_t(d.get('count'))} record(s) kept in memory while the disk refused were written"),
     EventType("library_changed", ("generation",), lambda d: f"library is now {_t(d.get('generation'))}",
               optional=("previous",), staff=True),
+    EventType("exposure", ("seconds", "leq_db", "laeq_dba", "daily_dose", "weekly_share"),
+              lambda d: f"heard so far: {_t(d.get('leq_db'))} dB"
+                        + (f" ({d['laeq_dba']} dBA LAeq, {100 * d['daily_dose']:.2f} % of a daily dose)"
+                           if d.get("laeq_dba") is not None else "")
+                        + f" over {_s(d.get('seconds'))}",
+              optional=("energy", "dose"),
+              doc="the level heard so far (every 5 min, and at the end): LAeq and the share of a daily "
+                  "85 dBA / 8 h dose when the chair is calibrated (player/audio/exposure.py)"),
     EventType("session_ended", ("reason",), lambda d: f"session ended: {_t(d.get('reason'))}", staff=True),
 )
 

@@ -26,6 +26,7 @@ import json
 import logging
 import os
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 
 from player.fsutil import atomic_write_text
@@ -41,6 +42,15 @@ RESERVE_BYTES = 1 << 20
 MAX_PENDING = 20_000
 
 _UNSET = object()
+
+
+@dataclass(frozen=True)
+class SessionLog:
+    """What a session's log already holds when it is opened."""
+
+    seq: int                    # the last record's number
+    missing: bool               # no records (deleted or emptied while the player was down)
+    exposure: dict | None       # the last exposure record's details (its integrals continue)
 
 
 class RecordKeeper:
@@ -70,11 +80,11 @@ class RecordKeeper:
         return len(self._pending)
 
     # --- the session's log -------------------------------------------------------------
-    def open_session(self, session_id: str) -> tuple[int, bool]:
-        """Records now go to this session's log. Returns (its last seq, whether earlier records are missing).
+    def open_session(self, session_id: str) -> SessionLog:
+        """Records now go to this session's log; what it holds already (a restart continues it).
 
-        A log that exists is read for its last seq (a restart continues the numbering); one that
-        is missing or empty when `seq` says records were written is reported, so staff know.
+        A log that is missing or empty when a session is resumed is reported (`missing`), so
+        staff know its earlier records are gone.
         """
         self.close_session()
         path = session_log_path(self.data_dir, session_id)
@@ -82,11 +92,13 @@ class RecordKeeper:
         try:
             events, _ = scan_events(path)
         except FileNotFoundError:
-            return 0, True
+            return SessionLog(0, True, None)
         except OSError as exc:
             log.warning("cannot read %s (%s)", path, exc)
-            return 0, True
-        return max((int(r.get("seq") or 0) for r in events if isinstance(r.get("seq"), int)), default=0), not events
+            return SessionLog(0, True, None)
+        seq = max((r["seq"] for r in events if isinstance(r.get("seq"), int)), default=0)
+        exposure = next((r.get("details") for r in reversed(events) if r.get("type") == "exposure"), None)
+        return SessionLog(seq, not events, exposure if isinstance(exposure, dict) else None)
 
     def close_session(self) -> None:
         log_, self._session_log = self._session_log, None

@@ -19,6 +19,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
+from player.audio.exposure import exposure_text
 from player.durations import format_duration
 from player.errors import SessionNotFound
 from player.session.eventlog import EVENTS_FILE, SESSIONS_DIR, is_session_id, scan_events, session_log_path
@@ -54,6 +55,7 @@ class _Summary:
         self.report: dict = {
             "session_id": session_id, "room": None, "playlist": None, "playlist_path": None,
             "volume": {"max_db": None, "start_db": None, "default_db": None}, "resume_policy": None,
+            "exposure": None,
             "started": None, "ended": None, "outcome": IN_PROGRESS, "in_progress": True,
             "duration_s": 0.0, "last_event": None,
             "phases": [], "pauses": [], "extensions": [], "advances": [], "markers": [],
@@ -237,6 +239,11 @@ class _Summary:
                          played_s=max(0.0, elapsed - track["started_s"]))
         self.open_tracks.clear()
 
+    def _on_exposure(self, d: dict, elapsed: float, time, source, phase, when) -> None:
+        """The latest figures of what was heard (each record holds the whole session so far)."""
+        self.report["exposure"] = {k: _num(d.get(k)) for k in ("seconds", "leq_db", "laeq_dba", "daily_dose",
+                                                                "weekly_share")}
+
     def _on_session_ended(self, d: dict, elapsed: float, time, source, phase, when) -> None:
         r = self.report
         r.update(ended=time, outcome=_text(d.get("reason")) or "ended", in_progress=False)
@@ -364,7 +371,8 @@ def render_csv(report: dict) -> str:
     writer.writerow(map(_cell, ["session", None, report["started"], 0.0, None, None, 0.0,
                                 None if report["in_progress"] else report["duration_s"], report["duration_s"], None,
                                 f"{report['session_id']}; {report['room']}; playlist {report['playlist']}; "
-                                f"volume cap {volume['max_db']} dB; outcome {report['outcome']}"]))
+                                f"volume cap {volume['max_db']} dB; outcome {report['outcome']}"
+                                + exposure_text(report.get("exposure"), "; ")]))
     for p in report["phases"]:
         writer.writerow(map(_cell, [
             "phase", p["name"], p["actual_start"], p["actual_start_s"], p["planned_start_s"], p["planned_end_s"],

@@ -12,6 +12,7 @@ import math
 from datetime import datetime
 from html import escape
 
+from player.audio.exposure import exposure_text
 from player.durations import format_duration
 from player.session.events import describe
 
@@ -181,7 +182,8 @@ def render_html(report: dict) -> str:
              ("Duration", _dur(report["duration_s"])),
              ("Outcome", outcome), ("Volume cap", _db(volume["max_db"])),
              ("Start level", _db(volume["start_db"])), ("Playing level", _db(volume["default_db"])),
-             ("Resume policy", report["resume_policy"] or "–")]
+             ("Resume policy", report["resume_policy"] or "–"),
+             ("Heard (exposure)", exposure_text(report.get("exposure")) or "–")]
     title = f"Session report – {report['room'] or ''} – {day or report['session_id']}"
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',

@@ -500,7 +500,7 @@ class SessionRules:
         assert s is not None
         if reason == "completed" and not s.fading_out:
             self._fx.append(Audio("stop", {"fade_s": STOP_FADE_S}))
-        self._fx.append(Storage("apply_pending_library"))       # an import deferred during the session
+        self._fx += [Storage("exposure"), Storage("apply_pending_library")]  # the level heard; a deferred import
         self._record("session_ended", at_s, source, reason=reason)
         self._set_state("ended", at_s)
         self._fx += [Storage("close_log", s.id), Storage("clear"),

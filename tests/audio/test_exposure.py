@@ -94,3 +94,21 @@ def test_laeq_needs_time():
         laeq([])
     with pytest.raises(ValueError, match="0 s"):
         laeq([(0.0, 80.0)])
+
+
+def test_the_meter_integrates_to_the_same_figures_as_the_segments() -> None:
+    from player.audio.exposure import ExposureMeter, daily_dose, laeq, weekly_share
+
+    meter = ExposureMeter()
+    segments_db = [(600.0, -20.0), (120.0, None), (5400.0, -8.0), (1200.0, -15.0)]
+    for duration, level in segments_db:
+        for _ in range(int(duration / 0.5)):      # as the engine's ticks add it
+            meter.add(0.5, level)
+    got = meter.summary(80.0)
+    dba = [(d, None if level is None else level + 80.0) for d, level in segments_db]
+    assert got["seconds"] == 7320.0
+    assert abs(got["laeq_dba"] - laeq(dba)) < 0.05 and abs(got["leq_db"] - (laeq(dba) - 80.0)) < 0.01
+    assert abs(got["daily_dose"] - daily_dose(dba)) < 1e-5 and abs(got["weekly_share"] - weekly_share(dba)) < 1e-5
+    uncalibrated = meter.summary(None)
+    assert uncalibrated["laeq_dba"] is None and uncalibrated["leq_db"] == got["leq_db"]
+    assert ExposureMeter().summary(80.0)["leq_db"] is None                  # nothing heard yet

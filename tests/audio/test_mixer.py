@@ -1,10 +1,12 @@
 """The Mixer on FakeOutput + FakeClock: sequencing, crossfade timing, the cap, faults, device loss."""
 
 import math
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from player.audio.api import Source
 from player.audio.gain import vlc_percent_to_db
 from player.audio.mixer import PREROLL_S
 from tests.audio.mixer_harness import Rig
@@ -355,3 +357,17 @@ def test_crossfade_to_during_the_first_pre_roll_never_lets_the_first_track_be_he
     assert all(p == 0 for deck in "AB" for t, p in rig.out.gains[deck] if t <= b_loaded + 1.0)
     assert rig.mixer.current == b and not rig.mixer.is_silent
     assert ("track_started", "a") not in rig.kinds()
+
+
+def test_a_track_that_ends_early_is_followed_at_once():
+    """The file is shorter than its probed length (cut off, replaced on the stick): only the output's
+    "ended" says so, and the next track must come in at once, not when the plan thought."""
+    rig = Rig({"volume": {"start_db": -12, "default_db": -12}})
+    path = Path("/music/truncated.flac")
+    rig.out.add_media(path, 30.0)                       # what the output will really play
+    rig.auto_next = [rig.track("b", 60)]
+    rig.mixer.play(Source(path, 99, duration_s=300.0), fade_in_s=1)
+    rig.run(40)
+    assert ("track_ended", "truncated") in rig.kinds() and ("track_started", "b") in rig.kinds()
+    gap = rig.when("track_started", "b") - rig.when("track_ended", "truncated")
+    assert 0 <= gap <= 1.0                                # a short settle, not 270 s of silence

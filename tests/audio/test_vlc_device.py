@@ -32,3 +32,35 @@ def test_missing_alsa_device_is_reported_not_played_into(audio_sink, tmp_path):
     finally:
         mixer.close()
         mixer.close()
+
+
+def test_a_sound_server_that_goes_away_mid_play_is_noticed_and_its_return_resumes(tmp_path, monkeypatch):
+    """The real output's only way to notice a lost device is the mixer's probe: this fails without it."""
+    from player.audio.virtual_sink import VirtualSink
+    from tests.audio.real_rig import RealRig
+
+    first = VirtualSink(tmp_path / "first").start()
+    monkeypatch.setenv("PULSE_SERVER", first.server)
+    rig = RealRig({"volume": {"start_db": -12, "default_db": -12}, "audio": {"device_retry_max_s": 2}})
+    second = None
+    try:
+        rig.mixer.play(Source(sine(tmp_path / "long.flac", 60.0), 1, duration_s=60.0), fade_in_s=0.5)
+        rig.run(4.0)
+        assert ("track_started", "long") in rig.kinds()
+        gone = first.server
+        first.close()                                   # the sound server (the DAC) is gone
+        monkeypatch.setenv("PULSE_SERVER", gone)        # (close() puts back the session's server)
+        rig.run(8.0)                                    # the probe runs every 5 s
+        assert ("device_lost", None) in rig.kinds() and not rig.mixer.device_ok and rig.mixer.is_silent
+        second = VirtualSink(tmp_path / "second").start()
+        monkeypatch.setenv("PULSE_SERVER", second.server)   # it is back (a new server, the same device name)
+        rig.run(8.0)
+        kinds = rig.kinds()
+        assert ("device_restored", None) in kinds
+        assert kinds[kinds.index(("device_restored", None)):].count(("track_started", "long")) == 1
+        assert rig.mixer.position_s is not None and rig.mixer.position_s > 4.0     # where it was, not from 0
+    finally:
+        rig.close()
+        first.close()
+        if second is not None:
+            second.close()

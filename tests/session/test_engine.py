@@ -193,6 +193,7 @@ def test_stop_and_emergency_stop_fade(rig: Rig) -> None:
     st = rig.engine.submit("emergency_stop", source="button")
     assert st["state"] == "ended" and ("emergency_stop", None, {"fade_s": 0.5}) in rig.mixer.calls
     assert rig.events()[-2]["details"] == {"reason": "emergency_stop"}
+    assert {e["session_id"] for e in rig.events()} == {rig.last_sid}     # the last records are the session's too
     assert not (rig.data_dir / "state.json").exists()
     rig.start()
     rig.engine.submit("stop", source="web")
@@ -368,3 +369,47 @@ def test_each_session_starts_at_its_low_level_whatever_the_last_one_ended_at(rig
     rig.advance(60)
     st = rig.engine.status()
     assert st["volume_now_db"] > -20.0 and st["volume_db"] == -12.0 < -6.0
+
+
+def test_a_calibrated_chair_shows_dba_and_records_the_exposure(tmp_path: Path) -> None:
+    r = Rig(tmp_path)
+    r.config = config_from_mapping({"data_dir": str(r.data_dir), "room": "Room 3",
+                                    "volume": {"calibration_dba_at_0db": 90.0, "start_db": -20, "default_db": -20}})
+    from tests.support.spy_mixer import SpyMixer
+    media = [(t.path, t.duration_s) for p in r.playlists["four"].phases for t in p.tracks]
+    r.mixer = SpyMixer(r.config, r.clock, media)
+    r.engine = SessionEngine(r.config, r.mixer, r.clock, load_playlist=r._load)
+    r.engine.start()
+    try:
+        st = r.start()
+        assert st["volume_dba"] == 70.0 and st["max_dba"] == 84.0     # -20 dB, cap -6 dB, at 90 dBA per 0 dB
+        r.advance(400)                                                 # the 45 s fade-in, then steady
+        assert 69.0 <= r.engine.status()["heard_dba"] <= 70.5
+        r.engine.submit("stop", source="web")
+        exposures = [e for e in r.events() if e["type"] == "exposure"]
+        assert len(exposures) == 2                                     # every 5 min, and at the end
+        last = exposures[-1]["details"]
+        assert last["seconds"] == pytest.approx(400.0, abs=1.0)
+        assert 66.0 < last["laeq_dba"] < 70.0                          # the fade-in's quieter minute counts
+        assert last["daily_dose"] == pytest.approx(400 / (8 * 3600 * 2 ** ((85 - last["laeq_dba"]) / 3)), rel=0.2)
+    finally:
+        r.engine.close()
+
+
+def test_a_lost_audio_device_faults_the_session_and_its_return_resumes_it(rig: Rig) -> None:
+    rig.start()
+    rig.advance(60)
+    rig.mixer.out.set_device_present(False)            # the USB DAC is pulled
+    rig.advance(2)
+    st = rig.engine.status()
+    assert st["state"] == "faulted" and st["faults"] == ["audio device lost: default"] and st["audio"] == "device lost"
+    rig.advance(600)                                   # the phase clock runs on
+    assert rig.engine.status()["phase"] == "onset"
+    rig.mixer.out.set_device_present(True)
+    rig.advance(40)
+    st = rig.engine.status()
+    assert st["state"] == "playing" and st["faults"] == [] and not rig.mixer.is_silent
+    kinds = [e["type"] for e in rig.events()]
+    assert kinds.count("fault") == 1 and kinds.count("fault_cleared") == 1
+    states = [(e["details"]["from"], e["details"]["to"]) for e in rig.events() if e["type"] == "state_changed"]
+    assert ("playing", "faulted") in states and ("faulted", "playing") in states
