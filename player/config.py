@@ -18,6 +18,7 @@ from pathlib import Path
 from player.audio.exposure import HARD_CEILING_DBA, effective_cap_db
 from player.durations import parse_duration
 from player.errors import ConfigInvalid
+from player.oneline import is_one_line
 from player.suggest import unknown_key_message
 from player.yamlsafe import YamlRefused, load_yaml_file
 
@@ -65,7 +66,7 @@ def _text(max_len: int = 200) -> Callable[[object], str]:
     def parse(value: object) -> str:
         if not isinstance(value, str) or not value.strip():
             raise ValueError(f"expected non-empty text, got {value!r}")
-        if len(value) > max_len or any(ord(c) < 32 for c in value):
+        if len(value) > max_len or not is_one_line(value):
             raise ValueError(f"must be one line of at most {max_len} characters")
         return value
     return parse

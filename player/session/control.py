@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from player.errors import SessionRefused
+from player.oneline import is_one_line
 from player.session.events import SOURCES
 from player.session.states import CONTROLS, USB_INPUTS
 
@@ -139,7 +140,7 @@ def check_control(action: str, source: str, args: Mapping[str, object]) -> dict:
         if not isinstance(text, str) or not text.strip():
             raise SessionRefused("a mark needs text, e.g. 'BP 128/82'")
         text = text.strip()
-        if len(text) > MAX_MARK_CHARS or any(ord(c) < 32 for c in text):
+        if len(text) > MAX_MARK_CHARS or not is_one_line(text):
             raise SessionRefused(f"mark text must be one line of at most {MAX_MARK_CHARS} characters")
         out["text"] = text
     elif action == "volume":

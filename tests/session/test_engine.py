@@ -413,3 +413,12 @@ def test_a_lost_audio_device_faults_the_session_and_its_return_resumes_it(rig: R
     assert kinds.count("fault") == 1 and kinds.count("fault_cleared") == 1
     states = [(e["details"]["from"], e["details"]["to"]) for e in rig.events() if e["type"] == "state_changed"]
     assert ("playing", "faulted") in states and ("faulted", "playing") in states
+
+
+@pytest.mark.parametrize("text", ["two\nlines", "tab\there", "del\x7f", "nel\x85line", "ls\u2028line",
+                                  "ps\u2029para", "esc\x1b[31m"])
+def test_a_mark_stays_one_line(rig: Rig, text: str) -> None:
+    rig.start()
+    with pytest.raises(SessionRefused, match="one line"):
+        rig.engine.submit("mark", source="web", text=text)
+    assert not [e for e in rig.events() if e["type"] == "marked"]
