@@ -65,16 +65,20 @@ class Result:
 
 
 def _scratch_project(core: Core) -> Path:
-    """A fresh copy of the package and tests whose pyproject selects this core only."""
+    """A fresh copy of the project whose pyproject selects this core and its tests only."""
     work = BUILD / core.module
     shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    ignore = shutil.ignore_patterns("__pycache__", ".hypothesis", "*.pyc")
-    shutil.copytree(ROOT / "player", work / "player", ignore=ignore)
-    shutil.copytree(ROOT / "tests", work / "tests", ignore=ignore)
+    # The whole project (tests read playlists/, systemd/, ...), not its venv, history or outputs.
+    skip = {".git", ".venv", "build", "mutants", "__pycache__", ".hypothesis", ".pytest_cache", ".ruff_cache",
+            "demo-audio"}
+    shutil.copytree(ROOT, work, dirs_exist_ok=True,
+                    ignore=lambda folder, names: [n for n in names if n in skip or n.endswith((".pyc", ".egg-info"))])
+    # mutmut runs the tests in its own copy (mutants/), which holds player/ and tests/ only.
+    also_copy = sorted(p.name for p in work.iterdir() if p.name not in ("player", "tests", "pyproject.toml"))
     settings = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     settings += ("\n[tool.mutmut]\nsource_paths = [\"player\"]\n"
                  f"only_mutate = [{json.dumps(core.path)}]\n"
+                 f"also_copy = {json.dumps(also_copy)}\n"
                  f"pytest_add_cli_args_test_selection = {json.dumps(list(core.tests))}\n")
     (work / "pyproject.toml").write_text(settings, encoding="utf-8")
     return work

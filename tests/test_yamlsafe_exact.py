@@ -1,0 +1,72 @@
+"""The safe YAML reader at its limits: exactly at a size or depth limit passes, one past is
+refused with words and a line; a file whose size lies (/proc) is still cut at the limit.
+Written to kill the survivors of mutation testing (python -m tests.mutation yamlsafe)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from player.yamlsafe import MAX_DEPTH, LineDict, LineList, YamlRefused, load_yaml_text, read_limited
+
+
+def refused(text: str, **kw) -> tuple[int, str]:
+    with pytest.raises(YamlRefused) as caught:
+        load_yaml_text(text, **kw)
+    return caught.value.line, str(caught.value)
+
+
+def test_a_refusal_without_a_line_says_0() -> None:
+    assert YamlRefused("x").line == 0
+
+
+def test_lines_fall_back_to_the_container_line() -> None:
+    data = load_yaml_text("\nroot:\n  - a\n  - b\n")
+    items = data["root"]
+    assert isinstance(data, LineDict) and isinstance(items, LineList)
+    assert (data.line_of("root"), data.line_of("missing"), data.line) == (2, 2, 2)
+    assert [items.line_of(i) for i in (-1, 0, 1, 2)] == [items.line, 3, 4, items.line]
+    assert items.line == 3
+
+
+def test_a_file_of_exactly_the_limit_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("a: " + "x" * 97)  # 100 bytes
+    assert read_limited(path, max_bytes=100) == "a: " + "x" * 97
+    path.write_text("a: " + "x" * 98)
+    with pytest.raises(YamlRefused, match="^file is 101 bytes; the limit is 100 bytes$"):
+        read_limited(path, max_bytes=100)
+
+
+def test_a_file_whose_size_lies_is_cut_at_the_limit() -> None:
+    """/proc files say 0 bytes and hold more: the read itself stops one byte past the limit."""
+    status = Path("/proc/self/status")
+    assert status.stat().st_size == 0 and len(status.read_bytes()) > 100
+    with pytest.raises(YamlRefused, match="^file is over the limit of 100 bytes$"):
+        read_limited(status, max_bytes=100)
+
+
+def test_text_of_exactly_the_limit_is_parsed() -> None:
+    assert load_yaml_text("a: " + "x" * 97, max_bytes=100) == {"a": "x" * 97}
+    assert refused("a: " + "x" * 98, max_bytes=100) == (0, "text is over the limit of 100 bytes")
+
+
+def test_nesting_up_to_the_limit_and_not_one_level_more() -> None:
+    assert load_yaml_text("[" * MAX_DEPTH + "]" * MAX_DEPTH) is not None
+    assert refused("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)) == (1, f"nesting deeper than {MAX_DEPTH} levels")
+
+
+def test_many_shallow_siblings_are_not_deep() -> None:
+    text = "".join(f"- {{k{i}: [1]}}\n" for i in range(3 * MAX_DEPTH))
+    assert len(load_yaml_text(text)) == 3 * MAX_DEPTH
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [
+    ("a: 1\nb: *x\n", 2, "YAML aliases (*name) are not allowed"),
+    ("a: 1\nb: &x 1\n", 2, "YAML anchors (&name) are not allowed"),
+    ("a: [1,\n  2,\n", 3, "invalid YAML: expected the node content, but found '<stream end>'"),
+    ("a: 1\nb: c: d\n", 2, "invalid YAML: mapping values are not allowed here"),
+])
+def test_refusals_name_the_problem_and_its_line(text: str, line: int, message: str) -> None:
+    assert refused(text) == (line, message)
