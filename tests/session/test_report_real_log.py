@@ -143,8 +143,6 @@ def test_restart_is_recorded_with_its_gap(report: dict) -> None:
     assert (b1[0]["ended_s"], b1[0]["status"]) == (RESTART_AT_S, "interrupted")
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug found by this log: after a broken file the engine retries "
-                                       "it until 'no playable track' instead of moving on (b3 never plays)")
 def test_a_broken_file_is_skipped_to_the_next_track(report: dict) -> None:
     files = [t["file"] for t in report["tracks"]]
     assert "peak/b3.flac" in files

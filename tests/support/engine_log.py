@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from player.audio.analysis import Analyzer
 from player.audio.fake import FakeOutput
 from player.audio.loudness import LoudnessLookup
 from player.audio.mixer import Mixer
@@ -72,7 +73,7 @@ class _Player:
         self.output = FakeOutput(clock=clock, cap_db=config.volume.max_db)
         self.output.add_media(broken, TRACK_S[BROKEN], fault="error")
         loudness = LoudnessLookup(config.loudness, cache_path=config.data_dir / "loudness-cache.json")
-        mixer = Mixer(self.output, config, clock, loudness)
+        mixer = Mixer(self.output, config, clock, Analyzer(loudness))
         self.engine = SessionEngine(config, mixer, clock, load_playlist=load_playlist)
         self.engine.start()
 
