@@ -34,7 +34,8 @@ CORES: tuple[Core, ...] = (
     Core("player/playlist/parse.py", ("tests/playlist/test_parse_exact.py", *_PLAYLIST_TESTS)),
     Core("player/playlist/checks.py", ("tests/playlist/test_checks_exact.py", *_PLAYLIST_TESTS)),
     Core("player/playlist/resolve.py", ("tests/playlist/test_resolve_exact.py", *_PLAYLIST_TESTS)),
-    Core("player/playlist/plan.py", ("tests/playlist/test_plan.py", "tests/playlist/test_shipped.py")),
+    Core("player/playlist/plan.py", ("tests/playlist/test_plan_exact.py", "tests/playlist/test_plan.py",
+                                    "tests/playlist/test_shipped.py")),
     Core("player/durations.py", ("tests/test_foundation.py",)),
     Core("player/yamlsafe.py", ("tests/test_yamlsafe_exact.py", "tests/test_foundation.py",
                                 "tests/playlist/test_validate.py")),
@@ -42,7 +43,11 @@ CORES: tuple[Core, ...] = (
     Core("player/session/timeline.py", ("tests/session/test_timeline.py", "tests/session/test_timeline_exact.py")),
     Core("player/session/states.py", ("tests/session/test_states.py", "tests/session/test_states_wording.py"),
          tables=("TRANSITIONS", "_ACTIVE")),
-    Core("player/hardware/gestures.py", ("tests/hardware/test_gestures.py",)),
+    Core("player/hardware/gestures.py", ("tests/hardware/test_gestures.py", "tests/hardware/test_gestures_exact.py")),
+    Core("player/audio/modes.py", ("tests/audio/test_mixer.py",), tables=("MODE_TRANSITIONS",)),
+    Core("player/audio/deck.py", ("tests/audio/test_mixer.py",), tables=("DECK_TRANSITIONS", "LIVE", "SOUNDING")),
+    Core("player/audio/levels.py", ("tests/audio/test_mixer.py",)),
+    Core("player/audio/device_watch.py", ("tests/audio/test_mixer.py",)),
 )
 
 
