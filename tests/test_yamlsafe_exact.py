@@ -70,3 +70,49 @@ def test_many_shallow_siblings_are_not_deep() -> None:
 ])
 def test_refusals_name_the_problem_and_its_line(text: str, line: int, message: str) -> None:
     assert refused(text) == (line, message)
+
+
+def test_items_keep_their_own_lines_in_a_flow_list() -> None:
+    items = load_yaml_text("root: [\n  a,\n  b]\n")["root"]
+    assert (items.line, items.line_of(0), items.line_of(1)) == (1, 2, 3)
+
+
+def test_depth_goes_down_one_level_per_closed_container() -> None:
+    """{a: {b: [1], c: <31 lists>}} is 33 deep at its deepest: closing [1] must leave depth 2."""
+    deep = "[" * 31 + "]" * 31
+    assert refused(f"a: {{b: [1], c: {deep}}}\n") == (1, f"nesting deeper than {MAX_DEPTH} levels")
+    assert load_yaml_text(f"a: {{b: [1], c: {deep[1:-1]}}}\n") is not None
+
+
+def test_a_reader_error_is_reported_as_invalid_yaml() -> None:
+    line, message = refused("a: \x01\n")
+    assert line == 0 and message.startswith("invalid YAML: unacceptable character #x0001")
+
+
+def test_recursion_that_runs_out_of_stack_is_a_clear_refusal() -> None:
+    import inspect
+    import sys
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack()) + 60)
+    try:
+        assert refused("[" * 30 + "]" * 30) == (0, "YAML is nested too deeply")
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [
+    ("a: 1\n? [k]\n: 1\n", 2, "mapping keys must be plain values"),
+    ("a: 1\nb: !foo bar\n", 2, "cannot read value: could not determine a constructor for the tag '!foo'"),
+])
+def test_values_the_reader_will_not_build(text: str, line: int, message: str) -> None:
+    assert refused(text) == (line, message)
+
+
+def test_the_file_limit_is_the_one_given(tmp_path: Path) -> None:
+    from player.yamlsafe import load_yaml_file
+
+    path = tmp_path / "p.yaml"
+    path.write_text("a: " + "x" * 17)
+    with pytest.raises(YamlRefused, match="^file is 20 bytes; the limit is 10 bytes$"):
+        load_yaml_file(path, max_bytes=10)

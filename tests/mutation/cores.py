@@ -39,7 +39,7 @@ CORES: tuple[Core, ...] = (
     Core("player/durations.py", ("tests/test_foundation.py",)),
     Core("player/yamlsafe.py", ("tests/test_yamlsafe_exact.py", "tests/test_foundation.py",
                                 "tests/playlist/test_validate.py")),
-    Core("player/audio/gain.py", ("tests/audio/test_gain.py",)),
+    Core("player/audio/gain.py", ("tests/audio/test_gain.py", "tests/audio/test_gain_exact.py")),
     Core("player/session/timeline.py", ("tests/session/test_timeline.py", "tests/session/test_timeline_exact.py")),
     Core("player/session/states.py", ("tests/session/test_states.py", "tests/session/test_states_wording.py"),
          tables=("TRANSITIONS", "_ACTIVE")),
