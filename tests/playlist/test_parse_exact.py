@@ -145,3 +145,10 @@ def test_path_problems(path: str, problem: str) -> None:
 @pytest.mark.parametrize("path", ["a", "my track.flac", "ab:c.flac", "music/C:/x.flac", "x~.flac"])
 def test_plain_relative_paths_pass(path: str) -> None:
     assert path_problem(path) is None
+
+
+def test_a_playlist_without_a_name_still_gives_its_phases_and_an_empty_name() -> None:
+    parsed, found = parse_playlist_data(load_yaml_text("phases:\n  - name: peak\n    duration: 1m\n"
+                                                       "    tracks: [a.flac]\n"), "p.yaml")
+    assert [(d.line, d.message) for d in found] == [(1, "missing required key 'name' in the playlist")]
+    assert parsed.name == "" and [p.name for p in parsed.phases] == ["peak"]

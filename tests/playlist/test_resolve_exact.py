@@ -4,12 +4,15 @@ survivors of mutation testing (python -m tests.mutation resolve)."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from player.playlist.parse import Collector, EntrySpec
 from player.playlist.resolve import is_inside, natural_key, resolve_entry
+from tests.support.privileges import run_unprivileged
 
 
 def resolve(base: Path, pattern: str, out: Collector | None = None) -> tuple[list[str], list[tuple[int, str]]]:
@@ -37,9 +40,11 @@ def test_double_star_globs_reach_every_depth(tmp_path: Path) -> None:
     assert resolve(tmp_path, "music/**/*.flac") == (["music/a.flac", "music/deep/er/b.flac"], [])
 
 
-def test_a_folder_named_as_a_track_says_how_to_play_it(tmp_path: Path) -> None:
-    touch(tmp_path, "music/a.flac")
-    assert resolve(tmp_path, "music/") == ([], [(7, "music/ is a folder; write music/* to play every file in it")])
+@pytest.mark.parametrize("folder", ["music", "MIX"])
+def test_a_folder_named_as_a_track_says_how_to_play_it(tmp_path: Path, folder: str) -> None:
+    touch(tmp_path, f"{folder}/a.flac")
+    assert resolve(tmp_path, f"{folder}/") == (
+        [], [(7, f"{folder}/ is a folder; write {folder}/* to play every file in it")])
 
 
 def test_a_glob_of_only_folders_is_an_error_even_after_other_errors(tmp_path: Path) -> None:
@@ -67,3 +72,17 @@ def test_a_near_miss_is_suggested_from_the_files_beside_it(tmp_path: Path, wrote
 def test_hidden_files_are_never_suggested(tmp_path: Path) -> None:
     touch(tmp_path, "._b.flac")  # macOS metadata beside the music
     assert resolve(tmp_path, "b.flac") == ([], [(7, "file not found: b.flac")])
+
+
+def test_a_folder_that_cannot_be_listed_gives_no_suggestion() -> None:
+    """As an unprivileged user (root lists any folder): the missing file is reported plainly."""
+    root = Path(tempfile.mkdtemp(prefix="unlisted-"))
+    try:
+        root.chmod(0o755)
+        touch(root, "locked/calm.flac")
+        (root / "locked").chmod(0o311)  # enter, but not list
+        assert run_unprivileged(lambda: resolve(root, "locked/calm.mp3")) == (
+            [], [(7, "file not found: locked/calm.mp3")])
+    finally:
+        (root / "locked").chmod(0o755)
+        shutil.rmtree(root)
