@@ -7,8 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from player.yamlsafe import MAX_DEPTH, LineDict, LineList, YamlRefused, load_yaml_text, read_limited
+
+LIBYAML = hasattr(yaml, "CSafeLoader")  # the loader player.yamlsafe uses when PyYAML has it; its words differ
 
 
 def refused(text: str, **kw) -> tuple[int, str]:
@@ -65,8 +68,10 @@ def test_many_shallow_siblings_are_not_deep() -> None:
 @pytest.mark.parametrize(("text", "line", "message"), [
     ("a: 1\nb: *x\n", 2, "YAML aliases (*name) are not allowed"),
     ("a: 1\nb: &x 1\n", 2, "YAML anchors (&name) are not allowed"),
-    ("a: [1,\n  2,\n", 3, "invalid YAML: expected the node content, but found '<stream end>'"),
-    ("a: 1\nb: c: d\n", 2, "invalid YAML: mapping values are not allowed here"),
+    ("a: [1,\n  2,\n", 3, "invalid YAML: " + ("did not find expected node content" if LIBYAML
+                                             else "expected the node content, but found '<stream end>'")),
+    ("a: 1\nb: c: d\n", 2, "invalid YAML: mapping values are not allowed " + ("in this context" if LIBYAML
+                                                                                else "here")),
 ])
 def test_refusals_name_the_problem_and_its_line(text: str, line: int, message: str) -> None:
     assert refused(text) == (line, message)
@@ -86,7 +91,7 @@ def test_depth_goes_down_one_level_per_closed_container() -> None:
 
 def test_a_reader_error_is_reported_as_invalid_yaml() -> None:
     line, message = refused("a: \x01\n")
-    assert line == 0 and message.startswith("invalid YAML: unacceptable character #x0001")
+    assert (line, message) == (0, "invalid YAML: a character YAML does not allow (character 4)")
 
 
 def test_recursion_that_runs_out_of_stack_is_a_clear_refusal() -> None:
@@ -103,7 +108,7 @@ def test_recursion_that_runs_out_of_stack_is_a_clear_refusal() -> None:
 
 @pytest.mark.parametrize(("text", "line", "message"), [
     ("a: 1\n? [k]\n: 1\n", 2, "mapping keys must be plain values"),
-    ("a: 1\nb: !foo bar\n", 2, "cannot read value: could not determine a constructor for the tag '!foo'"),
+    ("a: 1\nb: !foo bar\n", 2, "cannot read value: could not determine a constructor for the tag '…'"),
 ])
 def test_values_the_reader_will_not_build(text: str, line: int, message: str) -> None:
     assert refused(text) == (line, message)

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from player.usb.plan import kind_of
+from player.fsutil import kind_of
 from player.usb.stick import UnsafePath, open_dir, open_file
 
 CHUNK = 1024 * 1024
