@@ -121,3 +121,33 @@ def test_the_file_limit_is_the_one_given(tmp_path: Path) -> None:
     path.write_text("a: " + "x" * 17)
     with pytest.raises(YamlRefused, match="^file is 20 bytes; the limit is 10 bytes$"):
         load_yaml_file(path, max_bytes=10)
+
+
+@pytest.mark.parametrize(("problem", "shown"), [
+    ("found character 'x' that cannot start any token", "found character '…' that cannot start any token"),
+    ("expected '<document start>', but found 'key'", "expected '<document start>', but found '…'"),
+    ("found '\t' here", "found '\t' here"),                    # a tab, or two punctuation characters: kept
+    ("found '::' here", "found '::' here"),
+    ("found ':::' here", "found '…' here"),                     # three: could be text from the file
+    ("found 'a' here", "found '…' here"),                       # a letter is always hidden
+])
+def test_quoted_text_from_the_file_is_hidden(problem: str, shown: str) -> None:
+    from player.yamlsafe import _redact
+
+    assert _redact(problem) == shown
+
+
+def test_the_value_count_limit_is_exact(monkeypatch) -> None:
+    import player.yamlsafe as yamlsafe
+
+    monkeypatch.setattr(yamlsafe, "MAX_YAML_NODES", 10)
+    assert load_yaml_text("[" + ", ".join("1" * 9) + "]") == [1] * 9  # the list and 9 numbers: 10 values
+    assert refused("[\n" + ",\n".join("1" * 10) + "]") == (11, "more than 10 YAML values")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("a: !!python/object/apply:os.system [ls]\n", "cannot read value: YAML tags (!name) are not allowed here"),
+    ("a: 2024-02-30\n", "cannot read value: not a valid date or number"),
+])
+def test_values_refused_without_quoting_them(text: str, message: str) -> None:
+    assert refused(text) == (1, message)

@@ -28,7 +28,8 @@ class Core:
 
 
 # Not test_fuzz.py: its hypothesis runs take seconds per mutant and assert only "never crashes".
-_PLAYLIST_TESTS = ("tests/playlist/test_validate.py", "tests/playlist/test_corpus.py")
+_PLAYLIST_TESTS = ("tests/playlist/test_validate.py", "tests/playlist/test_corpus.py",
+                   "tests/playlist/test_hostile_files.py")
 
 CORES: tuple[Core, ...] = (
     Core("player/playlist/parse.py", ("tests/playlist/test_parse_exact.py", *_PLAYLIST_TESTS)),
@@ -38,7 +39,7 @@ CORES: tuple[Core, ...] = (
                                     "tests/playlist/test_shipped.py")),
     Core("player/durations.py", ("tests/test_foundation.py",)),
     Core("player/yamlsafe.py", ("tests/test_yamlsafe_exact.py", "tests/test_foundation.py",
-                                "tests/playlist/test_validate.py")),
+                                "tests/playlist/test_validate.py", "tests/playlist/test_hostile_files.py")),
     Core("player/audio/gain.py", ("tests/audio/test_gain.py", "tests/audio/test_gain_exact.py")),
     Core("player/session/timeline.py", ("tests/session/test_timeline.py", "tests/session/test_timeline_exact.py")),
     Core("player/session/states.py", ("tests/session/test_states.py", "tests/session/test_states_wording.py"),
