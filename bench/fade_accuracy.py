@@ -23,7 +23,7 @@ import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from player.playlist.model import Track  # noqa: E402
+from player.audio.api import Source  # noqa: E402
 from tests.audio.real_rig import RealRig  # noqa: E402
 from tests.audio.signals import sine  # noqa: E402
 from tests.support.audio_sink import AudioSink, envelope  # noqa: E402
@@ -96,7 +96,7 @@ def main() -> int:
     os.environ["PULSE_SERVER"] = sink.start()
     try:
         rig = RealRig({"volume": {"start_db": -20, "default_db": -20, "max_db": -6}})
-        tone = Track(sine(tmp / "tone.flac", 30.0), duration_s=30.0)
+        tone = Source(sine(tmp / "tone.flac", 30.0), duration_s=30.0)
         rec = sink.record()
         rig.mixer.play(tone, fade_in_s=10.0)
         rig.run(13.0)
@@ -110,8 +110,8 @@ def main() -> int:
         rig.close()
 
         rig = RealRig({"volume": {"start_db": -12, "default_db": -12}})
-        a = Track(sine(tmp / "a.flac", 30.0, freq=440), duration_s=30.0)   # powers of two pitches add
-        b = Track(sine(tmp / "b.flac", 30.0, freq=660), duration_s=30.0)
+        a = Source(sine(tmp / "a.flac", 30.0, freq=440), duration_s=30.0)   # powers of two pitches add
+        b = Source(sine(tmp / "b.flac", 30.0, freq=660), duration_s=30.0)
         rec = sink.record()
         rig.mixer.play(a, fade_in_s=0.5)
         rig.run(5.0)

@@ -126,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", action="store_true", help="write each survivor's diff to survivors.txt")
     parser.add_argument("--jobs", type=int, default=2, help="mutants run at once (default 2)")
     args = parser.parse_args(argv)
+    try:
+        import mutmut  # noqa: F401
+    except ImportError:
+        raise SystemExit("mutation: mutmut is not installed; run: .venv/bin/pip install -e '.[mutation]'") from None
     os.nice(max(0, 19 - os.nice(0)))
     os.chdir(ROOT)
     cores = [find(m) for m in args.modules] if args.modules else list(CORES)
