@@ -27,7 +27,10 @@ setup(
         "aiohttp>=3.8.4",  # staff web page/API: one asyncio thread serves HTTP and many SSE clients cheaply on a Pi
     ],
     extras_require={
-        "test": ["pytest>=7", "hypothesis>=6", "ruff", "selenium>=4.10"],
+        # pyloudnorm: an independent BS.1770 meter to check our loudness figures against (tests, bench).
+        "test": ["pytest>=7", "hypothesis>=6", "ruff", "selenium>=4.10", "pyloudnorm>=0.1.1"],
+        # Mutation testing of the pure cores (python -m tests.mutation); not needed for a CI run.
+        "mutation": ["mutmut>=3.8,<4"],
     },
     entry_points={"console_scripts": ["session-player = player.cli:main"]},
     classifiers=[

@@ -1,34 +1,48 @@
 #!/usr/bin/env python3
-"""Loudness analysis: speed (x real time) and agreement with a plain `ffmpeg -af ebur128` run.
+"""Loudness analysis: agreement with an independent meter and with EBU Tech 3341, and speed.
 
-Our analyzer adds true-peak measurement, tag reading, hashing and the cache around ffmpeg's
-ebur128; this checks what that costs and that the figures match the reference (goal: within
-0.5 LU), on pink noise mastered at different levels, plus a second (cached) lookup.
-Run: .venv/bin/python bench/analyze_speed.py
+Agreement: our analyzer (ffmpeg's ebur128 behind tags, hashing and the cache) against
+pyloudnorm, an independent BS.1770-4 implementation in numpy/scipy, run on the same audio
+as soundfile decodes it (goal: within 0.5 LU; pink noise mastered at different levels and
+a sine), and against the readings EBU Tech 3341 prescribes for the signals we can
+synthesize (cases 1-5, +-0.1 LU). Speed: x real time of the first analysis, against a
+plain ``ffmpeg -af ebur128`` run without true peak on the same files (the baseline), and the
+cached second lookup. Run: .venv/bin/python bench/analyze_speed.py
 """
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import pyloudnorm
+import soundfile as sf
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from player.audio.loudness import LoudnessLookup  # noqa: E402
 from player.config import LoudnessConfig  # noqa: E402
 from tests.audio.signals import pink_noise, sine  # noqa: E402
+from tests.support.ebu3341 import CASES, write_case  # noqa: E402
 
 SECONDS = 120.0
 
 
-def reference(path: Path) -> float:
-    err = subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128",
-                          "-f", "null", "-"], capture_output=True, text=True).stderr
-    return float(re.findall(r"I:\s*(-?[\d.]+) LUFS", err)[-1])
+def independent(path: Path) -> float:
+    """pyloudnorm's integrated loudness of the decoded samples."""
+    data, rate = sf.read(path, dtype="float64")
+    return pyloudnorm.Meter(rate).integrated_loudness(data)
+
+
+def plain_ebur128_s(path: Path) -> float:
+    """Seconds a plain ``ffmpeg -af ebur128`` (no true peak, no tags, no cache) takes on `path`."""
+    t = time.perf_counter()
+    subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128",
+                    "-f", "null", "-"], capture_output=True, check=True)
+    return time.perf_counter() - t
 
 
 def main() -> int:
@@ -41,20 +55,27 @@ def main() -> int:
         t = time.perf_counter()
         ours = lookup.analyze(f)
         ours_t += time.perf_counter() - t
-        t = time.perf_counter()
-        ref = reference(f)
-        ref_t += time.perf_counter() - t
+        ref_t += plain_ebur128_s(f)
         t = time.perf_counter()
         lookup.analyze(f)
         cached_t += time.perf_counter() - t
-        rows.append((f.name, ours.loudness_lufs, ref, ours.peak_db, ours.gain_db))
+        rows.append((f.name, ours.loudness_lufs, independent(f), ours.peak_db, ours.gain_db))
     total = SECONDS * len(files)
-    print("file            ours LUFS   ffmpeg LUFS   diff LU   true peak dBTP   gain dB")
+    print("file              ours LUFS   pyloudnorm LUFS   diff LU   true peak dBTP   gain dB")
     for name, ours, ref, peak, gain in rows:
-        print(f"{name:15s} {ours:9.1f} {ref:12.1f} {ours - ref:9.2f} {peak:14.1f} {gain:+9.1f}")
-    print(f"max |diff| {max(abs(o - r) for _, o, r, _, _ in rows):.2f} LU (goal <= 0.5)")
+        print(f"{name:17s} {ours:9.2f} {ref:17.2f} {ours - ref:9.2f} {peak:14.1f} {gain:+9.1f}")
+    print(f"max |diff| vs pyloudnorm {max(abs(o - r) for _, o, r, _, _ in rows):.2f} LU (goal <= 0.5)")
+    print("EBU Tech 3341 case              expected   ours      pyloudnorm   (tolerance +-0.1 LU)")
+    worst = 0.0
+    for case in CASES:
+        path = write_case(tmp / "case.flac", case)
+        ours, ref = lookup.analyze(path).loudness_lufs, independent(path)
+        worst = max(worst, abs(ours - case.expected_lufs))
+        print(f"{case.name:31s} {case.expected_lufs:8.1f} {ours:8.2f} {ref:10.2f}")
+    print(f"max |ours - expected| {worst:.2f} LU over {len(CASES)} cases")
     print(f"first analysis: {ours_t:.2f} s for {total:.0f} s of audio = {total / ours_t:.0f}x real time "
-          f"(plain ebur128 without true peak: {total / ref_t:.0f}x)")
+          f"(baseline, plain ebur128 without true peak on the same files: {total / ref_t:.0f}x; "
+          f"ratio {ours_t / ref_t:.2f}x the time)")
     print(f"cached lookup (hash + cache): {cached_t / len(files) * 1000:.0f} ms per {SECONDS:.0f} s file")
     return 0
 

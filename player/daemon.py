@@ -120,7 +120,7 @@ class Daemon:
         if cfg.hardware.enabled:
             from player.hardware.bedside import Bedside
 
-            bedside = Bedside(cfg, self.controller, pin_factory=self._pin_factory)
+            bedside = Bedside(cfg, self.controller, pin_factory=self._pin_factory, clock=self._clock)
             bedside.start()
             self._parts.append(bedside)
             if bedside.fault:

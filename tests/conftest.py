@@ -7,6 +7,12 @@ from __future__ import annotations
 import pytest
 
 from tests.support.audio_sink import AudioSink, missing_tools
+from tests.support.privileges import header_lines
+
+
+def pytest_report_header(config) -> list[str]:
+    """Say who runs the suite and which privileged tests that means (CI prints it first)."""
+    return header_lines()
 
 
 @pytest.fixture(scope="session")

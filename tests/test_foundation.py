@@ -120,3 +120,39 @@ def test_system_clock_is_monotonic_and_aware():
     assert clock.monotonic() >= a
     assert clock.wall().tzinfo is not None
     assert not math.isnan(a)
+
+
+# Exact wording and the edges between accepted and refused (mutation testing found them untested).
+
+@pytest.mark.parametrize(("parse", "value", "message"), [
+    (parse_duration, 10**400, "duration is far too large: 10000000000000000000..."),
+    (parse_duration, [1], "expected a duration such as 90s, 10m or 1:30:00, got list"),
+    (parse_duration, float("inf"), "duration must be finite, got inf"),
+    (parse_gain_db, 10**400, "gain is far too large: 10000000000000000000..."),
+    (parse_gain_db, [1], "expected a gain such as -2dB, got list"),
+    (parse_gain_db, float("inf"), "gain must be finite, got inf"),
+    (parse_gain_db, "loud", "cannot read gain 'loud': use a number of decibels such as -2dB"),
+])
+def test_refusals_say_exactly_what_was_wrong(parse, value, message):
+    with pytest.raises(ValueError) as caught:
+        parse(value)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("1:59", 119.0), ("1:30.5", 90.5), ("1:59:59", 7199.0),
+                                               ("0:00:00.5", 0.5)])
+def test_clock_forms_up_to_59(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["1:60", "1:60:00", "1:00:60", "1:2.5:30", "1.5:30:00"])
+def test_clock_forms_refuse_60_and_fractions_before_the_last_part(text):
+    with pytest.raises(ValueError, match="cannot read duration"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize(("seconds", "text"), [(90, "1:30"), (89.6, "1:30"), (-90, "-1:30"), (3930, "1:05:30"),
+                                               (-3930, "-1:05:30"), (0, "0:00"), (float("inf"), "?"),
+                                               (float("nan"), "?")])
+def test_format_duration(seconds, text):
+    assert format_duration(seconds) == text

@@ -1,5 +1,14 @@
 """Copy files off the stick into staging, hashing as they stream, then verify by re-reading.
 
+The stick is untrusted and may change under the copy (a clinician's laptop still writing,
+or a hostile stick). The file is opened without following links and checked with ``fstat``
+against the size the scan saw; after the copy the open file must still be that size with
+the same modification and change times, and the path must still name the same inode. A file
+swapped for a link, grown, shrunk or rewritten is refused with a line saying which, and its
+partial copy removed: what is copied is exactly the file that was scanned. (On vfat the
+times have 2 s resolution, so a same-size rewrite within 2 s is caught only by the probe
+and signature checks that follow.)
+
 SHA-256 is computed over the bytes read from the stick; after the copy is fsync'd its
 pages are dropped from the cache (``posix_fadvise DONTNEED``) and the copy is read back
 from the disk and hashed again, so an SD card that silently lost writes is caught
@@ -17,7 +26,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from player.usb.stick import UnsafePath, open_file
+from player.fsutil import kind_of
+from player.usb.stick import UnsafePath, open_dir, open_file
 
 CHUNK = 1024 * 1024
 WORKERS = 2
@@ -51,37 +61,23 @@ def copy_one(root_fd: int, rel: str, dest: Path, size: int, progress: Progress |
     """Copy the stick file `rel` (expected `size` bytes) to the new file `dest`; return its SHA-256.
 
     Raises:
-        UnsafePath: `rel` is not a plain file any more.
-        CopyFailed: its size changed while copying or the copy does not read back identical.
+        UnsafePath: `rel` is not a plain file any more, or was replaced while it was copied.
+        CopyFailed: it vanished, its size or times changed since the scan or while copying,
+            or the copy does not read back identical.
     """
-    src = open_file(root_fd, rel)
-    buf = bytearray(CHUNK)
-    view = memoryview(buf)
-    digest = hashlib.sha256()
-    done = 0
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dst = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-        try:
-            while n := os.readv(src, [buf]):
-                done += n
-                if done > size:
-                    raise CopyFailed(f"{rel} grew while it was copied")
-                digest.update(view[:n])
-                out = view[:n]
-                while out:
-                    out = out[os.write(dst, out):]
-                if progress:
-                    progress(rel, n)
-            if done != size:
-                raise CopyFailed(f"{rel} is {done} bytes, the stick said {size}")
-            os.fsync(dst)
-            os.posix_fadvise(dst, 0, 0, os.POSIX_FADV_DONTNEED)
-        finally:
-            os.close(dst)
+        src = open_file(root_fd, rel)
+    except FileNotFoundError:
+        raise CopyFailed(f"{rel} vanished after the stick was scanned") from None
+    buf = bytearray(CHUNK)
+    try:
+        before = os.fstat(src)
+        if before.st_size != size:
+            raise CopyFailed(f"{rel} changed after the stick was scanned ({size} bytes then, {before.st_size} now)")
+        sha = _copy_fd(src, rel, dest, size, buf, progress)
+        _check_unchanged(root_fd, rel, src, before)
     finally:
         os.close(src)
-    sha = digest.hexdigest()
     check = os.open(dest, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
         again = _hash_fd(check, buf)
@@ -90,6 +86,52 @@ def copy_one(root_fd: int, rel: str, dest: Path, size: int, progress: Progress |
     if again != sha:
         raise CopyFailed(f"{rel}: the copy did not read back identical (sha256 {again} != {sha})")
     return sha
+
+
+def _copy_fd(src: int, rel: str, dest: Path, size: int, buf: bytearray, progress: Progress | None) -> str:
+    """Stream `src` into the new file `dest` (fsync'd, dropped from the cache); its SHA-256."""
+    view = memoryview(buf)
+    digest = hashlib.sha256()
+    done = 0
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dst = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    try:
+        while n := os.readv(src, [buf]):
+            done += n
+            if done > size:
+                raise CopyFailed(f"{rel} grew while it was copied (past the {size} bytes scanned)")
+            digest.update(view[:n])
+            out = view[:n]
+            while out:
+                out = out[os.write(dst, out):]
+            if progress:
+                progress(rel, n)
+        if done != size:
+            raise CopyFailed(f"{rel} shrank while it was copied ({done} of the {size} bytes scanned)")
+        os.fsync(dst)
+        os.posix_fadvise(dst, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(dst)
+    return digest.hexdigest()
+
+
+def _check_unchanged(root_fd: int, rel: str, src: int, before: os.stat_result) -> None:
+    """`rel` still names the open file (not a link or another file), which kept its size and times."""
+    parent, _, name = rel.rpartition("/")
+    try:
+        dfd = open_dir(root_fd, parent)
+        try:
+            now = os.stat(name, dir_fd=dfd, follow_symlinks=False)
+        finally:
+            os.close(dfd)
+    except FileNotFoundError:
+        raise CopyFailed(f"{rel} vanished while it was copied") from None
+    if (now.st_dev, now.st_ino) != (before.st_dev, before.st_ino):
+        raise UnsafePath(f"{rel!r} was replaced while it was copied (now {kind_of(now.st_mode)})")
+    after = os.fstat(src)
+    if (after.st_size, after.st_mtime_ns, after.st_ctime_ns) != (before.st_size, before.st_mtime_ns,
+                                                                 before.st_ctime_ns):
+        raise CopyFailed(f"{rel} changed while it was copied ({before.st_size} bytes then, {after.st_size} now)")
 
 
 def copy_all(root_fd: int, files: Iterable[tuple[str, int]], staging: Path,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,8 @@ from player.playlist import probe as probe_module
 from player.playlist.model import Playlist
 from player.playlist.validate import check_playlist, load_playlist
 from player.yamlsafe import MAX_YAML_BYTES
-from tests.support.audio_files import write_audio
+from tests.support.audio_files import make_clinic, write_audio
+from tests.support.privileges import run_unprivileged
 
 
 def _write(folder: Path, text: str, name: str = "p.yaml") -> Path:
@@ -189,12 +191,27 @@ def test_every_error_is_reported_at_once(clinic):
     assert lines == [(2, "error"), (5, "error"), (7, "warning"), (9, "error")]
 
 
-def test_unreadable_audio_file(clinic):
-    if os.geteuid() == 0:
-        pytest.skip("root reads files regardless of permissions")
-    (clinic / "music" / "a.flac").chmod(0)
+@pytest.fixture
+def open_clinic():
+    """A clinic folder any user can reach (tmp_path is 0700 under root), removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="unreadable-"))
+    try:
+        folder.chmod(0o755)
+        yield make_clinic(folder)
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_unreadable_audio_file(open_clinic):
+    """Runs as an unprivileged user even under root (root reads files regardless of permissions)."""
     text = "name: x\nphases:\n  - name: onset\n    duration: 20s\n    tracks: [music/a.flac]\n"
-    assert "cannot read it as audio" in check_playlist(_write(clinic, text))[0].message
+    path = _write(open_clinic, text)
+    for p in [open_clinic, *open_clinic.rglob("*")]:
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    assert run_unprivileged(lambda: check_playlist(path)) == []  # readable: the only difference is the mode
+    (open_clinic / "music" / "a.flac").chmod(0)
+    diagnostics = run_unprivileged(lambda: check_playlist(path))
+    assert "cannot read it as audio" in diagnostics[0].message
 
 
 def test_a_track_too_short_for_its_crossfades_is_warned_about(tmp_path) -> None:

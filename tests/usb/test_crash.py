@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from player.usb import recover_library
@@ -24,20 +24,20 @@ from tests.usb.conftest import make_config
 class StallAfterFirstChunk(StatusReporter):
     def advance(self, rel, n):
         super().advance(rel, n)
-        Path(sys.argv[3]).touch()
-        threading.Event().wait()  # hold mid-copy until killed
+        print("copying", flush=True)  # tell the test, then hold mid-copy until killed
+        threading.Event().wait()
 
 data = Path(sys.argv[2])
 import_stick(sys.argv[1], make_config(data), status=StallAfterFirstChunk(data))
 """
 
 
-def wait_for(path: Path, proc: subprocess.Popen, timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not path.exists():
-        assert proc.poll() is None, proc.stderr.read()
-        assert time.monotonic() < deadline, "the child never started copying"
-        time.sleep(0.02)
+def wait_until_copying(proc: subprocess.Popen, timeout_s: float = 60.0) -> None:
+    """Block on the child's pipe (no polling) until it says it is mid-copy; fail if it dies first."""
+    ready, _, _ = select.select([proc.stdout], [], [], timeout_s)
+    assert ready, "the child never started copying"
+    line = proc.stdout.readline()
+    assert line == "copying\n", f"the child ended before copying: {proc.stderr.read()}"
 
 
 def test_kill_9_mid_copy_leaves_the_library_whole(stick, config, tmp_path):
@@ -47,12 +47,11 @@ def test_kill_9_mid_copy_leaves_the_library_whole(stick, config, tmp_path):
     stick.audio("long/one.wav", 90.0)  # > 1 MiB: several chunks
     stick.audio("long/two.wav", 95.0)
     stick.playlist("long.yaml", "name: Long\nphases:\n  - name: peak\n    duration: 5m\n    tracks: [long/*.wav]\n")
-    marker = tmp_path / "copying"
     repo = Path(__file__).resolve().parents[2]
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(stick.root), str(config.data_dir), str(marker)],
-                            cwd=repo, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(stick.root), str(config.data_dir)],
+                            cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wait_for(marker, proc)
+        wait_until_copying(proc)
         staging = [p for p in lib.iterdir() if p.name.startswith(".staging-")]
         assert staging and any(p.stat().st_size for p in staging[0].rglob("*") if p.is_file())  # half-written
         os.kill(proc.pid, signal.SIGKILL)
@@ -60,6 +59,7 @@ def test_kill_9_mid_copy_leaves_the_library_whole(stick, config, tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+        proc.stdout.close()
         proc.stderr.close()
     assert os.readlink(lib / "current") == "gen-000001"
     for rel, meta in manifest["files"].items():

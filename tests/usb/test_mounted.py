@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -19,10 +18,11 @@ from player.errors import ImportRefused
 from player.usb.importer import import_stick
 from player.usb.runner import mount_options, run_device
 from tests.session.records_factory import SESSION_ID, realistic_session
+from tests.support.privileges import loop_mounts
 from tests.usb.conftest import CALM
 
-needs_root = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("losetup"),
-                                reason="loop devices and mount need root")
+_LOOP, _WHY_NOT = loop_mounts()  # the same check pytest's header reports (tests/conftest.py)
+needs_root = pytest.mark.skipif(not _LOOP, reason=f"loop devices and mount need root: {_WHY_NOT}")
 
 
 def sh(*cmd: str) -> subprocess.CompletedProcess:

@@ -1,0 +1,61 @@
+"""Which pure core is mutated against which tests: one line per module.
+
+Each core is mutated against the tests that cover it only, so a run stays fast and a kill
+means *those* tests pin the module down. `tables` names module-level tables (dicts, tuples)
+that the mutator in `tables.py` mutates too, because mutmut only mutates code inside
+functions and a rule table is where a pure core keeps its rules.
+
+Not listed: player/playlist/model.py (frozen dataclasses; mutmut 3 skips decorated
+functions, so of its logic only ``Diagnostic.__str__`` would be mutated).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Core:
+    """A pure module and the test files that are meant to pin it down."""
+
+    path: str
+    tests: tuple[str, ...]
+    tables: tuple[str, ...] = ()
+
+    @property
+    def module(self) -> str:
+        return self.path.removesuffix(".py").replace("/", ".")
+
+
+# Not test_fuzz.py: its hypothesis runs take seconds per mutant and assert only "never crashes".
+_PLAYLIST_TESTS = ("tests/playlist/test_validate.py", "tests/playlist/test_corpus.py",
+                   "tests/playlist/test_hostile_files.py")
+
+CORES: tuple[Core, ...] = (
+    Core("player/playlist/parse.py", ("tests/playlist/test_parse_exact.py", *_PLAYLIST_TESTS)),
+    Core("player/playlist/checks.py", ("tests/playlist/test_checks_exact.py", *_PLAYLIST_TESTS)),
+    Core("player/playlist/resolve.py", ("tests/playlist/test_resolve_exact.py", *_PLAYLIST_TESTS)),
+    Core("player/playlist/plan.py", ("tests/playlist/test_plan_exact.py", "tests/playlist/test_plan.py",
+                                    "tests/playlist/test_shipped.py")),
+    Core("player/durations.py", ("tests/test_foundation.py",)),
+    Core("player/yamlsafe.py", ("tests/test_yamlsafe_exact.py", "tests/test_foundation.py",
+                                "tests/playlist/test_validate.py", "tests/playlist/test_hostile_files.py")),
+    Core("player/audio/gain.py", ("tests/audio/test_gain.py", "tests/audio/test_gain_exact.py")),
+    Core("player/session/timeline.py", ("tests/session/test_timeline.py", "tests/session/test_timeline_exact.py")),
+    Core("player/session/states.py", ("tests/session/test_states.py", "tests/session/test_states_wording.py"),
+         tables=("TRANSITIONS", "_ACTIVE")),
+    Core("player/hardware/gestures.py", ("tests/hardware/test_gestures.py", "tests/hardware/test_gestures_exact.py")),
+    Core("player/audio/modes.py", ("tests/audio/test_mixer.py",), tables=("MODE_TRANSITIONS",)),
+    Core("player/audio/deck.py", ("tests/audio/test_mixer.py",), tables=("DECK_TRANSITIONS", "LIVE", "SOUNDING")),
+    Core("player/audio/levels.py", ("tests/audio/test_mixer.py",)),
+    Core("player/audio/device_watch.py", ("tests/audio/test_mixer.py",)),
+)
+
+
+def find(name: str) -> Core:
+    """A core by path (``player/durations.py``), dotted module or unique suffix (``durations``)."""
+    hits = [c for c in CORES if name in (c.path, c.module) or c.module.endswith("." + name)]
+    if len(hits) != 1:
+        known = ", ".join(c.module.removeprefix("player.") for c in CORES)
+        raise SystemExit(f"mutation: {name!r} is {'ambiguous' if hits else 'not a listed core'}; cores: {known}")
+    return hits[0]
