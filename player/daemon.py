@@ -24,7 +24,7 @@ from player.clock import Clock, SystemClock
 from player.config import Config, load_config
 from player.control import ControlSocketServer
 from player.fsutil import make_dirs_durable
-from player.playlist.validate import load_playlist
+from player.playlist.validate import load_playlist, load_playlist_to_resume
 from player.session.engine import Notifier, SessionEngine
 from player.usb import PendingApplier, apply_pending, recover_library
 
@@ -80,7 +80,8 @@ class Daemon:
             output = self._output or build_output(cfg, self._clock)
             mixer = Mixer(output, cfg, self._clock, self._loudness())
             engine = SessionEngine(cfg, mixer, self._clock, load_playlist=load_playlist, notifier=self._notifier,
-                                   apply_pending_library=lambda: apply_pending(cfg, wait=False))
+                                   apply_pending_library=lambda: apply_pending(cfg, wait=False),
+                                   load_to_resume=load_playlist_to_resume)
             try:
                 engine.start()
                 self._parts.append(engine)

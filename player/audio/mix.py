@@ -150,7 +150,8 @@ class Mix:
             self.gate_in_s = None
         else:
             deck.fader = CrossfadeRamp(True, now, max(deck.cue.length_s, FAILED_FADE_S), self.floor_rel())
-        self.emit("track_started", deck.source)
+        if deck.cue.kind != "resume":                 # a resumed track goes on: it did not start again
+            self.emit("track_started", deck.source)
         self.needs_sent = self.plan is not None
 
     def crossfade_length(self, now: float, length_s: float) -> float:

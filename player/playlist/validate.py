@@ -44,6 +44,21 @@ def load_playlist(path: Path, *, probe: bool = True) -> Playlist:
     return playlist
 
 
+def load_playlist_to_resume(path: Path) -> Playlist:
+    """A playlist to take up again after a power cut: as `load_playlist`, but a track that went bad
+
+    since the session started (a file now unreadable or not audio) does not drop the session:
+    the playlist is then loaded without probing, and the mixer skips what will not play.
+
+    Raises:
+        PlaylistInvalid: the playlist itself is broken, or a file it names is gone.
+    """
+    try:
+        return load_playlist(path)
+    except PlaylistInvalid:
+        return load_playlist(path, probe=False)
+
+
 def check_playlist(path: Path) -> list[Diagnostic]:
     """Every error and warning for one playlist file (probing the audio), ordered by line."""
     return _validate(Path(path), True)[1]

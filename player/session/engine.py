@@ -120,15 +120,19 @@ class SessionEngine:
         notifier: told the phase and watchdog pings.
         apply_pending_library: makes a deferred USB import current (without waiting for a
             running import); returns the generation, or None.
+        load_to_resume: loads the playlist of a session cut short (default `load_playlist`;
+            the daemon's tolerates a track that went bad meanwhile).
     """
 
     def __init__(self, config: Config, mixer, clock: Clock, *, load_playlist: Callable[[Path], Playlist],
                  notifier: Notifier | None = None, tick_s: float = TICK_S,
-                 apply_pending_library: Callable[[], str | None] | None = None) -> None:
+                 apply_pending_library: Callable[[], str | None] | None = None,
+                 load_to_resume: Callable[[Path], Playlist] | None = None) -> None:
         self.config = config
         self._mixer = mixer
         self._clock = clock
         self._load_playlist = load_playlist
+        self._load_to_resume = load_to_resume or load_playlist
         self._notifier = notifier or Notifier()
         self._tick_s = tick_s
         self._apply_pending = apply_pending_library or (lambda: None)
@@ -504,7 +508,7 @@ class SessionEngine:
         if saved is None:
             return
         try:
-            playlist = self._load_playlist(Path(saved.playlist_path))
+            playlist = self._load_to_resume(Path(saved.playlist_path))
         except (PlaylistInvalid, OSError) as exc:
             log.error("cannot resume session %s: its playlist %s cannot be loaded (%s); starting idle",
                       saved.session_id, saved.playlist_path, exc)

@@ -126,3 +126,19 @@ def test_kill_9_loses_no_acknowledged_event_and_resumes(tmp_path: Path, demo_pla
     assert marks == acknowledged
     assert sum(e["type"] == "daemon_restarted" for e in events) == 3
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+
+
+def test_a_track_that_went_bad_during_a_power_cut_does_not_drop_the_session(tmp_path: Path) -> None:
+    from tests.support.audio_files import write_audio
+
+    for name in ("a", "b"):
+        write_audio(tmp_path / f"{name}.flac", 30.0)
+    playlist = tmp_path / "p.yaml"
+    playlist.write_text("name: P\ncrossfade: 2s\nphases:\n"
+                        "  - name: onset\n    duration: 5m\n    tracks: [a.flac, b.flac]\n")
+    with Daemon(daemon_config(tmp_path / "data")) as daemon:
+        sid = send_request(daemon.config.socket_path, {"action": "start", "playlist": str(playlist)})["session_id"]
+    (tmp_path / "b.flac").write_bytes(os.urandom(20_000))   # the stick's copy went bad while the power was off
+    with Daemon(daemon_config(tmp_path / "data")) as daemon:
+        status = daemon.status()
+        assert status["state"] == "playing" and status["session_id"] == sid

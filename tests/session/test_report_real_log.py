@@ -80,8 +80,6 @@ def test_the_log_speaks_the_vocabulary_the_report_reads(recorded: RecordedSessio
     assert [r["seq"] for r in recorded.records] == list(range(1, len(recorded.records) + 1))
 
 
-@pytest.mark.xfail(strict=True, reason="engine regression found by this log (after the engine split): the last "
-                                       "session_ended and state_changed records carry session_id None")
 def test_every_record_names_its_session(recorded: RecordedSession) -> None:
     assert [r["type"] for r in recorded.records if r["session_id"] != recorded.session_id] == []
 
@@ -155,8 +153,6 @@ def test_a_broken_file_is_skipped_to_the_next_track(report: dict) -> None:
         len([t for t in report["tracks"] if t["file"] == BROKEN]) <= 2  # once per pass through the phase
 
 
-@pytest.mark.xfail(strict=True, reason="mixer/engine bug found by this log: resuming a paused track records "
-                                       "track_started again, so the report shows it twice and one copy open")
 def test_a_resumed_track_is_one_track(report: dict) -> None:
     a1 = [t for t in report["tracks"] if t["file"] == "settle/a1.flac" and t["started_s"] < 120]
     assert len(a1) == 1 and a1[0]["status"] == "played"
