@@ -45,10 +45,17 @@ CORES: tuple[Core, ...] = (
     Core("player/session/states.py", ("tests/session/test_states.py", "tests/session/test_states_wording.py"),
          tables=("TRANSITIONS", "_ACTIVE")),
     Core("player/hardware/gestures.py", ("tests/hardware/test_gestures.py", "tests/hardware/test_gestures_exact.py")),
-    Core("player/audio/modes.py", ("tests/audio/test_mixer.py",), tables=("MODE_TRANSITIONS",)),
-    Core("player/audio/deck.py", ("tests/audio/test_mixer.py",), tables=("DECK_TRANSITIONS", "LIVE", "SOUNDING")),
-    Core("player/audio/levels.py", ("tests/audio/test_mixer.py",)),
+    Core("player/audio/modes.py", ("tests/audio/test_mixer_modes.py", "tests/audio/test_mixer.py"),
+         tables=("MODE_TRANSITIONS",)),
+    Core("player/audio/deck.py", ("tests/audio/test_mixer.py", "tests/audio/test_mixer_modes.py"),
+         tables=("DECK_TRANSITIONS", "LIVE", "SOUNDING")),
+    Core("player/audio/levels.py", ("tests/audio/test_levels.py", "tests/audio/test_mixer.py")),
     Core("player/audio/device_watch.py", ("tests/audio/test_mixer.py",)),
+    Core("player/audio/exposure.py", ("tests/audio/test_exposure.py",)),
+    Core("player/session/rules.py", ("tests/session/test_rules.py",)),
+    Core("player/session/cursor.py", ("tests/session/test_rules.py",)),
+    Core("player/session/resume.py", ("tests/session/test_rules.py",)),
+    Core("player/session/events.py", ("tests/session/test_rules.py", "tests/session/test_report_real_log.py")),
 )
 
 
