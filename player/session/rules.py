@@ -281,6 +281,7 @@ class SessionRules:
                 self.clear_fault(fault, at)
         self._record("track_started", at, phase=s.phase.name, file=self.track_name(source.path),
                      **({"fallback": True} if fallback else {}))
+        self._fx.append(Storage("save"))            # a restart takes up this track, not the last one
 
     def _on_track_ended(self, ev: MixerEvent, at: float, mixer: MixerView) -> None:
         s = self.session

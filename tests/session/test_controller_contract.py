@@ -23,7 +23,7 @@ SCRIPT = [
     ("advance", {}), ("advance", {}), ("next", {}), ("advance", {}), ("advance", {}), ("stop", {}),
     ("stop", {}), ("load", {"playlist": "four"}), ("stop", {}), ("apply_library", {}),
 ]
-AUDIO_ONLY = ("track_started", "track_ended")
+AUDIO_ONLY = ("track_started", "track_ended", "exposure")   # made from what the mixer played
 
 
 def run(controller, advance) -> tuple[list, list[dict]]:
