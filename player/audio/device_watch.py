@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-POLL_S = 5.0
+POLL_S = 15.0   # each probe opens the device (through PulseAudio, ~2 ms of CPU): not too often
 RETRY_FIRST_S = 1.0
 
 

@@ -130,6 +130,7 @@ class SessionRules:
         self.faults: list[str] = []
         self.preset_db: float | None = None    # a level set before the session (its playing level)
         self._fx: list[Effect] = []
+        self._spans: tuple[Timeline, list[dict]] | None = None
 
     # --- inputs -------------------------------------------------------------------------
     def command(self, action: str, source: str, args: dict, now: float, mixer: MixerView) -> list[Effect]:
@@ -580,9 +581,16 @@ class SessionRules:
             elapsed_s=round(at, 3), phase_elapsed_s=round(at - tl.phase_start_s, 3),
             phase_remaining_s=round(max(0.0, tl.phase_end_s + paused - at), 3),
             remaining_s=round(max(0.0, tl.projected_end_s(at) - at), 3),
-            track=None if track is None else self.track_name(track.path),
-            phases=[{"name": p.name, "planned_start_s": plan[0], "planned_end_s": plan[1],
-                     "actual_start_s": p.actual_start_s, "actual_end_s": p.actual_end_s,
-                     "expected_start_s": p.expected_start_s, "expected_end_s": p.expected_end_s}
-                    for p, plan in zip(tl.spans(at), s.planned, strict=True)])
+            track=None if track is None else self.track_name(track.path), phases=self._phases(s, at))
         return snap
+
+    def _phases(self, s: Running, at: float) -> list[dict]:
+        """The phases' times for status; unchanged while the timeline is (the status is built every second)."""
+        if self._spans is not None and self._spans[0] is s.timeline and s.timeline.paused_at_s is None:
+            return [dict(p) for p in self._spans[1]]
+        spans = [{"name": p.name, "planned_start_s": plan[0], "planned_end_s": plan[1],
+                  "actual_start_s": p.actual_start_s, "actual_end_s": p.actual_end_s,
+                  "expected_start_s": p.expected_start_s, "expected_end_s": p.expected_end_s}
+                 for p, plan in zip(s.timeline.spans(at), s.planned, strict=True)]
+        self._spans = (s.timeline, spans)
+        return [dict(p) for p in spans]

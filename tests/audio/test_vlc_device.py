@@ -50,7 +50,7 @@ def test_a_sound_server_that_goes_away_mid_play_is_noticed_and_its_return_resume
         gone = first.server
         first.close()                                   # the sound server (the DAC) is gone
         monkeypatch.setenv("PULSE_SERVER", gone)        # (close() puts back the session's server)
-        rig.run(8.0)                                    # the probe runs every 5 s
+        rig.run(17.0)                                   # the probe runs every 15 s
         assert ("device_lost", None) in rig.kinds() and not rig.mixer.device_ok and rig.mixer.is_silent
         second = VirtualSink(tmp_path / "second").start()
         monkeypatch.setenv("PULSE_SERVER", second.server)   # it is back (a new server, the same device name)
