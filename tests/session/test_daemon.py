@@ -142,3 +142,50 @@ def test_a_track_that_went_bad_during_a_power_cut_does_not_drop_the_session(tmp_
     with Daemon(daemon_config(tmp_path / "data")) as daemon:
         status = daemon.status()
         assert status["state"] == "playing" and status["session_id"] == sid
+
+
+def test_a_wall_clock_step_during_a_restart_changes_nothing(tmp_path: Path) -> None:
+    """NTP (or fake-hwclock) moves the wall clock an hour during 2 s of downtime: the session goes on."""
+    from player.clock import FakeClock
+    from tests.support.audio_files import write_audio
+
+    for name in ("a", "b"):
+        write_audio(tmp_path / f"{name}.flac", 30.0)
+    playlist = tmp_path / "p.yaml"
+    playlist.write_text("name: P\ncrossfade: 2s\nphases:\n  - name: peak\n    duration: 20m\n    tracks: [a.flac]\n"
+                        "  - name: comedown\n    duration: 20m\n    tracks: [b.flac]\n")
+    clock = FakeClock()
+    config = daemon_config(tmp_path / "data")
+    with Daemon(config, clock=clock) as daemon:
+        send_request(daemon.config.socket_path, {"action": "start", "playlist": str(playlist)})
+        clock.advance(600)
+    clock.step_wall(3600)                       # the clock steps while the player is down...
+    clock.advance(2)                            # ...for 2 s
+    with Daemon(config, clock=clock) as daemon:
+        status = daemon.status()
+        assert status["state"] == "playing" and status["phase"] == "peak"
+        assert 601.0 <= status["elapsed_s"] <= 603.0
+        log = read_events(tmp_path / "data" / "sessions" / status["session_id"] / "events.jsonl")
+        restart = next(e for e in log if e["type"] == "daemon_restarted")
+        assert restart["details"]["gap_s"] == 2.0 and restart["details"]["gap_source"] == "boottime"
+        assert not [e for e in log if e["type"] == "session_ended"]
+
+
+def test_a_reboot_with_the_clock_behind_resumes_paused_for_staff(tmp_path: Path) -> None:
+    from player.clock import FakeClock
+    from tests.support.audio_files import write_audio
+
+    write_audio(tmp_path / "a.flac", 30.0)
+    playlist = tmp_path / "p.yaml"
+    playlist.write_text("name: P\ncrossfade: 2s\nphases:\n  - name: peak\n    duration: 20m\n    tracks: [a.flac]\n")
+    clock = FakeClock()
+    config = daemon_config(tmp_path / "data")
+    with Daemon(config, clock=clock) as daemon:
+        send_request(daemon.config.socket_path, {"action": "start", "playlist": str(playlist)})
+        clock.advance(300)
+    clock.reboot(down_s=60)
+    clock.step_wall(-7200)                      # no RTC: the Pi booted with yesterday's time
+    with Daemon(config, clock=clock) as daemon:
+        status = daemon.status()
+        assert status["state"] == "paused" and any("cannot be trusted" in f for f in status["faults"])
+        assert send_request(daemon.config.socket_path, {"action": "resume"})["state"] == "playing"
