@@ -113,6 +113,16 @@ class Alsa:
         self._lib.snd_pcm_close(pcm)
         return None, f"opens, but takes no 16-bit stereo stream at 48 or 44.1 kHz: {self._error(rc)}"
 
+    def present(self, device: str) -> bool:
+        """Whether `device` can be opened now, the way libVLC opens it; busy counts as present
+        (our own deck may hold it). The mixer's cheap probe, every few seconds."""
+        pcm = ctypes.c_void_p()
+        rc = self._lib.snd_pcm_open(ctypes.byref(pcm), device.encode(), SND_PCM_STREAM_PLAYBACK, SND_PCM_NONBLOCK)
+        if rc == 0:
+            self._lib.snd_pcm_close(pcm)
+            return True
+        return rc == -errno.EBUSY
+
     def open_streams(self, device: str, count: int = 2) -> StreamProbe:
         """Open `count` playback streams on `device` at once, then close them all."""
         opened: list[ctypes.c_void_p] = []

@@ -11,14 +11,13 @@ from a replaced track can never be mistaken for the new one.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import logging
 from collections.abc import Callable
 from pathlib import Path
 
 import vlc
 
+from player.audio.alsa import Alsa
 from player.audio.api import DECKS, AudioOutput, DeckName, OutputEvent
 from player.audio.gain import db_to_vlc_percent
 from player.config import AudioConfig
@@ -27,23 +26,6 @@ from player.errors import AudioFailed
 log = logging.getLogger(__name__)
 
 _LIVE_STATES = (vlc.State.Opening, vlc.State.Buffering, vlc.State.Playing, vlc.State.Paused)
-
-
-def _load_libasound() -> ctypes.CDLL | None:
-    name = ctypes.util.find_library("asound")  # runs ldconfig: once per output, not per probe
-    return ctypes.CDLL(name) if name else None
-
-
-def _alsa_device_opens(lib: ctypes.CDLL | None, device: str) -> bool:
-    """Probe an ALSA PCM the way VLC will open it (busy counts as present)."""
-    if lib is None:
-        return False
-    pcm = ctypes.c_void_p()
-    rc = lib.snd_pcm_open(ctypes.byref(pcm), device.encode(), 0, 1)  # PLAYBACK, NONBLOCK
-    if rc == 0:
-        lib.snd_pcm_close(pcm)
-        return True
-    return rc == -16  # -EBUSY: someone (maybe our own deck) holds the device
 
 
 class VlcOutput(AudioOutput):
@@ -62,7 +44,7 @@ class VlcOutput(AudioOutput):
         self._players: dict[DeckName, vlc.MediaPlayer | None] = {d: None for d in DECKS}
         self._percent: dict[DeckName, int] = {d: 0 for d in DECKS}
         self._tokens = 0
-        self._libasound: ctypes.CDLL | None = None
+        self._alsa: Alsa | None = None
 
     def __repr__(self) -> str:
         return f"<VlcOutput alsa:{self._device} {'open' if self._instance else 'closed'}>"
@@ -75,7 +57,10 @@ class VlcOutput(AudioOutput):
             raise AudioFailed(f"libVLC did not start with {' '.join(args)}")
         instance.log_unset()
         self._instance, self._on_event = instance, on_event
-        self._libasound = _load_libasound()
+        try:
+            self._alsa = Alsa()                 # loads libasound once per output, not per probe
+        except OSError as exc:
+            raise AudioFailed(str(exc)) from None
 
     def _require(self) -> vlc.Instance:
         if self._instance is None:
@@ -160,7 +145,7 @@ class VlcOutput(AudioOutput):
         return length / 1000.0 if length > 0 else None
 
     def device_ok(self) -> bool:
-        return _alsa_device_opens(self._libasound, self._device)
+        return self._alsa is not None and self._alsa.present(self._device)
 
     def close(self) -> None:
         for deck in DECKS:

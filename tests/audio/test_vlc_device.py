@@ -1,5 +1,6 @@
 """A missing sound device, on the real libVLC output: reported, retried, never a crash."""
 
+import os
 import queue
 
 import pytest
@@ -39,7 +40,8 @@ def test_a_sound_server_that_goes_away_mid_play_is_noticed_and_its_return_resume
     from player.audio.virtual_sink import VirtualSink
     from tests.audio.real_rig import RealRig
 
-    first = VirtualSink(tmp_path / "first").start()
+    monkeypatch.setenv("PULSE_SERVER", os.environ.get("PULSE_SERVER", ""))   # undone last: the session's sink
+    first = VirtualSink(tmp_path / "first").start()                          # (a sink sets PULSE_SERVER itself)
     monkeypatch.setenv("PULSE_SERVER", first.server)
     rig = RealRig({"volume": {"start_db": -12, "default_db": -12}, "audio": {"device_retry_max_s": 2}})
     second = None
