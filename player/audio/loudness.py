@@ -8,7 +8,7 @@ true peak) rather than pyloudnorm + soundfile: ffmpeg decodes every format a cli
 (MP3, AAC/M4A, Opus, FLAC...) while libsndfile does not read AAC; it streams in constant memory
 where pyloudnorm needs the whole track as float64 in RAM (a 60-minute track is 1.4 GB, more
 than a Pi 3 has); it gives true peak, which pyloudnorm does not; and ffmpeg is already a
-runtime dependency. Measured speed and agreement: bench/analyze_speed.py, README "Audio safety".
+runtime dependency. Measured speed and agreement: bench/analyze_speed.py, docs/audio.md.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The real output: libVLC with two MediaPlayers (decks A and B) on one ALSA device.
 
-Measured facts this follows (see the README's "Audio safety"): with ``--aout=alsa`` a volume
+Measured facts this follows (docs/audio.md): with ``--aout=alsa`` a volume
 set before ``play()`` applies from the first sample (callback outputs start at 100%: never
 used here); ``--no-volume-save`` so no boot starts at a remembered level; libVLC is not
 re-entrant, so its event callbacks only hand an `OutputEvent` to ``on_event`` and return.

@@ -1,4 +1,4 @@
-"""The staff web page and HTTP API (see README "Staff web page and HTTP API").
+"""The staff web page and HTTP API (docs/web.md).
 
 Public face: `WebServer(config, controller)`; everything else is private to the package.
 """
