@@ -86,6 +86,16 @@ def test_the_current_turn_is_handed_from_where_it_is_asked_to_start() -> None:
     assert _names(c.following(pl, 0), c.following(pl, 0)) == ["a-0", "a-1"]   # on from there, looping
 
 
+def test_a_phase_begins_at_its_first_track_played_from_the_start() -> None:
+    pl, c = _playlist(_phase("a", 3)), Cursor()
+    c.start_phase(2)
+    c.start_phase()
+    current, following = c.current(pl, 0), c.following(pl, 0)
+    assert _names(current, following) == ["a-0", "a-1"]
+    assert current.start_s == 0.0 and following.start_s == 0.0
+    assert c.hand(_track("x"), 0, 0).start_s == 0.0
+
+
 def test_current_on_a_silent_phase_past_its_tracks_hands_nothing() -> None:
     pl, c = _playlist(_phase("a", 1, on_short="silence")), Cursor()
     c.start_phase(1)
