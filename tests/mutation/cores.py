@@ -54,7 +54,7 @@ CORES: tuple[Core, ...] = (
     Core("player/audio/levels.py", ("tests/audio/test_levels.py", "tests/audio/test_mixer.py")),
     Core("player/audio/device_watch.py", ("tests/audio/test_mixer.py", "tests/audio/test_device_watch_behaviour.py")),
     Core("player/audio/exposure.py", ("tests/audio/test_exposure.py",)),
-    Core("player/session/rules.py", ("tests/session/test_rules.py",)),
+    Core("player/session/rules.py", ("tests/session/test_rules.py", "tests/session/test_rules_behaviour.py")),
     Core("player/session/cursor.py", ("tests/session/test_rules.py", "tests/session/test_cursor_behaviour.py")),
     Core("player/session/resume.py", ("tests/session/test_rules.py", "tests/session/test_resume_behaviour.py")),
     Core("player/session/events.py", ("tests/session/test_rules.py", "tests/session/test_report_real_log.py",
