@@ -112,3 +112,11 @@ def test_nothing_measured_reads_as_nothing(exposure: dict | None) -> None:
 
 def test_an_exposure_without_its_duration_reads_as_none_long() -> None:
     assert exposure_text({"leq_db": -12.5, "seconds": None}) == "heard -12.5 dB Leq over 0:00"
+
+
+def test_a_restart_before_anything_was_heard_takes_up_the_empty_figures() -> None:
+    m = meter((60.0, -12.0))
+    m.restore(ExposureMeter().integrals())
+    assert m.integrals() == {"seconds": 0.0, "energy": 0.0, "dose": 0.0}
+    m.restore({"seconds": 30.0, "energy": 0.0, "dose": 0.0})          # 30 s of silence so far
+    assert m.summary(90.0)["seconds"] == 30.0 and m.summary(90.0)["leq_db"] is None

@@ -40,3 +40,16 @@ def test_after_a_new_session_begins_steps_start_from_what_is_heard_again() -> No
     m.set(1.0, -9.0)                                      # staff's level in the last session
     m.begin(100.0)
     assert m.step(101.0, -3.0) == pytest.approx(-23.0)    # from the new start level, not -9
+
+
+def test_a_staff_ramp_is_done_after_its_300_ms() -> None:
+    m = level()
+    m.set(10.0, -9.0)
+    assert not m.done(10.1) and m.done(10.3)
+
+
+def test_the_level_names_its_target_and_a_pending_rise_in_logs() -> None:
+    m = level()
+    assert repr(m) == "<MasterLevel target -12.0 dB>"
+    m.begin(0.0)
+    assert repr(m) == "<MasterLevel target -12.0 dB rise pending>"
