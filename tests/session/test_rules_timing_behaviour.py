@@ -132,3 +132,24 @@ def test_the_fallback_after_a_phase_failed_is_the_last_track_heard_as_it_was() -
     r.heard(MixerEvent("track_failed", first), at(3), NONE)
     fallback = handed(r.heard(MixerEvent("needs_track", None), at(3), NONE))
     assert (fallback.path, fallback.trim_db, fallback.duration_s) == (first.path, first.trim_db, first.duration_s)
+
+
+def test_a_track_asked_for_at_once_crossfades_over_the_phases_crossfade() -> None:
+    r = start()
+    (fade,) = calls(r.heard(MixerEvent("needs_track", None, {"now": True}), at(5), NONE), "crossfade_to")
+    assert fade.kwargs["crossfade_s"] == 8.0
+
+
+def test_the_device_coming_back_is_recorded_at_its_time() -> None:
+    r = start()
+    r.heard(MixerEvent("device_lost"), at(5), NONE)
+    back = r.heard(MixerEvent("device_restored"), at(9), NONE)
+    assert times(back, "state_changed") == [9.0] and times(back, "fault_cleared") == [9.0]
+
+
+def test_a_single_phase_whose_every_track_failed_with_nothing_heard_waits_and_retries() -> None:
+    r = start(pl=playlist(phase("a", 600.0, tracks=1)))
+    first = r.session.cursor.hand(r.session.playlist.phases[0].tracks[0], 0, 0)
+    r.heard(MixerEvent("track_failed", first), at(1), NONE)
+    assert r.heard(MixerEvent("needs_track", None), at(1), NONE) == []      # no fallback: wait, not silence
+    assert r.next_due_s(at(1)) == 1.0
