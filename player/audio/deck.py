@@ -24,7 +24,7 @@ before it is stopped, or the last of its fade would be cut off.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
@@ -84,8 +84,6 @@ DECK_TRANSITIONS: dict[tuple[DeckState, str], DeckState] = {
 for _state in (_S.LOADING, _S.PREROLL, _S.READY, _S.AUDIBLE, _S.FADING_OUT, _S.DRAINING, _S.PAUSED):
     DECK_TRANSITIONS[(_state, "stop")] = _S.IDLE
 
-#: States in which the deck holds an output slot.
-LIVE = frozenset({_S.LOADING, _S.PREROLL, _S.READY, _S.AUDIBLE, _S.FADING_OUT, _S.DRAINING, _S.PAUSED})
 #: States in which the deck may be heard (its fader is up).
 SOUNDING = frozenset({_S.AUDIBLE, _S.FADING_OUT})
 
@@ -146,7 +144,6 @@ class Deck:
     failure: str = ""
     drain_until: float = 0.0                   # DRAINING: stop it then
     end_reported: bool = False                 # track_ended was emitted for it
-    history: list[DeckState] = field(default_factory=list, repr=False)
 
     def __repr__(self) -> str:
         return f"<Deck {self.slot} {self.state} {self.source.name} #{self.source.token}>"
@@ -157,7 +154,6 @@ class Deck:
         new = DECK_TRANSITIONS.get((self.state, event))
         if new is None:
             raise DeckError(f"deck {self.slot} ({self.source.name}): {event!r} not allowed when {self.state}")
-        self.history.append(self.state)
         self.state = new
         if new in SOUNDING:
             self.heard = True
@@ -165,10 +161,6 @@ class Deck:
 
     def can(self, event: DeckEvent) -> bool:
         return (self.state, event) in DECK_TRANSITIONS
-
-    @property
-    def is_live(self) -> bool:
-        return self.state in LIVE
 
     @property
     def is_sounding(self) -> bool:
