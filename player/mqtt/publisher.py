@@ -24,6 +24,7 @@ from collections.abc import Callable
 from player.config import Config
 from player.mqtt.client import MqttLink, Will
 from player.mqtt.control import RemoteControl
+from player.mqtt.outbox import Outbox
 from player.mqtt.topics import Topics, room_slug
 from player.session.control import Controller
 
@@ -56,8 +57,6 @@ class ChairPublisher:
 
     def __init__(self, config: Config, controller: Controller, *, status: Callable[[], dict] | None = None,
                  link_factory: Callable[..., MqttLink] = MqttLink) -> None:
-        from player.mqtt.outbox import Outbox
-
         self._config = config
         self._mqtt = config.mqtt
         self._controller = controller
@@ -158,9 +157,9 @@ class ChairPublisher:
                 status = self._status_payload()
                 now = time.monotonic()
                 new_shape = status_shape(status)
-                if sent_event or new_shape != shape or now - sent_at >= self._mqtt.status_interval_s:
-                    if self._send(self.topics.status, dumps(status), retain=True):
-                        shape, sent_at = new_shape, now
+                due = sent_event or new_shape != shape or now - sent_at >= self._mqtt.status_interval_s
+                if due and self._send(self.topics.status, dumps(status), retain=True):
+                    shape, sent_at = new_shape, now
             except Exception:  # noqa: BLE001 - the station's feed never stops the player
                 log.exception("MQTT publishing failed; retrying")
                 self._closing.wait(1.0)
