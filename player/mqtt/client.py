@@ -94,12 +94,13 @@ class MqttLink:
         self._client.on_connect = lambda _c, _u, _flags, rc, *_rest: self._connected(rc)
         self._client.on_disconnect = lambda _c, _u, *rest: self._disconnected(rest)
         self._client.on_publish = lambda _c, _u, mid, *_rest: self.on_publish(mid)
-        self._client.on_message = lambda _c, _u, msg: self.on_message(msg.topic, msg.payload)
+        self._client.on_message = lambda _c, _u, msg: self.on_message(msg.topic, msg.payload, bool(msg.retain))
         self.connected = False
         self.on_connect: Callable[[], None] = lambda: None
         self.on_disconnect: Callable[[], None] = lambda: None
         self.on_publish: Callable[[int], None] = lambda mid: None
-        self.on_message: Callable[[str, bytes], None] = lambda topic, payload: None
+        #: (topic, payload, retained: sent by the broker from its store, not live)
+        self.on_message: Callable[[str, bytes, bool], None] = lambda topic, payload, retained: None
 
     def _connected(self, rc: object) -> None:
         failed = getattr(rc, "is_failure", None)

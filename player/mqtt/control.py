@@ -68,7 +68,7 @@ class RemoteControl:
         self._waiting = threading.Semaphore(MAX_WAITING)
         self.answered = 0
 
-    def on_message(self, topic: str, payload: bytes) -> None:
+    def on_message(self, topic: str, payload: bytes, retained: bool = False) -> None:
         if topic != self._topics.control:
             return
         if not self._waiting.acquire(blocking=False):

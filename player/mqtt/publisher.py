@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 
 from player.config import Config
 from player.mqtt.client import MqttLink, Will
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 ACK_TIMEOUT_S = 5.0
 #: Status keys that move on every tick; a change in the others is a change worth publishing now.
 MOVING_KEYS = frozenset({"elapsed_s", "phase_elapsed_s", "phase_remaining_s", "remaining_s", "volume_now_db",
-                         "level_db", "heard_dba", "records_pending"})
+                         "level_db", "heard_dba", "records_pending", "sent_at"})
 
 
 def dumps(value: object) -> str:
@@ -139,7 +140,9 @@ class ChairPublisher:
     def _status_payload(self) -> dict:
         status = dict(self._status())
         status["web_url"] = self._mqtt.web_url
-        status["mqtt_dropped"] = self.outbox.dropped
+        status["sent_at"] = datetime.now().astimezone().isoformat(timespec="seconds")
+        status["feed"] = {"keepalive_s": self._mqtt.keepalive_s, "status_interval_s": self._mqtt.status_interval_s,
+                          "dropped": self.outbox.dropped}
         return status
 
     def _run(self) -> None:

@@ -46,7 +46,7 @@ class Watcher:
         self.link.on_message = self._got
         self.link.start()
 
-    def _got(self, topic: str, payload: bytes) -> None:
+    def _got(self, topic: str, payload: bytes, retained: bool) -> None:
         with self._cond:
             self.messages.append((topic, payload))
             self._cond.notify_all()
