@@ -141,7 +141,8 @@ class ChairPublisher:
         status = dict(self._status())
         status["web_url"] = self._mqtt.web_url
         status["sent_at"] = datetime.now().astimezone().isoformat(timespec="seconds")
-        status["feed"] = {"keepalive_s": self._mqtt.keepalive_s, "status_interval_s": self._mqtt.status_interval_s,
+        status["feed"] = {"topic_room": self.topics.slug, "keepalive_s": self._mqtt.keepalive_s,
+                          "status_interval_s": self._mqtt.status_interval_s,
                           "dropped": self.outbox.dropped}
         return status
 

@@ -8,6 +8,7 @@ of other characters becomes one ``-``: "Salle Été / 2" -> "salle-ete-2".
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -17,9 +18,14 @@ KINDS = ("status", "events", "online", "control", "control/reply")
 
 def room_slug(room: str) -> str:
     """The room's topic level: ASCII letters, digits, ``-`` and ``_`` only; never empty."""
-    folded = unicodedata.normalize("NFKD", room).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9_]+", "-", folded.lower()).strip("-")
-    return slug or "room"
+    def ascii_of(text: str) -> str:
+        return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+    slug = re.sub(r"[^a-z0-9_]+", "-", ascii_of(room).lower()).strip("-")
+    if any(c.isalnum() and not ascii_of(c) for c in room) or not slug:
+        digest = hashlib.sha256(room.encode("utf-8")).hexdigest()[:8]
+        slug = f"{slug}-{digest}" if slug else f"room-{digest}"
+    return slug
 
 
 @dataclass(frozen=True)

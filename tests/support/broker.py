@@ -38,20 +38,21 @@ class Broker:
     """One mosquitto process. `acl_file` and `passwords` ({user: password}) turn on authentication."""
 
     def __init__(self, folder: Path, *, acl_file: Path | None = None, passwords: dict[str, str] | None = None,
-                 extra: str = "") -> None:
+                 extra: str = "", listeners: str | None = None) -> None:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.process: subprocess.Popen | None = None
         lines = [*(["user root"] if os.getuid() == 0 else []),  # else it drops to 'mosquitto': no access here
-                 f"listener {self.port} 127.0.0.1", "persistence true", f"persistence_location {folder}/",
-                 "autosave_interval 1", f"log_dest file {folder}/mosquitto.log", "log_type all"]
+                 "persistence true", f"persistence_location {folder}/", "autosave_interval 1",
+                 f"log_dest file {folder}/mosquitto.log", "log_type all"]
+        if listeners is not None:   # a whole listener set-up (e.g. docs/mosquitto/session-player.conf's)
+            self.conf = folder / "mosquitto.conf"
+            self.conf.write_text("\n".join(lines) + "\n" + listeners.replace("PORT", str(self.port)))
+            return
+        lines.append(f"listener {self.port} 127.0.0.1")
         if passwords is not None:
-            pwfile = folder / "passwords"
-            pwfile.write_text("")
-            for user, password in passwords.items():
-                subprocess.run([MOSQUITTO_PASSWD, "-b", str(pwfile), user, password], check=True,
-                               capture_output=True)
+            pwfile = write_passwords(folder / "passwords", passwords)
             lines += ["allow_anonymous false", f"password_file {pwfile}"]
         else:
             lines.append("allow_anonymous true")
@@ -92,5 +93,28 @@ class Broker:
         self.stop()
 
 
-def mosquitto_sub_available() -> bool:
-    return shutil.which("mosquitto_sub") is not None
+def write_passwords(path: Path, passwords: dict[str, str]) -> Path:
+    """A Mosquitto password file (hashed by mosquitto_passwd, as the docs tell the technician)."""
+    path.write_text("")
+    for user, password in passwords.items():
+        subprocess.run([MOSQUITTO_PASSWD, "-b", str(path), user, password], check=True, capture_output=True)
+    return path
+
+
+def make_clinic_ca(folder: Path) -> dict[str, Path]:
+    """A clinic CA and a broker certificate for localhost/127.0.0.1, made with openssl (docs/station.md#tls)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ca_key, ca, key, csr, cert = (folder / n for n in ("ca.key", "clinic-ca.crt", "broker.key", "broker.csr",
+                                                       "broker.crt"))
+    ext = folder / "san.ext"
+    ext.write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+
+    def openssl(*args: str) -> None:
+        subprocess.run([shutil.which("openssl") or "openssl", *args], check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Test clinic CA",
+            "-keyout", str(ca_key), "-out", str(ca))
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(csr))
+    openssl("x509", "-req", "-in", str(csr), "-CA", str(ca), "-CAkey", str(ca_key), "-CAcreateserial", "-days", "2",
+            "-extfile", str(ext), "-out", str(cert))
+    return {"ca": ca, "cert": cert, "key": key}

@@ -77,7 +77,7 @@ function renderTile(entry) {
   } else {
     seen = "online" + (seenAgo === null ? "" : ` · seen ${fmt(seenAgo)} ago`);
   }
-  tile.appendChild(el("div", "seen" + (v.online === false ? " offline" : ""), seen));
+  tile.appendChild(el("div", "seen" + (v.online === false ? " offline" : ""), seen + " · " + v.slug));
   return tile;
 }
 
