@@ -96,6 +96,7 @@ class MqttLink:
         self._client.on_publish = lambda _c, _u, mid, *_rest: self.on_publish(mid)
         self._client.on_message = lambda _c, _u, msg: self.on_message(msg.topic, msg.payload, bool(msg.retain))
         self.connected = False
+        self._closing = False
         self.on_connect: Callable[[], None] = lambda: None
         self.on_disconnect: Callable[[], None] = lambda: None
         self.on_publish: Callable[[int], None] = lambda mid: None
@@ -113,7 +114,7 @@ class MqttLink:
 
     def _disconnected(self, rest: tuple) -> None:
         was, self.connected = self.connected, False
-        if was:
+        if was and not self._closing:
             log.warning("lost the MQTT broker %s (reconnecting)", self._config.host)
         self.on_disconnect()
 
@@ -133,5 +134,6 @@ class MqttLink:
 
     def close(self) -> None:
         """Disconnect cleanly (the will is not sent) and stop the network thread."""
+        self._closing = True
         self._client.disconnect()
         self._client.loop_stop()

@@ -95,7 +95,15 @@ function compare(a, b) {
 function render() {
   const entries = [...tiles.values()].sort(compare);
   const box = $("tiles");
-  box.replaceChildren(...entries.map(renderTile));
+  // A tile whose content did not change stays the same node (links keep focus, nothing flickers).
+  const nodes = entries.map((entry) => {
+    const fresh = renderTile(entry);
+    const old = document.getElementById(fresh.id);
+    return old && old.outerHTML === fresh.outerHTML ? old : fresh;
+  });
+  if (nodes.some((node, i) => box.children[i] !== node) || box.children.length !== nodes.length) {
+    box.replaceChildren(...nodes);
+  }
   $("empty").hidden = entries.length > 0;
   const due = entries.filter((e) => e.view.urgency <= 1).length;
   $("count").textContent = `${entries.length} chair${entries.length === 1 ? "" : "s"}` + (due ? ` · ${due} need attention` : "");
