@@ -266,7 +266,7 @@ class MqttConfig:
     password_file: Path | None = _spec(_optional(_path), None, "file holding the broker password (mode 0600)")
     topic_prefix: str = _spec(_topic_prefix, "session-player", "first level of every topic: PREFIX/ROOM/...")
     keepalive_s: float = _spec(_seconds(2, 600), 30.0,
-                               "broker pings; a chair that vanishes shows offline after 1.5 times this")
+                               "broker pings; silent for 1.5 x the longer of this and status_interval_s = offline")
     allow_control: bool = _spec(_boolean, False,
                                 "obey controls on PREFIX/ROOM/control (the broker's ACL is the trust boundary)")
     status_interval_s: float = _spec(_seconds(0.5, 600), 5.0,
