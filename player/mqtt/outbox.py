@@ -21,14 +21,20 @@ class Outbox:
         self._cond = threading.Condition()
         self.dropped = 0
         self._poked = False
+        self._numbered = 0
 
     def put(self, record: dict) -> None:
-        """Append (from the engine thread); the oldest goes when full."""
+        """Append (engine thread) a copy numbered ``feed_seq`` (1, 2, ...); the oldest goes when full.
+
+        Records outside a session have no session id and their ``seq`` starts again after
+        each session: ``feed_seq`` is what tells them apart (with the publisher's ``boot``).
+        """
         with self._cond:
+            self._numbered += 1
             if len(self._items) >= self._maxlen:
                 self._items.popleft()
                 self.dropped += 1
-            self._items.append(record)
+            self._items.append({**record, "feed_seq": self._numbered})
             self._cond.notify_all()
 
     def poke(self) -> None:
@@ -47,7 +53,7 @@ class Outbox:
         with self._cond:
             return self._items[0] if self._items else None
 
-    def done(self, record: dict) -> None:
+    def done(self, record: dict) -> None:  # `record` as `peek` gave it
         """`record` was acknowledged: remove it, unless the bound already dropped it."""
         with self._cond:
             if self._items and self._items[0] is record:

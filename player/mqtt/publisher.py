@@ -2,8 +2,9 @@
 
 Topics (QoS 1; player/mqtt/topics.py): ``PREFIX/ROOM/status`` (retained: the status dict,
 on every change and at least every ``mqtt.status_interval_s``), ``PREFIX/ROOM/events``
-(every event record as logged, plus ``boot``, this publisher's run id, so that records
-outside a session, whose ``session_id`` is null, are still told apart), and
+(every event record as logged, plus ``boot``, this publisher's run id, and ``feed_seq``,
+its number in this run, so that records outside a session, whose ``session_id`` is null and
+whose ``seq`` starts again after each session, are still told apart), and
 ``PREFIX/ROOM/online`` (retained "online"; the broker's last will sets "offline").
 
 The engine's listener only appends to the `Outbox`; one thread publishes, one message at

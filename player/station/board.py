@@ -6,10 +6,11 @@ urgent first: a fault (or a chair gone offline mid-session), then a checkpoint d
 the session with the least time left in its phase; idle chairs last.
 
 Events come at least once (a chair re-sends what the broker had not acknowledged before a
-reconnect) and in order, so a repeat is any record whose seq is not above the last one of
-its stream; a stream is a session (``session_id``), or, outside one, a chair's run
-(``boot``). The chair's own event log stays the record; the station keeps the last
-`EVENTS_KEPT` per chair for its page.
+reconnect) and in order, so a repeat is any record whose number is not above the last one
+of its stream: in a session, the session (``session_id``) and its ``seq``, which go on
+over a chair's restart; outside one (no session id, and ``seq`` starts again after each
+session), the publisher's run (``boot``) and its ``feed_seq``. The chair's own event log
+stays the record; the station keeps the last `EVENTS_KEPT` per chair for its page.
 """
 
 from __future__ import annotations
@@ -173,11 +174,12 @@ class Board:
                 chair.last_seen = now
 
     def _event(self, chair: Chair, record: dict) -> bool:
-        seq = record.get("seq")
+        session = record.get("session_id")
+        seq = record.get("seq") if session else record.get("feed_seq")
         if isinstance(seq, bool) or not isinstance(seq, int):
             self.ignored += 1
             return False
-        stream = str(record.get("session_id") or f"boot:{record.get('boot')}")
+        stream = str(session) if session else f"boot:{record.get('boot')}"
         if seq <= chair.last_seq.get(stream, 0):
             chair.repeats += 1
             return False

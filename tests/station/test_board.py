@@ -16,8 +16,8 @@ def status(room: str, **fields: object) -> bytes:
     return json.dumps({"room": room, "state": "idle", "faults": [], **fields}).encode()
 
 
-def event(seq: int, session: str | None = "s1", boot: str = "b1", type_: str = "marked") -> bytes:
-    return json.dumps({"seq": seq, "session_id": session, "boot": boot, "type": type_,
+def event(seq: int, session: str | None = "s1", boot: str = "b1", type_: str = "marked", feed_seq: int = 0) -> bytes:
+    return json.dumps({"seq": seq, "session_id": session, "boot": boot, "feed_seq": feed_seq or seq, "type": type_,
                        "details": {"text": f"m{seq}"}, "elapsed_s": float(seq)}).encode()
 
 
@@ -49,13 +49,16 @@ def test_events_repeated_after_a_reconnect_are_dropped_and_streams_kept_apart():
     topic = "session-player/room-3/events"
     for seq in (1, 2, 3, 2, 3, 4):
         board.receive(topic, event(seq), 0.0)
-    board.receive(topic, event(1, session=None, boot="b1"), 0.0)   # outside a session: its own stream
-    board.receive(topic, event(1, session=None, boot="b2"), 0.0)   # the chair restarted: another one
-    board.receive(topic, event(1, session=None, boot="b2"), 0.0)
+    board.receive(topic, event(1, session=None, boot="b1", feed_seq=5), 0.0)   # outside a session: by run
+    board.receive(topic, event(1, session=None, boot="b1", feed_seq=9), 0.0)   # seq 1 again after a session
+    board.receive(topic, event(1, session=None, boot="b1", feed_seq=9), 0.0)   # a repeat
+    board.receive(topic, event(1, session=None, boot="b2", feed_seq=1), 0.0)   # the chair restarted
+    board.receive(topic, event(5, session="s1", boot="b2", feed_seq=2), 0.0)   # its session goes on
+    board.receive(topic, event(4, session="s1", boot="b2", feed_seq=3), 0.0)   # re-sent from before: a repeat
     chair = board.chairs["room-3"]
     assert [(e["session_id"], e["seq"]) for e in chair.events] == [("s1", 1), ("s1", 2), ("s1", 3), ("s1", 4),
-                                                                    (None, 1), (None, 1)]
-    assert chair.repeats == 3
+                                                                    (None, 1), (None, 1), (None, 1), ("s1", 5)]
+    assert chair.repeats == 4
     assert chair.events[0]["description"] == "marker: m1"
 
 
