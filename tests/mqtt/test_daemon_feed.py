@@ -1,0 +1,56 @@
+"""The daemon's station feed: the real engine's records reach the station; the broker never touches playback."""
+
+from __future__ import annotations
+
+import time
+
+from player.daemon import Daemon
+from player.mqtt.publisher import ChairPublisher
+from player.session.eventlog import read_events, session_log_path
+from player.station.server import StationServer
+from tests.mqtt.conftest import until
+from tests.mqtt.station_rig import StationApi, station_config
+from tests.session.conftest import daemon_config, demo_playlist  # noqa: F401 - a fixture
+from tests.support.broker import free_port
+
+
+def test_the_real_engine_s_records_reach_the_station_as_logged(broker, tmp_path, demo_playlist):  # noqa: F811
+    config = station_config(broker.port, tmp_path)
+    mqtt = {"enabled": True, "host": "127.0.0.1", "port": broker.port, "keepalive_s": 5, "status_interval_s": 1}
+    with StationServer(config, tick_s=0.5, client_id="station-daemon") as station, \
+            Daemon(daemon_config(tmp_path / "chair", mqtt=mqtt)) as daemon:
+        api = StationApi(station, config)
+        daemon.controller.submit("start", source="cli", playlist=str(demo_playlist))
+        daemon.controller.submit("mark", source="web", text="BP 128/82")
+        session = daemon.status()["session_id"]
+        assert until(lambda: any(e["type"] == "marked" for e in api.events("room-3")))
+        assert api.chairs()["Room 3"]["status"]["session_id"] == session
+        logged = [(r["session_id"], r["seq"], r["type"])
+                  for r in read_events(session_log_path(tmp_path / "chair", session))]
+        shown = [(e["session_id"], e["seq"], e["type"]) for e in api.events("room-3") if e["session_id"] == session]
+        assert shown == logged[:len(shown)] and len(shown) >= 3
+
+
+def test_no_broker_changes_nothing_for_playback(tmp_path, demo_playlist):  # noqa: F811
+    dead = free_port()   # nothing listens here
+    mqtt = {"enabled": True, "host": "127.0.0.1", "port": dead, "keepalive_s": 5}
+    with Daemon(daemon_config(tmp_path / "chair", mqtt=mqtt)) as daemon:
+        feed = daemon.part(ChairPublisher)
+        assert feed is not None and not feed.connected
+        t = time.monotonic()
+        daemon.controller.submit("start", source="cli", playlist=str(demo_playlist))
+        for n in range(20):
+            daemon.controller.submit("mark", source="web", text=f"mark {n}")
+        took = time.monotonic() - t
+        assert daemon.status()["state"] == "playing" and daemon.status()["faults"] == []
+        assert took < 5, f"21 controls took {took:.1f} s without a broker"
+        assert len(feed.outbox) >= 21   # waiting, in order, for the broker
+
+
+def test_a_feed_that_cannot_start_is_a_fault_and_the_player_plays_on(tmp_path, demo_playlist):  # noqa: F811
+    mqtt = {"enabled": True, "username": "room-3", "password_file": str(tmp_path / "missing.password")}
+    with Daemon(daemon_config(tmp_path / "chair", mqtt=mqtt)) as daemon:
+        assert daemon.part(ChairPublisher) is None
+        assert any(f.startswith("station feed: mqtt.password_file: cannot read") for f in daemon.status()["faults"])
+        daemon.controller.submit("start", source="cli", playlist=str(demo_playlist))
+        assert daemon.status()["state"] == "playing"
