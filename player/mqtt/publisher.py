@@ -189,6 +189,8 @@ class ChairPublisher:
         if self._unsubscribe is not None:
             self._unsubscribe()
         self.outbox.poke()
+        with self._acks:
+            self._acks.notify_all()   # a send waiting for its ack gives up now
         if self._thread is not None:
             self._thread.join(ACK_TIMEOUT_S + 1)
         if self._control is not None:
