@@ -92,14 +92,23 @@ function compare(a, b) {
   return 0;
 }
 
+function patch(old, fresh) {
+  if (old.className !== fresh.className) old.className = fresh.className;
+  const now = [...old.children], next = [...fresh.children];
+  if (now.length !== next.length) { old.replaceChildren(...next); return; }
+  next.forEach((line, i) => { if (now[i].outerHTML !== line.outerHTML) old.replaceChild(line, now[i]); });
+}
+
 function render() {
   const entries = [...tiles.values()].sort(compare);
   const box = $("tiles");
-  // A tile whose content did not change stays the same node (links keep focus, nothing flickers).
+  // A tile stays the same node and only its changed lines are replaced (links keep focus, nothing flickers).
   const nodes = entries.map((entry) => {
     const fresh = renderTile(entry);
     const old = document.getElementById(fresh.id);
-    return old && old.outerHTML === fresh.outerHTML ? old : fresh;
+    if (!old) return fresh;
+    patch(old, fresh);
+    return old;
   });
   if (nodes.some((node, i) => box.children[i] !== node) || box.children.length !== nodes.length) {
     box.replaceChildren(...nodes);
