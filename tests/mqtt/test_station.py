@@ -59,6 +59,9 @@ def test_the_api_needs_the_token(station):
     assert api.get("/api/chairs", token=None)[0] == 401
     assert api.get("/api/chairs", token="wrong-token-wrong-token")[0] == 401
     assert api.get("/healthz", token=None) == (200, {"ok": True})
+    assert api.get("/api/chairs/room-77/events")[0] == 404
+    assert api.get("/api/chairs/room-77/events", token=None)[0] == 401
+    assert api.get("/api/chairs") == (200, [])
 
 
 def _events(api, slug):
