@@ -54,3 +54,22 @@ def test_a_feed_that_cannot_start_is_a_fault_and_the_player_plays_on(tmp_path, d
         assert any(f.startswith("station feed: mqtt.password_file: cannot read") for f in daemon.status()["faults"])
         daemon.controller.submit("start", source="cli", playlist=str(demo_playlist))
         assert daemon.status()["state"] == "playing"
+
+
+def test_a_control_over_mqtt_goes_through_the_real_engine_and_is_logged(broker, tmp_path, demo_playlist,  # noqa: F811
+                                                                        watcher_factory):
+    mqtt = {"enabled": True, "host": "127.0.0.1", "port": broker.port, "allow_control": True}
+    watcher = watcher_factory(broker.port, "session-player/room-3/control/reply")
+    with Daemon(daemon_config(tmp_path / "chair", mqtt=mqtt)) as daemon:
+        daemon.controller.submit("start", source="cli", playlist=str(demo_playlist))
+        assert until(lambda: daemon.part(ChairPublisher).published >= 2 and watcher.link.connected)
+        watcher.link.publish("session-player/room-3/control",
+                             '{"id": "r1", "action": "mark", "text": "from the station"}')
+        watcher.link.publish("session-player/room-3/control", '{"id": "r2", "action": "extend", "minutes": 500}')
+        assert watcher.wait_for(lambda: len(watcher.on("session-player/room-3/control/reply")) == 2)
+        replies = {r["id"]: r for r in watcher.json_on("session-player/room-3/control/reply")}
+        assert replies["r1"] == {"id": "r1", "ok": True, "error": None}
+        assert replies["r2"]["ok"] is False and "at most 120" in replies["r2"]["error"]
+        records = read_events(session_log_path(tmp_path / "chair", daemon.status()["session_id"]))
+        marks = [r for r in records if r["type"] == "marked"]
+        assert [(m["source"], m["details"]["text"]) for m in marks] == [("mqtt", "from the station")]
