@@ -72,6 +72,7 @@ class ChairPublisher:
         self._acked: set[int] = set()
         self._announced = False
         self._closing = threading.Event()
+        self._up = threading.Event()    # connected: the publisher thread sleeps on this while offline
         self._thread: threading.Thread | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._control: RemoteControl | None = None
@@ -109,9 +110,11 @@ class ChairPublisher:
     def _on_connect(self) -> None:
         self._announced = False
         self._link.subscribe(self.topics.control)
+        self._up.set()
         self.outbox.poke()
 
     def _on_disconnect(self) -> None:
+        self._up.clear()
         with self._acks:
             self._acks.notify_all()
 
@@ -151,6 +154,8 @@ class ChairPublisher:
         shape, sent_at = None, -float("inf")
         tick = min(1.0, self._mqtt.status_interval_s)
         while not self._closing.is_set():
+            if not self._up.wait(tick):   # offline: events wait in the outbox, nothing spins
+                continue
             self.outbox.wait(tick)
             if self._closing.is_set() or not self.connected:
                 continue
@@ -176,6 +181,8 @@ class ChairPublisher:
             if record is None:
                 break
             if not self._send(self.topics.events, dumps({**record, "boot": self.boot})):
+                if self.connected:
+                    self._closing.wait(1.0)   # connected but refused or unanswered: again in a second
                 break
             self.outbox.done(record)
             sent = True
@@ -189,6 +196,7 @@ class ChairPublisher:
         if self._unsubscribe is not None:
             self._unsubscribe()
         self.outbox.poke()
+        self._up.set()
         with self._acks:
             self._acks.notify_all()   # a send waiting for its ack gives up now
         if self._thread is not None:

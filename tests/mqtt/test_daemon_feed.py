@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 from player.daemon import Daemon
@@ -45,6 +46,9 @@ def test_no_broker_changes_nothing_for_playback(tmp_path, demo_playlist):  # noq
         assert daemon.status()["state"] == "playing" and daemon.status()["faults"] == []
         assert took < 5, f"21 controls took {took:.1f} s without a broker"
         assert len(feed.outbox) >= 21   # waiting, in order, for the broker
+        cpu = time.process_time()
+        threading.Event().wait(2.0)     # a measurement window, not a synchronization
+        assert time.process_time() - cpu < 0.4, "the feed spins while the broker is away"
 
 
 def test_a_feed_that_cannot_start_is_a_fault_and_the_player_plays_on(tmp_path, demo_playlist):  # noqa: F811
