@@ -56,6 +56,8 @@ CORES: tuple[Core, ...] = (
     Core("player/session/cursor.py", ("tests/session/test_rules.py",)),
     Core("player/session/resume.py", ("tests/session/test_rules.py",)),
     Core("player/session/events.py", ("tests/session/test_rules.py", "tests/session/test_report_real_log.py")),
+    Core("player/station/board.py", ("tests/station/test_board.py",)),
+    Core("player/mqtt/topics.py", ("tests/station/test_board.py",)),
 )
 
 

@@ -131,3 +131,28 @@ def test_a_silent_chair_is_shown_offline_after_one_and_a_half_of_its_intervals()
     quiet = Board(P)
     quiet.receive("session-player/room-9/status", status("Room 9"), 0.0)   # says nothing: 30 s keepalive
     assert quiet.expire(44.0) == [] and len(quiet.expire(46.0)) == 1
+
+
+def test_exact_details_of_the_tiles():
+    board = Board(P)
+    # A status interval longer than the keepalive sets the silence limit (1.5 x 20 s).
+    board.receive("session-player/room-1/status", status("Room 1", feed={"keepalive_s": 4, "status_interval_s": 20}),
+                  0.0)
+    assert board.expire(29.9) == [] and len(board.expire(30.1)) == 1
+    assert board.receive("session-player/room-1/status", status("Room 1"), 31.0).silent is False
+    # A faulted state is a fault even with no fault text; an offline chair in a session too.
+    board.receive("session-player/room-2/status", status("Room 2", state="faulted"), 0.0)
+    assert board.view(board.chairs["room-2"], 0.0)["urgency"] == FAULT
+    # Presence: a live "online" counts as seen; returns the chair; a live "offline" does not count.
+    chair = board.receive("session-player/room-3/online", b"online", 5.0)
+    assert chair is board.chairs["room-3"] and chair.last_seen == 5.0 and chair.online is True
+    board.receive("session-player/room-3/online", b"offline", 9.0)
+    assert chair.last_seen == 5.0 and chair.online is False
+    assert board.receive("session-player/room-3/online", "online".encode("utf-16"), 9.0) is None
+    # A new event returns its chair; a repeat returns None.
+    assert board.receive("session-player/room-3/events", event(1), 10.0) is chair
+    assert board.receive("session-player/room-3/events", event(1), 10.0) is None
+    # Time to a checkpoint: unknown without elapsed time, else rounded to 0.1 s.
+    cps = [{"at_s": 100.0, "text": "BP", "state": "upcoming"}]
+    assert next_checkpoint({"checkpoints": cps})["in_s"] is None
+    assert next_checkpoint({"checkpoints": cps, "elapsed_s": 12.345})["in_s"] == 87.7
