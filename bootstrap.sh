@@ -18,7 +18,8 @@ RUNTIME_PKGS=(python3 python3-venv python3-dev vlc-bin vlc-plugin-base ffmpeg)
 # The bedside GPIO library (gpiozero's lgpio factory) is packaged by Raspberry Pi OS only.
 if apt-cache show python3-lgpio >/dev/null 2>&1; then RUNTIME_PKGS+=(python3-lgpio); fi
 TEST_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins chromium chromium-driver dosfstools
-           mtools flac sox systemd poppler-utils udev dpkg-dev debhelper dh-python lintian)
+           mtools flac sox systemd poppler-utils udev dpkg-dev debhelper dh-python lintian
+           mosquitto openssl)   # a real MQTT broker (and a test CA) for the nursing-station tests
 # Without a sound card, the demo plays into a virtual one (PulseAudio null sink). Only then:
 # on a Pi with PipeWire, installing PulseAudio would replace pipewire-pulse.
 SINK_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins)

@@ -32,6 +32,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "config_cmd",
     "analyze",
     "web_token",
+    "station",
+    "station_token",
     "import_cmd",
     "export",
     "library",

@@ -209,6 +209,82 @@ class UsbConfig:
 
 
 @dataclass(frozen=True)
+class TlsConfig:
+    """The broker connection's TLS files (docs/station.md#tls): a clinic CA, and a client certificate if used."""
+
+    ca_file: Path
+    cert_file: Path | None = None
+    key_file: Path | None = None
+
+
+def _tls(value: object) -> TlsConfig:
+    if not isinstance(value, Mapping):
+        raise ValueError("expected a mapping with ca_file (and cert_file, key_file for a client certificate)")
+    unknown = set(value) - {"ca_file", "cert_file", "key_file"}
+    if unknown:
+        raise ValueError(f"unknown key(s) {', '.join(sorted(map(str, unknown)))}; known: ca_file, cert_file, key_file")
+    if "ca_file" not in value:
+        raise ValueError("ca_file is required (the clinic CA that signed the broker's certificate)")
+    files = {k: _path(v) for k, v in value.items()}
+    if ("cert_file" in files) != ("key_file" in files):
+        raise ValueError("cert_file and key_file go together")
+    return TlsConfig(**files)
+
+
+def _url(value: object) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"https?://[^\s\"'<>]+", value):
+        raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
+    return value
+
+
+def _topic_prefix(value: object) -> str:
+    prefix = _text()(value)
+    if any(c in prefix for c in "+#\0") or prefix.startswith("/") or prefix.endswith("/") or "//" in prefix:
+        raise ValueError(f"a topic prefix has no + or # and no empty levels, got {prefix!r}")
+    return prefix
+
+
+def _chair_urls(value: object) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, Mapping):
+        raise ValueError("expected a mapping of room name to the chair page's URL")
+    urls = {}
+    for room, url in value.items():
+        try:
+            urls[str(room)] = _url(url)
+        except ValueError as exc:
+            raise ValueError(f"{room}: {exc}") from None
+    return tuple(urls.items())
+
+
+@dataclass(frozen=True)
+class MqttConfig:
+    enabled: bool = _spec(_boolean, False, "publish this chair to the nursing station's broker (docs/station.md)")
+    host: str = _spec(_text(), "localhost", "MQTT broker (Mosquitto) host name or address")
+    port: int | None = _spec(_optional(_integer(1, 65535)), None, "broker port (default 1883, with tls 8883)")
+    tls: TlsConfig | None = _spec(_optional(_tls), None, "{ca_file, cert_file, key_file}: TLS to the broker")
+    username: str | None = _spec(_optional(_text()), None, "broker user name (the chair's, or the station's)")
+    password_file: Path | None = _spec(_optional(_path), None, "file holding the broker password (mode 0600)")
+    topic_prefix: str = _spec(_topic_prefix, "session-player", "first level of every topic: PREFIX/ROOM/...")
+    keepalive_s: float = _spec(_seconds(2, 600), 30.0,
+                               "broker pings; silent for 1.5 x the longer of this and status_interval_s = offline")
+    allow_control: bool = _spec(_boolean, False,
+                                "obey controls on PREFIX/ROOM/control (the broker's ACL is the trust boundary)")
+    status_interval_s: float = _spec(_seconds(0.5, 600), 5.0,
+                                     "status is published on every change and at least this often")
+    buffer_events: int = _spec(_integer(10, 100_000), 1000,
+                               "events kept while the broker is unreachable (oldest dropped beyond)")
+    web_url: str | None = _spec(_optional(_url), None,
+                                "this chair's page as staff reach it (the station links it)")
+
+
+@dataclass(frozen=True)
+class StationConfig:
+    title: str = _spec(_text(80), "Nursing station", "heading of the station page")
+    chair_urls: tuple[tuple[str, str], ...] = _spec(_chair_urls, (),
+                                                    "room name -> the chair page's URL, for chairs that send none")
+
+
+@dataclass(frozen=True)
 class Config:
     room: str = _spec(_text(80), "Room 1", "room/chair label: the only identity; never patient data")
     data_dir: Path = _spec(_path, DEFAULT_DATA_DIR, "sessions, library, state")
@@ -219,6 +295,8 @@ class Config:
     hardware: HardwareConfig = field(default_factory=HardwareConfig)
     web: WebConfig = field(default_factory=WebConfig)
     usb: UsbConfig = field(default_factory=UsbConfig)
+    mqtt: MqttConfig = field(default_factory=MqttConfig)
+    station: StationConfig = field(default_factory=StationConfig)
     source: str = field(default="<defaults>", compare=False)
 
     @property

@@ -4,7 +4,7 @@
 use: `start()`, `stop()` (idempotent), `status()`, and `controller` (the session engine)
 for the edges. Order: library recovery (a USB import cut short), audio + session engine
 (restoring a session cut short), the control socket, the deferred-import applier, the
-bedside hardware, the web page. A part at the edge that cannot start (no
+bedside hardware, the web page, the nursing station's MQTT feed. A part at the edge that cannot start (no
 GPIO, port taken) is a logged fault and the player runs on without it; only the engine
 and its socket are essential.
 """
@@ -136,6 +136,20 @@ class Daemon:
             except Exception as exc:  # noqa: BLE001 - the player plays on without its web page
                 log.error("staff web page not started: %s", exc)
                 self.faults.append(f"web page: {exc}")
+        if cfg.mqtt.enabled:
+            self._start_station_feed()
+
+    def _start_station_feed(self) -> None:
+        """The nursing station's feed over MQTT (docs/station.md): a fault if it cannot start, never fatal."""
+        try:
+            from player.mqtt.publisher import ChairPublisher
+
+            feed = ChairPublisher(self.config, self.controller, status=self.status)
+            feed.start()
+            self._parts.append(feed)
+        except Exception as exc:  # noqa: BLE001 - the player plays on without the station's feed
+            log.error("nursing station feed (MQTT) not started: %s", exc)
+            self.faults.append(f"station feed: {exc}")
 
     def status(self) -> dict:
         """The session's status (see `player.session.control.STATUS_KEYS`), plus daemon faults."""

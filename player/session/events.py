@@ -20,9 +20,9 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-SOURCES = ("button", "cli", "web", "usb", "system")
+SOURCES = ("button", "cli", "web", "mqtt", "usb", "system")
 #: Sources that are people (everything except "system").
-STAFF_SOURCES = ("button", "cli", "web", "usb")
+STAFF_SOURCES = ("button", "cli", "web", "mqtt", "usb")
 
 
 def _t(value: object) -> str:

@@ -42,19 +42,19 @@ LOGIN_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; 
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 _CONTENT_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 
-def _app_key(name: str, kind: type) -> object:
+def app_key(name: str, kind: type) -> object:
     """A typed key on aiohttp >= 3.9 (a plain str there warns); Debian 12's aiohttp 3.8.4 only takes str keys."""
     app_key = getattr(web, "AppKey", None)
     return app_key(name, kind) if app_key is not None else name
 
 
-CONFIG_KEY = _app_key("config", Config)
-CONTROLLER_KEY = _app_key("controller", object)
-STATUS_KEY = _app_key("status", object)  # () -> dict: the page's status with room, cap, allowed
-AUTH_KEY = _app_key("auth", Authenticator)
-HUB_KEY = _app_key("hub", EventHub)
-EXECUTOR_KEY = _app_key("executor", Executor)
-STATIC_KEY = _app_key("static", dict)
+CONFIG_KEY = app_key("config", Config)
+CONTROLLER_KEY = app_key("controller", object)
+STATUS_KEY = app_key("status", object)  # () -> dict: the page's status with room, cap, allowed
+AUTH_KEY = app_key("auth", Authenticator)
+HUB_KEY = app_key("hub", object)  # EventHub, or the station's hub
+EXECUTOR_KEY = app_key("executor", Executor)
+STATIC_KEY = app_key("static", dict)
 
 
 def _json_default(value: object) -> object:
@@ -86,10 +86,10 @@ def status_payload(config: Config, status: dict) -> dict:
     return status
 
 
-def load_static() -> dict[str, tuple[bytes, str]]:
-    """The page's files, read once at start: the SD card is not touched per request."""
+def load_static(package: str = "player.web") -> dict[str, tuple[bytes, str]]:
+    """A package's page files (its ``static`` folder), read once at start: the SD card is not touched per request."""
     files = {}
-    for entry in resources.files("player.web").joinpath("static").iterdir():
+    for entry in resources.files(package).joinpath("static").iterdir():
         suffix = Path(entry.name).suffix
         if suffix in _CONTENT_TYPES:
             files[entry.name] = (entry.read_bytes(), _CONTENT_TYPES[suffix])
@@ -352,6 +352,26 @@ async def api_report(request: web.Request) -> web.Response:
     return web.Response(text=text, content_type=content_type, headers=headers)
 
 
+def page_app(config: Config, auth: Authenticator, hub, static: dict[str, tuple[bytes, str]]) -> web.Application:
+    """What every page of ours shares: the token check, login and logout, /healthz, the page
+    (``index.html`` of `static`, which must also hold ``login.html``), its files, and the live
+    stream from `hub` (anything with `connect()`/`disconnect()` of `SseClient`s, like `EventHub`).
+    The chair's page and the nursing station (player/station/) add their own API routes.
+    """
+    app = web.Application(middlewares=[auth_middleware], client_max_size=MAX_BODY_BYTES)
+    app[CONFIG_KEY] = config
+    app[AUTH_KEY] = auth
+    app[HUB_KEY] = hub
+    app[STATIC_KEY] = static
+    app.router.add_get("/healthz", healthz)
+    app.router.add_post("/login", login)
+    app.router.add_post("/logout", logout)
+    app.router.add_get("/", index)
+    app.router.add_get("/static/{name}", static_file)
+    app.router.add_get("/api/events", api_events)
+    return app
+
+
 def build_app(config: Config, controller: Controller, auth: Authenticator, hub: EventHub,
               executor: Executor, status: Callable[[], dict]) -> web.Application:
     """The aiohttp application; `WebServer` runs it on its own thread and loop.
@@ -359,21 +379,11 @@ def build_app(config: Config, controller: Controller, auth: Authenticator, hub: 
     Args:
         status: the page's status snapshot (`status_payload` of the session's status).
     """
-    app = web.Application(middlewares=[auth_middleware], client_max_size=MAX_BODY_BYTES)
-    app[CONFIG_KEY] = config
+    app = page_app(config, auth, hub, load_static())
     app[CONTROLLER_KEY] = controller
     app[STATUS_KEY] = status
-    app[AUTH_KEY] = auth
-    app[HUB_KEY] = hub
     app[EXECUTOR_KEY] = executor
-    app[STATIC_KEY] = load_static()
-    app.router.add_get("/healthz", healthz)
-    app.router.add_post("/login", login)
-    app.router.add_post("/logout", logout)
-    app.router.add_get("/", index)
-    app.router.add_get("/static/{name}", static_file)
     app.router.add_get("/api/status", api_status)
-    app.router.add_get("/api/events", api_events)
     app.router.add_post("/api/control", api_control)
     app.router.add_get("/api/playlists", api_playlists)
     app.router.add_get("/api/sessions", api_sessions)

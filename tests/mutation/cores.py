@@ -62,6 +62,8 @@ CORES: tuple[Core, ...] = (
     Core("player/session/resume.py", ("tests/session/test_rules.py", "tests/session/test_resume_behaviour.py")),
     Core("player/session/events.py", ("tests/session/test_rules.py", "tests/session/test_report_real_log.py",
                                       "tests/session/test_events_behaviour.py")),
+    Core("player/station/board.py", ("tests/station/test_board.py",)),
+    Core("player/mqtt/topics.py", ("tests/station/test_board.py",)),
 )
 
 

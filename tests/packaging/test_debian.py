@@ -58,7 +58,7 @@ def test_launcher_looks_where_the_package_installs_the_code():
 
 
 def test_units_run_the_installed_program():
-    for unit in ("session-player.service", "session-player-usb@.service"):
+    for unit in ("session-player.service", "session-player-usb@.service", "session-player-station.service"):
         text = (ROOT / "systemd" / unit).read_text()
         assert re.search(r"^ExecStart=/usr/bin/session-player ", text, re.M), unit
 
