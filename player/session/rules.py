@@ -159,7 +159,7 @@ class SessionRules:
         if s is not None and is_active(self.state):   # checkpoints come due while paused too
             announced = s.checkpoints.advance(self.elapsed(now))
             for type_, at_s, details in announced:
-                self._record(type_, at_s, **details)
+                self._fx.append(Record(type_, "system", at_s, details))
             if announced:
                 self._fx.append(Storage("save"))   # a restart does not announce them again
         if s is not None and self.state in ("playing", "faulted"):
@@ -496,7 +496,7 @@ class SessionRules:
             due = [s.checkpoints.checkpoints[j].text for j in s.checkpoints.due(at)]
             raise SessionRefused(f"no due checkpoint starts with {text!r}; due: {'; '.join(due)}" if text and due
                                  else "no checkpoint is due")
-        self._record("checkpoint_acknowledged", at, source, **s.checkpoints.acknowledge(i, at, source, "ack"))
+        self._fx.append(Record("checkpoint_acknowledged", source, at, s.checkpoints.acknowledge(i, at, source, "ack")))
 
     def _do_observe(self, source: str, now: float, mixer: MixerView, kind: str, value: object,
                     note: str | None = None) -> None:
@@ -508,7 +508,7 @@ class SessionRules:
         self._record("observation", at, source, **details)
         i = s.checkpoints.pick(at, str(details["label"])) if kind != "note" else None
         if i is not None:
-            self._record("checkpoint_acknowledged", at, source, **s.checkpoints.acknowledge(i, at, source, kind))
+            self._fx.append(Record("checkpoint_acknowledged", source, at, s.checkpoints.acknowledge(i, at, source, kind)))
 
     def _do_volume(self, source: str, now: float, mixer: MixerView, delta_db: float | None = None,
                    level_db: float | None = None) -> None:
