@@ -508,7 +508,8 @@ class SessionRules:
         self._record("observation", at, source, **details)
         i = s.checkpoints.pick(at, str(details["label"])) if kind != "note" else None
         if i is not None:
-            self._fx.append(Record("checkpoint_acknowledged", source, at, s.checkpoints.acknowledge(i, at, source, kind)))
+            done = s.checkpoints.acknowledge(i, at, source, kind)
+            self._fx.append(Record("checkpoint_acknowledged", source, at, done))
 
     def _do_volume(self, source: str, now: float, mixer: MixerView, delta_db: float | None = None,
                    level_db: float | None = None) -> None:

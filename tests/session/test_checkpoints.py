@@ -129,6 +129,7 @@ def silent(effects) -> bool:
 
 def test_due_on_the_tick_silently_and_saved() -> None:
     r = started()
+    r.tick(ORIGIN + 590.0, NONE)                        # into onset (ends at 1400)
     assert r.next_due_s(ORIGIN + 590.0) == 10.0
     assert records(r.tick(ORIGIN + 599.9, NONE), "checkpoint_due") == []
     effects = r.tick(ORIGIN + 600.02, NONE)
