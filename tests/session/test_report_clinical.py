@@ -1,4 +1,4 @@
-"""Checkpoints and observations in the report (JSON, CSV, HTML with the BP/HR plot), from a log the real daemon wrote."""
+"""Checkpoints and observations in the report (JSON, CSV, HTML with its BP/HR plot), from a real daemon's log."""
 
 from __future__ import annotations
 
