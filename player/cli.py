@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "run",
     "status",
     "controls",
+    "observe",
     "sessions",
     "report",
     "check",

@@ -19,6 +19,7 @@ from player.audio.exposure import HARD_CEILING_DBA, effective_cap_db
 from player.durations import parse_duration
 from player.errors import ConfigInvalid
 from player.oneline import is_one_line
+from player.session.observations import parse_kinds
 from player.suggest import unknown_key_message
 from player.yamlsafe import YamlRefused, load_yaml_file
 
@@ -164,6 +165,10 @@ class SessionConfig:
     resume_policy: str = _spec(_choice("continue", "pause"), "continue",
                                "after a power cut: continue the clock, or pause and wait for staff")
     socket: Path | None = _spec(_optional(_path), None, "control socket (default <data_dir>/control.sock)")
+    checkpoint_grace_s: float = _spec(_seconds(10, 3600), 300.0,
+                                      "a checkpoint not acknowledged this long after it is due is missed")
+    observation_kinds: dict | None = _spec(_optional(parse_kinds), None,
+                                           "extra observation kinds, e.g. {etco2: {unit: mmHg, min: 10, max: 80}}")
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ through the list it belongs to (loops), and where crossfades begin. A phase ends
 clock: the track playing then is cut and crossfades into the next phase, unless the
 phase says ``finish_track: true``.
 
---json prints {"name", "total_s", "phases": [{"name", "start_s", "end_s", "tracks":
-[{"file", "start_s", "duration_s", ...}]}]}. Exit status: 0 planned, 1 invalid playlist,
-2 usage error.
+Checkpoints (``checkpoints:``: what staff must do when, on the session clock) are listed
+after the phases. --json prints {"name", "total_s", "phases": [{"name", "start_s", "end_s",
+"tracks": [{"file", "start_s", "duration_s", ...}]}], "checkpoints": [{"at_s", "text"}]}.
+Exit status: 0 planned, 1 invalid playlist, 2 usage error.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from pathlib import Path
 
 from player.durations import format_duration
 from player.errors import PlaylistInvalid
+from player.playlist.checkpoint_spec import checkpoints_to_json
+from player.playlist.model import Checkpoint
 from player.playlist.plan import SessionPlan, plan_session, plan_to_json
 from player.playlist.validate import load_playlist
 
@@ -55,15 +58,16 @@ def run(args: argparse.Namespace) -> int:
     plan = plan_session(playlist)
     if args.json:
         data = plan_to_json(plan)
+        data["checkpoints"] = checkpoints_to_json(playlist.checkpoints)
         if args.start:
             data["start"] = args.start.strftime("%H:%M")
         print(json.dumps(data, indent=2))
     else:
-        print("\n".join(render_plan(plan, args.start)))
+        print("\n".join(render_plan(plan, args.start, playlist.checkpoints)))
     return 0
 
 
-def render_plan(plan: SessionPlan, start: dt.time | None = None) -> list[str]:
+def render_plan(plan: SessionPlan, start: dt.time | None = None, checkpoints: tuple[Checkpoint, ...] = ()) -> list[str]:
     """The plan as text lines; offsets as H:MM:SS from the start, clock times when `start` is given."""
     origin = dt.datetime.combine(dt.date(2000, 1, 1), start) if start else None
 
@@ -96,6 +100,9 @@ def render_plan(plan: SessionPlan, start: dt.time | None = None) -> list[str]:
             lines.append(f"{at(t.start_s)}    {t.file}  {format_duration(t.duration_s)}{loop}  ({ending})")
         if phase.silent_from_s is not None:
             lines.append(f"{at(phase.silent_from_s)}    (silence until the phase ends)")
+    if checkpoints:
+        lines += ["", f"CHECKPOINTS ({len(checkpoints)}; silent to the patient, on the session clock)"]
+        lines += [f"{at(cp.at_s)}  {cp.text}" for cp in checkpoints]
     lines.append("")
     lines.append(f"{at(plan.total_s)}  END")
     return lines

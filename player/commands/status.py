@@ -34,6 +34,7 @@ def format_status(st: dict) -> str:
             f"session:   {_t(st.get('elapsed_s'))} in, {_t(st.get('remaining_s'))} left",
             f"track:     {st.get('track') or '-'}",
         ]
+        lines += checkpoint_lines(st.get("checkpoints") or [], st.get("elapsed_s") or 0.0)
     level = st.get("level_db")
     dba = f" = {st['volume_dba']} dBA (cap {st.get('max_dba')} dBA)" if st.get("volume_dba") is not None else ""
     lines.append(f"volume:    {st.get('volume_db')} dB (cap {st.get('max_db')} dB){dba}"
@@ -43,6 +44,17 @@ def format_status(st: dict) -> str:
         lines.append(f"records:   {st['records_pending']} waiting in memory (the data disk refuses writes)")
     lines.append("faults:    " + ("; ".join(st.get("faults") or []) or "none"))
     return "\n".join(lines)
+
+
+def checkpoint_lines(checkpoints: list[dict], elapsed_s: float) -> list[str]:
+    """The due checkpoints (acknowledge with ``ack``) and the next upcoming one."""
+    due = [c for c in checkpoints if c.get("state") == "due"]
+    upcoming = [c for c in checkpoints if c.get("state") == "upcoming"]
+    lines = [f"DUE:       {c['text']} (since {_t(c['at_s'])}; session-player ack)" for c in due]
+    if upcoming:
+        c = upcoming[0]
+        lines.append(f"next:      {c['text']} at {_t(c['at_s'])} (in {_t(max(0.0, c['at_s'] - elapsed_s))})")
+    return lines
 
 
 def run(args: argparse.Namespace) -> int:

@@ -41,7 +41,8 @@ def make_pattern(name: str, brightness: float) -> Pattern:
     ``slow_blink`` (paused): 0.5 s on every 2 s; ``double_blink`` (fault): two 0.15 s blinks
     every 1.5 s; ``ack``: one 0.3 s flash at three times brightness (capped at full);
     ``refused``: one double blink; ``hold_warning``: 5 Hz blink; ``hold_armed``: steady bright;
-    ``off``.
+    ``checkpoint_due`` (a checkpoint waits for staff): three quick blinks every 3 s over the
+    playing glow; ``off``.
     """
     b = brightness
     bright = min(1.0, 3 * b)
@@ -56,6 +57,8 @@ def make_pattern(name: str, brightness: float) -> Pattern:
     if name in ("double_blink", "refused"):
         return Pattern(name, ((b, 0.15), (0.0, 0.15), (b, 0.15), (0.0, 1.05 if name == "double_blink" else 0.3)),
                        repeat=name == "double_blink")
+    if name == "checkpoint_due":
+        return Pattern(name, ((b, 0.12), (b / 4, 0.12), (b, 0.12), (b / 4, 0.12), (b, 0.12), (b / 4, 2.4)))
     if name == "ack":
         return Pattern(name, ((bright, 0.3), (0.0, 0.2)), repeat=False)
     if name == "hold_warning":
@@ -68,9 +71,11 @@ def make_pattern(name: str, brightness: float) -> Pattern:
 
 
 def state_pattern_name(status: dict, *, fault: bool = False) -> str:
-    """The base pattern for a status snapshot; any current fault shows as a double blink."""
+    """The base pattern for a status snapshot; any current fault shows as a double blink, then a due checkpoint."""
     if fault or status.get("faults"):
         return "double_blink"
+    if any(c.get("state") == "due" for c in status.get("checkpoints") or [] if isinstance(c, dict)):
+        return "checkpoint_due"
     return STATE_PATTERNS.get(status.get("state") or "idle", "double_blink")
 
 

@@ -72,6 +72,21 @@ class Phase:
 
 
 @dataclass(frozen=True)
+class Checkpoint:
+    """Something staff must do at a time from the session start (``checkpoints:``), never heard.
+
+    Attributes:
+        at_s: session time it becomes due (seconds from the start, pauses included).
+        text: what to do, as the playlist says it (e.g. "BP and sedation score").
+        line: the playlist line that named it (a ``repeat:`` entry gives several).
+    """
+
+    at_s: float
+    text: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Playlist:
     """A validated session plan."""
 
@@ -80,6 +95,7 @@ class Playlist:
     crossfade_s: float
     phases: tuple[Phase, ...]
     diagnostics: tuple[Diagnostic, ...] = field(default=(), compare=False)
+    checkpoints: tuple[Checkpoint, ...] = ()
 
     @property
     def total_s(self) -> float:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from player.durations import format_duration, parse_duration, parse_gain_db
-from player.playlist.model import KNOWN_PHASES, Diagnostic
+from player.playlist.checkpoint_spec import parse_checkpoints
+from player.playlist.model import KNOWN_PHASES, Checkpoint, Diagnostic
 from player.suggest import did_you_mean, edit_distance, unknown_key_message
 from player.yamlsafe import LineDict, LineList
 
@@ -23,7 +24,7 @@ ON_SHORT_CHOICES = ("loop", "silence")
 MAX_TRACKS = 10_000
 NOT_A_PLAYLIST = "not a playlist: a playlist is a YAML mapping with 'name' and 'phases'"
 
-TOP_KEYS = ("name", "crossfade", "phases")
+TOP_KEYS = ("name", "crossfade", "phases", "checkpoints")
 PHASE_KEYS = ("name", "duration", "tracks", "crossfade", "fade_in", "fade_out", "on_short", "finish_track")
 TRACK_KEYS = ("file", "gain")
 
@@ -56,6 +57,7 @@ class PlaylistSpec:
     name: str
     crossfade_s: float
     phases: tuple[PhaseSpec, ...]
+    checkpoints: tuple[Checkpoint, ...] = ()
 
 
 class Collector:
@@ -119,8 +121,11 @@ def _parse_top(data: object, out: Collector) -> PlaylistSpec | None:
             else:
                 seen[key] = phase.line
             phases.append(phase)
+    whole = isinstance(phases_node, LineList) and len(phases) == len(phases_node)
+    checkpoints = parse_checkpoints(data.get("checkpoints"), data.line_of("checkpoints"),
+                                    sum(p.duration_s for p in phases) if whole else None, out)
     return PlaylistSpec(name=name or "", crossfade_s=DEFAULT_CROSSFADE_S if crossfade is None else crossfade,
-                        phases=tuple(phases))
+                        phases=tuple(phases), checkpoints=checkpoints)
 
 
 def _too_many_tracks(phases_node: object, line: int, out: Collector) -> bool:

@@ -94,7 +94,8 @@ def _build(path: Path, spec: PlaylistSpec, probe: bool, out: Collector) -> Playl
     cache: dict[Path, AudioInfo | ProbeFailed] = {}
     budget = TrackBudget()
     phases = tuple(_build_phase(base, phase, probe, cache, budget, out) for phase in spec.phases)
-    return Playlist(name=spec.name, path=path.absolute(), crossfade_s=spec.crossfade_s, phases=phases)
+    return Playlist(name=spec.name, path=path.absolute(), crossfade_s=spec.crossfade_s, phases=phases,
+                    checkpoints=spec.checkpoints)
 
 
 def _build_phase(base: Path, spec: PhaseSpec, probe: bool, cache: dict, budget: TrackBudget,

@@ -21,6 +21,7 @@ from typing import Protocol
 from player.errors import SessionRefused
 from player.oneline import is_one_line
 from player.session.events import SOURCES
+from player.session.observations import ObservationKind, check_observation
 from player.session.states import CONTROLS, USB_INPUTS
 
 MAX_MARK_CHARS = 200
@@ -30,7 +31,8 @@ MAX_EXTEND_MIN = 120.0
 STATUS_KEYS = ("state", "phase", "phase_index", "session_id", "room", "playlist", "elapsed_s",
                "phase_elapsed_s", "phase_remaining_s", "remaining_s", "track", "volume_db", "volume_now_db",
                "level_db", "max_db", "audio", "faults", "records_pending", "phases",
-               "volume_dba", "max_dba", "heard_dba")   # (dBA: None unless the chair is calibrated)
+               "volume_dba", "max_dba", "heard_dba",   # (dBA: None unless the chair is calibrated)
+               "checkpoints")   # [{"at_s", "text", "state", "done_at_s"}] (player/session/checkpoints.py)
 
 Listener = Callable[[dict], None]
 
@@ -98,13 +100,18 @@ def _number(args: Mapping, key: str, default: float | None = None) -> float:
     return float(value)
 
 
-def check_control(action: str, source: str, args: Mapping[str, object]) -> dict:
+def check_control(action: str, source: str, args: Mapping[str, object],
+                  kinds: Mapping[str, ObservationKind] | None = None) -> dict:
     """Validate a control's action, source and arguments; return the normalized arguments.
 
     Arguments per action: ``start`` takes ``playlist`` (a path; omitted = the configured
     default playlist); ``extend`` takes ``minutes`` (default 5, 0 < m <= 120); ``mark`` takes
     ``text`` (1-200 characters, one line); ``volume`` takes ``delta_db`` (a step, + or -) or
-    ``level_db`` (an absolute level; both are clamped to the cap by the engine). Others take none.
+    ``level_db`` (an absolute level; both are clamped to the cap by the engine); ``ack`` takes
+    ``text`` (optional: the start of the due checkpoint's text); ``observe`` takes ``kind``,
+    ``value`` and optional ``note`` (player/session/observations.py, with the config's extra
+    `kinds`: a value out of its plausible range is refused here, so nothing is logged).
+    Others take none.
 
     Raises:
         SessionRefused: with a message staff can act on.
@@ -118,7 +125,8 @@ def check_control(action: str, source: str, args: Mapping[str, object]) -> dict:
     if source not in SOURCES:
         raise SessionRefused(f"unknown source {source!r}; one of {', '.join(SOURCES)}")
     allowed = {"start": {"playlist"}, "load": {"playlist"}, "extend": {"minutes"}, "mark": {"text"},
-               "volume": {"delta_db", "level_db"}}.get(action, set())
+               "volume": {"delta_db", "level_db"}, "ack": {"text"},
+               "observe": {"kind", "value", "note"}}.get(action, set())
     extra = set(args) - allowed
     if extra:
         raise SessionRefused(f"{action} takes no {', '.join(sorted(extra))}"
@@ -143,6 +151,21 @@ def check_control(action: str, source: str, args: Mapping[str, object]) -> dict:
         if len(text) > MAX_MARK_CHARS or not is_one_line(text):
             raise SessionRefused(f"mark text must be one line of at most {MAX_MARK_CHARS} characters")
         out["text"] = text
+    elif action == "ack":
+        text = args.get("text")
+        if text is not None:
+            if not isinstance(text, str) or len(text) > MAX_MARK_CHARS or not is_one_line(text):
+                raise SessionRefused(f"ack text must be one line of at most {MAX_MARK_CHARS} characters")
+            if text.strip():
+                out["text"] = text.strip()
+    elif action == "observe":
+        try:
+            details = check_observation(args.get("kind"), args.get("value"), args.get("note"), kinds)
+        except ValueError as exc:
+            raise SessionRefused(str(exc)) from None
+        out.update({"kind": details["kind"], "value": details["value"]})
+        if "note" in details:
+            out["note"] = details["note"]
     elif action == "volume":
         if ("delta_db" in args) == ("level_db" in args):
             raise SessionRefused("volume takes exactly one of delta_db (a step) or level_db (a level)")

@@ -20,6 +20,8 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from player.session.observations import describe_observation
+
 SOURCES = ("button", "cli", "web", "mqtt", "usb", "system")
 #: Sources that are people (everything except "system").
 STAFF_SOURCES = ("button", "cli", "web", "mqtt", "usb")
@@ -61,8 +63,9 @@ _TYPES = (
     EventType("session_started", ("playlist", "playlist_path", "room", "max_db", "start_db", "default_db",
                                   "resume_policy", "phases"),
               lambda d: f"started playlist {_t(d.get('playlist'))} in {_t(d.get('room'))}",
-              optional=("library",), staff=True,
-              doc="a session began; phases: the plan (name, planned_start_s, planned_end_s)"),
+              optional=("library", "checkpoints"), staff=True,
+              doc="a session began; phases: the plan (name, planned_start_s, planned_end_s); "
+                  "checkpoints: the playlist's (at_s, text), when it has any"),
     EventType("state_changed", ("from", "to"), lambda d: f"{_t(d.get('from'))} -> {_t(d.get('to'))}",
               doc="the session's state (playing, paused, faulted, ended); the LED follows it"),
     EventType("phase_started", ("phase", "index", "planned_start_s", "planned_end_s"),
@@ -104,6 +107,19 @@ _TYPES = (
               optional=("energy", "dose"),
               doc="the level heard so far (every 5 min, and at the end): LAeq and the share of a daily "
                   "85 dBA / 8 h dose when the chair is calibrated (player/audio/exposure.py)"),
+    EventType("checkpoint_due", ("index", "text", "at_s"), lambda d: f"checkpoint due: {_t(d.get('text'))}",
+              doc="a checkpoint's time came (silent to the patient: the page, the LED and the status show it)"),
+    EventType("checkpoint_acknowledged", ("index", "text", "at_s", "late_s"),
+              lambda d: f"checkpoint done: {_t(d.get('text'))}"
+                        + (f" (by the {d['observation']} observation)" if d.get("observation") else ""),
+              optional=("observation",), staff=True,
+              doc="staff acknowledged a due checkpoint (ack, the page's button, or an observation)"),
+    EventType("checkpoint_missed", ("index", "text", "at_s", "grace_s"),
+              lambda d: f"checkpoint missed: {_t(d.get('text'))} (not acknowledged within {_s(d.get('grace_s'))})",
+              doc="a due checkpoint was not acknowledged within session.checkpoint_grace_s"),
+    EventType("observation", ("kind", "label", "unit", "value"), lambda d: f"observed {describe_observation(d)}",
+              optional=("systolic", "diastolic", "note"), staff=True,
+              doc="a structured observation (bp, hr, spo2, rr, sedation, nausea, note, or a configured kind)"),
     EventType("session_ended", ("reason",), lambda d: f"session ended: {_t(d.get('reason'))}", staff=True),
 )
 

@@ -64,7 +64,7 @@ class FakeController:
 
     def submit(self, action: str, *, source: str, timeout_s: float = 10.0, actor: dict | None = None,
                **args: object) -> dict:
-        checked = check_control(action, source, args)
+        checked = check_control(action, source, args, self.config.session.observation_kinds)
         with self._lock:
             rule_args = dict(checked)
             default = self.config.session.default_playlist

@@ -24,6 +24,7 @@ from player.durations import format_duration
 from player.errors import SessionNotFound
 from player.session.eventlog import EVENTS_FILE, SESSIONS_DIR, is_session_id, scan_events, session_log_path
 from player.session.events import STAFF_SOURCES, describe
+from player.session.report_clinical import ClinicalRecords, clinical_csv_rows
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def _secs(value: object) -> str:
     return "?" if seconds is None else format_duration(seconds)
 
 
-class _Summary:
+class _Summary(ClinicalRecords):
     """Walks the records once, in file order, keeping what is open (phase, pause, tracks)."""
 
     def __init__(self, session_id: str) -> None:
@@ -61,6 +62,7 @@ class _Summary:
             "phases": [], "pauses": [], "extensions": [], "advances": [], "markers": [],
             "staff_actions": [], "volume_changes": [], "tracks": [], "faults": [], "restarts": [],
             "log_problems": [], "events": [],
+            "checkpoints": [], "observations": {},   # player/session/report_clinical.py
         }
         self.phases: dict[object, dict] = {}
         self.current: dict | None = None
@@ -148,6 +150,7 @@ class _Summary:
         r.update(room=d.get("room"), playlist=d.get("playlist"), playlist_path=d.get("playlist_path"),
                  resume_policy=d.get("resume_policy"), started=time)
         r["volume"].update({k: _num(d.get(k)) for k in ("max_db", "start_db", "default_db")})
+        self._plan_checkpoints(d.get("checkpoints"))
         phases = d.get("phases")
         for i, planned in enumerate(phases if isinstance(phases, list) else []):
             if isinstance(planned, dict):
@@ -363,7 +366,7 @@ def _cell(value: object) -> str:
 
 
 def render_csv(report: dict) -> str:
-    """Rows: the session, each phase, each pause, then every event; columns `CSV_COLUMNS`."""
+    """Rows: the session, each phase, each pause, each checkpoint and observation, then every event."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -384,6 +387,8 @@ def render_csv(report: dict) -> str:
             "pause", pause["phase"], pause["start"], pause["start_s"], None, None, pause["start_s"],
             pause["end_s"], pause["length_s"], pause["paused_by"],
             f"resumed by {pause['resumed_by']}" if pause["resumed_by"] else "not resumed"]))
+    for row in clinical_csv_rows(report):
+        writer.writerow(map(_cell, row))
     phase = None
     for rec in report["events"]:
         details = rec.get("details") if isinstance(rec.get("details"), dict) else {}

@@ -172,6 +172,8 @@ def _td(value: object, num: bool = False) -> str:
 
 def render_html(report: dict) -> str:
     """The whole page as a string (UTF-8 when written)."""
+    from player.session.report_clinical_html import clinical_sections, vitals_plot  # it uses this module's cells
+
     day = (report["started"] or "")[:10] or None
     volume = report["volume"]
     outcome = {"completed": "completed", "stopped": "stopped by staff", "emergency_stop": "EMERGENCY STOP",
@@ -201,7 +203,8 @@ def render_html(report: dict) -> str:
         parts.append(f'<p class="warn">{len(report["log_problems"])} damaged line(s) in the event log were skipped '
                      "(e.g. the last line cut short by a power cut); see the end of this report.</p>")
 
-    parts += ["<section><h2>Timeline</h2>", _timeline(report), "</section>"]
+    parts += ["<section><h2>Timeline</h2>", _timeline(report), vitals_plot(report, timeline_span_s(report)),
+              "</section>"]
 
     phase_rows = [[
         _td(p["name"]), _td(_dur(p["planned_start_s"]), True), _td(_dur(p["planned_end_s"]), True),
@@ -220,6 +223,7 @@ def render_html(report: dict) -> str:
                     _td(m["phase"]), _td(m["text"]), _td(m["source"])] for n, m in enumerate(report["markers"], 1)]
     parts += ["<section><h2>Markers</h2>", _table(("#", "Clock", "Session time", "Phase", "Note", "From"),
                                                   marker_rows, "No markers."), "</section>"]
+    parts.append(clinical_sections(report, day))
 
     pause_rows = [[_td(_clock(p["start"], day), True), _td(_dur(p["start_s"]), True),
                    _td(_dur(p["end_s"]) if p["end_s"] is not None else "not resumed", True),

@@ -49,6 +49,7 @@ class Saved:
     position_s: float | None
     master_db: float | None
     fading_out: bool
+    checkpoints: dict | None = None    # player/session/checkpoints.py: what was acknowledged and recorded
 
 
 @dataclass(frozen=True)
@@ -63,13 +64,14 @@ class Downtime:
 
 def to_saved(*, state: str, session_id: str, playlist_path: str, timeline: Timeline, elapsed_s: float,
              clocks: ClockReadings, track_index: int, position_s: float | None, master_db: float | None,
-             fading_out: bool) -> dict:
+             fading_out: bool, checkpoints: dict | None = None) -> dict:
     """The saved state as JSON data."""
     return {"version": SAVED_VERSION, "state": state, "session_id": session_id, "playlist_path": playlist_path,
             "timeline": timeline.to_dict(), "elapsed_s": round(elapsed_s, 3),
             "wall": clocks.wall.isoformat(), "boottime": round(clocks.boottime, 3), "boot_id": clocks.boot_id,
             "track_index": track_index, "position_s": None if position_s is None else round(position_s, 3),
-            "master_db": master_db, "fading_out": fading_out}
+            "master_db": master_db, "fading_out": fading_out,
+            **({"checkpoints": checkpoints} if checkpoints else {})}
 
 
 def _number(data: dict, key: str, *, optional: bool = False) -> float | None:
@@ -119,7 +121,8 @@ def parse_saved(data: object) -> Saved | None:
                  clocks=ClockReadings(wall, _number(data, "boottime", optional=True) or 0.0,
                                       boot_id if isinstance(boot_id, str) else ""),
                  track_index=track_index, position_s=_number(data, "position_s", optional=True),
-                 master_db=_number(data, "master_db", optional=True), fading_out=bool(data.get("fading_out")))
+                 master_db=_number(data, "master_db", optional=True), fading_out=bool(data.get("fading_out")),
+                 checkpoints=data.get("checkpoints") if isinstance(data.get("checkpoints"), dict) else None)
 
 
 def downtime(saved: Saved, now: ClockReadings, plan_total_s: float) -> Downtime:

@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 from player.audio.api import MixerEvent, Source
 from player.config import Config
 from player.errors import SessionRefused
+from player.playlist.checkpoint_spec import checkpoints_to_json
 from player.playlist.model import Phase, Playlist, Track
 from player.playlist.plan import plan_session
+from player.session.checkpoints import CheckpointBook
 from player.session.cursor import Cursor, track_at
+from player.session.observations import check_observation
 from player.session.resume import Downtime, Saved
 from player.session.states import is_active, next_state, refusal
 from player.session.timeline import Timeline
@@ -101,6 +104,7 @@ class Running:
     finishing: bool = False            # the phase's time is up; its finish_track track plays out
     resume_position_s: float | None = None  # restored paused: where the music picks up on resume
     planned: tuple[tuple[float, float], ...] = ()  # (start, end) of each phase, as `plan` shows them
+    checkpoints: CheckpointBook = field(default_factory=CheckpointBook)  # silent: never an Audio effect
 
     @property
     def phase(self) -> Phase:
@@ -152,6 +156,12 @@ class SessionRules:
     def tick(self, now: float, mixer: MixerView) -> list[Effect]:
         """Time passed: phase boundaries, the final fade-out, a retry after every track failed."""
         s = self.session
+        if s is not None and is_active(self.state):   # checkpoints come due while paused too
+            announced = s.checkpoints.advance(self.elapsed(now))
+            for type_, at_s, details in announced:
+                self._fx.append(Record(type_, "system", at_s, details))
+            if announced:
+                self._fx.append(Storage("save"))   # a restart does not announce them again
         if s is not None and self.state in ("playing", "faulted"):
             at = self.elapsed(now)
             self._cross_boundaries(at, mixer)
@@ -174,12 +184,15 @@ class SessionRules:
         return 0.0 if self.session is None else now - self.session.origin
 
     def next_due_s(self, now: float) -> float | None:
-        """How long until the rules must see a tick again (a phase boundary, the final fade)."""
+        """How long until the rules must see a tick again (a phase boundary, the final fade, a checkpoint)."""
         s = self.session
-        if s is None or self.state not in ("playing", "faulted"):
+        if s is None or not is_active(self.state):
             return None
         at = self.elapsed(now)
-        due = [s.timeline.phase_end_s - at]
+        checkpoint = s.checkpoints.next_change_s(at)
+        if self.state == "paused":
+            return checkpoint
+        due = [s.timeline.phase_end_s - at] + ([] if checkpoint is None else [checkpoint])
         if s.timeline.is_last and s.phase.fade_out_s and not s.fading_out:
             due.append(s.timeline.phase_end_s - s.phase.fade_out_s - at)
         if s.cursor.retry_at is not None:
@@ -393,7 +406,8 @@ class SessionRules:
         self.ready = None
         tl = Timeline.start(tuple(p.name for p in pl.phases), tuple(p.duration_s for p in pl.phases))
         self.faults = [f for f in self.faults if f == self._device_message()]
-        self.session = Running(session_id, pl, now, tl, planned=planned_phases(pl, tl))
+        self.session = Running(session_id, pl, now, tl, planned=planned_phases(pl, tl),
+                               checkpoints=CheckpointBook(pl.checkpoints, self.config.session.checkpoint_grace_s))
         self._fx.append(Storage("open_log", session_id))
         self._prefetch(pl)
         self._fx.append(Audio("begin_level", {"target_db": self.preset_db}))  # every session starts low
@@ -403,7 +417,8 @@ class SessionRules:
                    for n, (a, b) in zip(tl.names, self.session.planned, strict=True)]
         self._record("session_started", 0.0, source, playlist=pl.name, playlist_path=str(pl.path),
                      room=self.config.room, max_db=v.max_db, start_db=v.start_db, default_db=target,
-                     resume_policy=self.config.session.resume_policy, phases=planned)
+                     resume_policy=self.config.session.resume_policy, phases=planned,
+                     **({"checkpoints": checkpoints_to_json(pl.checkpoints)} if pl.checkpoints else {}))
         self._set_state("playing", 0.0)
         self._phase_started(0.0)
         first = pl.phases[0]
@@ -472,6 +487,30 @@ class SessionRules:
     def _do_mark(self, source: str, now: float, mixer: MixerView, text: str) -> None:
         self._record("marked", self.elapsed(now), source, text=text)
 
+    def _do_ack(self, source: str, now: float, mixer: MixerView, text: str | None = None) -> None:
+        s = self.session
+        assert s is not None
+        at = self.elapsed(now)
+        i = s.checkpoints.pick(at, text)
+        if i is None:
+            due = [s.checkpoints.checkpoints[j].text for j in s.checkpoints.due(at)]
+            raise SessionRefused(f"no due checkpoint starts with {text!r}; due: {'; '.join(due)}" if text and due
+                                 else "no checkpoint is due")
+        self._fx.append(Record("checkpoint_acknowledged", source, at, s.checkpoints.acknowledge(i, at, source, "ack")))
+
+    def _do_observe(self, source: str, now: float, mixer: MixerView, kind: str, value: object,
+                    note: str | None = None) -> None:
+        """Record it; it also acknowledges the oldest due checkpoint whose text starts with its label."""
+        s = self.session
+        assert s is not None
+        at = self.elapsed(now)
+        details = check_observation(kind, value, note, self.config.session.observation_kinds)
+        self._record("observation", at, source, **details)
+        i = s.checkpoints.pick(at, str(details["label"])) if kind != "note" else None
+        if i is not None:
+            done = s.checkpoints.acknowledge(i, at, source, kind)
+            self._fx.append(Record("checkpoint_acknowledged", source, at, done))
+
     def _do_volume(self, source: str, now: float, mixer: MixerView, delta_db: float | None = None,
                    level_db: float | None = None) -> None:
         self._fx.append(Volume(source, self.elapsed(now), delta_db, level_db))
@@ -527,7 +566,9 @@ class SessionRules:
         if policy == "pause" and was != "paused":
             tl = tl.pause(saved.elapsed_s)
         s = Running(saved.session_id, playlist, now - now_s, tl, fading_out=saved.fading_out,
-                    planned=planned_phases(playlist, tl))
+                    planned=planned_phases(playlist, tl),
+                    checkpoints=CheckpointBook.from_dict(playlist.checkpoints, self.config.session.checkpoint_grace_s,
+                                                         saved.checkpoints))
         s.cursor.track_index = saved.track_index
         self.session = s
         self.state = "paused" if tl.paused_at_s is not None else "playing"
@@ -567,7 +608,7 @@ class SessionRules:
         snap: dict = {"state": self.state, "room": self.config.room, "max_db": self.config.volume.max_db,
                       "faults": list(self.faults), "phases": [], "elapsed_s": 0.0, "phase": None,
                       "phase_index": None, "session_id": None, "playlist": None, "phase_elapsed_s": None,
-                      "phase_remaining_s": None, "remaining_s": None, "track": None}
+                      "phase_remaining_s": None, "remaining_s": None, "track": None, "checkpoints": []}
         if self.ready is not None:
             snap["playlist"] = self.ready.name
         if s is None:
@@ -581,7 +622,8 @@ class SessionRules:
             elapsed_s=round(at, 3), phase_elapsed_s=round(at - tl.phase_start_s, 3),
             phase_remaining_s=round(max(0.0, tl.phase_end_s + paused - at), 3),
             remaining_s=round(max(0.0, tl.projected_end_s(at) - at), 3),
-            track=None if track is None else self.track_name(track.path), phases=self._phases(s, at))
+            track=None if track is None else self.track_name(track.path), phases=self._phases(s, at),
+            checkpoints=s.checkpoints.snapshot(at))
         return snap
 
     def _phases(self, s: Running, at: float) -> list[dict]:

@@ -14,7 +14,7 @@ STATES: tuple[State, ...] = ("idle", "ready", "playing", "paused", "faulted", "e
 
 #: Staff controls (from the button, the CLI socket, the web page).
 CONTROLS = ("load", "start", "pause", "resume", "next", "advance", "extend", "mark", "volume", "stop",
-            "emergency_stop")
+            "emergency_stop", "ack", "observe")
 #: Inputs from the USB edge (not staff): a deferred import may become the library between sessions.
 USB_INPUTS = ("apply_library",)
 #: Inputs from inside the player (clock, audio output).
@@ -57,6 +57,8 @@ TRANSITIONS: dict[tuple[str, str], State] = {
 for _state in _ACTIVE:
     TRANSITIONS[(_state, "extend")] = _state
     TRANSITIONS[(_state, "mark")] = _state
+    TRANSITIONS[(_state, "ack")] = _state        # checkpoints and observations: never audible
+    TRANSITIONS[(_state, "observe")] = _state
     TRANSITIONS[(_state, "volume")] = _state
     TRANSITIONS[(_state, "stop")] = "ended"
     TRANSITIONS[(_state, "emergency_stop")] = "ended"

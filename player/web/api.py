@@ -284,7 +284,7 @@ async def api_control(request: web.Request) -> web.Response:
     if not isinstance(action, str):
         return error(400, f'missing "action": one of {", ".join(CONTROLS)}')
     try:
-        check_control(action, "web", body)
+        check_control(action, "web", body, request.app[CONFIG_KEY].session.observation_kinds)
     except SessionRefused as exc:
         return error(400, _hide_data_dir(request, str(exc)))
     controller = request.app[CONTROLLER_KEY]

@@ -103,3 +103,39 @@ def test_showing_the_same_pattern_again_does_not_restart_it(factory, pwm_led):
         assert driver._version == version
     finally:
         driver.close()
+
+
+def test_a_due_checkpoint_has_its_own_pattern_below_a_fault():
+    due = {"state": "playing", "faults": [], "checkpoints": [{"state": "done"}, {"state": "due"}]}
+    assert state_pattern_name(due) == "checkpoint_due"
+    assert state_pattern_name({**due, "state": "paused"}) == "checkpoint_due"
+    assert state_pattern_name({**due, "faults": ["audio device lost"]}) == "double_blink"
+    assert state_pattern_name({**due, "checkpoints": [{"state": "missed"}, {"state": "upcoming"}]}) == "dim"
+    b = 0.4
+    cp = make_pattern("checkpoint_due", b)
+    assert cp.repeat and [lv for lv, _ in cp.steps] == [b, b / 4, b, b / 4, b, b / 4]
+    assert sum(s for _, s in cp.steps) == pytest.approx(3.0)
+    assert cp.steps != make_pattern("double_blink", b).steps and max(lv for lv, _ in cp.steps) <= b
+
+
+def test_the_bedside_led_shows_a_due_checkpoint_until_it_is_acknowledged(make_rig, factory):
+    from dataclasses import replace
+
+    from player.clock import FakeClock
+    from player.playlist.model import Checkpoint
+    from player.session.fake_controller import FakeController, planned_only
+
+    clock = FakeClock()
+    playlist = replace(planned_only("default.yaml"), checkpoints=(Checkpoint(10.0, "BP"),))
+    ctrl = FakeController(playlists={"default.yaml": playlist}, clock=clock)
+    rig = make_rig(hardware={"led_brightness": 0.4}, ctrl=ctrl)
+    ctrl.submit("start", source="cli")
+    led = rig.bedside.led
+    assert led.wait_for_pattern("dim", 5)
+    clock.advance(11.0)
+    n = led.shown_count
+    ctrl.submit("mark", source="cli", text="x")          # any record makes the bedside read the status again
+    assert led.wait_for_pattern("checkpoint_due", 5, after=n)
+    n = led.shown_count
+    ctrl.submit("observe", source="cli", kind="bp", value="128/82")   # acknowledges it
+    assert led.wait_for_pattern("dim", 5, after=n)

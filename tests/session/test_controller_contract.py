@@ -7,12 +7,14 @@ simulated output, real records on disk) and on `FakeController`; the records the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from player.clock import FakeClock
 from player.errors import SessionRefused
+from player.playlist.model import Checkpoint
 from player.session.fake_controller import FakeController
 from tests.session.test_engine import Rig
 
@@ -77,3 +79,53 @@ def test_bad_controls_are_refused_alike(tmp_path: Path, action, args) -> None:
     with pytest.raises(SessionRefused) as fake:
         FakeController(config=rig.config).submit(action, source="web", **args)
     assert str(fake.value) == str(real.value)
+
+
+CHECKPOINTS = (Checkpoint(10.0, "BP at 10 s", 1), Checkpoint(20.0, "HR", 2), Checkpoint(21.0, "Sedation", 3))
+CHECKPOINT_SCRIPT = [   # (action, args, seconds the clock moves after it)
+    ("ack", {}, 1.0), ("start", {"playlist": "four"}, 5.0), ("ack", {}, 6.0),
+    ("observe", {"kind": "hr", "value": 70}, 0.5), ("observe", {"kind": "bp", "value": "128/82"}, 0.5),
+    ("ack", {}, 10.0), ("observe", {"kind": "bp", "value": "1280/82"}, 1.0),
+    ("ack", {"text": "sed"}, 1.0), ("ack", {"text": "HR"}, 1.0), ("observe", {"kind": "note", "value": "calm"}, 1.0),
+    ("stop", {}, 1.0), ("ack", {}, 1.0),
+]
+TICK_ONLY = ("checkpoint_due", "checkpoint_missed")   # the fake has no ticks: it shows states, records nothing on time
+
+
+def run_checkpoints(controller, advance) -> list:
+    outcomes = []
+    for action, args, seconds in CHECKPOINT_SCRIPT:
+        try:
+            st = controller.submit(action, source="cli", **args)
+            outcomes.append(("ok", action, st["state"], [c["state"] for c in st["checkpoints"]]))
+        except SessionRefused as exc:
+            outcomes.append(("refused", action, str(exc)))
+        advance(seconds)
+    return outcomes
+
+
+def test_checkpoints_and_observations_keep_the_same_contract(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    rig.playlists["four"] = replace(rig.playlists["four"], checkpoints=CHECKPOINTS)
+    engine_records: list[dict] = []
+    rig.engine.subscribe(engine_records.append)
+    rig.engine.start()
+    try:
+        engine_outcomes = run_checkpoints(rig.engine, rig.advance)
+    finally:
+        rig.engine.close()
+    clock = FakeClock()
+    fake = FakeController(config=rig.config, playlists={"four": rig.playlists["four"]}, clock=clock)
+    fake_outcomes = run_checkpoints(fake, clock.advance)
+    assert fake_outcomes == engine_outcomes
+    assert [o[0] for o in engine_outcomes] == ["refused", "ok", "refused", "ok", "ok", "refused", "refused", "ok",
+                                               "ok", "ok", "ok", "refused"]
+    assert engine_outcomes[5][2] == "no checkpoint is due"     # the BP observation acknowledged the first
+    assert engine_outcomes[6][2].startswith("systolic 1280 mmHg is outside the plausible range")
+    assert engine_outcomes[9][3] == ["done", "done", "done"]
+    wanted = [r for r in engine_records if r["type"] not in TICK_ONLY]
+    assert comparable(fake.records) == comparable(wanted)
+    assert [r["details"]["index"] for r in engine_records if r["type"] == "checkpoint_due"] == [0, 1, 2]
+    acks = [(r["source"], r["details"]["index"], r["details"].get("observation")) for r in engine_records
+            if r["type"] == "checkpoint_acknowledged"]
+    assert acks == [("cli", 0, "bp"), ("cli", 2, None), ("cli", 1, None)]

@@ -21,6 +21,8 @@ EXPECTED = {
                 "advance": "faulted", "session_completed": "ended", "extend": "faulted", "mark": "faulted",
                 "volume": "faulted", "stop": "ended", "emergency_stop": "ended"},
 }
+for _state in ("playing", "paused", "faulted"):   # checkpoints and observations, in every running state
+    EXPECTED[_state].update(ack=_state, observe=_state)
 
 
 @pytest.mark.parametrize("state", STATES)

@@ -111,6 +111,7 @@ function render(s) {
   renderTimeline(s);
   renderVolume(s);
   renderButtons(s);
+  document.dispatchEvent(new CustomEvent("session-status", { detail: s }));   // checkpoints.js
   document.title = `${s.phase || s.state} · ${s.room || "Session player"}`;
 }
 
@@ -170,6 +171,8 @@ function done(body, s) {
     case "mark": return `Marked: ${body.text}`;
     case "volume": return `Volume now ${db(s.volume_db)}`;
     case "stop": return "Session stopped";
+    case "ack": return "Checkpoint acknowledged";
+    case "observe": return `Recorded ${body.kind} ${body.value}`;
     default: return body.action.replace("_", " ") + ": done";
   }
 }
