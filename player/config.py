@@ -72,6 +72,17 @@ def _text(max_len: int = 200) -> Callable[[object], str]:
     return parse
 
 
+def _text_list(max_items: int) -> Callable[[object], tuple[str, ...]]:
+    def parse(value: object) -> tuple[str, ...]:
+        if not isinstance(value, list) or len(value) > max_items:
+            raise ValueError(f"expected a list of at most {max_items} one-line texts, got {value!r}"[:120])
+        items = tuple(_text()(v).strip() for v in value)
+        if len(set(items)) != len(items):
+            raise ValueError("an item is listed twice")
+        return items
+    return parse
+
+
 def _path(value: object) -> Path:
     if not isinstance(value, str) or not value:
         raise ValueError(f"expected a path, got {value!r}")
@@ -164,6 +175,9 @@ class SessionConfig:
     resume_policy: str = _spec(_choice("continue", "pause"), "continue",
                                "after a power cut: continue the clock, or pause and wait for staff")
     socket: Path | None = _spec(_optional(_path), None, "control socket (default <data_dir>/control.sock)")
+    checklist: tuple[str, ...] = _spec(_text_list(30), (),
+                                       "pre-session checklist shown before Start, e.g. [headphones fitted, eye mask]")
+    require_checklist: bool = _spec(_boolean, False, "refuse a start until every checklist item is ticked")
 
 
 @dataclass(frozen=True)

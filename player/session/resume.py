@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
+from player.session.calmer import check_saved
 from player.session.eventlog import is_session_id
 from player.session.timeline import Timeline
 
@@ -49,6 +50,7 @@ class Saved:
     position_s: float | None
     master_db: float | None
     fading_out: bool
+    calmer: dict | None = None   # calmer music playing (player/session/calmer.py `Calmer.to_saved`)
 
 
 @dataclass(frozen=True)
@@ -63,13 +65,13 @@ class Downtime:
 
 def to_saved(*, state: str, session_id: str, playlist_path: str, timeline: Timeline, elapsed_s: float,
              clocks: ClockReadings, track_index: int, position_s: float | None, master_db: float | None,
-             fading_out: bool) -> dict:
+             fading_out: bool, calmer: dict | None = None) -> dict:
     """The saved state as JSON data."""
     return {"version": SAVED_VERSION, "state": state, "session_id": session_id, "playlist_path": playlist_path,
             "timeline": timeline.to_dict(), "elapsed_s": round(elapsed_s, 3),
             "wall": clocks.wall.isoformat(), "boottime": round(clocks.boottime, 3), "boot_id": clocks.boot_id,
             "track_index": track_index, "position_s": None if position_s is None else round(position_s, 3),
-            "master_db": master_db, "fading_out": fading_out}
+            "master_db": master_db, "fading_out": fading_out, "calmer": calmer}
 
 
 def _number(data: dict, key: str, *, optional: bool = False) -> float | None:
@@ -119,7 +121,8 @@ def parse_saved(data: object) -> Saved | None:
                  clocks=ClockReadings(wall, _number(data, "boottime", optional=True) or 0.0,
                                       boot_id if isinstance(boot_id, str) else ""),
                  track_index=track_index, position_s=_number(data, "position_s", optional=True),
-                 master_db=_number(data, "master_db", optional=True), fading_out=bool(data.get("fading_out")))
+                 master_db=_number(data, "master_db", optional=True), fading_out=bool(data.get("fading_out")),
+                 calmer=check_saved(data.get("calmer")))
 
 
 def downtime(saved: Saved, now: ClockReadings, plan_total_s: float) -> Downtime:
