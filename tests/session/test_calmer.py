@@ -307,7 +307,8 @@ def session_config(require: bool = False):
     ([], [False, False, False]),
 ])
 def test_checklist_answers_name_every_item(checked, ticked) -> None:
-    assert checklist_answers(session_config(), checked) == [{"item": i, "checked": t} for i, t in zip(ITEMS, ticked)]
+    expected = [{"item": i, "checked": t} for i, t in zip(ITEMS, ticked, strict=True)]
+    assert checklist_answers(session_config(), checked) == expected
 
 
 def test_a_required_checklist_refuses_a_start_naming_what_is_left() -> None:
