@@ -27,7 +27,7 @@ from player.session.events import STAFF_SOURCES, describe
 
 log = logging.getLogger(__name__)
 
-REPORT_FORMATS = ("json", "csv", "html")
+REPORT_FORMATS = ("json", "csv", "html", "music")
 #: What the session ended with when it has not ended (yet).
 IN_PROGRESS = "in_progress"
 
@@ -396,7 +396,8 @@ def render_csv(report: dict) -> str:
 
 
 def render_report(report: dict, fmt: str) -> str:
-    """The report as ``json`` (everything, including the raw records), ``csv`` or ``html``."""
+    """The report as ``json`` (everything, including the raw records), ``csv``, ``html``, or ``music``
+    (the patient's list of the music heard: player/session/report_music.py; reads the files' tags)."""
     if fmt == "json":
         return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
@@ -405,4 +406,8 @@ def render_report(report: dict, fmt: str) -> str:
         from player.session.report_html import render_html  # the HTML page is large; load it only when asked
 
         return render_html(report)
+    if fmt == "music":
+        from player.session.report_music import music_rows, render_music
+
+        return render_music(music_rows(report))
     raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(REPORT_FORMATS)}")
