@@ -35,16 +35,14 @@ def check_tracks(playlist: Playlist, out: Collector) -> None:
 
 
 def _check_calmer(playlist: Playlist, name: Callable[[Track], str], out: Collector) -> None:
-    """Calmer music crossfades with its phase's crossfade: the same track-length checks, each finding once."""
-    seen = {(d.line, d.message) for d in out.items}
-    for i, phase in enumerate(playlist.phases):
-        tracks = [t for t in playlist.calmer_for(i) if t.duration_s is not None]
-        found = Collector(out.file)
-        _check_lengths(tracks, phase, name, found)
-        for d in found.items:
-            if (d.line, d.message) not in seen:
-                seen.add((d.line, d.message))
-                out.items.append(d)
+    """Calmer music crossfades with its phase's crossfade: the same track-length checks (the playlist's
+    calmer music once, against the longest crossfade of the phases that would play it)."""
+    for phase in playlist.phases:
+        _check_lengths([t for t in phase.calmer if t.duration_s is not None], phase, name, out)
+    users = [p for p in playlist.phases if not p.calmer]
+    if playlist.calmer and users:
+        phase = max(users, key=lambda p: p.crossfade_s)
+        _check_lengths([t for t in playlist.calmer if t.duration_s is not None], phase, name, out)
 
 
 def _check_phase(phase: Phase, name: Callable[[Track], str], out: Collector) -> None:

@@ -59,13 +59,14 @@ class _Summary:
             "started": None, "ended": None, "outcome": IN_PROGRESS, "in_progress": True,
             "duration_s": 0.0, "last_event": None,
             "phases": [], "pauses": [], "extensions": [], "advances": [], "markers": [],
-            "staff_actions": [], "volume_changes": [], "tracks": [], "faults": [], "restarts": [],
+            "staff_actions": [], "volume_changes": [], "tracks": [], "faults": [], "restarts": [], "calmer": [],
             "log_problems": [], "events": [],
         }
         self.phases: dict[object, dict] = {}
         self.current: dict | None = None
         self.last_ended: dict | None = None
         self.open_pause: dict | None = None
+        self.open_calmer: dict | None = None
         self.open_tracks: list[dict] = []
         self.last_s = 0.0
         self.last_time: str | None = None
@@ -210,6 +211,23 @@ class _Summary:
         self.open_tracks.append(track)
         self.report["tracks"].append(track)
 
+    def _on_calmer_started(self, d: dict, elapsed: float, time, source, phase, when) -> None:
+        """A calmer period; asked again while it plays, only its end changes."""
+        if self.open_calmer is None:
+            self.open_calmer = {"phase": d.get("phase", phase), "start": time, "start_s": elapsed, "end": None,
+                                "end_s": None, "minutes": None, "until_s": None, "asked_by": source,
+                                "ended_by": None}
+            self.report["calmer"].append(self.open_calmer)
+        self.open_calmer.update(minutes=_num(d.get("minutes")), until_s=_num(d.get("until_s")))
+
+    def _on_calmer_ended(self, d: dict, elapsed: float, time, source, phase, when) -> None:
+        self._close_calmer(elapsed, time, _text(d.get("reason")) or "ended")
+
+    def _close_calmer(self, elapsed: float, time: str | None, reason: str) -> None:
+        if self.open_calmer is not None:
+            self.open_calmer.update(end_s=elapsed, end=time, ended_by=reason)
+            self.open_calmer = None
+
     def _on_track_ended(self, d: dict, elapsed: float, time, source, phase, when) -> None:
         self._close_track(_text(d.get("file")), elapsed, time, "played")
 
@@ -248,6 +266,7 @@ class _Summary:
         r = self.report
         r.update(ended=time, outcome=_text(d.get("reason")) or "ended", in_progress=False)
         self._close_pause(elapsed, time, None, source)
+        self._close_calmer(elapsed, time, "session ended")
         reason = _text(d.get("reason"))
         if self.current is not None:
             self.current["ended_by"] = self.current["ended_by"] or reason

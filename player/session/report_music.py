@@ -27,9 +27,10 @@ def heard_files(report: dict) -> list[str]:
     """The files of the ``track_started`` records, each once, in the order first heard (pure)."""
     seen: dict[str, None] = {}
     for rec in report.get("events", []):
-        details = rec.get("details") if isinstance(rec, dict) and isinstance(rec.get("details"), dict) else {}
-        file = details.get("file")
-        if rec.get("type") == "track_started" and isinstance(file, str) and file:
+        if not isinstance(rec, dict) or rec.get("type") != "track_started" or not isinstance(rec.get("details"), dict):
+            continue
+        file = rec["details"].get("file")
+        if isinstance(file, str) and file:
             seen.setdefault(file, None)
     return list(seen)
 
