@@ -112,6 +112,7 @@ function render(s) {
   renderVolume(s);
   renderButtons(s);
   document.title = `${s.phase || s.state} · ${s.room || "Session player"}`;
+  document.dispatchEvent(new CustomEvent("status", { detail: s }));  // calmer.js, playlists.js
 }
 
 function addEvent(rec) {
@@ -170,6 +171,7 @@ function done(body, s) {
     case "mark": return `Marked: ${body.text}`;
     case "volume": return `Volume now ${db(s.volume_db)}`;
     case "stop": return "Session stopped";
+    case "calmer": return body.off ? "Back to the plan's music" : "Calmer music playing";
     default: return body.action.replace("_", " ") + ": done";
   }
 }
@@ -192,6 +194,7 @@ function onButton(ev) {
     return;
   }
   if (action === "stop") disarmStop();
+  if (action === "start") { askStart(null); return; }  // playlists.js: confirm (and the checklist) first
   const body = { action };
   if (action === "extend") body.minutes = 5;
   if (action === "volume") body.delta_db = Number(b.dataset.delta);
