@@ -126,3 +126,12 @@ def test_the_music_page_escapes_tags_and_says_when_nothing_was_heard() -> None:
     assert "No music was recorded" in render_music([])
     assert heard_files({"events": [{"type": "track_started", "details": {"file": "x"}}, {"type": "marked"},
                                    "junk", {"type": "track_started", "details": "odd"}]}) == ["x"]
+
+
+def test_plan_names_the_calmer_music_of_each_phase(tmp_path: Path) -> None:
+    gen = library(tmp_path)
+    data = json.loads(cli("plan", gen / "iv-ketamine.yaml", "--json").stdout)
+    assert data["calmer"] == [{"phase": "settling", "files": ["music/calm.flac"]},
+                              {"phase": "peak", "files": ["music/calm.flac"]}]
+    text = cli("plan", gen / "iv-ketamine.yaml").stdout
+    assert "calmer music in peak: music/calm.flac" in text

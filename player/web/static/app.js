@@ -237,7 +237,11 @@ async function loadSessions() {
       const csv = document.createElement("a");
       csv.href = base + "?format=csv";
       csv.textContent = "CSV";
-      li.append(a, " · ", csv);
+      const music = document.createElement("a");
+      music.href = base + "?format=music";
+      music.textContent = "music list";
+      music.title = "the music heard, for the patient to take home (no clinical data)";
+      li.append(a, " · ", csv, " · ", music);
       ul.appendChild(li);
     }
   } catch (e) { /* the list is a convenience; the live page matters more */ }
