@@ -52,9 +52,12 @@ CORES: tuple[Core, ...] = (
     Core("player/audio/levels.py", ("tests/audio/test_levels.py", "tests/audio/test_mixer.py")),
     Core("player/audio/device_watch.py", ("tests/audio/test_mixer.py",)),
     Core("player/audio/exposure.py", ("tests/audio/test_exposure.py",)),
-    Core("player/session/rules.py", ("tests/session/test_rules.py",)),
-    Core("player/session/cursor.py", ("tests/session/test_rules.py",)),
-    Core("player/session/resume.py", ("tests/session/test_rules.py",)),
+    Core("player/session/rules.py", ("tests/session/test_rules.py", "tests/session/test_calmer.py")),
+    Core("player/session/cursor.py", ("tests/session/test_rules.py", "tests/session/test_calmer.py")),
+    Core("player/session/resume.py", ("tests/session/test_rules.py", "tests/session/test_calmer.py")),
+    Core("player/session/calmer.py", ("tests/session/test_calmer.py",)),
+    Core("player/session/calmer_rules.py", ("tests/session/test_calmer.py",)),
+    Core("player/session/checklist.py", ("tests/session/test_calmer.py",)),
     Core("player/session/events.py", ("tests/session/test_rules.py", "tests/session/test_report_real_log.py")),
 )
 

@@ -345,3 +345,95 @@ def test_checked_arguments(checked, ok) -> None:
     else:
         with pytest.raises(SessionRefused, match="checked must be true or a list"):
             check_control("start", "web", {"checked": checked})
+
+
+# --- exact: what mutation testing asked for ------------------------------------------------------
+
+def test_calmer_in_and_out_use_at_least_3_s_of_crossfade() -> None:
+    r = started(playlist(crossfade=1.0))
+    assert music(r.command("calmer", "web", {}, 120.0, NONE)) == [("crossfade_to", "calm-settling-0.flac", 3.0)]
+    effects = r.command("calmer", "web", {"off": True}, 130.0, NONE)
+    assert music(effects) == [("crossfade_to", "settling-1.flac", 3.0)]
+    assert [(x.at_s, x.details) for x in records(effects, "calmer_ended")] == [
+        (30.0, {"phase": "settling", "reason": "staff"})]
+    assert calm.crossfade_s(Phase("p", 60.0, (), 12.0)) == 12.0
+
+
+def test_calmer_music_loops_even_in_an_on_short_silence_phase_and_only_its_phase_changes() -> None:
+    pl = playlist()
+    silent = Playlist("P", pl.path, 8.0, (pl.phases[0], Phase("peak", 600.0, tracks("peak"), 8.0, on_short="silence"),
+                                          pl.phases[2]), calmer=pl.calmer)
+    c = calm.begin(silent, 1, 10.0, None, 0)
+    assert [p.name for p in c.music.phases] == ["settling", "peak", "recovery"]
+    assert c.music.phases[0] == silent.phases[0] and c.music.phases[2] == silent.phases[2]
+    assert c.music.phases[1].tracks == pl.calmer and c.music.phases[1].on_short == "loop"
+    assert (c.minutes, c.until_s, c.since_s, c.plan_turn) == (None, None, 10.0, 0)
+    assert calm.begin(silent, 0, 10.0, 2.5, 3, since_s=4.0).minutes == 2.5
+
+
+def test_the_saved_calmer_period_round_trips_exactly() -> None:
+    c = calm.begin(playlist(), 0, 12.34567, 2.5, 3, since_s=1.23456)
+    assert c.status() == {"since_s": 1.235, "until_s": 162.346}
+    saved = c.to_saved()
+    assert saved == {"phase_index": 0, "since_s": 1.235, "plan_turn": 3, "until_s": 162.346, "minutes": 2.5}
+    assert calm.check_saved(saved) == {"phase_index": 0, "plan_turn": 3, "since_s": 1.235, "until_s": 162.346,
+                                       "minutes": 2.5}
+    back = calm.restored(playlist(), calm.check_saved(saved), 0)
+    assert back.to_saved() == saved and back.phase_index == 0
+    assert calm.restored(playlist(), calm.check_saved(saved), 1) is None       # the phase moved on
+    assert calm.check_saved(None) is None
+    assert c.shifted(10.0).until_s == pytest.approx(172.34567)
+    unlimited = calm.begin(playlist(), 0, 5.0, None, 0)
+    assert unlimited.shifted(10.0) is unlimited and unlimited.to_saved()["until_s"] is None
+
+
+@pytest.mark.parametrize("saved,message", [
+    ("x", "calmer is not a JSON object"),
+    ({"phase_index": "0", "plan_turn": 0, "since_s": 1.0}, "calmer.phase_index '0' is not a count"),
+    ({"phase_index": 0, "plan_turn": 1_000_000, "since_s": 1.0}, "calmer.plan_turn 1000000 is not a count"),
+    ({"phase_index": 0, "plan_turn": 0}, r"calmer.since_s is not a finite number \(None\)"),
+    ({"phase_index": 0, "plan_turn": 0, "since_s": 1.0, "until_s": True}, "calmer.until_s is not a finite number"),
+    ({"phase_index": 0, "plan_turn": 0, "since_s": 1.0, "minutes": "5"}, "calmer.minutes is not a finite number"),
+])
+def test_saved_calmer_refusals_name_the_key(saved, message) -> None:
+    with pytest.raises(ValueError, match=f"^{message}"):
+        calm.check_saved(saved)
+    assert calm.check_saved({"phase_index": 0, "plan_turn": 999_999, "since_s": 1.0})["plan_turn"] == 999_999
+
+
+def test_restored_calmer_music_is_heard_as_calmer_music_and_the_record_is_exact() -> None:
+    r = started()
+    r.command("calmer", "web", {}, 150.0, NONE)
+    r2, effects = restored(saved_during_calmer(r, 100.0), playlist())
+    [rec] = records(r2.heard(MixerEvent("track_started", music_source(effects)), 1001.0, NONE), "track_started")
+    assert rec.details.get("calmer") is True
+    r = started()
+    r.command("calmer", "web", {}, 150.0, NONE)
+    r3, effects = restored(saved_during_calmer(r, 100.0), playlist(own=False, default=False))
+    [ended] = records(effects, "calmer_ended")
+    assert (ended.at_s, ended.source, ended.details) == (102.0, "system", {
+        "phase": "settling", "reason": "no calmer music in the playlist now"})
+    assert SessionRules(config_from_mapping({}))._restore_calmer(parse_saved(saved_during_calmer(r, 1.0)), 1.0) \
+        is None                                                           # no session: nothing to take up
+
+
+def music_source(effects):
+    return next(fx.kwargs["source"] for fx in effects if isinstance(fx, Audio) and fx.call == "play")
+
+
+def test_wording_of_the_refusals() -> None:
+    r = started()
+    with pytest.raises(SessionRefused, match=r"^calmer music is not playing; the plan's music plays$"):
+        r.command("calmer", "web", {"off": True}, 110.0, NONE)
+    with pytest.raises(SessionRefused, match=r"^no calmer music for phase settling: add 'calmer:' tracks to the "
+                                             r"phase or to the playlist$"):
+        calm.begin(playlist(own=False, default=False), 0, 1.0, None, 0)
+    with pytest.raises(SessionRefused, match=r"^not on the pre-session checklist: 'a', 'b' \(it has: "
+                                             r"'headphones fitted', 'eye mask', 'comfortable level checked'\)$"):
+        checklist_answers(session_config(), ["b", "a"])
+    with pytest.raises(SessionRefused, match=r"^not on the pre-session checklist: 'x' \(it has: none: "
+                                             r"session.checklist is empty\)$"):
+        checklist_answers(config_from_mapping({}).session, ["x"])
+    with pytest.raises(SessionRefused, match=r"not checked \(tick every item on the page, or start --checked once "
+                                             r"all are done\)$"):
+        checklist_answers(session_config(require=True), [])
