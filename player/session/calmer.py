@@ -16,7 +16,6 @@ and fallbacks work on calmer music exactly as on the plan's.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 from player.errors import SessionRefused
@@ -56,7 +55,7 @@ class Calmer:
         return self if self.until_s is None else replace(self, until_s=self.until_s + seconds)
 
     def to_saved(self) -> dict:
-        """What a restart needs (player/session/resume.py)."""
+        """What a restart needs (player/session/resume.py checks it back: `check_saved_calmer`)."""
         return {"phase_index": self.phase_index, "since_s": round(self.since_s, 3), "plan_turn": self.plan_turn,
                 "until_s": None if self.until_s is None else round(self.until_s, 3), "minutes": self.minutes}
 
@@ -93,33 +92,6 @@ def begin(playlist: Playlist, index: int, at_s: float, minutes: float | None, pl
                              "to the phase or to the playlist")
     until = None if minutes is None else at_s + minutes * 60.0
     return Calmer(index, at_s if since_s is None else since_s, until, minutes, plan_turn, _music(playlist, index))
-
-
-def _finite(value: object, key: str, *, optional: bool = False) -> float | None:
-    if value is None and optional:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"calmer.{key} is not a finite number ({value!r})")
-    return float(value)
-
-
-def check_saved(data: object) -> dict | None:
-    """The saved calmer period (`Calmer.to_saved`) checked, or None when none was saved.
-
-    Raises:
-        ValueError: it holds something a restart must not trust.
-    """
-    if data is None:
-        return None
-    if not isinstance(data, dict):
-        raise ValueError("calmer is not a JSON object")
-    index, turn = data.get("phase_index"), data.get("plan_turn")
-    for key, value in (("phase_index", index), ("plan_turn", turn)):
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1_000_000:
-            raise ValueError(f"calmer.{key} {value!r} is not a count")
-    return {"phase_index": index, "plan_turn": turn, "since_s": _finite(data.get("since_s"), "since_s"),
-            "until_s": _finite(data.get("until_s"), "until_s", optional=True),
-            "minutes": _finite(data.get("minutes"), "minutes", optional=True)}
 
 
 def restored(playlist: Playlist, saved: dict, index: int) -> Calmer | None:

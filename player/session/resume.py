@@ -20,7 +20,6 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from player.session.calmer import check_saved
 from player.session.eventlog import is_session_id
 from player.session.timeline import Timeline
 
@@ -74,13 +73,31 @@ def to_saved(*, state: str, session_id: str, playlist_path: str, timeline: Timel
             "master_db": master_db, "fading_out": fading_out, "calmer": calmer}
 
 
-def _number(data: dict, key: str, *, optional: bool = False) -> float | None:
+def _number(data: dict, key: str, *, optional: bool = False, where: str = "") -> float | None:
     value = data.get(key)
     if value is None and optional:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"{key} is not a finite number ({value!r})")
+        raise ValueError(f"{where}{key} is not a finite number ({value!r})")
     return float(value)
+
+
+def check_saved_calmer(data: object) -> dict | None:
+    """The saved calmer period (player/session/calmer.py `Calmer.to_saved`) checked, None when none was saved.
+
+    Raises:
+        ValueError: it holds something a restart must not trust.
+    """
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise ValueError("calmer is not a JSON object")
+    index, turn = data.get("phase_index"), data.get("plan_turn")
+    for key, value in (("phase_index", index), ("plan_turn", turn)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1_000_000:
+            raise ValueError(f"calmer.{key} {value!r} is not a count")
+    return {"phase_index": index, "plan_turn": turn, "since_s": _number(data, "since_s", where="calmer."),
+            **{key: _number(data, key, optional=True, where="calmer.") for key in ("until_s", "minutes")}}
 
 
 def parse_saved(data: object) -> Saved | None:
@@ -122,7 +139,7 @@ def parse_saved(data: object) -> Saved | None:
                                       boot_id if isinstance(boot_id, str) else ""),
                  track_index=track_index, position_s=_number(data, "position_s", optional=True),
                  master_db=_number(data, "master_db", optional=True), fading_out=bool(data.get("fading_out")),
-                 calmer=check_saved(data.get("calmer")))
+                 calmer=check_saved_calmer(data.get("calmer")))
 
 
 def downtime(saved: Saved, now: ClockReadings, plan_total_s: float) -> Downtime:

@@ -20,7 +20,7 @@ from player.session import calmer as calm
 from player.session.checklist import checklist_answers
 from player.session.control import check_control
 from player.session.events import check_record, describe
-from player.session.resume import ClockReadings, Downtime, parse_saved, to_saved
+from player.session.resume import ClockReadings, Downtime, check_saved_calmer, parse_saved, to_saved
 from player.session.rules import Audio, MixerView, Record, SessionRules
 from player.session.states import refusal
 
@@ -269,7 +269,7 @@ def test_a_restart_after_the_calmer_period_is_over_goes_back_to_the_plan() -> No
 ])
 def test_a_saved_calmer_period_that_must_not_be_trusted_is_refused(saved, reason) -> None:
     with pytest.raises(ValueError, match=reason):
-        calm.check_saved(saved)
+        check_saved_calmer(saved)
 
 
 # --- the control's arguments, as every edge sends them ------------------------------------------
@@ -376,12 +376,12 @@ def test_the_saved_calmer_period_round_trips_exactly() -> None:
     assert c.status() == {"since_s": 1.235, "until_s": 162.346}
     saved = c.to_saved()
     assert saved == {"phase_index": 0, "since_s": 1.235, "plan_turn": 3, "until_s": 162.346, "minutes": 2.5}
-    assert calm.check_saved(saved) == {"phase_index": 0, "plan_turn": 3, "since_s": 1.235, "until_s": 162.346,
+    assert check_saved_calmer(saved) == {"phase_index": 0, "plan_turn": 3, "since_s": 1.235, "until_s": 162.346,
                                        "minutes": 2.5}
-    back = calm.restored(playlist(), calm.check_saved(saved), 0)
+    back = calm.restored(playlist(), check_saved_calmer(saved), 0)
     assert back.to_saved() == saved and back.phase_index == 0
-    assert calm.restored(playlist(), calm.check_saved(saved), 1) is None       # the phase moved on
-    assert calm.check_saved(None) is None
+    assert calm.restored(playlist(), check_saved_calmer(saved), 1) is None       # the phase moved on
+    assert check_saved_calmer(None) is None
     assert c.shifted(10.0).until_s == pytest.approx(172.34567)
     unlimited = calm.begin(playlist(), 0, 5.0, None, 0)
     assert unlimited.shifted(10.0) is unlimited and unlimited.to_saved()["until_s"] is None
@@ -397,8 +397,8 @@ def test_the_saved_calmer_period_round_trips_exactly() -> None:
 ])
 def test_saved_calmer_refusals_name_the_key(saved, message) -> None:
     with pytest.raises(ValueError, match=f"^{message}"):
-        calm.check_saved(saved)
-    assert calm.check_saved({"phase_index": 0, "plan_turn": 999_999, "since_s": 1.0})["plan_turn"] == 999_999
+        check_saved_calmer(saved)
+    assert check_saved_calmer({"phase_index": 0, "plan_turn": 999_999, "since_s": 1.0})["plan_turn"] == 999_999
 
 
 def test_restored_calmer_music_is_heard_as_calmer_music_and_the_record_is_exact() -> None:
