@@ -84,6 +84,12 @@ class Playlist:
     diagnostics: tuple[Diagnostic, ...] = field(default=(), compare=False)
     calmer: tuple[Track, ...] = ()
 
+    @property
+    def all_tracks(self) -> list[Track]:
+        """Every track it may play: the phases' in play order, then the calmer music (phases', the playlist's)."""
+        return ([t for p in self.phases for t in p.tracks] + [t for p in self.phases for t in p.calmer]
+                + list(self.calmer))
+
     def calmer_for(self, index: int) -> tuple[Track, ...]:
         """The calmer music of phase `index`: its own, else the playlist's (may be none)."""
         return self.phases[index].calmer or self.calmer

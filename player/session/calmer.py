@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from player.errors import SessionRefused
-from player.playlist.model import Phase, Playlist, Track
+from player.playlist.model import Phase, Playlist
 
 #: Calmer music never cuts in: its crossfades in and out are at least this long (or the phase's).
 MIN_CROSSFADE_S = 3.0
@@ -58,11 +58,6 @@ class Calmer:
         """What a restart needs (player/session/resume.py checks it back: `check_saved_calmer`)."""
         return {"phase_index": self.phase_index, "since_s": round(self.since_s, 3), "plan_turn": self.plan_turn,
                 "until_s": None if self.until_s is None else round(self.until_s, 3), "minutes": self.minutes}
-
-
-def calmer_tracks(playlist: Playlist) -> list[Track]:
-    """Every calmer track of the playlist, phases' first (to measure their loudness ahead)."""
-    return [t for p in playlist.phases for t in p.calmer] + list(playlist.calmer)
 
 
 def has_calmer(playlist: Playlist, index: int) -> bool:

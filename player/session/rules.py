@@ -266,8 +266,7 @@ class SessionRules(CalmerRules):
 
     def _prefetch(self, playlist: Playlist) -> None:
         """Have every track's loudness measured ahead, in play order (nothing is heard at a guessed level)."""
-        tracks = [t for p in playlist.phases for t in p.tracks] + calm.calmer_tracks(playlist)
-        self._fx.append(Audio("prefetch", {"sources": [Source(t.path) for t in tracks]}))
+        self._fx.append(Audio("prefetch", {"sources": [Source(t.path) for t in playlist.all_tracks]}))
 
     def _queue_next_phase(self) -> None:
         """`finish_track`: the playing track plays out, then crossfades into the next phase's music."""
