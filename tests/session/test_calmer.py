@@ -437,3 +437,20 @@ def test_wording_of_the_refusals() -> None:
     with pytest.raises(SessionRefused, match=r"not checked \(tick every item on the page, or start --checked once "
                                              r"all are done\)$"):
         checklist_answers(session_config(require=True), [])
+
+
+def test_a_finish_track_phase_lets_the_calmer_track_play_out_then_the_next_phase_plays_its_own() -> None:
+    pl = playlist()
+    first = Phase("settling", 600.0, tracks("settling"), 8.0, finish_track=True, calmer=tracks("calm-settling"))
+    r = started(Playlist("P", pl.path, 8.0, (first, *pl.phases[1:]), calmer=pl.calmer))
+    effects = r.command("calmer", "web", {"minutes": 9.0}, 200.0, NONE)      # until 640 s: after the phase's end
+    hear(r, effects, 201.0)
+    token = r.session.cursor.next_token
+    effects = r.tick(700.5, MixerView(current_token=token))          # the phase's time is up: its track plays out
+    [queued] = [fx for fx in effects if isinstance(fx, Audio) and fx.call == "queue_next"]
+    assert queued.kwargs["source"].path.name == "peak-0.flac" and r.session.calmer is not None
+    assert not records(r.tick(800.0, MixerView(current_token=token)), "calmer_ended")   # due, but it plays out
+    effects = r.heard(MixerEvent("track_started", queued.kwargs["source"]), 750.0, NONE)
+    assert [x.type for x in records(effects)][:3] == ["calmer_ended", "phase_ended", "phase_started"]
+    assert records(effects, "track_started")[0].details == {"phase": "peak", "file": "peak-0.flac"}
+    assert r.session.calmer is None and r.session.cursor.track_index == 0
