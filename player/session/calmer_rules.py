@@ -52,15 +52,20 @@ class CalmerRules:
         if music:
             self._start_phase_music(at_s, crossfade_s=calm.crossfade_s(s.phase))
 
-    def _restore_calmer(self, saved: Saved, now_s: float) -> None:
-        """Calmer music survives a restart; it ends there if the playlist no longer has it for the phase."""
+    def _restore_calmer(self, saved: Saved, now_s: float) -> bool:
+        """Calmer music survives a restart; it ends there if the playlist no longer has it for the phase.
+
+        Returns:
+            True when it ended here (the saved track and place were calmer music's, not the plan's).
+        """
         s = self.session
         if saved.calmer is None or s is None:
-            return
+            return False
         s.calmer = calm.restored(s.playlist, saved.calmer, s.timeline.index)
         if s.calmer is not None:
             s.cursor.calmer = True
-            return
+            return False
         s.cursor.track_index = saved.calmer["plan_turn"] + 1
         self._record("calmer_ended", now_s, phase=s.timeline.phase, reason="no calmer music in the playlist now")
+        return True
 

@@ -562,10 +562,12 @@ class SessionRules(CalmerRules):
             self.add_fault("this session's records from before the restart are missing", now_s)
         if self.state == "paused" and was != "paused":
             self._record("paused", now_s, reason="resumed after a restart; waiting for staff")
-        self._restore_calmer(saved, now_s)
+        calmer_ended = self._restore_calmer(saved, now_s)   # then the saved place was calmer music's
         position = saved.position_s or 0.0
         if policy == "continue" and was == "playing":
             position += down.gap_s
+        if calmer_ended:
+            position = 0.0
         track = track_at(s.phase, s.cursor.track_index)
         if track is not None and track.duration_s and position > track.duration_s - 2 * s.phase.crossfade_s:
             s.cursor.track_index, position = s.cursor.track_index + 1, 0.0

@@ -248,6 +248,7 @@ def test_a_restart_ends_calmer_music_the_playlist_no_longer_has() -> None:
     [ended] = records(effects, "calmer_ended")
     assert ended.details["reason"] == "no calmer music in the playlist now" and r2.session.calmer is None
     assert music(effects)[0][:2] == ("play", "settling-1.flac")
+    assert music_source(effects).start_s == 0.0              # the saved place was in the calmer track
 
 
 def test_a_restart_after_the_calmer_period_is_over_goes_back_to_the_plan() -> None:
@@ -414,7 +415,7 @@ def test_restored_calmer_music_is_heard_as_calmer_music_and_the_record_is_exact(
     assert (ended.at_s, ended.source, ended.details) == (102.0, "system", {
         "phase": "settling", "reason": "no calmer music in the playlist now"})
     assert SessionRules(config_from_mapping({}))._restore_calmer(parse_saved(saved_during_calmer(r, 1.0)), 1.0) \
-        is None                                                           # no session: nothing to take up
+        is False                                                          # no session: nothing to take up
 
 
 def music_source(effects):
