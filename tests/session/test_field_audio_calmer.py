@@ -61,7 +61,8 @@ def test_calmer_crossfades_in_and_back_equal_power_with_no_gap_and_the_clock_unm
     for st in statuses:
         assert st["phase"] == "peak"
         assert st["phase_elapsed_s"] + st["phase_remaining_s"] == pytest.approx(600.0, abs=0.01)
-    assert before["calmer"]["until_s"] == pytest.approx(before["elapsed_s"] + CALMER_S, abs=0.01)
+    # (the status is read a moment after the control acted: under load, tens of ms later)
+    assert before["calmer"]["until_s"] == pytest.approx(before["elapsed_s"] + CALMER_S, abs=0.5)
     assert after["calmer"] is None
     kinds = [(e["type"], e["details"].get("reason")) for e in events if e["type"].startswith("calmer")]
     assert kinds == [("calmer_started", None), ("calmer_ended", "time up")]
