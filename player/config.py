@@ -73,6 +73,17 @@ def _text(max_len: int = 200) -> Callable[[object], str]:
     return parse
 
 
+def _text_list(max_items: int) -> Callable[[object], tuple[str, ...]]:
+    def parse(value: object) -> tuple[str, ...]:
+        if not isinstance(value, list) or len(value) > max_items:
+            raise ValueError(f"expected a list of at most {max_items} one-line texts, got {value!r}"[:120])
+        items = tuple(_text()(v).strip() for v in value)
+        if len(set(items)) != len(items):
+            raise ValueError("an item is listed twice")
+        return items
+    return parse
+
+
 def _path(value: object) -> Path:
     if not isinstance(value, str) or not value:
         raise ValueError(f"expected a path, got {value!r}")
@@ -169,6 +180,9 @@ class SessionConfig:
                                       "a checkpoint not acknowledged this long after it is due is missed")
     observation_kinds: dict | None = _spec(_optional(parse_kinds), None,
                                            "extra observation kinds, e.g. {etco2: {unit: mmHg, min: 10, max: 80}}")
+    checklist: tuple[str, ...] = _spec(_text_list(30), (),
+                                       "pre-session checklist shown before Start, e.g. [headphones fitted, eye mask]")
+    require_checklist: bool = _spec(_boolean, False, "refuse a start until every checklist item is ticked")
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,11 @@ class Control:
 
 def _add_playlist(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("playlist", nargs="?",
-                        help="a library playlist's name (session-player library list), or a playlist file "
+                        help="a library playlist's name (session-player playlists), or a playlist file "
                              "you may read (default: session.default_playlist)")
+    parser.add_argument("--checked", action="store_true",
+                        help="every item of the pre-session checklist (session.checklist) is done: "
+                             "recorded in the session log")
 
 
 def _add_minutes(parser: argparse.ArgumentParser) -> None:
@@ -77,12 +80,13 @@ def _volume_args(args: argparse.Namespace) -> dict:
 
 def _playlist_args(args: argparse.Namespace) -> dict:
     """A name without a folder is a library playlist's unless such a file is here; a file goes by its absolute path."""
+    checked = {"checked": True} if getattr(args, "checked", False) else {}
     given = args.playlist
     if given is None:
-        return {}
+        return checked
     if "/" not in given and not Path(given).exists():
-        return {"playlist": given}
-    return {"playlist": str(Path(given).resolve())}
+        return {"playlist": given, **checked}
+    return {"playlist": str(Path(given).resolve()), **checked}
 
 
 SUBCOMMANDS = [

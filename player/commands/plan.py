@@ -8,8 +8,9 @@ phase says ``finish_track: true``.
 
 Checkpoints (``checkpoints:``: what staff must do when, on the session clock) are listed
 after the phases. --json prints {"name", "total_s", "phases": [{"name", "start_s", "end_s",
-"tracks": [{"file", "start_s", "duration_s", ...}]}], "checkpoints": [{"at_s", "text"}]}.
-Exit status: 0 planned, 1 invalid playlist, 2 usage error.
+"tracks": [{"file", "start_s", "duration_s", ...}]}], "checkpoints": [{"at_s", "text"}],
+"calmer": [{"phase", "files"}]} (calmer: the music `session-player calmer` would play in each
+phase, its own or the playlist's). Exit status: 0 planned, 1 invalid playlist, 2 usage error.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 
 from player.durations import format_duration
 from player.errors import PlaylistInvalid
 from player.playlist.checkpoint_spec import checkpoints_to_json
-from player.playlist.model import Checkpoint
+from player.playlist.model import Checkpoint, Playlist
 from player.playlist.plan import SessionPlan, plan_session, plan_to_json
 from player.playlist.validate import load_playlist
 
@@ -56,15 +58,25 @@ def run(args: argparse.Namespace) -> int:
     for d in playlist.warnings:  # on stderr with --json, so stdout stays pure JSON
         print(d, file=sys.stderr if args.json else sys.stdout)
     plan = plan_session(playlist)
+    calmer = calmer_music(playlist)
     if args.json:
-        data = plan_to_json(plan)
+        data = {**plan_to_json(plan), "calmer": calmer}
         data["checkpoints"] = checkpoints_to_json(playlist.checkpoints)
         if args.start:
             data["start"] = args.start.strftime("%H:%M")
         print(json.dumps(data, indent=2))
     else:
         print("\n".join(render_plan(plan, args.start, playlist.checkpoints)))
+        for row in calmer:
+            print(f"calmer music in {row['phase']}: {', '.join(row['files']) or 'none'}")
     return 0
+
+
+def calmer_music(playlist: Playlist) -> list[dict]:
+    """The files `session-player calmer` plays in each phase (its own ``calmer:``, else the playlist's)."""
+    base = os.fspath(playlist.path.parent)
+    return [{"phase": p.name, "files": [Path(os.path.relpath(t.path, base)).as_posix() for t in playlist.calmer_for(i)]}
+            for i, p in enumerate(playlist.phases)]
 
 
 def render_plan(plan: SessionPlan, start: dt.time | None = None, checkpoints: tuple[Checkpoint, ...] = ()) -> list[str]:

@@ -35,6 +35,11 @@ def format_status(st: dict) -> str:
             f"track:     {st.get('track') or '-'}",
         ]
         lines += checkpoint_lines(st.get("checkpoints") or [], st.get("elapsed_s") or 0.0)
+        calmer = st.get("calmer")
+        if calmer:
+            until = "until 'calmer off' or the phase ends" if calmer.get("until_s") is None \
+                else f"until {_t(calmer['until_s'])}"
+            lines.append(f"calmer:    calmer music since {_t(calmer.get('since_s'))}, {until}")
     level = st.get("level_db")
     dba = f" = {st['volume_dba']} dBA (cap {st.get('max_dba')} dBA)" if st.get("volume_dba") is not None else ""
     lines.append(f"volume:    {st.get('volume_db')} dB (cap {st.get('max_db')} dB){dba}"

@@ -30,11 +30,31 @@ def check_tracks(playlist: Playlist, out: Collector) -> None:
 
     for phase in playlist.phases:
         _check_phase(phase, name, out)
+    _check_calmer(playlist, name, out)
     _check_sample_rates(playlist, name, out)
+
+
+def _check_calmer(playlist: Playlist, name: Callable[[Track], str], out: Collector) -> None:
+    """Calmer music crossfades with its phase's crossfade: the same track-length checks (the playlist's
+    calmer music once, against the longest crossfade of the phases that would play it)."""
+    for phase in playlist.phases:
+        _check_lengths([t for t in phase.calmer if t.duration_s is not None], phase, name, out)
+    users = [p for p in playlist.phases if not p.calmer]
+    if playlist.calmer and users:
+        phase = max(users, key=lambda p: p.crossfade_s)
+        _check_lengths([t for t in playlist.calmer if t.duration_s is not None], phase, name, out)
 
 
 def _check_phase(phase: Phase, name: Callable[[Track], str], out: Collector) -> None:
     known = [t for t in phase.tracks if t.duration_s is not None]
+    _check_lengths(known, phase, name, out)
+    if not known or len(known) != len(phase.tracks):
+        return
+    _check_coverage(phase, known, name, out)
+
+
+def _check_lengths(known: list[Track], phase: Phase, name: Callable[[Track], str], out: Collector) -> None:
+    """Each track is long enough for the phase's crossfades in and out."""
     for track in known:
         if track.duration_s < MIN_TRACK_S:
             out.error(track.line, f"{name(track)} is only {track.duration_s:.2f} s long; tracks must be "
@@ -49,8 +69,10 @@ def _check_phase(phase: Phase, name: Callable[[Track], str], out: Collector) -> 
                         f"{phase.crossfade_s:g} s: the crossfades into and out of it shorten to about "
                         f"{max(0.0, heard):.1f} s (each track starts {TRACK_OVERHEAD_S:g} s of playback short); "
                         "still equal-power, but shorter")
-    if not known or len(known) != len(phase.tracks):
-        return
+
+
+def _check_coverage(phase: Phase, known: list[Track], name: Callable[[Track], str], out: Collector) -> None:
+    """The phase's tracks fill its time (else they loop, or fall silent), and peak is not a stutter."""
     playing_s = sum(t.duration_s for t in known) - phase.crossfade_s * (len(known) - 1)
     if playing_s < phase.duration_s:
         then = "they will loop" if phase.on_short == "loop" else \
@@ -67,7 +89,8 @@ def _check_phase(phase: Phase, name: Callable[[Track], str], out: Collector) -> 
 
 
 def _check_sample_rates(playlist: Playlist, name: Callable[[Track], str], out: Collector) -> None:
-    tracks = {t.path: t for p in playlist.phases for t in p.tracks if t.sample_rate}
+    every = [t for p in playlist.phases for t in (*p.tracks, *p.calmer)] + list(playlist.calmer)
+    tracks = {t.path: t for t in every if t.sample_rate}
     rates = Counter(t.sample_rate for t in tracks.values())
     if len(rates) < 2:
         return

@@ -58,6 +58,7 @@ class Phase:
         crossfade_s: crossfade between tracks in this phase and into the next phase.
         on_short: what to do when the tracks run out before the phase ends.
         finish_track: at the phase end, let the current track finish instead of crossfading.
+        calmer: the phase's own calmer music (`session-player calmer`); empty: the playlist's.
     """
 
     name: str
@@ -69,6 +70,7 @@ class Phase:
     on_short: Literal["loop", "silence"] = "loop"
     finish_track: bool = False
     line: int = 0
+    calmer: tuple[Track, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ class Checkpoint:
 
 @dataclass(frozen=True)
 class Playlist:
-    """A validated session plan."""
+    """A validated session plan (`calmer`: calmer music for every phase without its own)."""
 
     name: str
     path: Path
@@ -96,6 +98,17 @@ class Playlist:
     phases: tuple[Phase, ...]
     diagnostics: tuple[Diagnostic, ...] = field(default=(), compare=False)
     checkpoints: tuple[Checkpoint, ...] = ()
+    calmer: tuple[Track, ...] = ()
+
+    @property
+    def all_tracks(self) -> list[Track]:
+        """Every track it may play: the phases' in play order, then the calmer music (phases', the playlist's)."""
+        return ([t for p in self.phases for t in p.tracks] + [t for p in self.phases for t in p.calmer]
+                + list(self.calmer))
+
+    def calmer_for(self, index: int) -> tuple[Track, ...]:
+        """The calmer music of phase `index`: its own, else the playlist's (may be none)."""
+        return self.phases[index].calmer or self.calmer
 
     @property
     def total_s(self) -> float:

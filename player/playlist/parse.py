@@ -24,8 +24,9 @@ ON_SHORT_CHOICES = ("loop", "silence")
 MAX_TRACKS = 10_000
 NOT_A_PLAYLIST = "not a playlist: a playlist is a YAML mapping with 'name' and 'phases'"
 
-TOP_KEYS = ("name", "crossfade", "phases", "checkpoints")
-PHASE_KEYS = ("name", "duration", "tracks", "crossfade", "fade_in", "fade_out", "on_short", "finish_track")
+TOP_KEYS = ("name", "crossfade", "phases", "checkpoints", "calmer")
+PHASE_KEYS = ("name", "duration", "tracks", "crossfade", "fade_in", "fade_out", "on_short", "finish_track",
+              "calmer")
 TRACK_KEYS = ("file", "gain")
 
 
@@ -50,6 +51,7 @@ class PhaseSpec:
     entries: tuple[EntrySpec, ...]
     line: int
     tracks_line: int
+    calmer: tuple[EntrySpec, ...] = ()   # the phase's own calmer music (`session-player calmer`)
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class PlaylistSpec:
     crossfade_s: float
     phases: tuple[PhaseSpec, ...]
     checkpoints: tuple[Checkpoint, ...] = ()
+    calmer: tuple[EntrySpec, ...] = ()   # calmer music for every phase without its own
 
 
 class Collector:
@@ -105,8 +108,9 @@ def _parse_top(data: object, out: Collector) -> PlaylistSpec | None:
     crossfade = _seconds(data, "crossfade", out, default=DEFAULT_CROSSFADE_S, allow_zero=True)
     phases_node = data["phases"]
     phases: list[PhaseSpec] = []
-    if _too_many_tracks(phases_node, data.line_of("phases"), out):
+    if _too_many_tracks(data, out):
         return None
+    calmer = _parse_tracks(data, "the playlist", out, key="calmer")
     if not isinstance(phases_node, LineList) or not phases_node:
         out.error(data.line_of("phases"), f"'phases' must be a non-empty list of phases, got {_kind(phases_node)}")
     else:
@@ -125,17 +129,19 @@ def _parse_top(data: object, out: Collector) -> PlaylistSpec | None:
     checkpoints = parse_checkpoints(data.get("checkpoints"), data.line_of("checkpoints"),
                                     sum(p.duration_s for p in phases) if whole else None, out)
     return PlaylistSpec(name=name or "", crossfade_s=DEFAULT_CROSSFADE_S if crossfade is None else crossfade,
-                        phases=tuple(phases), checkpoints=checkpoints)
+                        phases=tuple(phases), checkpoints=checkpoints, calmer=calmer or ())
 
 
-def _too_many_tracks(phases_node: object, line: int, out: Collector) -> bool:
-    """Refuse a playlist naming more than `MAX_TRACKS` entries before parsing any of them."""
+def _too_many_tracks(data: LineDict, out: Collector) -> bool:
+    """Refuse a playlist naming more than `MAX_TRACKS` entries (tracks and calmer) before parsing any of them."""
+    phases_node = data["phases"]
     if not isinstance(phases_node, LineList):
         return False
-    count = sum(len(p["tracks"]) for p in phases_node if isinstance(p, LineDict) and isinstance(p.get("tracks"), list))
+    nodes = [data, *(p for p in phases_node if isinstance(p, LineDict))]
+    count = sum(len(n[key]) for n in nodes for key in ("tracks", "calmer") if isinstance(n.get(key), list))
     if count <= MAX_TRACKS:
         return False
-    out.error(line, f"the playlist names {count:,} tracks; the limit is {MAX_TRACKS:,} per playlist")
+    out.error(data.line_of("phases"), f"the playlist names {count:,} tracks; the limit is {MAX_TRACKS:,} per playlist")
     return True
 
 
@@ -170,27 +176,32 @@ def _parse_phase(node: object, line: int, index: int, default_crossfade: float |
     on_short = _choice(node, "on_short", ON_SHORT_CHOICES, out)
     finish_track = _flag(node, "finish_track", out)
     entries = _parse_tracks(node, where, out)
-    if None in (name, duration, crossfade, on_short, finish_track) or entries is None:
+    calmer = _parse_tracks(node, where, out, key="calmer")
+    if None in (name, duration, crossfade, on_short, finish_track) or entries is None or calmer is None:
         return None
     return PhaseSpec(name=name, duration_s=duration, crossfade_s=crossfade, fade_in_s=fade_in,
                      fade_out_s=fade_out, on_short=on_short, finish_track=finish_track,
-                     entries=entries, line=node.line, tracks_line=node.line_of("tracks"))
+                     entries=entries, line=node.line, tracks_line=node.line_of("tracks"), calmer=calmer)
 
 
-def _parse_tracks(node: LineDict, where: str, out: Collector) -> tuple[EntrySpec, ...] | None:
-    value = node.get("tracks", _MISSING)
+def _parse_tracks(node: LineDict, where: str, out: Collector, *, key: str = "tracks") -> tuple[EntrySpec, ...] | None:
+    """A list of track entries under `key`: ``tracks`` (a phase without any is silent: a warning) or
+    ``calmer`` (optional: none means no calmer music there)."""
+    value = node.get(key, _MISSING)
     if value is _MISSING or value is None:
-        out.warning(node.line, f"{where} has no tracks: it will be silent")
+        if key == "tracks":
+            out.warning(node.line, f"{where} has no tracks: it will be silent")
         return ()
     if isinstance(value, str):
         value_list = LineList([value])
-        value_list.line, value_list.item_lines = node.line_of("tracks"), [node.line_of("tracks")]
+        value_list.line, value_list.item_lines = node.line_of(key), [node.line_of(key)]
         value = value_list
     if not isinstance(value, LineList):
-        out.error(node.line_of("tracks"), f"'tracks' in {where} must be a list of files, got {_kind(value)}")
+        out.error(node.line_of(key), f"'{key}' in {where} must be a list of files, got {_kind(value)}")
         return None
     if not value:
-        out.warning(node.line_of("tracks"), f"{where} has no tracks: it will be silent")
+        out.warning(node.line_of(key), f"{where} has no tracks: it will be silent" if key == "tracks"
+                    else f"'calmer' in {where} is empty: no calmer music there")
     entries: list[EntrySpec] = []
     ok = True
     for i, item in enumerate(value):

@@ -98,3 +98,23 @@ def _tag_text(tags: object, key: str) -> str:
     if isinstance(value, (list, tuple)):
         return " ".join(str(v) for v in value)
     return str(value)
+
+
+def track_tags(path: Path) -> tuple[str | None, str | None]:
+    """The title and artist a file's tags give (ID3, Vorbis, MP4 alike), None where it has none or cannot be read."""
+    try:
+        audio = mutagen.File(path, easy=True)
+    except (mutagen.MutagenError, OSError, ValueError, EOFError, IndexError, KeyError, TypeError):
+        return None, None
+    tags = getattr(audio, "tags", None) if audio is not None else None
+    if not tags:
+        return None, None
+
+    def first(key: str) -> str | None:
+        try:
+            value = tags.get(key)
+        except (KeyError, ValueError, TypeError):
+            return None
+        text = " / ".join(str(v).strip() for v in value if str(v).strip()) if isinstance(value, list) else None
+        return text[:200] if text else None
+    return first("title"), first("artist")

@@ -20,7 +20,7 @@ from pathlib import Path
 from player.errors import PlaylistInvalid
 from player.playlist.checks import check_tracks
 from player.playlist.model import Diagnostic, Phase, Playlist, Track
-from player.playlist.parse import Collector, PhaseSpec, PlaylistSpec, parse_playlist_data
+from player.playlist.parse import Collector, EntrySpec, PhaseSpec, PlaylistSpec, parse_playlist_data
 from player.playlist.probe import AudioInfo, ProbeFailed, probe_audio
 from player.playlist.resolve import Found, TrackBudget, resolve_entry
 from player.yamlsafe import YamlRefused, load_yaml_file
@@ -94,21 +94,29 @@ def _build(path: Path, spec: PlaylistSpec, probe: bool, out: Collector) -> Playl
     cache: dict[Path, AudioInfo | ProbeFailed] = {}
     budget = TrackBudget()
     phases = tuple(_build_phase(base, phase, probe, cache, budget, out) for phase in spec.phases)
+    calmer = _build_tracks(base, spec.calmer, probe, cache, budget, out)
     return Playlist(name=spec.name, path=path.absolute(), crossfade_s=spec.crossfade_s, phases=phases,
-                    checkpoints=spec.checkpoints)
+                    checkpoints=spec.checkpoints, calmer=calmer)
 
 
 def _build_phase(base: Path, spec: PhaseSpec, probe: bool, cache: dict, budget: TrackBudget,
                  out: Collector) -> Phase:
+    tracks = _build_tracks(base, spec.entries, probe, cache, budget, out)
+    return Phase(name=spec.name, duration_s=spec.duration_s, tracks=tracks, crossfade_s=spec.crossfade_s,
+                 fade_in_s=spec.fade_in_s, fade_out_s=spec.fade_out_s, on_short=spec.on_short,
+                 finish_track=spec.finish_track, line=spec.line,
+                 calmer=_build_tracks(base, spec.calmer, probe, cache, budget, out))
+
+
+def _build_tracks(base: Path, entries: tuple[EntrySpec, ...], probe: bool, cache: dict, budget: TrackBudget,
+                  out: Collector) -> tuple[Track, ...]:
     tracks = []
-    for entry in spec.entries:
+    for entry in entries:
         for found in resolve_entry(base, entry, out, budget):
             track = _track(found, probe, cache, out)
             if track is not None:
                 tracks.append(track)
-    return Phase(name=spec.name, duration_s=spec.duration_s, tracks=tuple(tracks), crossfade_s=spec.crossfade_s,
-                 fade_in_s=spec.fade_in_s, fade_out_s=spec.fade_out_s, on_short=spec.on_short,
-                 finish_track=spec.finish_track, line=spec.line)
+    return tuple(tracks)
 
 
 def _track(found: Found, probe: bool, cache: dict, out: Collector) -> Track | None:

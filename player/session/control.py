@@ -26,13 +26,16 @@ from player.session.states import CONTROLS, USB_INPUTS
 
 MAX_MARK_CHARS = 200
 MAX_EXTEND_MIN = 120.0
+MAX_CALMER_MIN = 240.0
+MAX_CHECKLIST_ITEMS = 30
 
 #: Keys always present in a status snapshot (`Controller.status()`, `session-player status --json`).
 STATUS_KEYS = ("state", "phase", "phase_index", "session_id", "room", "playlist", "elapsed_s",
                "phase_elapsed_s", "phase_remaining_s", "remaining_s", "track", "volume_db", "volume_now_db",
                "level_db", "max_db", "audio", "faults", "records_pending", "phases",
                "volume_dba", "max_dba", "heard_dba",   # (dBA: None unless the chair is calibrated)
-               "checkpoints")   # [{"at_s", "text", "state", "done_at_s"}] (player/session/checkpoints.py)
+               "checkpoints",   # [{"at_s", "text", "state", "done_at_s"}] (player/session/checkpoints.py)
+               "calmer", "calmer_available")   # calmer music: None or {since_s, until_s}; the phase has some
 
 Listener = Callable[[dict], None]
 
@@ -110,7 +113,9 @@ def check_control(action: str, source: str, args: Mapping[str, object],
     ``level_db`` (an absolute level; both are clamped to the cap by the engine); ``ack`` takes
     ``text`` (optional: the start of the due checkpoint's text); ``observe`` takes ``kind``,
     ``value`` and optional ``note`` (player/session/observations.py, with the config's extra
-    `kinds`: a value out of its plausible range is refused here, so nothing is logged).
+    `kinds`: a value out of its plausible range is refused here, so nothing is logged); ``calmer`` takes
+    ``minutes`` (0 < m <= 240; omitted = until ``off`` or the phase ends) or ``off: true``; ``start``
+    also takes ``checked``: the pre-session checklist's items ticked (a list), or true for all.
     Others take none.
 
     Raises:
@@ -124,9 +129,9 @@ def check_control(action: str, source: str, args: Mapping[str, object],
         raise SessionRefused(f"unknown action {action!r}; known actions: {', '.join(CONTROLS)}")
     if source not in SOURCES:
         raise SessionRefused(f"unknown source {source!r}; one of {', '.join(SOURCES)}")
-    allowed = {"start": {"playlist"}, "load": {"playlist"}, "extend": {"minutes"}, "mark": {"text"},
+    allowed = {"start": {"playlist", "checked"}, "load": {"playlist"}, "extend": {"minutes"}, "mark": {"text"},
                "volume": {"delta_db", "level_db"}, "ack": {"text"},
-               "observe": {"kind", "value", "note"}}.get(action, set())
+               "observe": {"kind", "value", "note"}, "calmer": {"minutes", "off"}}.get(action, set())
     extra = set(args) - allowed
     if extra:
         raise SessionRefused(f"{action} takes no {', '.join(sorted(extra))}"
@@ -138,6 +143,10 @@ def check_control(action: str, source: str, args: Mapping[str, object],
             if not isinstance(playlist, str) or not playlist.strip() or "\0" in playlist:
                 raise SessionRefused(f"playlist must be a path, got {playlist!r}")
             out["playlist"] = playlist
+        if "checked" in args:
+            out["checked"] = _checked(args["checked"])
+    elif action == "calmer":
+        out.update(_calmer(args))
     elif action == "extend":
         minutes = _number(args, "minutes", 5.0)
         if not 0 < minutes <= MAX_EXTEND_MIN:
@@ -177,3 +186,26 @@ def check_control(action: str, source: str, args: Mapping[str, object],
             raise SessionRefused(f"level_db must be between -90 and 0, got {value:g}")
         out[key] = value
     return out
+
+
+def _calmer(args: Mapping[str, object]) -> dict:
+    if "off" in args:
+        if args["off"] is not True or "minutes" in args:
+            raise SessionRefused("calmer takes off: true alone (back to the plan), or minutes")
+        return {"off": True}
+    if "minutes" not in args or args["minutes"] is None:
+        return {}
+    minutes = _number(args, "minutes")
+    if not 0 < minutes <= MAX_CALMER_MIN:
+        raise SessionRefused(f"minutes must be more than 0 and at most {MAX_CALMER_MIN:g}, got {minutes:g}")
+    return {"minutes": minutes}
+
+
+def _checked(value: object) -> list[str] | bool:
+    """The checklist's ticked items: true (all), or a list of one-line texts."""
+    if value is True:
+        return True
+    if (not isinstance(value, list) or len(value) > MAX_CHECKLIST_ITEMS
+            or not all(isinstance(i, str) and 0 < len(i) <= MAX_MARK_CHARS and is_one_line(i) for i in value)):
+        raise SessionRefused(f"checked must be true or a list of at most {MAX_CHECKLIST_ITEMS} checklist items")
+    return list(dict.fromkeys(value))

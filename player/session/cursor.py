@@ -29,6 +29,7 @@ class Turn:
     phase_index: int
     turn: int
     fallback: bool = False
+    calmer: bool = False           # a turn of calmer music (player/session/calmer.py), not of the plan
 
 
 def track_at(phase: Phase, turn: int) -> Track | None:
@@ -49,12 +50,13 @@ class Cursor:
     retry_s: float = RETRY_FIRST_S
     next_token: int = 0
     tokens: OrderedDict[int, Turn] = field(default_factory=OrderedDict)
+    calmer: bool = False           # the turns are calmer music's now (a late event of the other list is no turn)
 
     def hand(self, track: Track, phase_index: int, turn: int, *, start_s: float = 0.0,
-             fallback: bool = False) -> Source:
-        """A source for one play of `track`, with a token that says which turn it is."""
+             fallback: bool = False, calmer: bool | None = None) -> Source:
+        """A source for one play of `track`, with a token that says which turn (of which list) it is."""
         self.next_token += 1
-        self.tokens[self.next_token] = Turn(phase_index, turn, fallback)
+        self.tokens[self.next_token] = Turn(phase_index, turn, fallback, self.calmer if calmer is None else calmer)
         while len(self.tokens) > KEEP_TOKENS:
             self.tokens.popitem(last=False)
         return Source(track.path, self.next_token, track.gain_db, track.duration_s, start_s)
@@ -78,7 +80,7 @@ class Cursor:
         turn = self.turn_of(token)
         self.failures_in_row, self.retry_at, self.retry_s = 0, None, RETRY_FIRST_S
         self.last_good = track
-        if turn is not None and turn.phase_index == phase_index and not turn.fallback:
+        if turn is not None and turn.phase_index == phase_index and not turn.fallback and turn.calmer == self.calmer:
             self.track_index = turn.turn
         return turn
 

@@ -496,7 +496,8 @@ class SessionEngine:
             state=self._rules.state, session_id=s.id, playlist_path=str(s.playlist.path), timeline=s.timeline,
             elapsed_s=self._rules.elapsed(now), clocks=self._clocks(), track_index=s.cursor.track_index,
             position_s=self._mixer.position_s, master_db=self._mixer.master_target_db, fading_out=s.fading_out,
-            checkpoints=s.checkpoints.to_dict()))
+            checkpoints=s.checkpoints.to_dict(),
+            calmer=None if s.calmer is None else s.calmer.to_saved()))
 
     def _restore(self) -> None:
         """A session cut short by a crash or power cut: take it up again (player/session/resume.py)."""

@@ -31,6 +31,10 @@ def _t(value: object) -> str:
     return "" if value is None else str(value)
 
 
+def _n(value: object) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else "?"
+
+
 def _s(value: object) -> str:
     from player.durations import format_duration
 
@@ -63,9 +67,10 @@ _TYPES = (
     EventType("session_started", ("playlist", "playlist_path", "room", "max_db", "start_db", "default_db",
                                   "resume_policy", "phases"),
               lambda d: f"started playlist {_t(d.get('playlist'))} in {_t(d.get('room'))}",
-              optional=("library", "checkpoints"), staff=True,
+              optional=("library", "checkpoints", "checklist"), staff=True,
               doc="a session began; phases: the plan (name, planned_start_s, planned_end_s); "
-                  "checkpoints: the playlist's (at_s, text), when it has any"),
+                  "checkpoints: the playlist's (at_s, text), when it has any; checklist: "
+                  "the pre-session checklist's items, each {item, checked} (when session.checklist is set)"),
     EventType("state_changed", ("from", "to"), lambda d: f"{_t(d.get('from'))} -> {_t(d.get('to'))}",
               doc="the session's state (playing, paused, faulted, ended); the LED follows it"),
     EventType("phase_started", ("phase", "index", "planned_start_s", "planned_end_s"),
@@ -83,8 +88,19 @@ _TYPES = (
     EventType("marked", ("text",), lambda d: f"marker: {_t(d.get('text'))}", staff=True),
     EventType("volume_changed", ("from_db", "to_db"),
               lambda d: f"volume {_t(d.get('from_db'))} -> {_t(d.get('to_db'))} dB", staff=True),
-    EventType("track_started", ("phase", "file"), lambda d: f"playing {_t(d.get('file'))}",
-              optional=("fallback",)),
+    EventType("track_started", ("phase", "file"),
+              lambda d: f"playing {_t(d.get('file'))}" + (" (calmer music)" if d.get("calmer") else ""),
+              optional=("fallback", "calmer")),
+    EventType("calmer_started", ("phase", "minutes", "until_s"),
+              lambda d: "calmer music" + (f" for {_n(d.get('minutes'))} min (until {_s(d.get('until_s'))})"
+                                          if d.get("minutes") is not None else " until staff switch back or the "
+                                          "phase ends") + f" in {_t(d.get('phase'))}", staff=True,
+              doc="staff asked for calmer music (player/session/calmer.py); asked again while it plays, "
+                  "only its end changes"),
+    EventType("calmer_ended", ("phase", "reason"),
+              lambda d: f"back to the plan's music in {_t(d.get('phase'))} ({_t(d.get('reason'))})", staff=True,
+              doc="reason: staff (calmer off), time up, phase ended, or no calmer music in the playlist now "
+                  "(after a restart)"),
     EventType("track_ended", ("file",), lambda d: f"finished {_t(d.get('file'))}"),
     EventType("track_skipped", ("file", "reason"),
               lambda d: f"skipped {_t(d.get('file'))}: {_t(d.get('reason'))}", staff=True,

@@ -28,7 +28,7 @@ from player.session.report_clinical import ClinicalRecords, clinical_csv_rows
 
 log = logging.getLogger(__name__)
 
-REPORT_FORMATS = ("json", "csv", "html")
+REPORT_FORMATS = ("json", "csv", "html", "music")
 #: What the session ended with when it has not ended (yet).
 IN_PROGRESS = "in_progress"
 
@@ -60,7 +60,7 @@ class _Summary(ClinicalRecords):
             "started": None, "ended": None, "outcome": IN_PROGRESS, "in_progress": True,
             "duration_s": 0.0, "last_event": None,
             "phases": [], "pauses": [], "extensions": [], "advances": [], "markers": [],
-            "staff_actions": [], "volume_changes": [], "tracks": [], "faults": [], "restarts": [],
+            "staff_actions": [], "volume_changes": [], "tracks": [], "faults": [], "restarts": [], "calmer": [],
             "log_problems": [], "events": [],
             "checkpoints": [], "observations": {},   # player/session/report_clinical.py
         }
@@ -68,6 +68,7 @@ class _Summary(ClinicalRecords):
         self.current: dict | None = None
         self.last_ended: dict | None = None
         self.open_pause: dict | None = None
+        self.open_calmer: dict | None = None
         self.open_tracks: list[dict] = []
         self.last_s = 0.0
         self.last_time: str | None = None
@@ -213,6 +214,23 @@ class _Summary(ClinicalRecords):
         self.open_tracks.append(track)
         self.report["tracks"].append(track)
 
+    def _on_calmer_started(self, d: dict, elapsed: float, time, source, phase, when) -> None:
+        """A calmer period; asked again while it plays, only its end changes."""
+        if self.open_calmer is None:
+            self.open_calmer = {"phase": d.get("phase", phase), "start": time, "start_s": elapsed, "end": None,
+                                "end_s": None, "minutes": None, "until_s": None, "asked_by": source,
+                                "ended_by": None}
+            self.report["calmer"].append(self.open_calmer)
+        self.open_calmer.update(minutes=_num(d.get("minutes")), until_s=_num(d.get("until_s")))
+
+    def _on_calmer_ended(self, d: dict, elapsed: float, time, source, phase, when) -> None:
+        self._close_calmer(elapsed, time, _text(d.get("reason")) or "ended")
+
+    def _close_calmer(self, elapsed: float, time: str | None, reason: str) -> None:
+        if self.open_calmer is not None:
+            self.open_calmer.update(end_s=elapsed, end=time, ended_by=reason)
+            self.open_calmer = None
+
     def _on_track_ended(self, d: dict, elapsed: float, time, source, phase, when) -> None:
         self._close_track(_text(d.get("file")), elapsed, time, "played")
 
@@ -251,6 +269,7 @@ class _Summary(ClinicalRecords):
         r = self.report
         r.update(ended=time, outcome=_text(d.get("reason")) or "ended", in_progress=False)
         self._close_pause(elapsed, time, None, source)
+        self._close_calmer(elapsed, time, "session ended")
         reason = _text(d.get("reason"))
         if self.current is not None:
             self.current["ended_by"] = self.current["ended_by"] or reason
@@ -401,7 +420,8 @@ def render_csv(report: dict) -> str:
 
 
 def render_report(report: dict, fmt: str) -> str:
-    """The report as ``json`` (everything, including the raw records), ``csv`` or ``html``."""
+    """The report as ``json`` (everything, including the raw records), ``csv``, ``html``, or ``music``
+    (the patient's list of the music heard: player/session/report_music.py; reads the files' tags)."""
     if fmt == "json":
         return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
@@ -410,4 +430,8 @@ def render_report(report: dict, fmt: str) -> str:
         from player.session.report_html import render_html  # the HTML page is large; load it only when asked
 
         return render_html(report)
+    if fmt == "music":
+        from player.session.report_music import music_rows, render_music
+
+        return render_music(music_rows(report))
     raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(REPORT_FORMATS)}")

@@ -232,6 +232,13 @@ def render_html(report: dict) -> str:
     parts += ["<section><h2>Pauses</h2>", _table(("Clock", "Paused at", "Resumed at", "Length", "Phase", "Paused by",
                                                   "Resumed by"), pause_rows, "No pauses."), "</section>"]
 
+    calmer_rows = [[_td(_clock(c["start"], day), True), _td(_dur(c["start_s"]), True),
+                    _td(_dur(c["end_s"]) if c["end_s"] is not None else "–", True),
+                    _td(f"{c['minutes']:g} min" if c["minutes"] is not None else "until switched back"),
+                    _td(c["phase"]), _td(c["asked_by"]), _td(c["ended_by"] or "–")] for c in report.get("calmer", [])]
+    parts += ["<section><h2>Calmer music</h2>", _table(("Clock", "From", "Until", "Asked for", "Phase", "Asked by",
+                                                        "Ended by"), calmer_rows, "No calmer music."), "</section>"]
+
     action_rows = [[_td(_clock(a["time"], day), True), _td(_dur(a["elapsed_s"]), True), _td(a["source"]),
                     _td(a["detail"]), _td(a["phase"])] for a in report["staff_actions"]]
     parts += ["<section><h2>Staff actions</h2>", _table(("Clock", "Session time", "From", "Action", "Phase"),

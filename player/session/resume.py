@@ -50,6 +50,7 @@ class Saved:
     master_db: float | None
     fading_out: bool
     checkpoints: dict | None = None    # player/session/checkpoints.py: what was acknowledged and recorded
+    calmer: dict | None = None   # calmer music playing (player/session/calmer.py `Calmer.to_saved`)
 
 
 @dataclass(frozen=True)
@@ -64,23 +65,41 @@ class Downtime:
 
 def to_saved(*, state: str, session_id: str, playlist_path: str, timeline: Timeline, elapsed_s: float,
              clocks: ClockReadings, track_index: int, position_s: float | None, master_db: float | None,
-             fading_out: bool, checkpoints: dict | None = None) -> dict:
+             fading_out: bool, checkpoints: dict | None = None, calmer: dict | None = None) -> dict:
     """The saved state as JSON data."""
     return {"version": SAVED_VERSION, "state": state, "session_id": session_id, "playlist_path": playlist_path,
             "timeline": timeline.to_dict(), "elapsed_s": round(elapsed_s, 3),
             "wall": clocks.wall.isoformat(), "boottime": round(clocks.boottime, 3), "boot_id": clocks.boot_id,
             "track_index": track_index, "position_s": None if position_s is None else round(position_s, 3),
-            "master_db": master_db, "fading_out": fading_out,
+            "master_db": master_db, "fading_out": fading_out, "calmer": calmer,
             **({"checkpoints": checkpoints} if checkpoints else {})}
 
 
-def _number(data: dict, key: str, *, optional: bool = False) -> float | None:
+def _number(data: dict, key: str, *, optional: bool = False, where: str = "") -> float | None:
     value = data.get(key)
     if value is None and optional:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"{key} is not a finite number ({value!r})")
+        raise ValueError(f"{where}{key} is not a finite number ({value!r})")
     return float(value)
+
+
+def check_saved_calmer(data: object) -> dict | None:
+    """The saved calmer period (player/session/calmer.py `Calmer.to_saved`) checked, None when none was saved.
+
+    Raises:
+        ValueError: it holds something a restart must not trust.
+    """
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise ValueError("calmer is not a JSON object")
+    index, turn = data.get("phase_index"), data.get("plan_turn")
+    for key, value in (("phase_index", index), ("plan_turn", turn)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1_000_000:
+            raise ValueError(f"calmer.{key} {value!r} is not a count")
+    return {"phase_index": index, "plan_turn": turn, "since_s": _number(data, "since_s", where="calmer."),
+            **{key: _number(data, key, optional=True, where="calmer.") for key in ("until_s", "minutes")}}
 
 
 def parse_saved(data: object) -> Saved | None:
@@ -122,7 +141,8 @@ def parse_saved(data: object) -> Saved | None:
                                       boot_id if isinstance(boot_id, str) else ""),
                  track_index=track_index, position_s=_number(data, "position_s", optional=True),
                  master_db=_number(data, "master_db", optional=True), fading_out=bool(data.get("fading_out")),
-                 checkpoints=data.get("checkpoints") if isinstance(data.get("checkpoints"), dict) else None)
+                 checkpoints=data.get("checkpoints") if isinstance(data.get("checkpoints"), dict) else None,
+                 calmer=check_saved_calmer(data.get("calmer")))
 
 
 def downtime(saved: Saved, now: ClockReadings, plan_total_s: float) -> Downtime:

@@ -21,6 +21,9 @@ from player.errors import SessionRefused
 from player.playlist.checkpoint_spec import checkpoints_to_json
 from player.playlist.model import Phase, Playlist, Track
 from player.playlist.plan import plan_session
+from player.session import calmer as calm
+from player.session.calmer_rules import CalmerRules
+from player.session.checklist import checklist_answers
 from player.session.checkpoints import CheckpointBook
 from player.session.cursor import Cursor, track_at
 from player.session.observations import check_observation
@@ -105,10 +108,16 @@ class Running:
     resume_position_s: float | None = None  # restored paused: where the music picks up on resume
     planned: tuple[tuple[float, float], ...] = ()  # (start, end) of each phase, as `plan` shows them
     checkpoints: CheckpointBook = field(default_factory=CheckpointBook)  # silent: never an Audio effect
+    calmer: calm.Calmer | None = None  # calmer music plays instead of the phase's (player/session/calmer.py)
+
+    @property
+    def music(self) -> Playlist:
+        """The playlist the cursor plays: the plan, or the plan with calmer music in the current phase."""
+        return self.playlist if self.calmer is None else self.calmer.music
 
     @property
     def phase(self) -> Phase:
-        return self.playlist.phases[self.timeline.index]
+        return self.music.phases[self.timeline.index]
 
 
 def planned_phases(playlist: Playlist, timeline: Timeline) -> tuple[tuple[float, float], ...]:
@@ -123,7 +132,7 @@ def planned_phases(playlist: Playlist, timeline: Timeline) -> tuple[tuple[float,
         return tuple(timeline.planned())
 
 
-class SessionRules:
+class SessionRules(CalmerRules):
     """The session's state and the rules that change it. Engine thread only; pure."""
 
     def __init__(self, config: Config) -> None:
@@ -168,6 +177,8 @@ class SessionRules:
             s = self.session
             if s is not None and self.state == "playing" and s.cursor.retry_due(at):
                 self._play_following(at, now=True)
+            if s is not None and self.state == "playing" and s.calmer and s.calmer.due(at) and not s.finishing:
+                self._end_calmer(s.calmer.until_s, "time up")
             if s is not None and s.timeline.is_last and not s.fading_out:
                 fade = s.phase.fade_out_s
                 if fade and at >= s.timeline.phase_end_s - fade:
@@ -197,6 +208,8 @@ class SessionRules:
             due.append(s.timeline.phase_end_s - s.phase.fade_out_s - at)
         if s.cursor.retry_at is not None:
             due.append(s.cursor.retry_at - at)
+        if s.calmer is not None and s.calmer.until_s is not None:
+            due.append(s.calmer.until_s - at)
         return max(0.0, min(due))
 
     # --- records and state ----------------------------------------------------------------
@@ -242,7 +255,7 @@ class SessionRules:
         s = self.session
         assert s is not None
         s.cursor.start_phase(s.cursor.track_index)
-        source = s.cursor.current(s.playlist, s.timeline.index, start_s=start_s)
+        source = s.cursor.current(s.music, s.timeline.index, start_s=start_s)
         crossfade_s = s.phase.crossfade_s if crossfade_s is None else crossfade_s
         if source is None:
             self._fx.append(Audio("stop", {"fade_s": crossfade_s or STOP_FADE_S}))
@@ -255,7 +268,7 @@ class SessionRules:
         """Hand the mixer what follows (crossfading `now`, or queued for the end of the current track)."""
         s = self.session
         assert s is not None
-        source = s.cursor.following(s.playlist, s.timeline.index)
+        source = s.cursor.following(s.music, s.timeline.index)
         if source is None and s.cursor.failures_in_row >= len(s.phase.tracks):
             s.cursor.wait_before_retry(at_s)        # every fallback failed too
             return
@@ -266,7 +279,7 @@ class SessionRules:
 
     def _prefetch(self, playlist: Playlist) -> None:
         """Have every track's loudness measured ahead, in play order (nothing is heard at a guessed level)."""
-        self._fx.append(Audio("prefetch", {"sources": [Source(t.path) for p in playlist.phases for t in p.tracks]}))
+        self._fx.append(Audio("prefetch", {"sources": [Source(t.path) for t in playlist.all_tracks]}))
 
     def _queue_next_phase(self) -> None:
         """`finish_track`: the playing track plays out, then crossfades into the next phase's music."""
@@ -274,7 +287,7 @@ class SessionRules:
         assert s is not None
         i = s.timeline.index + 1
         first = track_at(s.playlist.phases[i], 0)
-        source = None if first is None else s.cursor.hand(first, i, 0)
+        source = None if first is None else s.cursor.hand(first, i, 0, calmer=False)
         self._fx.append(Audio("queue_next", {"source": source, "crossfade_s": s.phase.crossfade_s}))
 
     # --- mixer events ------------------------------------------------------------------------
@@ -283,6 +296,7 @@ class SessionRules:
         if s is None:
             return
         turn = s.cursor.turn_of(ev.token)
+        calmer = turn is not None and turn.calmer
         if s.finishing and s.timeline.due(at) and turn is not None and turn.phase_index == s.timeline.index + 1:
             s.finishing = False                         # the finished track handed over: the next phase begins
             self._enter_phase(at, music=False)
@@ -294,7 +308,7 @@ class SessionRules:
             for fault in [f for f in self.faults if f.startswith(NO_TRACK)]:
                 self.clear_fault(fault, at)
         self._record("track_started", at, phase=s.phase.name, file=self.track_name(source.path),
-                     **({"fallback": True} if fallback else {}))
+                     **({"fallback": True} if fallback else {}), **({"calmer": True} if calmer else {}))
         self._fx.append(Storage("save"))            # a restart takes up this track, not the last one
 
     def _on_track_ended(self, ev: MixerEvent, at: float, mixer: MixerView) -> None:
@@ -349,6 +363,8 @@ class SessionRules:
         s = self.session
         assert s is not None
         old = s.timeline
+        if s.calmer is not None:
+            self._end_calmer(at_s, "phase ended", music=False)
         self._record("phase_ended", at_s, phase=old.phase, index=old.index)
         s.timeline = old.next_phase(at_s)
         s.cursor.start_phase(0)
@@ -398,11 +414,12 @@ class SessionRules:
         self.state = "ready"
 
     def _do_start(self, source: str, now: float, mixer: MixerView, playlist: Playlist | None = None,
-                  session_id: str = "") -> None:
+                  session_id: str = "", checked: list[str] | bool | None = None) -> None:
         pl = playlist or self.ready
         if pl is None:
             raise SessionRefused("no playlist given and session.default_playlist is not set in the config")
         assert session_id, "the engine names the session"
+        checklist = checklist_answers(self.config.session, checked)   # refuses an incomplete one if required
         self.ready = None
         tl = Timeline.start(tuple(p.name for p in pl.phases), tuple(p.duration_s for p in pl.phases))
         self.faults = [f for f in self.faults if f == self._device_message()]
@@ -418,7 +435,8 @@ class SessionRules:
         self._record("session_started", 0.0, source, playlist=pl.name, playlist_path=str(pl.path),
                      room=self.config.room, max_db=v.max_db, start_db=v.start_db, default_db=target,
                      resume_policy=self.config.session.resume_policy, phases=planned,
-                     **({"checkpoints": checkpoints_to_json(pl.checkpoints)} if pl.checkpoints else {}))
+                     **({"checkpoints": checkpoints_to_json(pl.checkpoints)} if pl.checkpoints else {}),
+                     **({"checklist": checklist} if checklist else {}))
         self._set_state("playing", 0.0)
         self._phase_started(0.0)
         first = pl.phases[0]
@@ -443,6 +461,8 @@ class SessionRules:
         else:
             self._fx.append(Audio("resume", {"fade_s": PAUSE_FADE_S}))
         s.timeline, paused_s = s.timeline.resume(at)
+        if s.calmer is not None:
+            s.calmer = s.calmer.shifted(paused_s)
         self._record("resumed", at, source, paused_s=round(paused_s, 3), planned_end_s=s.timeline.phase_end_s)
         self._set_state("playing", at)
 
@@ -583,16 +603,21 @@ class SessionRules:
             self.add_fault("this session's records from before the restart are missing", now_s)
         if self.state == "paused" and was != "paused":
             self._record("paused", now_s, reason="resumed after a restart; waiting for staff")
+        calmer_ended = self._restore_calmer(saved, now_s)   # then the saved place was calmer music's
         position = saved.position_s or 0.0
         if policy == "continue" and was == "playing":
             position += down.gap_s
+        if calmer_ended:
+            position = 0.0
         track = track_at(s.phase, s.cursor.track_index)
         if track is not None and track.duration_s and position > track.duration_s - 2 * s.phase.crossfade_s:
             s.cursor.track_index, position = s.cursor.track_index + 1, 0.0
-        index_before = s.timeline.index
+        index_before, calmer_before = s.timeline.index, s.calmer
         self._cross_boundaries(now_s, MixerView(), music=False)
         if self.session is not None:
-            if s.timeline.index != index_before:
+            if s.calmer is not None and s.calmer.due(now_s) and s.timeline.paused_at_s is None:
+                self._end_calmer(s.calmer.until_s, "time up", music=False)
+            if s.timeline.index != index_before or s.calmer is not calmer_before:
                 position = 0.0
             if self.state == "playing":
                 self._start_phase_music(now_s, fade_in_s=self.config.volume.fade_in_s, start_s=position)
@@ -608,7 +633,8 @@ class SessionRules:
         snap: dict = {"state": self.state, "room": self.config.room, "max_db": self.config.volume.max_db,
                       "faults": list(self.faults), "phases": [], "elapsed_s": 0.0, "phase": None,
                       "phase_index": None, "session_id": None, "playlist": None, "phase_elapsed_s": None,
-                      "phase_remaining_s": None, "remaining_s": None, "track": None, "checkpoints": []}
+                      "phase_remaining_s": None, "remaining_s": None, "track": None, "checkpoints": [],
+                      "calmer": None, "calmer_available": False}
         if self.ready is not None:
             snap["playlist"] = self.ready.name
         if s is None:
@@ -623,7 +649,9 @@ class SessionRules:
             phase_remaining_s=round(max(0.0, tl.phase_end_s + paused - at), 3),
             remaining_s=round(max(0.0, tl.projected_end_s(at) - at), 3),
             track=None if track is None else self.track_name(track.path), phases=self._phases(s, at),
-            checkpoints=s.checkpoints.snapshot(at))
+            checkpoints=s.checkpoints.snapshot(at),
+            calmer=None if s.calmer is None else s.calmer.status(),
+            calmer_available=calm.has_calmer(s.playlist, tl.index))
         return snap
 
     def _phases(self, s: Running, at: float) -> list[dict]:

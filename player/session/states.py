@@ -14,7 +14,7 @@ STATES: tuple[State, ...] = ("idle", "ready", "playing", "paused", "faulted", "e
 
 #: Staff controls (from the button, the CLI socket, the web page).
 CONTROLS = ("load", "start", "pause", "resume", "next", "advance", "extend", "mark", "volume", "stop",
-            "emergency_stop", "ack", "observe")
+            "emergency_stop", "ack", "observe", "calmer")
 #: Inputs from the USB edge (not staff): a deferred import may become the library between sessions.
 USB_INPUTS = ("apply_library",)
 #: Inputs from inside the player (clock, audio output).
@@ -40,6 +40,7 @@ TRANSITIONS: dict[tuple[str, str], State] = {
     ("playing", "pause"): "paused",
     ("playing", "next"): "playing",
     ("playing", "advance"): "playing",
+    ("playing", "calmer"): "playing",      # calmer music needs music playing (paused: resume first)
     ("playing", "phase_elapsed"): "playing",
     ("playing", "session_completed"): "ended",
     ("playing", "device_lost"): "faulted",
@@ -90,12 +91,16 @@ def next_state(state: str, event: str) -> State | None:
     return TRANSITIONS.get((state, event))
 
 
+#: Actions whose name is not a verb staff would read in "cannot ...".
+_VERB = {"calmer": "change to or from calmer music"}
+
+
 def refusal(state: str, event: str) -> str:
     """Why `event` is not allowed in `state`, worded for staff."""
     if event not in EVENTS:
         return f"unknown action {event!r}; known actions: {', '.join(CONTROLS)}"
     hint = _HINT.get(state, "")
-    action = event.replace("_", " ")
+    action = _VERB.get(event, event.replace("_", " "))
     return f"cannot {action}: {_WHY.get(state, state)}" + (f"; {hint}" if hint else "")
 
 

@@ -76,7 +76,7 @@ def _validate(loader: Loader, path: Path, name: str, probe: bool) -> tuple[Playl
 
 
 def _track_paths(playlist: Playlist) -> list[str]:
-    return [os.fspath(t.path) for phase in playlist.phases for t in phase.tracks]
+    return [os.fspath(t.path) for t in playlist.all_tracks]     # calmer music travels with the plan's
 
 
 def _free_bytes(data_dir: Path) -> int:

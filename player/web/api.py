@@ -20,6 +20,7 @@ from aiohttp import web
 
 from player.config import Config
 from player.errors import PlaylistNotFound, SessionNotFound, SessionRefused
+from player.playlist.summary import summarize_library
 from player.session.control import Controller, check_control
 from player.session.report import REPORT_FORMATS, build_report, list_sessions, render_report
 from player.session.states import CONTROLS, next_state
@@ -78,8 +79,10 @@ def error(code: int, message: str, **extra: object) -> web.Response:
 
 
 def status_payload(config: Config, status: dict) -> dict:
-    """A status snapshot plus what the page needs: room, cap and the allowed controls."""
+    """A status snapshot plus what the page needs: room, cap, the allowed controls and the pre-session checklist."""
     status = dict(status)
+    status["checklist"] = list(config.session.checklist)
+    status["require_checklist"] = config.session.require_checklist
     status["room"] = status.get("room") or config.room
     status["cap_db"] = status.get("max_db") if status.get("max_db") is not None else config.volume.max_db
     status["allowed"] = [a for a in CONTROLS if next_state(status.get("state") or "idle", a) is not None]
@@ -317,10 +320,18 @@ def _hide_data_dir(request: web.Request, message: str) -> str:
 
 
 async def api_playlists(request: web.Request) -> web.Response:
-    """The names `start`/`load` accept: the playlists of the imported library."""
-    names = await asyncio.get_running_loop().run_in_executor(
-        request.app[EXECUTOR_KEY], library_playlists, request.app[CONFIG_KEY].data_dir)
-    return json_response({"playlists": list(names)})
+    """The names `start`/`load` accept: the playlists of the imported library.
+
+    With ``?details=1`` also each one's summary (`session-player playlists --json`'s rows), to choose one.
+    """
+    def listing() -> dict:
+        found = library_playlists(request.app[CONFIG_KEY].data_dir)
+        answer: dict = {"playlists": list(found)}
+        if request.query.get("details") == "1":
+            answer["details"] = [{**row, "error": _hide_data_dir(request, row["error"]) if row["error"] else None}
+                                 for row in summarize_library(found)]
+        return answer
+    return json_response(await asyncio.get_running_loop().run_in_executor(request.app[EXECUTOR_KEY], listing))
 
 
 async def api_sessions(request: web.Request) -> web.Response:
@@ -344,7 +355,7 @@ async def api_report(request: web.Request) -> web.Response:
     except SessionNotFound as exc:
         return error(404, _hide_data_dir(request, str(exc)))
     headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-    if fmt == "html":
+    if fmt in ("html", "music"):
         headers["Content-Security-Policy"] = REPORT_CSP
         return web.Response(text=text, content_type="text/html", headers=headers)
     headers["Content-Disposition"] = f'attachment; filename="{session_id}.{fmt}"'

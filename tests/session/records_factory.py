@@ -98,6 +98,12 @@ def realistic_session(*, ended: bool = True, session_id: str = SESSION_ID) -> Se
     b.add(1920.0, "phase_started", phase="Peak", index=2, planned_start_s=1920.0, planned_end_s=3120.0)
     b.add(1920.0, "track_started", phase="Peak", file="peak/06 Open Sky.flac")
     b.add(1926.0, "track_ended", file="onset/05 Swell.flac")
+    b.add(2100.0, "calmer_started", "web", phase="Peak", minutes=5.0, until_s=2400.0)
+    b.add(2100.0, "track_started", phase="Peak", file="calmer/08 Still.flac", calmer=True)
+    b.add(2106.0, "track_ended", file="peak/06 Open Sky.flac")
+    b.add(2400.0, "calmer_ended", phase="Peak", reason="time up")
+    b.add(2400.0, "track_started", phase="Peak", file="peak/06 Open Sky.flac")
+    b.add(2406.0, "track_ended", file="calmer/08 Still.flac")
     b.add(2500.0, "phase_extended", "web", phase="Peak", minutes=5, planned_end_s=3420.0)
     b.add(3000.0, "marked", "button", text="patient spoke")
     if not ended:

@@ -19,7 +19,8 @@ from player.session.fake_controller import FakeController
 from tests.session.test_engine import Rig
 
 SCRIPT = [
-    ("resume", {}), ("start", {"playlist": "four"}), ("resume", {}), ("mark", {"text": "BP 128/82"}),
+    ("resume", {}), ("calmer", {}), ("start", {"playlist": "four"}), ("resume", {}), ("calmer", {}),
+    ("mark", {"text": "BP 128/82"}),
     ("volume", {"delta_db": 3.0}), ("volume", {"level_db": -30.0}), ("extend", {"minutes": 5.0}),
     ("pause", {}), ("next", {}), ("advance", {}), ("extend", {"minutes": 1.0}), ("resume", {}),
     ("advance", {}), ("advance", {}), ("next", {}), ("advance", {}), ("advance", {}), ("stop", {}),
@@ -28,13 +29,20 @@ SCRIPT = [
 AUDIO_ONLY = ("track_started", "track_ended", "exposure")   # made from what the mixer played
 
 
-def run(controller, advance) -> tuple[list, list[dict]]:
+CALMER_SCRIPT = [
+    ("start", {"playlist": "four"}), ("calmer", {"off": True}), ("calmer", {"minutes": 5}), ("calmer", {}),
+    ("pause", {}), ("calmer", {}), ("resume", {}), ("calmer", {"minutes": 2}), ("calmer", {"off": True}),
+    ("calmer", {"minutes": 5}), ("advance", {}), ("calmer", {"off": True}), ("stop", {}),
+]   # (the fake does not tick: nothing here ends on the clock)
+
+
+def run(controller, advance, script=SCRIPT) -> list:
     outcomes = []
-    for action, args in SCRIPT:
+    for action, args in script:
         source = "usb" if action == "apply_library" else "web"
         try:
             st = controller.submit(action, source=source, **args)
-            outcomes.append(("ok", action, st["state"], st["phase"], st["volume_db"]))
+            outcomes.append(("ok", action, st["state"], st["phase"], st["volume_db"], st["calmer"]))
         except SessionRefused as exc:
             outcomes.append(("refused", action, str(exc)))
         advance(7.0)
@@ -66,8 +74,29 @@ def test_the_fake_and_the_engine_keep_the_same_contract(tmp_path: Path) -> None:
             "phase_advanced", "session_ended", "state_changed"} <= kinds
 
 
+def test_calmer_music_keeps_the_same_contract(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    four = rig.playlists["four"]
+    calm = replace(four, calmer=four.phases[-1].tracks)        # the last phase's music as the calmer music
+    rig.playlists = {"four": calm, calm.path.name: calm}
+    engine_records: list[dict] = []
+    rig.engine.subscribe(engine_records.append)
+    rig.engine.start()
+    try:
+        engine_outcomes = run(rig.engine, rig.advance, CALMER_SCRIPT)
+    finally:
+        rig.engine.close()
+    clock = FakeClock()
+    fake = FakeController(config=rig.config, playlists={"four": calm}, clock=clock)
+    assert run(fake, clock.advance, CALMER_SCRIPT) == engine_outcomes
+    assert comparable(fake.records) == comparable(engine_records)
+    kinds = [r["details"].get("reason") for r in engine_records if r["type"] == "calmer_ended"]
+    assert kinds == ["staff", "phase ended"]
+
+
 @pytest.mark.parametrize("action,args", [("fly", {}), ("mark", {"text": "two\nlines"}), ("extend", {"minutes": 0}),
-                                         ("volume", {}), ("apply_library", {})])
+                                         ("volume", {}), ("apply_library", {}), ("calmer", {"minutes": -1}),
+                                         ("calmer", {"off": 1}), ("start", {"checked": "yes"})])
 def test_bad_controls_are_refused_alike(tmp_path: Path, action, args) -> None:
     rig = Rig(tmp_path)
     rig.engine.start()

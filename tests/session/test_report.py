@@ -35,7 +35,7 @@ from tests.session.records_factory import (
 EVENT_TYPES = {
     "session_started", "phase_started", "phase_ended", "track_started", "track_ended", "track_skipped", "paused",
     "resumed", "phase_extended", "phase_advanced", "marked", "volume_changed", "fault", "fault_cleared",
-    "daemon_restarted", "session_ended", "state_changed",
+    "daemon_restarted", "session_ended", "state_changed", "calmer_started", "calmer_ended",
 }
 
 
@@ -80,11 +80,15 @@ def test_report_pauses_markers_actions_tracks_faults_restarts(data_dir: Path) ->
         (MARKER_TEXT, "Settling", "web"), ("patient spoke", "Peak", "button")]
     assert [(a["source"], a["action"]) for a in report["staff_actions"]] == [
         ("cli", "session_started"), ("button", "volume_changed"), ("web", "marked"), ("button", "paused"),
-        ("web", "resumed"), ("web", "phase_extended"), ("button", "marked"), ("cli", "phase_advanced")]
+        ("web", "resumed"), ("web", "calmer_started"), ("web", "phase_extended"), ("button", "marked"),
+        ("cli", "phase_advanced")]
     assert [(t["file"], t["status"]) for t in report["tracks"]] == [
         ("settling/01 Rain.flac", "played"), ("settling/02 Drift.flac", "played"),
         ("onset/03 Tide.flac", "interrupted"), ("onset/04 Broken.flac", "skipped"),
-        ("onset/05 Swell.flac", "played"), ("peak/06 Open Sky.flac", "played"), ("return/07 Shore.flac", "played")]
+        ("onset/05 Swell.flac", "played"), ("peak/06 Open Sky.flac", "played"), ("calmer/08 Still.flac", "played"),
+        ("peak/06 Open Sky.flac", "played"), ("return/07 Shore.flac", "played")]
+    assert [(c["phase"], c["start_s"], c["end_s"], c["minutes"], c["asked_by"], c["ended_by"])
+            for c in report["calmer"]] == [("Peak", 2100.0, 2400.0, 5.0, "web", "time up")]
     assert report["tracks"][3]["reason"] == "could not be decoded"
     assert report["tracks"][0]["played_s"] == 295.5
     [fault] = report["faults"]

@@ -152,6 +152,7 @@ def test_staff_page_on_the_real_engine(driver, tmp_path, short_playlist):
         driver.find_element(By.ID, "sign-in").click()
         text_is("state", "idle")
         wait.until(ec.element_to_be_clickable((By.ID, "btn-start"))).click()
+        wait.until(ec.element_to_be_clickable((By.ID, "btn-confirm-start"))).click()   # the page asks first
         text_is("state", "playing")
         text_is("phase", "settling")
         text_is("phase", "onset")  # the 3 s phase ends on the engine's clock; the page follows live

@@ -113,6 +113,7 @@ function render(s) {
   renderButtons(s);
   document.dispatchEvent(new CustomEvent("session-status", { detail: s }));   // checkpoints.js
   document.title = `${s.phase || s.state} · ${s.room || "Session player"}`;
+  document.dispatchEvent(new CustomEvent("status", { detail: s }));  // calmer.js, playlists.js
 }
 
 function addEvent(rec) {
@@ -173,6 +174,7 @@ function done(body, s) {
     case "stop": return "Session stopped";
     case "ack": return "Checkpoint acknowledged";
     case "observe": return `Recorded ${body.kind} ${body.value}`;
+    case "calmer": return body.off ? "Back to the plan's music" : "Calmer music playing";
     default: return body.action.replace("_", " ") + ": done";
   }
 }
@@ -195,6 +197,7 @@ function onButton(ev) {
     return;
   }
   if (action === "stop") disarmStop();
+  if (action === "start") { askStart(null); return; }  // playlists.js: confirm (and the checklist) first
   const body = { action };
   if (action === "extend") body.minutes = 5;
   if (action === "volume") body.delta_db = Number(b.dataset.delta);
@@ -237,7 +240,11 @@ async function loadSessions() {
       const csv = document.createElement("a");
       csv.href = base + "?format=csv";
       csv.textContent = "CSV";
-      li.append(a, " · ", csv);
+      const music = document.createElement("a");
+      music.href = base + "?format=music";
+      music.textContent = "music list";
+      music.title = "the music heard, for the patient to take home (no clinical data)";
+      li.append(a, " · ", csv, " · ", music);
       ul.appendChild(li);
     }
   } catch (e) { /* the list is a convenience; the live page matters more */ }

@@ -1,0 +1,58 @@
+"""A printable one-page "your session's music" list, for the patient's integration days after a session.
+
+``session-player report ID --format music`` (and the web page's link): the tracks that
+were heard, in the order they were first heard, each once, with the title and artist from
+the files' tags (the file's name when a file has no tags or is gone). Deliberately nothing
+else: no clinical data, no times of day, no room, no session id (it holds the date and the
+room) and no playlist name (it may name the treatment), so the patient can take it home.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+from player.playlist.probe import track_tags
+
+_CSS = """
+body{font:16px/1.5 Georgia,"Times New Roman",serif;color:#1b1f24;background:#fff;margin:0 auto;padding:28px 32px;
+ max-width:720px}
+h1{font-size:1.6em;font-weight:normal;margin:0 0 4px}p.intro{color:#555;margin:0 0 20px}
+ol{padding-left:1.6em}li{margin:4px 0;break-inside:avoid}.artist{color:#555}
+@media print{body{padding:0;font-size:12pt}@page{margin:18mm}}
+"""
+
+
+def heard_files(report: dict) -> list[str]:
+    """The files of the ``track_started`` records, each once, in the order first heard (pure)."""
+    seen: dict[str, None] = {}
+    for rec in report.get("events", []):
+        if not isinstance(rec, dict) or rec.get("type") != "track_started" or not isinstance(rec.get("details"), dict):
+            continue
+        file = rec["details"].get("file")
+        if isinstance(file, str) and file:
+            seen.setdefault(file, None)
+    return list(seen)
+
+
+def music_rows(report: dict) -> list[dict]:
+    """``[{"title", "artist"}]`` for each track heard, from its tags (read beside the session's playlist)."""
+    path = report.get("playlist_path")
+    base = Path(path).parent if isinstance(path, str) and path else None
+    rows = []
+    for file in heard_files(report):
+        title, artist = track_tags(base / file) if base is not None else (None, None)
+        rows.append({"title": title or Path(file).stem, "artist": artist})
+    return rows
+
+
+def render_music(rows: list[dict]) -> str:
+    """The page (self-contained, no script, every text escaped)."""
+    items = "\n".join(f"<li>{escape(r['title'])}" + (f' <span class="artist">— {escape(r["artist"])}</span>'
+                                                     if r.get("artist") else "") + "</li>" for r in rows)
+    body = f"<ol>\n{items}\n</ol>" if rows else "<p>No music was recorded for this session.</p>"
+    return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>Your session's music</title><style>{_CSS}</style></head><body>\n"
+            "<h1>Your session's music</h1>\n<p class=\"intro\">The music you heard, in the order it first played.</p>\n"
+            f"{body}\n</body></html>\n")
