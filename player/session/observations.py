@@ -154,8 +154,8 @@ def check_observation(kind: object, value: object, note: object = None,
 
 
 def describe_observation(d: Mapping) -> str:
-    """``BP 128/82 mmHg (after standing)``: the record's human text."""
-    label, value, unit = d.get("label") or d.get("kind"), d.get("value"), d.get("unit") or ""
+    """``BP 128/82 mmHg (after standing)``: the record's human text (any field of a damaged log reads as text)."""
+    label, value, unit = str(d.get("label") or d.get("kind")), d.get("value"), str(d.get("unit") or "")
     text = f"{label}: {value}" if d.get("kind") == "note" else f"{label} {value}{' ' + unit if unit else ''}"
     return text + (f" ({d['note']})" if d.get("note") else "")
 

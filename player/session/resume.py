@@ -71,8 +71,8 @@ def to_saved(*, state: str, session_id: str, playlist_path: str, timeline: Timel
             "timeline": timeline.to_dict(), "elapsed_s": round(elapsed_s, 3),
             "wall": clocks.wall.isoformat(), "boottime": round(clocks.boottime, 3), "boot_id": clocks.boot_id,
             "track_index": track_index, "position_s": None if position_s is None else round(position_s, 3),
-            "master_db": master_db, "fading_out": fading_out, "calmer": calmer,
-            **({"checkpoints": checkpoints} if checkpoints else {})}
+            "master_db": master_db, "fading_out": fading_out,
+            **({"checkpoints": checkpoints} if checkpoints else {}), **({"calmer": calmer} if calmer else {})}
 
 
 def _number(data: dict, key: str, *, optional: bool = False, where: str = "") -> float | None:
