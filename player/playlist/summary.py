@@ -21,13 +21,11 @@ from player.yamlsafe import YamlRefused, load_yaml_file
 def checkpoint_count(playlist: Playlist | None, path: Path) -> int:
     """How many checkpoints the playlist lists (its top-level ``checkpoints:``), 0 when none.
 
-    The one place that knows where checkpoints are: the parsed playlist's ``checkpoints``
-    when the parser has them, else the list in the file as written (a playlist the parser
-    refuses still shows its count).
+    The parsed playlist's ``checkpoints`` (repeats expanded), else, for a playlist the parser
+    refuses, the list in the file as written, so staff still see its count.
     """
-    parsed = getattr(playlist, "checkpoints", None)
-    if parsed is not None:
-        return len(parsed)
+    if playlist is not None:
+        return len(playlist.checkpoints)
     try:
         data = load_yaml_file(path)
     except (YamlRefused, OSError):
