@@ -9,12 +9,11 @@ bars on the same time scale, with pauses, markers, faults and restarts on the ac
 from __future__ import annotations
 
 import math
-from datetime import datetime
-from html import escape
 
 from player.audio.exposure import exposure_text
-from player.durations import format_duration
 from player.session.events import describe
+from player.session.report_cells import _clock, _dur, _e, _pct, _table, _td
+from player.session.report_clinical_html import clinical_sections, vitals_plot
 
 _PHASE_COLOURS = ("#8fb8de", "#f2c46d", "#e08e79", "#9fd4a3", "#c3a6d8", "#86cfc8", "#d8b08c", "#b5bdc7")
 
@@ -55,32 +54,8 @@ details summary{cursor:pointer;font-weight:600;margin-top:18px}
 """
 
 
-def _e(value: object) -> str:
-    return escape("" if value is None else str(value), quote=True)
-
-
-def _clock(iso: object, day: str | None = None) -> str:
-    """``HH:MM:SS`` of an ISO time; the date too when it is not `day`."""
-    if not isinstance(iso, str) or not iso:
-        return "–"
-    try:
-        moment = datetime.fromisoformat(iso)
-    except ValueError:
-        return iso
-    text = moment.strftime("%H:%M:%S")
-    return text if moment.date().isoformat() == day else f"{moment.date().isoformat()} {text}"
-
-
-def _dur(seconds: float | None) -> str:
-    return "–" if seconds is None else format_duration(seconds)
-
-
 def _db(value: float | None) -> str:
     return "–" if value is None else f"{value:+.1f} dB"
-
-
-def _pct(seconds: float, total_s: float) -> float:
-    return max(0.0, min(100.0, 100.0 * seconds / total_s))
 
 
 def _span(start_s: float, end_s: float, total_s: float) -> str:
@@ -156,24 +131,8 @@ def _timeline(report: dict) -> str:
     )
 
 
-def _table(headers: tuple[str, ...], rows: list[list[str]], empty: str, bad_rows: set[int] = frozenset()) -> str:
-    """A table from cells that are ALREADY escaped HTML."""
-    if not rows:
-        return f'<p class="none">{_e(empty)}</p>'
-    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
-    body = "".join(
-        f'<tr{" class=bad" if i in bad_rows else ""}>{"".join(cells)}</tr>' for i, cells in enumerate(rows))
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _td(value: object, num: bool = False) -> str:
-    return f'<td class="num">{_e(value)}</td>' if num else f"<td>{_e(value)}</td>"
-
-
 def render_html(report: dict) -> str:
     """The whole page as a string (UTF-8 when written)."""
-    from player.session.report_clinical_html import clinical_sections, vitals_plot  # it uses this module's cells
-
     day = (report["started"] or "")[:10] or None
     volume = report["volume"]
     outcome = {"completed": "completed", "stopped": "stopped by staff", "emergency_stop": "EMERGENCY STOP",
