@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from player.session.report_music import heard_files, render_music
-from tests.session.records_factory import SessionLogBuilder
+from player.reports.music import heard_files, render_music
 from tests.support.audio_files import write_audio
+from tests.support.records_factory import SessionLogBuilder
 
 
 def cli(*args: object) -> subprocess.CompletedProcess:

@@ -63,7 +63,7 @@ CORES: tuple[Core, ...] = (
                                       "tests/session/test_calmer.py")),
     Core("player/session/resume.py", ("tests/session/test_rules.py", "tests/session/test_resume_behaviour.py",
                                       "tests/session/test_calmer.py", "tests/session/test_checkpoints.py")),
-    Core("player/session/events.py", ("tests/session/test_rules.py", "tests/session/test_report_real_log.py",
+    Core("player/session/events.py", ("tests/session/test_rules.py", "tests/reports/test_report_real_log.py",
                                       "tests/session/test_events_behaviour.py")),
     Core("player/session/calmer.py", ("tests/session/test_calmer.py",)),
     Core("player/session/calmer_rules.py", ("tests/session/test_calmer.py",)),

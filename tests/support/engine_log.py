@@ -6,7 +6,7 @@ real audio files), drives it through a scripted session using only the engine's 
 (`start`, `submit`, `sync`, `status`, `close`) and returns the log it wrote. The script has
 a mark from each edge, a pause and resume, a staff skip, a broken file skipped by the
 player, an extension, a restart of the engine on the same data dir (30 s down), an early
-advance and a stop. The hand-written logs in tests/session/records_factory.py stay as the
+advance and a stop. The hand-written logs in tests/support/records_factory.py stay as the
 golden fixtures of log version 1; this one follows whatever the engine writes today, so a
 renamed event or field shows up as a report test failing.
 """

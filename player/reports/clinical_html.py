@@ -8,7 +8,7 @@ as a dashed line (bpm, same numbers). Text is escaped by the report's own helper
 
 from __future__ import annotations
 
-from player.session.report_cells import _clock, _dur, _e, _pct, _table, _td
+from player.reports.cells import _clock, _dur, _e, _pct, _table, _td
 
 PLOT_H = 120          # SVG units (the SVG stretches to the bar's width)
 PLOT_LO, PLOT_HI = 40.0, 200.0   # the vertical scale, mmHg and bpm

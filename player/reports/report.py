@@ -22,9 +22,9 @@ from pathlib import Path
 from player.audio.exposure import exposure_text
 from player.durations import format_duration
 from player.errors import SessionNotFound
+from player.reports.clinical import ClinicalRecords, clinical_csv_rows
 from player.session.eventlog import EVENTS_FILE, SESSIONS_DIR, is_session_id, scan_events, session_log_path
 from player.session.events import STAFF_SOURCES, describe
-from player.session.report_clinical import ClinicalRecords, clinical_csv_rows
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class _Summary(ClinicalRecords):
             "phases": [], "pauses": [], "extensions": [], "advances": [], "markers": [],
             "staff_actions": [], "volume_changes": [], "tracks": [], "faults": [], "restarts": [], "calmer": [],
             "log_problems": [], "events": [],
-            "checkpoints": [], "observations": {},   # player/session/report_clinical.py
+            "checkpoints": [], "observations": {},   # player/reports/clinical.py
         }
         self.phases: dict[object, dict] = {}
         self.current: dict | None = None
@@ -421,17 +421,17 @@ def render_csv(report: dict) -> str:
 
 def render_report(report: dict, fmt: str) -> str:
     """The report as ``json`` (everything, including the raw records), ``csv``, ``html``, or ``music``
-    (the patient's list of the music heard: player/session/report_music.py; reads the files' tags)."""
+    (the patient's list of the music heard: player/reports/music.py; reads the files' tags)."""
     if fmt == "json":
         return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
         return render_csv(report)
     if fmt == "html":
-        from player.session.report_html import render_html  # the HTML page is large; load it only when asked
+        from player.reports.html_page import render_html  # the HTML page is large; load it only when asked
 
         return render_html(report)
     if fmt == "music":
-        from player.session.report_music import music_rows, render_music
+        from player.reports.music import music_rows, render_music
 
         return render_music(music_rows(report))
     raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(REPORT_FORMATS)}")

@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from player.session.report import build_report, render_report
+from player.reports.report import build_report, render_report
 from tests.support.engine_log import (
     BROKEN,
     EXTEND_MIN,

@@ -1,6 +1,6 @@
 """The report's checkpoints and observations: read from the records, pure (used by report.py).
 
-`ClinicalRecords` is mixed into the report's walk (player/session/report.py): it keeps every
+`ClinicalRecords` is mixed into the report's walk (player/reports/report.py): it keeps every
 planned checkpoint (from ``session_started``) with what happened to it (due, done at, by whom,
 or missed), and every observation grouped by kind. `clinical_csv_rows` gives their CSV rows.
 """

@@ -11,7 +11,7 @@ from pathlib import Path
 from player.clock import FakeClock
 from player.control import send_request
 from player.daemon import Daemon
-from player.session.report import build_report, render_report
+from player.reports.report import build_report, render_report
 from tests.session.conftest import daemon_config
 from tests.session.test_daemon_checkpoints import PLAYLIST, to
 from tests.support.audio_files import write_audio
@@ -78,8 +78,8 @@ def test_the_report_shows_checkpoints_and_observations_in_every_format(tmp_path:
 
 
 def test_a_report_without_checkpoints_or_observations_says_so(tmp_path: Path) -> None:
-    from player.session.report import summarize
-    from player.session.report_html import render_html
+    from player.reports.html_page import render_html
+    from player.reports.report import summarize
 
     page = render_html(summarize("s", []))
     assert "No checkpoints in this playlist." in page and "No observations recorded." in page

@@ -14,16 +14,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from player.errors import PlayerError, SessionNotFound
-from player.session.eventlog import check_session_id, session_log_path
-from player.session.report import (
+from player.reports.html_page import timeline_span_s
+from player.reports.report import (
     CSV_COLUMNS,
     build_report,
     list_sessions,
     render_report,
     summarize,
 )
-from player.session.report_html import timeline_span_s
-from tests.session.records_factory import (
+from player.session.eventlog import check_session_id, session_log_path
+from tests.support.records_factory import (
     MARKER_TEXT,
     PLAN,
     SESSION_ID,

@@ -1,5 +1,5 @@
-"""The report page's cells, shared by the main report (report_html.py) and its clinical
-sections (report_clinical_html.py): one module both import, so neither imports the other.
+"""The report page's cells, shared by the main report (html_page.py) and its clinical
+sections (clinical_html.py): one module both import, so neither imports the other.
 
 Every value is escaped here (`_e`); `_table` takes cells that are already escaped.
 """
