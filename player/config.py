@@ -15,17 +15,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
-from player.audio.exposure import HARD_CEILING_DBA, effective_cap_db
+from player.core.cap import HARD_CEILING_DBA, effective_cap_db
+from player.core.observation_kinds import parse_kinds
 from player.durations import parse_duration
 from player.errors import ConfigInvalid
 from player.oneline import is_one_line
-from player.session.observations import parse_kinds
 from player.suggest import unknown_key_message
 from player.yamlsafe import YamlRefused, load_yaml_file
 
 DEFAULT_CONFIG_PATH = Path("/etc/session-player/config.yaml")
 DEFAULT_DATA_DIR = Path("/var/lib/session-player")
 SERVICE_RUNTIME_DIR = Path("/run/session-player")   # the unit's RuntimeDirectory
+#: In the data dir: whether a session is active (or was cut short and will resume), written by
+#: the engine for the USB import, which reads it when no daemon answers on the control socket.
+SESSION_ACTIVE_FILE = "session-active.json"
 
 
 # --- value types: each raises a short ValueError -------------------------------------

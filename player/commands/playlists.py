@@ -16,8 +16,8 @@ import json
 
 from player.config import load_config
 from player.durations import format_duration
+from player.playlist.library import library_playlists
 from player.playlist.summary import summarize_library
-from player.usb.library import library_playlists
 
 NAME = "playlists"
 HELP = "list the imported playlists (length, phases, checkpoints, valid or not)"

@@ -29,6 +29,7 @@ import threading
 from pathlib import Path
 
 from player.errors import DaemonUnreachable, PlaylistNotFound, SessionRefused
+from player.playlist.library import library_playlist
 from player.session.control import Controller
 
 log = logging.getLogger(__name__)
@@ -160,8 +161,6 @@ class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         if not isinstance(given, str) or not given or "\0" in given:
             raise SessionRefused("playlist must be a library playlist's name or an absolute path")
         if "/" not in given and self.data_dir is not None:
-            from player.usb.library import library_playlist
-
             try:
                 return library_playlist(self.data_dir, given)
             except PlaylistNotFound as exc:

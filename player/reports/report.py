@@ -331,6 +331,11 @@ def build_report(data_dir: str | os.PathLike[str], session_id: str) -> dict:
     return summarize(session_id, events, problems)
 
 
+def session_log_bytes(data_dir: str | os.PathLike[str], session_id: str) -> bytes:
+    """The session's event log as written: an export carries it beside the reports made from it."""
+    return session_log_path(data_dir, session_id).read_bytes()
+
+
 def _sort_key(row: dict) -> tuple[float, str]:
     try:
         started = datetime.fromisoformat(row["started"]).timestamp()

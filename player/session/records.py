@@ -29,6 +29,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
+from player.config import SESSION_ACTIVE_FILE  # public: which session is running (see the module doc)
 from player.fsutil import atomic_write_text
 from player.session.eventlog import DAEMON_LOG, EventLog, scan_events, session_log_path
 from player.session.statefile import STATE_FILE, StateFile
@@ -36,8 +37,6 @@ from player.session.statefile import STATE_FILE, StateFile
 log = logging.getLogger(__name__)
 
 RESERVE_FILE = ".record-reserve"
-#: Public: which session is running (or cut short), and its playlist (see the module doc).
-SESSION_ACTIVE_FILE = "session-active.json"
 RESERVE_BYTES = 1 << 20
 MAX_PENDING = 20_000
 

@@ -20,11 +20,11 @@ from aiohttp import web
 
 from player.config import Config
 from player.errors import PlaylistNotFound, SessionNotFound, SessionRefused
+from player.playlist.library import library_playlist, library_playlists
 from player.playlist.summary import summarize_library
 from player.reports.report import REPORT_FORMATS, build_report, list_sessions, render_report
 from player.session.control import Controller, check_control
 from player.session.states import CONTROLS, next_state
-from player.usb.library import library_playlist, library_playlists
 from player.web.auth import Authenticator, Verdict
 from player.web.events import EventHub
 from player.web.limits import address_key
