@@ -14,7 +14,7 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
     packages=find_packages(include=["player", "player.*"]),
-    package_data={"player": ["web/static/*", "station/static/*", "data/*"]},
+    package_data={"player": ["web/static/*", "station/static/*", "http/static/*", "http/page_head.html", "data/*"]},
     install_requires=[
         # Floors are Debian 12's own packages (the .deb depends on them; tests pass with them):
         # python3-vlc 3.0.18121, python3-gpiozero 1.6.2 (Raspberry Pi OS ships 2.x), python3-aiohttp 3.8.4.

@@ -6,7 +6,8 @@ import asyncio
 import threading
 import time
 
-from player.web.events import BACKLOG_MAX, CLIENT_QUEUE_MAX, EventHub
+from player.http.sse import CLIENT_QUEUE_MAX
+from player.web.events import BACKLOG_MAX, EventHub
 
 
 def _record(seq: int) -> dict:

@@ -10,9 +10,9 @@ from http.client import HTTPConnection
 import pytest
 
 from player.config import Config, WebConfig
+from player.http.app import COOKIE_NAME
 from player.session.fake_controller import FakeController
 from player.web import WebServer
-from player.web.api import COOKIE_NAME
 from tests.support.records_factory import SESSION_ID, realistic_session, write_session_log
 from tests.web.conftest import Http, Reply
 

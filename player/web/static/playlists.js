@@ -1,6 +1,6 @@
 // Choosing a playlist at the chair: the library's playlists with a Start each, and a confirmation
 // (with the pre-session checklist, when the config has one) before any start.
-// Loaded after app.js (shares its control(), say(), fmt() and the "status" event).
+// Loaded after app.js (shares its control(), say(), common.js's fmt() and the "status" event).
 "use strict";
 
 let startWhat = null;      // the playlist's name, or null: the configured default

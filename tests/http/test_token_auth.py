@@ -9,8 +9,8 @@ import pytest
 
 from player.commands import web_token
 from player.errors import ConfigInvalid
-from player.web.auth import Authenticator, FailureLimiter, Verdict
-from player.web.token import cookie_value, load_or_create_token
+from player.http.auth import Authenticator, FailureLimiter, Verdict
+from player.http.token import cookie_value, load_or_create_token
 
 
 def test_token_is_created_once_with_mode_0600(tmp_path):

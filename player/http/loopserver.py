@@ -2,7 +2,7 @@
 
 Shared by the chair's staff page (`WebServer`) and the nursing station (`StationServer`):
 the thread and loop, the listening socket whose every connection passes the
-`ConnectionGate` (player/web/limits.py) before aiohttp sees it, the one-line logs
+`ConnectionGate` (player/http/limits.py) before aiohttp sees it, the one-line logs
 (quietlog.py), start-up errors raised on the caller's thread, and an idempotent `close()`.
 A subclass builds its application in `_build_app` (on the loop) and may act once bound
 (`_started`) and before the runner stops (`_stopping`).
@@ -18,8 +18,8 @@ import aiohttp
 from aiohttp import web
 
 from player.config import WebConfig
-from player.web.limits import ACCEPT_BACKLOG, ConnectionGate, Limits, connection_cap
-from player.web.quietlog import AIOHTTP_LOGGERS, OneLineFilter, Tally, loop_exception_handler
+from player.http.limits import ACCEPT_BACKLOG, ConnectionGate, Limits, connection_cap
+from player.http.quietlog import AIOHTTP_LOGGERS, OneLineFilter, Tally, loop_exception_handler
 
 START_TIMEOUT_S = 10.0
 SHUTDOWN_TIMEOUT_S = 3.0

@@ -13,7 +13,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from enum import Enum
 
-from player.web.token import cookie_value
+from player.http.token import cookie_value
 
 MAX_FAILURES = 10
 WINDOW_S = 60.0

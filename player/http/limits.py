@@ -30,7 +30,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from player.web.quietlog import Tally
+from player.http.quietlog import Tally
 
 log = logging.getLogger(__name__)
 
