@@ -23,6 +23,7 @@ from player.audio.mixer import Mixer
 from player.clock import Clock, SystemClock
 from player.config import Config, load_config
 from player.control import ControlSocketServer
+from player.core.cap import cap_db
 from player.fsutil import make_dirs_durable
 from player.playlist.validate import load_playlist, load_playlist_to_resume
 from player.session.engine import Notifier, SessionEngine
@@ -36,10 +37,10 @@ def build_output(config: Config, clock: Clock) -> AudioOutput:
     if config.audio.output == "fake":
         from player.audio.fake import FakeOutput
 
-        return FakeOutput(clock=clock, cap_db=config.volume.max_db)
+        return FakeOutput(clock=clock, cap_db=cap_db(config.volume))
     from player.audio.vlc import VlcOutput
 
-    return VlcOutput(config.audio, cap_db=config.volume.max_db)
+    return VlcOutput(config.audio, cap_db=cap_db(config.volume))
 
 
 class Daemon:
@@ -99,7 +100,7 @@ class Daemon:
             if self._notifier is not None:
                 self._notifier.ready()
             log.info("session-player ready in %s (data %s, audio %s:%s, cap %.1f dB)", cfg.room, cfg.data_dir,
-                     cfg.audio.output, cfg.audio.device, cfg.volume.max_db)
+                     cfg.audio.output, cfg.audio.device, cap_db(cfg.volume))
 
     def _prepare_data_dir(self) -> None:
         """The data folder, and what an interrupted import left; a full or read-only disk does not stop the player."""

@@ -35,6 +35,7 @@ from player.audio.api import OutputEvent
 from player.audio.exposure import ExposureMeter
 from player.clock import Clock
 from player.config import Config
+from player.core.cap import cap_db
 from player.errors import PlaylistInvalid, SessionRefused
 from player.playlist.model import Playlist
 from player.session.control import STATUS_KEYS, Listener, Listeners, check_control
@@ -477,7 +478,7 @@ class SessionEngine:
             if calibration is not None:         # levels at the ear, from the chair's calibration
                 heard = mixer.heard_db
                 snap.update(volume_dba=round(mixer.master_target_db + calibration, 1),
-                            max_dba=round(self.config.volume.max_db + calibration, 1),
+                            max_dba=round(cap_db(self.config.volume) + calibration, 1),
                             heard_dba=None if heard is None else round(heard + calibration, 1))
         snap["records_pending"] = self._keeper.pending
         with self._lock:

@@ -18,6 +18,7 @@ from pathlib import Path
 from aiohttp import web
 
 from player.config import Config
+from player.core.cap import cap_db
 from player.errors import PlaylistNotFound, SessionNotFound, SessionRefused
 from player.http.app import (
     CONFIG_KEY,
@@ -54,7 +55,7 @@ def status_payload(config: Config, status: dict) -> dict:
     status["checklist"] = list(config.session.checklist)
     status["require_checklist"] = config.session.require_checklist
     status["room"] = status.get("room") or config.room
-    status["cap_db"] = status.get("max_db") if status.get("max_db") is not None else config.volume.max_db
+    status["cap_db"] = status.get("max_db") if status.get("max_db") is not None else cap_db(config.volume)
     status["allowed"] = [a for a in CONTROLS if next_state(status.get("state") or "idle", a) is not None]
     return status
 
