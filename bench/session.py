@@ -39,6 +39,7 @@ import yaml
 from player.audio.virtual_sink import VirtualSink
 from player.clock import FakeClock
 from player.config import config_from_mapping
+from player.core.cap import cap_db
 from player.demo_audio import generate_demo_library
 from player.playlist.validate import load_playlist
 from player.session.engine import SessionEngine
@@ -106,7 +107,7 @@ def _engine(root: Path, playlist: Path, clock) -> SessionEngine:
     from player.audio.mixer import Mixer
 
     config = config_from_mapping({"room": "Bench", "data_dir": str(root / "data-engine")})
-    mixer = Mixer(FakeOutput(clock=clock, cap_db=config.volume.max_db), config, clock)
+    mixer = Mixer(FakeOutput(clock=clock, cap_db=cap_db(config.volume)), config, clock)
     return SessionEngine(config, mixer, clock, load_playlist=load_playlist)
 
 

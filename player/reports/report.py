@@ -16,6 +16,7 @@ import json
 import logging
 import math
 import os
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -140,9 +141,9 @@ class _Summary(ClinicalRecords):
         if source in STAFF_SOURCES:
             r["staff_actions"].append({**when, "phase": phase, "source": source, "action": kind,
                                        "detail": describe(rec)})
-        handler = getattr(self, f"_on_{kind}", None) if isinstance(kind, str) else None
+        handler = _HANDLERS.get(kind) if isinstance(kind, str) else None
         if handler is not None:
-            handler(d, elapsed, time, source, phase, when)
+            handler(self, d, elapsed, time, source, phase, when)
 
     def _on_session_started(self, d: dict, elapsed: float, time, source, phase, when) -> None:
         r = self.report
@@ -296,6 +297,34 @@ class _Summary(ClinicalRecords):
         r["phases"] = rows
         return r
 
+
+
+#: What the walk does with each record type it reads (any other type is only listed).
+_HANDLERS: dict[str, Callable[..., None]] = {
+    "session_started": _Summary._on_session_started,
+    "phase_started": _Summary._on_phase_started,
+    "phase_ended": _Summary._on_phase_ended,
+    "phase_extended": _Summary._on_phase_extended,
+    "phase_advanced": _Summary._on_phase_advanced,
+    "paused": _Summary._on_paused,
+    "resumed": _Summary._on_resumed,
+    "marked": _Summary._on_marked,
+    "volume_changed": _Summary._on_volume_changed,
+    "track_started": _Summary._on_track_started,
+    "calmer_started": _Summary._on_calmer_started,
+    "calmer_ended": _Summary._on_calmer_ended,
+    "track_ended": _Summary._on_track_ended,
+    "track_skipped": _Summary._on_track_skipped,
+    "fault": _Summary._on_fault,
+    "fault_cleared": _Summary._on_fault_cleared,
+    "daemon_restarted": _Summary._on_daemon_restarted,
+    "exposure": _Summary._on_exposure,
+    "session_ended": _Summary._on_session_ended,
+    "checkpoint_due": _Summary._on_checkpoint_due,
+    "checkpoint_acknowledged": _Summary._on_checkpoint_acknowledged,
+    "checkpoint_missed": _Summary._on_checkpoint_missed,
+    "observation": _Summary._on_observation,
+}
 
 def summarize(session_id: str, events: list[dict], problems: list[str] | tuple[str, ...] = ()) -> dict:
     """The report dict for one session's event records (pure; see the module docstring).

@@ -310,3 +310,11 @@ def test_odd_logs_never_crash_any_renderer(records: list[dict]) -> None:
     for fmt in ("json", "csv", "html"):
         assert render_report(report, fmt)
     _parse(render_report(report, "html"))
+
+
+def test_each_record_handler_is_in_the_walk_table_under_its_record_type() -> None:
+    from player.reports.report import _HANDLERS, _Summary
+
+    methods = {name.removeprefix("_on_") for name in dir(_Summary) if name.startswith("_on_")}
+    assert set(_HANDLERS) == methods
+    assert all(_HANDLERS[kind] is getattr(_Summary, f"_on_{kind}") for kind in methods)

@@ -22,6 +22,7 @@ from player.audio.loudness import LoudnessLookup
 from player.audio.mixer import Mixer
 from player.clock import FakeClock
 from player.config import Config, load_config
+from player.core.cap import cap_db
 from player.playlist.validate import load_playlist
 from player.session.engine import SessionEngine
 from player.session.eventlog import read_events
@@ -70,7 +71,7 @@ class _Player:
     """Engine + mixer + fake output on one clock, built like the daemon builds them."""
 
     def __init__(self, config: Config, clock: FakeClock, broken: Path) -> None:
-        self.output = FakeOutput(clock=clock, cap_db=config.volume.max_db)
+        self.output = FakeOutput(clock=clock, cap_db=cap_db(config.volume))
         self.output.add_media(broken, TRACK_S[BROKEN], fault="error")
         loudness = LoudnessLookup(config.loudness, cache_path=config.data_dir / "loudness-cache.json")
         mixer = Mixer(self.output, config, clock, Analyzer(loudness))
