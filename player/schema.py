@@ -149,8 +149,8 @@ def parse_value(kind: object, value: object, markers: tuple = ()) -> object:
         return custom.parse(value)
     if origin is Literal:
         return _choice(value, typing.get_args(kind))
-    if origin is tuple:
-        return _items(value, _marker(markers, Items, Items(100)))
+    if origin is tuple and _marker(markers, Items, None) is not None:
+        return _items(value, _marker(markers, Items, None))
     parsers: dict[object, Callable[[], object]] = {
         bool: lambda: _boolean(value),
         int: lambda: _integer(value, _marker(markers, Range, Range())),

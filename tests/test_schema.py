@@ -115,3 +115,24 @@ def _as_yaml(key: Key) -> object:
         texts = any(isinstance(m, Items) for m in key.kind.__metadata__)
         return list(value) if texts else dict(value) if not value or isinstance(value[0], tuple) else list(value)
     return value
+
+
+def test_the_exact_edges_and_words() -> None:
+    assert parse_value(Annotated[float, Seconds(10, 60)], 10) == 10.0
+    assert parse_value(Annotated[float, Seconds(10, 60)], "1m") == 60.0
+    assert parse_value(Annotated[int, Range(1, 5)], 1) == 1 and parse_value(Annotated[int, Range(1, 5)], 5) == 5
+    assert parse_value(int, -(10**30)) == -(10**30)      # no bounds written: any whole number
+    with pytest.raises(ValueError) as err:
+        parse_value(Annotated[tuple[str, ...], Items(2)], ["a", "b", "a "])
+    assert str(err.value) == "expected a list of at most 2 one-line texts, got ['a', 'b', 'a ']"
+    with pytest.raises(ValueError) as err:
+        parse_value(Annotated[tuple[str, ...], Items(2)], ["a", "a "])
+    assert str(err.value) == "an item is listed twice"
+    with pytest.raises(ValueError) as err:
+        parse_value(Annotated[tuple[str, ...], Items(1)], ["x" * 200, "y"])
+    assert len(str(err.value)) == 120   # a long list is cut, not echoed whole into the log
+
+
+def test_a_list_type_needs_its_items_bound() -> None:
+    with pytest.raises(TypeError, match="no parser"):
+        parse_value(tuple[str, ...], ["a"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from player.oneline import is_one_line
 
@@ -82,9 +82,7 @@ def parse_kinds(value: object) -> dict[str, ObservationKind]:
         integer = spec.get("integer", base.integer if base else False)
         if not isinstance(integer, bool):
             raise ValueError(f"{name}.integer: expected true or false, got {integer!r}")
-        kind = ObservationKind(name, label or name, unit, float(lo), float(hi), integer)
-        out[name] = replace(base, label=kind.label, unit=unit, lo=kind.lo, hi=kind.hi, integer=integer) \
-            if base else kind
+        out[name] = ObservationKind(name, label or name, unit, float(lo), float(hi), integer)  # a number kind
     return out
 
 
