@@ -1,0 +1,104 @@
+"""One D-Bus connection to the system bus (python3-dbus-fast) and calls whose errors read as fixes.
+
+The system bus is ``$DBUS_SYSTEM_BUS_ADDRESS`` when set (the tests' private bus), else
+/run/dbus/system_bus_socket. Every failure is a `BluetoothFailed` naming the service and what
+to do: BlueZ or BlueALSA not running, or the bus refusing this user (BlueALSA's D-Bus policy
+admits root and the group ``audio`` only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dbus_fast import BusType, Message, MessageType, Variant
+from dbus_fast.aio import MessageBus
+
+from player.errors import BluetoothFailed
+
+PROPS = "org.freedesktop.DBus.Properties"
+OBJECT_MANAGER = "org.freedesktop.DBus.ObjectManager"
+SERVICES = {"org.bluez": "BlueZ (bluetoothd)", "org.bluealsa": "BlueALSA (bluealsa)"}
+FIXES = {"org.bluez": "sudo systemctl enable --now bluetooth",
+         "org.bluealsa": "sudo apt install bluez-alsa-utils && sudo systemctl enable --now bluealsa"}
+
+
+def unpack(value: Any) -> Any:
+    """Plain Python values from dbus-fast's Variants (recursively)."""
+    if isinstance(value, Variant):
+        return unpack(value.value)
+    if isinstance(value, dict):
+        return {k: unpack(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unpack(v) for v in value]
+    return value
+
+
+def explain(service: str, error_name: str, text: str) -> str:
+    """What a D-Bus error from `service` means for the technician."""
+    who = SERVICES.get(service, service)
+    if error_name in ("org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner"):
+        return f"{who} is not running ({FIXES.get(service, 'start it')})"
+    if error_name == "org.freedesktop.DBus.Error.AccessDenied":
+        return (f"the system bus refused this user access to {who}: {text} (BlueALSA admits root and the group "
+                "audio: sudo adduser session-player audio, then restart the player)")
+    return f"{who}: {error_name.rsplit('.', 1)[-1]}: {text}"
+
+
+class Bus:
+    """A connected system bus; `await Bus.connect()`, then `call`, `get`, `set`, `on_signal`, `close`."""
+
+    def __init__(self, bus: MessageBus) -> None:
+        self.raw = bus
+
+    @classmethod
+    async def connect(cls) -> Bus:
+        try:
+            return cls(await MessageBus(bus_type=BusType.SYSTEM).connect())
+        except (OSError, Exception) as exc:  # dbus-fast raises its own AuthError and plain OSErrors
+            raise BluetoothFailed(f"cannot reach the system D-Bus: {exc} (is dbus running?)") from None
+
+    async def call(self, service: str, path: str, interface: str, member: str, signature: str = "",
+                   body: list | None = None) -> list:
+        """Call a method; returns the reply's body (Variants left as they are). Raises BluetoothFailed."""
+        reply = await self.raw.call(Message(destination=service, path=path, interface=interface, member=member,
+                                            signature=signature, body=body or []))
+        if reply is None:
+            return []
+        if reply.message_type == MessageType.ERROR:
+            text = reply.body[0] if reply.body else ""
+            raise BluetoothFailed(explain(service, reply.error_name or "", text))
+        return reply.body
+
+    async def get(self, service: str, path: str, interface: str, name: str) -> Any:
+        (value,) = await self.call(service, path, PROPS, "Get", "ss", [interface, name])
+        return unpack(value)
+
+    async def get_all(self, service: str, path: str, interface: str) -> dict:
+        (values,) = await self.call(service, path, PROPS, "GetAll", "s", [interface])
+        return unpack(values)
+
+    async def set(self, service: str, path: str, interface: str, name: str, signature: str, value: Any) -> None:
+        await self.call(service, path, PROPS, "Set", "ssv", [interface, name, Variant(signature, value)])
+
+    async def managed_objects(self, service: str, path: str = "/") -> dict[str, dict[str, dict]]:
+        (objects,) = await self.call(service, path, OBJECT_MANAGER, "GetManagedObjects")
+        return unpack(objects)
+
+    async def on_signal(self, rule: str, handler: Callable[[Message], None]) -> None:
+        """Deliver the signals matching `rule` (a D-Bus match rule) to `handler` on the bus's loop."""
+        await self.call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "AddMatch", "s",
+                        [rule])
+
+        def filtered(msg: Message) -> None:
+            if msg.message_type == MessageType.SIGNAL:
+                handler(msg)
+        self.raw.add_message_handler(filtered)
+
+    async def has_owner(self, service: str) -> bool:
+        (owned,) = await self.call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                   "NameHasOwner", "s", [service])
+        return bool(owned)
+
+    def close(self) -> None:
+        self.raw.disconnect()
