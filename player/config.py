@@ -16,6 +16,7 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
 from player.audio.exposure import HARD_CEILING_DBA, effective_cap_db
+from player.bluetooth.model import alsa_pcm, parse_address
 from player.durations import parse_duration
 from player.errors import ConfigInvalid
 from player.oneline import is_one_line
@@ -133,6 +134,39 @@ def _spec(parse: Callable[[object], object], default: object, doc: str):
     return field(default=default, metadata={"parse": parse, "doc": doc})
 
 
+@dataclass(frozen=True)
+class BluetoothConfig:
+    """audio.bluetooth: the one headset this chair keeps connected (docs/technician.md#bluetooth-headphones)."""
+
+    address: str
+    reconnect: bool = True
+    volume_percent: int = 100
+    retry_max_s: float = 60.0
+
+
+_BLUETOOTH_KEYS: dict[str, Callable[[object], object]] = {
+    "address": parse_address, "reconnect": _boolean,
+    "volume_percent": _integer(1, 100), "retry_max_s": _seconds(1, 600),
+}
+
+
+def _bluetooth(value: object) -> BluetoothConfig:
+    if not isinstance(value, Mapping):
+        raise ValueError("expected a mapping such as {address: AA:BB:CC:DD:EE:FF}")
+    unknown = set(value) - set(_BLUETOOTH_KEYS)
+    if unknown:
+        raise ValueError(f"unknown key(s) {', '.join(sorted(map(str, unknown)))}; known: {', '.join(_BLUETOOTH_KEYS)}")
+    if "address" not in value:
+        raise ValueError("address is required (the headset's, from 'session-player bluetooth scan')")
+    values = {}
+    for key, raw in value.items():
+        try:
+            values[key] = _BLUETOOTH_KEYS[key](raw)
+        except ValueError as exc:
+            raise ValueError(f"{key}: {exc}") from None
+    return BluetoothConfig(**values)
+
+
 # --- sections ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -145,6 +179,9 @@ class AudioConfig:
                              "1.3 s measured); fades end this long before a track's end, and a faded deck plays "
                              "on muted this long before it is stopped, since stopping drops what is buffered")
     device_retry_max_s: float = _spec(_seconds(1, 600), 30.0, "longest wait between audio-device retries")
+    bluetooth: BluetoothConfig | None = _spec(
+        _optional(_bluetooth), None,
+        "{address, reconnect: true, volume_percent: 100, retry_max_s: 60}: Bluetooth headphones through BlueALSA")
 
 
 @dataclass(frozen=True)
@@ -403,6 +440,10 @@ def config_from_mapping(data: Mapping | None, source: str = "<dict>") -> Config:
                             *(hw.encoder_pins or ())) if p is not None]
         if len(pins) != len(set(pins)):
             errors.append(f"hardware: the same pin is used twice: {sorted(pins)}")
+        bt = config.audio.bluetooth
+        if bt is not None and config.audio.output == "vlc" and not config.audio.device.startswith("bluealsa"):
+            errors.append(f"audio.device: with audio.bluetooth the music goes to the headset only, never to a "
+                          f"loudspeaker: set audio.device: {alsa_pcm(bt.address)}")
         if config.usb.require_signature and config.usb.key_file is None:
             errors.append("usb.key_file: required when usb.require_signature is true")
     if errors:

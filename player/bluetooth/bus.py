@@ -85,13 +85,18 @@ class Bus:
         (objects,) = await self.call(service, path, OBJECT_MANAGER, "GetManagedObjects")
         return unpack(objects)
 
-    async def on_signal(self, rule: str, handler: Callable[[Message], None]) -> None:
-        """Deliver the signals matching `rule` (a D-Bus match rule) to `handler` on the bus's loop."""
-        await self.call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "AddMatch", "s",
-                        [rule])
+    async def on_signal(self, handler: Callable[[Message], None], *, sender: str, members: tuple[str, ...]) -> None:
+        """Deliver `sender`'s signals named one of `members` to `handler`, on the bus's loop.
+
+        dbus-fast hands every incoming message to every handler, so the members are checked
+        here too (a signal carries the sender's unique name, not `sender`).
+        """
+        for member in members:
+            await self.call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "AddMatch", "s",
+                            [f"type='signal',sender='{sender}',member='{member}'"])
 
         def filtered(msg: Message) -> None:
-            if msg.message_type == MessageType.SIGNAL:
+            if msg.message_type == MessageType.SIGNAL and msg.member in members:
                 handler(msg)
         self.raw.add_message_handler(filtered)
 

@@ -1,3 +1,4 @@
+# ruff: noqa: UP037, F821, F722, N802 - dbus-fast reads D-Bus signatures from string annotations
 """A small fake BlueALSA (org.bluealsa) on the tests' private system bus, written with dbus-fast.
 
 Like the real service it follows BlueZ: when a device's Connected turns true it offers an A2DP
@@ -26,32 +27,32 @@ class Pcm(ServiceInterface):
         self._soft = False
 
     @dbus_property(access=PropertyAccess.READ)
-    def Device(self) -> "o":  # noqa: N802,F821,UP037
+    def Device(self) -> "o":
         return self.device
 
     @dbus_property(access=PropertyAccess.READ)
-    def Transport(self) -> "s":  # noqa: N802,F821,UP037
+    def Transport(self) -> "s":
         return "A2DP-source"
 
     @dbus_property(access=PropertyAccess.READ)
-    def Mode(self) -> "s":  # noqa: N802,F821,UP037
+    def Mode(self) -> "s":
         return "sink"
 
     @dbus_property()
-    def Volume(self) -> "q":  # noqa: N802,F821,UP037
+    def Volume(self) -> "q":
         return self._volume
 
     @Volume.setter
-    def Volume(self, value: "q"):  # noqa: N802,F821,UP037
+    def Volume(self, value: "q"):
         self._volume = value
         self.emit_properties_changed({"Volume": value})
 
     @dbus_property()
-    def SoftVolume(self) -> "b":  # noqa: N802,F821,UP037
+    def SoftVolume(self) -> "b":
         return self._soft
 
     @SoftVolume.setter
-    def SoftVolume(self, value: "b"):  # noqa: N802,F821,UP037
+    def SoftVolume(self, value: "b"):
         self._soft = value
         self.emit_properties_changed({"SoftVolume": value})
 
@@ -67,15 +68,15 @@ class Manager(ServiceInterface):
         self.pcms: dict[str, Pcm] = {}
 
     @method()
-    def GetPCMs(self) -> "a{oa{sv}}":  # noqa: N802,F821,UP037
+    def GetPCMs(self) -> "a{oa{sv}}":
         return {path: pcm.props() for path, pcm in self.pcms.items()}
 
     @signal()
-    def PCMAdded(self, path: str, props: dict) -> "oa{sv}":  # noqa: N802,F821,UP037
+    def PCMAdded(self, path: str, props: dict) -> "oa{sv}":
         return [path, props]
 
     @signal()
-    def PCMRemoved(self, path: str) -> "o":  # noqa: N802,F821,UP037
+    def PCMRemoved(self, path: str) -> "o":
         return path
 
 
