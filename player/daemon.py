@@ -64,6 +64,7 @@ class Daemon:
         self.controller: SessionEngine | None = None
         self._parts: list = []  # started parts, in start order
         self.faults: list[str] = []
+        self._headset = None   # player.bluetooth.part.HeadsetPart when audio.bluetooth is set
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -78,6 +79,11 @@ class Daemon:
             cfg = self.config
             self._prepare_data_dir()
             output = self._output or build_output(cfg, self._clock)
+            if cfg.audio.bluetooth is not None:   # the headphones' loss enters as the output's device loss
+                from player.bluetooth.part import HeadsetPart
+
+                self._headset = HeadsetPart(cfg.audio.bluetooth, output, self._clock)
+                output = self._headset.output
             mixer = Mixer(output, cfg, self._clock, self._loudness())
             engine = SessionEngine(cfg, mixer, self._clock, load_playlist=load_playlist, notifier=self._notifier,
                                    apply_pending_library=lambda: apply_pending(cfg, wait=False),
@@ -95,6 +101,11 @@ class Daemon:
             applier = PendingApplier(engine, cfg)  # an import deferred during a session lands after it
             applier.start()
             self._parts.append(applier)
+            if self._headset is not None:
+                fault = self._headset.start(engine)
+                self._parts.append(self._headset)
+                if fault:
+                    self.faults.append(fault)
             self._start_edges()
             if self._notifier is not None:
                 self._notifier.ready()
@@ -158,6 +169,8 @@ class Daemon:
                     "faults": list(self.faults)}
         status = self.controller.status()
         status["faults"] = status["faults"] + self.faults
+        if self._headset is not None:
+            status["bluetooth"] = self._headset.status()
         return status
 
     def part(self, kind: type):

@@ -16,8 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from player.audio.api import AudioOutput, DeckName, OutputEvent
-
-LOST_DETAIL = "headphones disconnected"
+from player.bluetooth.model import HEADPHONES_LOST
 
 
 class HeadsetGate(AudioOutput):
@@ -37,7 +36,7 @@ class HeadsetGate(AudioOutput):
             self._ready = ready
             post = self._post
         if post is not None:
-            post(OutputEvent("device_back") if ready else OutputEvent("device_lost", detail=LOST_DETAIL))
+            post(OutputEvent("device_back") if ready else OutputEvent("device_lost", detail=HEADPHONES_LOST))
 
     def open(self, on_event: Callable[[OutputEvent], None]) -> None:
         with self._lock:

@@ -15,6 +15,7 @@ ADDRESS_RE = re.compile(r"[0-9A-F]{2}(:[0-9A-F]{2}){5}")
 RETRY_FIRST_S = 1.0
 A2DP_VOLUME_MAX = 127   # BlueALSA: 0-127 per channel for A2DP, the highest bit of each byte mutes it
 MUTE_BIT = 0x80
+HEADPHONES_LOST = "headphones disconnected"   # the fault staff see (page, LED, station)
 
 
 def parse_address(value: object) -> str:
