@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 from dataclasses import asdict, dataclass
 
+from dbus_fast import Variant
+
 from player.bluetooth.bus import Bus
 from player.bluetooth.model import address_of, device_path
 from player.errors import BluetoothFailed
@@ -88,6 +90,8 @@ class BlueZ:
         """Discover for `seconds`, then every device BlueZ knows (the technician's command only)."""
         path, _ = await self.adapter()
         await self.power_on()
+        # A2DP headphones are classic (BR/EDR) devices: no Bluetooth LE advertisers in the list
+        await self.bus.call(BLUEZ, path, ADAPTER, "SetDiscoveryFilter", "a{sv}", [{"Transport": Variant("s", "bredr")}])
         await self.bus.call(BLUEZ, path, ADAPTER, "StartDiscovery")
         try:
             await asyncio.sleep(seconds)
