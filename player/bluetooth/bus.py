@@ -23,6 +23,17 @@ FIXES = {"org.bluez": "sudo systemctl enable --now bluetooth",
          "org.bluealsa": "sudo apt install bluez-alsa-utils && sudo systemctl enable --now bluealsa"}
 
 
+class ServiceMissing(BluetoothFailed):
+    """BlueZ or BlueALSA is not running (no owner of its bus name)."""
+
+
+class BusRefused(BluetoothFailed):
+    """The system bus's policy refused this user (BlueALSA: not root, not in the group audio)."""
+
+
+MISSING_ERRORS = ("org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner")
+
+
 def unpack(value: Any) -> Any:
     """Plain Python values from dbus-fast's Variants (recursively)."""
     if isinstance(value, Variant):
@@ -37,7 +48,7 @@ def unpack(value: Any) -> Any:
 def explain(service: str, error_name: str, text: str) -> str:
     """What a D-Bus error from `service` means for the technician."""
     who = SERVICES.get(service, service)
-    if error_name in ("org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner"):
+    if error_name in MISSING_ERRORS:
         return f"{who} is not running ({FIXES.get(service, 'start it')})"
     if error_name == "org.freedesktop.DBus.Error.AccessDenied":
         return (f"the system bus refused this user access to {who}: {text} (BlueALSA admits root and the group "
@@ -55,7 +66,7 @@ class Bus:
     async def connect(cls) -> Bus:
         try:
             return cls(await MessageBus(bus_type=BusType.SYSTEM).connect())
-        except (OSError, Exception) as exc:  # dbus-fast raises its own AuthError and plain OSErrors
+        except Exception as exc:  # noqa: BLE001 - dbus-fast raises OSErrors, its AuthError, ValueErrors
             raise BluetoothFailed(f"cannot reach the system D-Bus: {exc} (is dbus running?)") from None
 
     async def call(self, service: str, path: str, interface: str, member: str, signature: str = "",
@@ -67,7 +78,10 @@ class Bus:
             return []
         if reply.message_type == MessageType.ERROR:
             text = reply.body[0] if reply.body else ""
-            raise BluetoothFailed(explain(service, reply.error_name or "", text))
+            name = reply.error_name or ""
+            kind = ServiceMissing if name in MISSING_ERRORS else BusRefused \
+                if name == "org.freedesktop.DBus.Error.AccessDenied" else BluetoothFailed
+            raise kind(explain(service, name, text))
         return reply.body
 
     async def get(self, service: str, path: str, interface: str, name: str) -> Any:

@@ -98,6 +98,10 @@ class System:
         """``{"devices": [{"device", "description", "two_streams", "error"}]}`` (worker)."""
         return self._worker(["devices"])
 
+    def bluetooth(self, address: str) -> dict:
+        """``{"bluez", "adapter", "device", "bluealsa", "bluealsa_refused", ...}`` (worker: bluetooth/probe.py)."""
+        return self._worker(["bluetooth", address])
+
     def pin_factory(self, name: str, cwd: Path) -> dict:
         """``{"ok", "cwd", "error", "problem"}``: the factory created in `cwd` as the service user (worker).
 
