@@ -19,7 +19,8 @@ RUNTIME_PKGS=(python3 python3-venv python3-dev vlc-bin vlc-plugin-base ffmpeg)
 if apt-cache show python3-lgpio >/dev/null 2>&1; then RUNTIME_PKGS+=(python3-lgpio); fi
 TEST_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins chromium chromium-driver dosfstools
            mtools flac sox systemd poppler-utils udev dpkg-dev debhelper dh-python lintian
-           mosquitto openssl)   # a real MQTT broker (and a test CA) for the nursing-station tests
+           mosquitto openssl    # a real MQTT broker (and a test CA) for the nursing-station tests
+           dbus-daemon python3-dbusmock python3-dbus-fast)   # fake BlueZ/BlueALSA on a private system bus
 # Without a sound card, the demo plays into a virtual one (PulseAudio null sink). Only then:
 # on a Pi with PipeWire, installing PulseAudio would replace pipewire-pulse.
 SINK_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins)
