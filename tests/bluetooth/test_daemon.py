@@ -9,14 +9,17 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import yaml
 
 from player.control import send_request
 from player.daemon import Daemon
 from player.session.eventlog import read_events
+from player.web import WebServer
 from tests.bluetooth.radio import ADDRESS, Radio
 from tests.bluetooth.test_keeper import paired
 from tests.session.conftest import daemon_config, demo_playlist  # noqa: F401 - demo_playlist is a fixture
+from tests.web.test_browser import WAIT_S, driver  # noqa: F401 - the fixture
 
 ROOT = Path(__file__).parents[2]
 
@@ -78,3 +81,37 @@ def test_without_bluealsa_running_the_daemon_plays_nowhere_and_says_why(radio: R
         assert until(lambda: "BlueALSA (bluealsa) is not running" in (daemon.status()["bluetooth"]["error"] or ""))
         st = daemon.status()
         assert st["faults"] == ["headphones disconnected"] and st["audio"] == "device lost"
+
+
+@pytest.mark.browser
+def test_the_staff_page_shows_the_headphones_and_their_loss(driver, radio: Radio, tmp_path: Path,  # noqa: F811
+                                                            demo_playlist: Path):  # noqa: F811
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(driver, WAIT_S)
+
+    def text_is(element_id: str, text: str) -> None:
+        wait.until(ec.text_to_be_present_in_element_attribute((By.ID, element_id), "textContent", text))
+
+    paired(radio)
+    cfg = daemon_config(tmp_path / "data", web={"enabled": True, "port": 0},
+                        audio={"device": f"bluealsa:DEV={ADDRESS},PROFILE=a2dp",
+                               "bluetooth": {"address": ADDRESS, "retry_max_s": 2}})
+    with Daemon(cfg) as daemon:
+        server = daemon.part(WebServer)
+        driver.get(server.url + "/")
+        wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(
+            daemon.config.token_path.read_text().strip())
+        driver.find_element(By.ID, "sign-in").click()
+        text_is("headphones", "WH-1000XM4 · connected")
+        send_request(daemon.config.socket_path, {"action": "start", "playlist": str(demo_playlist)})
+        radio.fail_connect("Page Timeout")
+        radio.switched_off()
+        text_is("headphones", "WH-1000XM4 · NOT CONNECTED")
+        text_is("faults", "headphones disconnected")
+        driver.save_screenshot(str(tmp_path / "headphones-lost.png"))
+        radio.fail_connect("")
+        text_is("headphones", "WH-1000XM4 · connected")
+        wait.until(ec.invisibility_of_element_located((By.ID, "faults")))
