@@ -8,6 +8,7 @@ the session's log.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -44,9 +45,19 @@ class Chair:
         self.gate = HeadsetGate(self.out)
         self.mixer = Mixer(self.gate, self.config, self.clock)
         self.engine = SessionEngine(self.config, self.mixer, self.clock, load_playlist=lambda p: self.playlist)
-        self.marks: list[str] = []
-        self.keeper = HeadsetKeeper(self.config.audio.bluetooth, on_ready=self.gate.headset, clock=self.clock,
+        self.said = {True: threading.Event(), False: threading.Event()}
+        self.keeper = HeadsetKeeper(self.config.audio.bluetooth, on_ready=self._told, clock=self.clock,
                                     note=lambda text: self.engine.submit("mark", source="system", text=text))
+
+    def _told(self, ready: bool) -> None:
+        self.gate.headset(ready)
+        self.said[ready].set()
+
+    def until_told(self, ready: bool) -> None:
+        """Wait (real time) for the keeper's word: BlueZ and BlueALSA answer from their own processes."""
+        assert self.said[ready].wait(10)
+        self.said[ready].clear()
+        self.advance(0.5)            # the engine takes the output event and probes the device
 
     def advance(self, seconds: float, step_s: float = 0.5) -> None:
         while seconds > 1e-9:
@@ -76,14 +87,14 @@ def chair(tmp_path, radio: Radio):
 def test_headphones_lost_mid_session_pause_the_music_show_a_fault_and_fade_back_in(chair: Chair, radio: Radio):
     assert chair.engine.status()["faults"] == ["headphones disconnected"]   # at boot, until the keeper connects
     chair.keeper.start()
-    chair.advance(1)
+    chair.until_told(True)
     assert chair.engine.status()["faults"] == []
     sid = chair.engine.submit("start", source="cli", playlist="four")["session_id"]
     chair.advance(120)
     assert chair.heard_percent() > 0
     radio.fail_connect("Page Timeout")
     radio.switched_off()                                                # the headset's battery died
-    chair.advance(1)
+    chair.until_told(False)
     st = chair.engine.status()
     assert st["state"] == "faulted" and st["faults"] == ["headphones disconnected"] and st["audio"] == "device lost"
     assert chair.heard_percent() == 0 and not chair.mixer.decks         # nothing plays, anywhere
@@ -93,7 +104,8 @@ def test_headphones_lost_mid_session_pause_the_music_show_a_fault_and_fade_back_
     onset = [e for e in chair.events(sid) if e["type"] == "phase_started" and e["details"]["phase"] == "onset"]
     assert onset[0]["elapsed_s"] == pytest.approx(600.0)
     radio.fail_connect("")                                              # back in range: the next attempt connects
-    chair.advance(9)
+    chair.advance(8)                                                    # the next attempt is at most 8 s away
+    chair.until_told(True)
     st = chair.engine.status()
     assert st["state"] == "playing" and st["faults"] == []
     levels = []
@@ -110,7 +122,7 @@ def test_headphones_lost_mid_session_pause_the_music_show_a_fault_and_fade_back_
 
 def test_a_headset_volume_moved_mid_session_is_put_back_and_in_the_session_log(chair: Chair, radio: Radio):
     chair.keeper.start()
-    chair.advance(1)
+    chair.until_told(True)
     sid = chair.engine.submit("start", source="cli", playlist="four")["session_id"]
     chair.advance(5)
     radio.headset_buttons(0x7F7F | 0x8080)                               # muted from the headset: also put back
