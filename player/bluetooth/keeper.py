@@ -62,6 +62,7 @@ class HeadsetKeeper:
                             "volume_put_back": 0, "error": None}
         self._todo: list[tuple] = []
         self._path = ""
+        self._watched = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._stop = threading.Event()
@@ -118,13 +119,15 @@ class HeadsetKeeper:
             except BluetoothFailed as exc:
                 self._failed(str(exc), connected=False, pcm=None)
             else:
+                self._watched = False
                 try:
                     await self._watch(bus)
-                    wait = RETRY_FIRST_S
                 except BluetoothFailed as exc:
                     self._failed(str(exc), connected=False, pcm=None)
                 finally:
                     bus.close()
+                if self._watched:          # it worked for a while: the next try after the first wait again
+                    wait = RETRY_FIRST_S
             self._round()
             await self._sleep(wait)
             wait = min(wait * 2, self._cfg.retry_max_s)
@@ -137,6 +140,14 @@ class HeadsetKeeper:
         await bus.on_signal(self._on_bluealsa, sender="org.bluealsa",
                             members=("PCMAdded", "PCMRemoved", "PropertiesChanged"))
         await bus.on_signal(self._on_owner, sender="org.freedesktop.DBus", members=("NameOwnerChanged",))
+        gone = asyncio.ensure_future(bus.raw.wait_for_disconnect())
+        gone.add_done_callback(lambda _: self.poke())
+        try:
+            await self._keep(bus)
+        finally:
+            gone.cancel()
+
+    async def _keep(self, bus: Bus) -> None:
         refresh_at = -float("inf")
         while not self._stop.is_set():
             if not bus.raw.connected:
@@ -188,6 +199,7 @@ class HeadsetKeeper:
             return
         self._apply(pcm=pcm.path if pcm else None)
         self._set(error=None)
+        self._watched = True
 
     async def _try_connect(self) -> None:
         try:
@@ -210,8 +222,9 @@ class HeadsetKeeper:
             return False
         if moved is not None:
             left, right, muted = decode_volume(moved)
-            text = (f"headset volume moved to {left} %/{right} %{' (muted)' if muted else ''}; "
-                    f"put back to {self._cfg.volume_percent} %")
+            what = "software volume switched off" if moved == self._expected else \
+                f"headset volume moved to {left} %/{right} %{' (muted)' if muted else ''}"
+            text = f"{what}; put back to {self._cfg.volume_percent} %"
             log.warning("%s", text)
             with self._lock:
                 self._info["volume_put_back"] += 1
@@ -254,9 +267,9 @@ class HeadsetKeeper:
         elif msg.member == "PCMRemoved" and msg.body[0] == self.link.pcm:
             self._apply(pcm=None)
         elif msg.member == "PropertiesChanged" and msg.path == self.link.pcm and msg.body[0] == PCM:
-            volume = msg.body[1].get("Volume")
-            if volume is not None and volume.value != self._expected:
-                self._todo.append(("moved", msg.path, volume.value))
+            volume, soft = msg.body[1].get("Volume"), msg.body[1].get("SoftVolume")
+            if (volume is not None and volume.value != self._expected) or (soft is not None and not soft.value):
+                self._todo.append(("moved", msg.path, self._expected if volume is None else volume.value))
         self.poke()
 
     def _on_owner(self, msg: Message) -> None:

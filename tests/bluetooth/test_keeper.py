@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from dbus_fast import Variant
 
 from player.bluetooth.keeper import HeadsetKeeper
 from player.bluetooth.model import encode_volume
@@ -131,3 +132,26 @@ def test_bluealsa_not_running_means_not_ready_with_the_reason(radio, keeper_on):
     assert told.said == [] and "BlueALSA (bluealsa) is not running" in snap["error"]
     radio.start_bluealsa()                     # the service comes (back): the keeper notices by itself
     assert told.wait(lambda t: t.said == [True])
+
+
+def test_bluealsa_restarting_mid_connection_is_a_loss_then_a_return(radio, keeper_on):
+    paired(radio)
+    told, clock = Told(), FakeClock()
+    keeper_on(clock, told)
+    assert told.wait(lambda t: t.said == [True])
+    radio.stop_bluealsa()                      # crashed (systemd restarts it)
+    assert told.wait(lambda t: t.said == [True, False])
+    radio.start_bluealsa()                     # back, and it offers the still-connected headset's PCM again
+    assert told.wait(lambda t: t.said == [True, False, True])
+    assert radio.pcms()[radio.pcm_path()]["SoftVolume"] is True    # the fresh PCM's volume is held again
+
+
+def test_software_volume_switched_off_is_put_back(radio, keeper_on):
+    paired(radio)
+    told, clock = Told(), FakeClock()
+    keeper_on(clock, told)
+    assert told.wait(lambda t: t.said == [True])
+    radio.call("org.bluealsa", radio.pcm_path(), "org.freedesktop.DBus.Properties", "Set", "ssv",
+               ["org.bluealsa.PCM1", "SoftVolume", Variant("b", False)])
+    assert told.wait(lambda t: t.notes == ["software volume switched off; put back to 100 %"])
+    assert radio.pcms()[radio.pcm_path()]["SoftVolume"] is True
