@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from player.clock import SystemClock
+from player.config import load_config
 from player.control import send_request
-from player.daemon import Daemon
+from player.daemon import Daemon, build_output
 from player.session.eventlog import read_events
 from player.web import WebServer
 from tests.bluetooth.radio import ADDRESS, Radio
@@ -115,3 +117,24 @@ def test_the_staff_page_shows_the_headphones_and_their_loss(driver, radio: Radio
         radio.fail_connect("")
         text_is("headphones", "WH-1000XM4 · connected")
         wait.until(ec.invisibility_of_element_located((By.ID, "faults")))
+
+
+def test_a_restart_while_the_headset_is_away_resumes_silent_and_fades_in_when_it_returns(radio: Radio, tmp_path: Path,
+                                                                                         demo_playlist: Path):  # noqa: F811
+    paired(radio)
+    cfg = daemon_config(tmp_path / "data", audio={"device": f"bluealsa:DEV={ADDRESS},PROFILE=a2dp",
+                                                  "bluetooth": {"address": ADDRESS, "retry_max_s": 2}})
+    with Daemon(cfg) as daemon:
+        assert until(lambda: daemon.status()["bluetooth"]["connected"] and not daemon.status()["faults"])
+        sid = send_request(daemon.config.socket_path, {"action": "start", "playlist": str(demo_playlist)})["session_id"]
+    radio.fail_connect("Page Timeout")                  # the power came back; the headset did not
+    radio.switched_off()
+    output = build_output(load_config(cfg), SystemClock())     # the simulated sound, watched from here
+    with Daemon(cfg, output=output) as daemon:
+        assert until(lambda: daemon.status()["session_id"] == sid and daemon.status()["faults"])
+        st = daemon.status()
+        assert st["faults"] == ["headphones disconnected"] and st["bluetooth"]["connected"] is False
+        assert all(output.volume_percent(d) == 0 for d in "ABC")
+        radio.fail_connect("")
+        assert until(lambda: daemon.status()["state"] == "playing" and not daemon.status()["faults"])
+        assert until(lambda: any(output.volume_percent(d) > 0 for d in "ABC"))
