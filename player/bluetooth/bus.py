@@ -8,6 +8,7 @@ admits root and the group ``audio`` only).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,7 @@ class BusRefused(BluetoothFailed):
     """The system bus's policy refused this user (BlueALSA: not root, not in the group audio)."""
 
 
+CALL_TIMEOUT_S = 30.0   # above BlueZ's own 25 s for a Connect that pages an absent headset
 MISSING_ERRORS = ("org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner")
 
 
@@ -57,7 +59,7 @@ def explain(service: str, error_name: str, text: str) -> str:
 
 
 class Bus:
-    """A connected system bus; `await Bus.connect()`, then `call`, `get`, `set`, `on_signal`, `close`."""
+    """A connected system bus; `await Bus.connect()`, then `call`, `set`, `managed_objects`, `on_signal`, `close`."""
 
     def __init__(self, bus: MessageBus) -> None:
         self.raw = bus
@@ -72,8 +74,13 @@ class Bus:
     async def call(self, service: str, path: str, interface: str, member: str, signature: str = "",
                    body: list | None = None) -> list:
         """Call a method; returns the reply's body (Variants left as they are). Raises BluetoothFailed."""
-        reply = await self.raw.call(Message(destination=service, path=path, interface=interface, member=member,
-                                            signature=signature, body=body or []))
+        message = Message(destination=service, path=path, interface=interface, member=member, signature=signature,
+                          body=body or [])
+        try:
+            reply = await asyncio.wait_for(self.raw.call(message), CALL_TIMEOUT_S)
+        except TimeoutError:
+            raise BluetoothFailed(f"{SERVICES.get(service, service)} did not answer {member} within "
+                                  f"{CALL_TIMEOUT_S:g} s (frozen?)") from None
         if reply is None:
             return []
         if reply.message_type == MessageType.ERROR:
@@ -83,14 +90,6 @@ class Bus:
                 if name == "org.freedesktop.DBus.Error.AccessDenied" else BluetoothFailed
             raise kind(explain(service, name, text))
         return reply.body
-
-    async def get(self, service: str, path: str, interface: str, name: str) -> Any:
-        (value,) = await self.call(service, path, PROPS, "Get", "ss", [interface, name])
-        return unpack(value)
-
-    async def get_all(self, service: str, path: str, interface: str) -> dict:
-        (values,) = await self.call(service, path, PROPS, "GetAll", "s", [interface])
-        return unpack(values)
 
     async def set(self, service: str, path: str, interface: str, name: str, signature: str, value: Any) -> None:
         await self.call(service, path, PROPS, "Set", "ssv", [interface, name, Variant(signature, value)])
@@ -113,11 +112,6 @@ class Bus:
             if msg.message_type == MessageType.SIGNAL and msg.member in members:
                 handler(msg)
         self.raw.add_message_handler(filtered)
-
-    async def has_owner(self, service: str) -> bool:
-        (owned,) = await self.call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                   "NameHasOwner", "s", [service])
-        return bool(owned)
 
     def close(self) -> None:
         self.raw.disconnect()

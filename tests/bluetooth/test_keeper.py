@@ -155,3 +155,23 @@ def test_software_volume_switched_off_is_put_back(radio, keeper_on):
                ["org.bluealsa.PCM1", "SoftVolume", Variant("b", False)])
     assert told.wait(lambda t: t.notes == ["software volume switched off; put back to 100 %"])
     assert radio.pcms()[radio.pcm_path()]["SoftVolume"] is True
+
+
+def test_a_frozen_bluealsa_is_a_loss_with_the_reason_not_a_hang(radio, keeper_on, monkeypatch):
+    import signal
+
+    from player.bluetooth import bus
+    monkeypatch.setattr(bus, "CALL_TIMEOUT_S", 0.5)
+    paired(radio)
+    told, clock = Told(), FakeClock()
+    keeper = keeper_on(clock, told)
+    assert told.wait(lambda t: t.said == [True])
+    radio.bluealsa.send_signal(signal.SIGSTOP)       # alive, owns its name, answers nothing
+    try:
+        clock.advance(15)                            # the keeper's periodic re-read
+        assert keeper.round()
+        assert told.said == [True, False] and "did not answer GetPCMs within 0.5 s" in keeper.snapshot()["error"]
+    finally:
+        radio.bluealsa.send_signal(signal.SIGCONT)
+    clock.advance(15)
+    assert keeper.round() and told.wait(lambda t: t.said == [True, False, True])
