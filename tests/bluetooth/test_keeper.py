@@ -12,6 +12,7 @@ from player.bluetooth.model import encode_volume
 from player.clock import FakeClock
 from player.config import BluetoothConfig
 from tests.bluetooth.radio import ADDRESS, Radio
+from tests.support.privileges import is_root, run_unprivileged
 
 
 class Told:
@@ -175,3 +176,22 @@ def test_a_frozen_bluealsa_is_a_loss_with_the_reason_not_a_hang(radio, keeper_on
         radio.bluealsa.send_signal(signal.SIGCONT)
     clock.advance(15)
     assert keeper.round() and told.wait(lambda t: t.said == [True, False, True])
+
+
+@pytest.mark.skipif(not is_root(), reason="needs root to become a user outside the group audio")
+def test_a_service_user_bluealsa_refuses_never_gets_ready_and_is_told_why(radio):
+    paired(radio)
+    radio.call("org.bluez", radio.path(), "org.bluez.Device1", "Connect")     # connected: only BlueALSA is missing
+
+    def as_the_service_user() -> tuple[list[bool], dict]:
+        told = Told()
+        keeper = HeadsetKeeper(BluetoothConfig(ADDRESS), on_ready=told.ready, clock=FakeClock())
+        keeper.start()
+        try:
+            keeper.round()
+            return told.said, keeper.snapshot()
+        finally:
+            keeper.close()
+    said, snap = run_unprivileged(as_the_service_user)
+    assert said == [] and snap["connected"] is True
+    assert "refused this user access to BlueALSA" in snap["error"] and "adduser session-player audio" in snap["error"]
