@@ -88,24 +88,47 @@ class BlueZ:
 
     async def scan(self, seconds: float) -> list[DeviceInfo]:
         """Discover for `seconds`, then every device BlueZ knows (the technician's command only)."""
+        path = await self._start_discovery()
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            await self._stop_discovery(path)
+        return await self.devices()
+
+    async def _start_discovery(self) -> str:
         path, _ = await self.adapter()
         await self.power_on()
         # A2DP headphones are classic (BR/EDR) devices: no Bluetooth LE advertisers in the list
         await self.bus.call(BLUEZ, path, ADAPTER, "SetDiscoveryFilter", "a{sv}", [{"Transport": Variant("s", "bredr")}])
         await self.bus.call(BLUEZ, path, ADAPTER, "StartDiscovery")
-        try:
-            await asyncio.sleep(seconds)
-        finally:
-            with contextlib.suppress(BluetoothFailed):   # discovery already ended (another client stopped it)
-                await self.bus.call(BLUEZ, path, ADAPTER, "StopDiscovery")
-        return await self.devices()
+        return path
 
-    async def pair(self, address: str) -> DeviceInfo:
-        """Pair (unless paired), trust (so it may reconnect by itself) and connect."""
+    async def _stop_discovery(self, path: str) -> None:
+        with contextlib.suppress(BluetoothFailed):   # discovery already ended (another client stopped it)
+            await self.bus.call(BLUEZ, path, ADAPTER, "StopDiscovery")
+
+    async def find(self, address: str, seconds: float) -> DeviceInfo | None:
+        """The device, discovering up to `seconds` when BlueZ does not know it (it forgets an unpaired one 30 s
+        after a scan, so `pair` looks again rather than send the technician back to `scan`)."""
         info = await self.device(address)
+        if info is not None or seconds <= 0:
+            return info
+        path = await self._start_discovery()
+        try:
+            deadline = asyncio.get_running_loop().time() + seconds
+            while info is None and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.25)
+                info = await self.device(address)
+        finally:
+            await self._stop_discovery(path)
+        return info
+
+    async def pair(self, address: str, discover_s: float = 0.0) -> DeviceInfo:
+        """Pair (unless paired), trust (so it may reconnect by itself) and connect; discover it first if need be."""
+        info = await self.find(address, discover_s)
         if info is None:
-            raise BluetoothFailed(f"{address} is not known to BlueZ: put the headphones in pairing mode and run "
-                                  "'session-player bluetooth scan' first")
+            raise BluetoothFailed(f"{address} was not found: put the headphones in pairing mode (and near the chair), "
+                                  "then 'session-player bluetooth scan' to see what is in range")
         if not info.paired:
             await self.bus.call(BLUEZ, info.path, DEVICE, "Pair")
         await self.bus.set(BLUEZ, info.path, DEVICE, "Trusted", "b", True)

@@ -2,7 +2,8 @@
 
 For the technician (docs/technician.md#bluetooth-headphones). Talks to BlueZ and BlueALSA over
 the system D-Bus directly, so it works whether the player runs or not; `scan` refuses while a
-session runs (discovery disturbs the headset's audio link, and Wi-Fi on a Pi). `pair` pairs
+session runs (discovery disturbs the headset's audio link, and Wi-Fi on a Pi), and so does
+`pair`, which discovers the headset again if BlueZ forgot it since the scan. `pair` pairs
 with a NoInputNoOutput agent ("just works"; only ADDRESS is accepted meanwhile), trusts the
 headset so it may reconnect by itself, connects it, and prints the audio section for the
 config. `status --json` prints {"address", "name", "connected", "battery_percent", "paired",
@@ -24,6 +25,7 @@ from player.errors import BluetoothFailed, DaemonUnreachable
 NAME = "bluetooth"
 HELP = "pair the headphones and show them: scan | pair ADDRESS | forget [ADDRESS] | status [--json]"
 SCAN_S = 10.0
+PAIR_FIND_S = 20.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,6 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     scan.add_argument("--json", action="store_true", help="print the devices as JSON")
     pair = sub.add_parser("pair", help="pair, trust and connect ADDRESS; print the config lines for it")
     pair.add_argument("address", help="the headset's address, from 'session-player bluetooth scan'")
+    pair.add_argument("--seconds", type=float, default=PAIR_FIND_S,
+                      help=f"how long to look for it when BlueZ no longer knows it (default {PAIR_FIND_S:g})")
     forget = sub.add_parser("forget", help="remove the pairing (default: audio.bluetooth.address)")
     forget.add_argument("address", nargs="?", help="the address to forget")
     status = sub.add_parser("status", help="the configured headset: connected, battery, its BlueALSA PCM")
@@ -89,7 +93,7 @@ def scan(config: Config, seconds: float, as_json: bool) -> int:
     return 0
 
 
-def pair(config: Config, address: str) -> int:
+def pair(config: Config, address: str, discover_s: float) -> int:
     from player.bluetooth.agent import AGENT_PATH, PairingAgent
     from player.bluetooth.bluez import BlueZ
 
@@ -100,7 +104,7 @@ def pair(config: Config, address: str) -> int:
         bus.raw.export(AGENT_PATH, agent)
         await bluez.register_agent(AGENT_PATH)
         try:
-            return await bluez.pair(address)
+            return await bluez.pair(address, discover_s)
         finally:
             await bluez.unregister_agent(AGENT_PATH)
             bus.raw.unexport(AGENT_PATH, agent)
@@ -183,7 +187,8 @@ def run(args: argparse.Namespace) -> int:
     if args.bt_action == "scan":
         return scan(config, args.seconds, args.json)
     if args.bt_action == "pair":
-        return pair(config, _address(args.address))
+        _no_session(config)   # pairing discovers, as a scan does
+        return pair(config, _address(args.address), args.seconds)
     if args.bt_action == "forget":
         return forget(config, _address(args.address) if args.address else None)
     return status(config, args.json)

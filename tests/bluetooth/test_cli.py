@@ -76,9 +76,30 @@ def test_forget_removes_the_configured_headset(radio: Radio, tmp_path: Path):
     assert cli("bluetooth", "forget", "--config", str(config)).stdout == f"{ADDRESS} was not paired\n"
 
 
-def test_pairing_an_unknown_address_says_to_scan_first(radio: Radio, tmp_path: Path):
-    done = cli("bluetooth", "pair", ADDRESS, "--config", str(chair_config(tmp_path)))
-    assert done.returncode == 1 and "is not known to BlueZ" in done.stderr and "bluetooth scan" in done.stderr
+def test_pairing_an_address_not_in_range_says_so(radio: Radio, tmp_path: Path):
+    done = cli("bluetooth", "pair", ADDRESS, "--seconds", "0.5", "--config", str(chair_config(tmp_path)))
+    assert done.returncode == 1 and f"{ADDRESS} was not found" in done.stderr and "pairing mode" in done.stderr
+
+
+def test_pair_looks_for_a_headset_bluez_forgot_since_the_scan(radio: Radio):
+    import asyncio
+    import threading
+
+    from player.bluetooth.bluez import BlueZ
+    from player.bluetooth.bus import Bus
+
+    async def pair() -> object:
+        bus = await Bus.connect()
+        try:
+            return await BlueZ(bus).pair(ADDRESS, discover_s=10)
+        finally:
+            bus.close()
+    threading.Timer(0.5, radio.headset_in_pairing_mode).start()   # it shows up while pair is discovering
+    info = asyncio.run(pair())
+    assert info.paired and info.trusted and info.connected
+    (calls,) = radio.mock("/org/bluez/hci0", "GetMethodCalls", "s", ["StopDiscovery"],
+                          interface="org.freedesktop.DBus.Mock")
+    assert len(calls) == 1                                        # and discovery is over again
 
 
 def test_without_bluez_the_error_says_how_to_start_it(tmp_path: Path, monkeypatch):
