@@ -9,7 +9,8 @@ BlueALSA only to pair, to keep the configured headset connected and to hold its 
 * `bluez`, `bluealsa`, `agent`: the two services' APIs as the chair uses them, and the
   NoInputNoOutput pairing agent;
 * `keeper`: the thread that keeps the headset connected and its volume fixed, and tells the
-  audio output (`gate`) when the headphones go and come back, the way a sound card's loss is told.
+  audio output (`gate`) when the headphones go and come back, the way a sound card's loss is told;
+* `part`: the daemon's handle on both (its status's ``bluetooth`` block); `probe`: the doctor's look.
 
 Importing this package imports no D-Bus library; the modules that need one import it.
 """
