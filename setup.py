@@ -31,6 +31,9 @@ setup(
         "test": ["pytest>=7", "hypothesis>=6", "ruff", "selenium>=4.10", "pyloudnorm>=0.1.1", "paho-mqtt>=1.6.1"],
         # The nursing station's feed and the station itself (docs/station.md); Debian: python3-paho-mqtt.
         "mqtt": ["paho-mqtt>=1.6.1"],
+        # The voice scan (docs/technician.md#the-voice-scan): Silero VAD's ONNX model, shipped in player/data/,
+        # run by onnxruntime alone (no torch). Not in Debian 12: pip wheels for x86_64 and aarch64 (Pi 4/5).
+        "voice": ["onnxruntime>=1.16"],
         # Mutation testing of the pure cores (python -m tests.mutation); not needed for a CI run.
         "mutation": ["mutmut>=3.8,<4"],
     },

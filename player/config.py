@@ -228,6 +228,13 @@ class UsbConfig:
 
 
 @dataclass(frozen=True)
+class LibraryConfig:
+    voice_scan: str = _spec(_choice("warn", "error", "off"), "warn",
+                            "listen for a spoken voice in the music (the 'voice' extra): warn = a warning "
+                            "with where it speaks; error = the playlist is refused; off = do not listen")
+
+
+@dataclass(frozen=True)
 class TlsConfig:
     """The broker connection's TLS files (docs/station.md#tls): a clinic CA, and a client certificate if used."""
 
@@ -314,6 +321,7 @@ class Config:
     hardware: HardwareConfig = field(default_factory=HardwareConfig)
     web: WebConfig = field(default_factory=WebConfig)
     usb: UsbConfig = field(default_factory=UsbConfig)
+    library: LibraryConfig = field(default_factory=LibraryConfig)
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     station: StationConfig = field(default_factory=StationConfig)
     source: str = field(default="<defaults>", compare=False)
