@@ -12,12 +12,21 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from player.playlist.model import Diagnostic, Playlist, Track
 
-if TYPE_CHECKING:
-    from player.audio.voice import VoiceScan
+
+class VoiceScan(Protocol):
+    """What listening found in one file (`player.audio.voice.VoiceScan`; the playlist core imports no audio)."""
+
+    checked: bool
+    reason: str
+
+    @property
+    def voice(self) -> bool: ...
+
+    def describe(self) -> str: ...
 
 VOICE_MODES = ("warn", "error", "off")
 VOICE_ADVICE = "listen there: session music should have no spoken words"
@@ -66,3 +75,20 @@ def voice_diagnostics(playlist: Playlist, scans: Mapping[Path, VoiceScan], mode:
 def _namer(playlist: Playlist) -> Callable[[Track], str]:
     base = os.fspath(playlist.path.parent)
     return lambda track: Path(os.path.relpath(track.path, base)).as_posix()
+
+
+def voice_rows(playlist: Playlist, heard: Mapping[str, Mapping]) -> list[dict]:
+    """The files a clinician should listen to: ``[{"file", "ranges", "checked", "reason"}]``.
+
+    `heard` is the import's record (the manifest's ``voice``: file relative to the playlist's
+    folder -> `VoiceScan.as_dict`); a file with a voice, or not checked (also: not in the
+    record), is listed; a file heard without a voice is not.
+    """
+    name = _namer(playlist)
+    rows = []
+    for track in tracks_to_scan(playlist):
+        found = heard.get(name(track)) or {"checked": False, "ranges": [], "reason": "not listened to"}
+        if found.get("ranges") or not found.get("checked"):
+            rows.append({"file": name(track), "ranges": list(found.get("ranges", [])),
+                         "checked": bool(found.get("checked")), "reason": str(found.get("reason", ""))})
+    return rows
