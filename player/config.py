@@ -227,9 +227,14 @@ class UsbConfig:
     reserve_bytes: int = _spec(parse_size, 512 * 1024**2, "free space always left on the data disk")
 
 
+def _voice_scan(value: object) -> str:
+    """warn, error or off; YAML reads a bare ``off`` as false, which means off too."""
+    return _choice("warn", "error", "off")("off" if value is False else value)
+
+
 @dataclass(frozen=True)
 class LibraryConfig:
-    voice_scan: str = _spec(_choice("warn", "error", "off"), "warn",
+    voice_scan: str = _spec(_voice_scan, "warn",
                             "listen for a spoken voice in the music (the 'voice' extra): warn = a warning "
                             "with where it speaks; error = the playlist is refused; off = do not listen")
 

@@ -63,7 +63,7 @@ class VoiceScan:
         return f"spoken voice {describe_ranges(self.ranges)}" if self.ranges else "no spoken voice heard"
 
     def as_dict(self) -> dict:
-        return {"checked": self.checked, "ranges": [[round(a, 2), round(b, 2)] for a, b in self.ranges],
+        return {"checked": self.checked, "ranges": [[a, b] for a, b in self.ranges],
                 "reason": self.reason}
 
     @classmethod
@@ -199,4 +199,4 @@ def scan_file(path: Path, model: VoiceModel, *, ffmpeg: str = "ffmpeg", rules: V
         if proc.returncode != 0:
             return unchecked(f"cannot decode: {said[-1][:200] if said else f'ffmpeg exit status {proc.returncode}'}")
         return unchecked("no audio in the file")
-    return VoiceScan(True, tuple(speech_ranges(stream.probabilities, rules)))
+    return VoiceScan(True, tuple((round(a, 2), round(b, 2)) for a, b in speech_ranges(stream.probabilities, rules)))
