@@ -153,6 +153,13 @@ def _lower_priority(pid: int) -> None:
         os.setpriority(os.PRIO_PROCESS, pid, 10)   # playback first: listening may take its time
 
 
+def _drain(pipe: object, tail: list[bytes]) -> None:
+    """Read `pipe` to its end, keeping only its last 4 KiB in `tail`."""
+    while chunk := pipe.read(4096):
+        tail.append(chunk)
+        del tail[:-2]
+
+
 def scan_file(path: Path, model: VoiceModel, *, ffmpeg: str = "ffmpeg", rules: VoiceRules = MUSIC_RULES,
               timeout_s: float = SCAN_TIMEOUT_S, keep_going: Callable[[], bool] | None = None) -> VoiceScan | None:
     """Decode `path` with ffmpeg (16 kHz mono) and listen to all of it; never raises for a bad file.
@@ -170,8 +177,8 @@ def scan_file(path: Path, model: VoiceModel, *, ffmpeg: str = "ffmpeg", rules: V
         return unchecked(f"ffmpeg cannot run: {exc.strerror or exc}")
     _lower_priority(proc.pid)
     errors: list[bytes] = []
-    reader = threading.Thread(target=lambda: errors.append(proc.stderr.read(4096)), daemon=True)
-    reader.start()   # ffmpeg must never block on a full stderr pipe
+    reader = threading.Thread(target=_drain, args=(proc.stderr, errors), daemon=True)
+    reader.start()   # ffmpeg must never block on a full stderr pipe (a damaged file logs every frame)
     expired = threading.Event()
     timer = threading.Timer(timeout_s, lambda: (expired.set(), proc.kill()))
     timer.start()
@@ -193,7 +200,7 @@ def scan_file(path: Path, model: VoiceModel, *, ffmpeg: str = "ffmpeg", rules: V
             proc.wait()
         reader.join(5)
     if proc.returncode != 0 or not stream.probabilities:
-        said = b"".join(errors).decode("utf-8", "replace").strip().splitlines()
+        said = b"".join(errors)[-4096:].decode("utf-8", "replace").strip().splitlines()
         if expired.is_set():
             return unchecked(f"decoding took longer than {timeout_s:g} s")
         if proc.returncode != 0:
