@@ -73,12 +73,15 @@ class VoiceWorker:
         with self._lock:
             return self._wake.wait_for(lambda: not self._wanted and self._running is None, timeout_s)
 
-    def close(self) -> None:
-        """Stop after the current block; safe twice."""
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Stop after the current block (its ffmpeg is killed) and wait for the thread; safe twice."""
         with self._lock:
             self._closed = True
             self._wanted.clear()
             self._wake.notify_all()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout_s)
 
     def _keep_going(self) -> bool:
         return not self._closed and not self._busy()
