@@ -145,6 +145,8 @@ class _Stream:
         out, self._hidden, self._cell = self._session.run(
             ["speech_probs", "hn", "cn"],
             {"input": np.concatenate((contexts, frames), axis=1), "h": self._hidden, "c": self._cell})
+        if not np.isfinite(out).all():   # a damaged model must not read as "no voice"
+            raise ValueError("the model gave no usable probabilities (NaN)")
         self.probabilities.extend(float(p) for p in out.reshape(-1))
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from player.audio.voice_ranges import FRAME_S, VoiceRules, clock, describe_ranges, speech_ranges
 
@@ -65,3 +67,19 @@ def test_describe_ranges_as_the_clinician_reads_them() -> None:
     assert describe_ranges([(12.0, 40.0), (55.2, 69.5)]) == "0:12-0:40, 0:55-1:10"
     many = [(i * 10.0, i * 10.0 + 2) for i in range(8)]
     assert describe_ranges(many).endswith("0:50-0:52 and 2 more")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(0.0, 1.0), max_size=2000),
+       st.builds(VoiceRules, enter=st.floats(0.3, 0.9), leave=st.floats(0.05, 0.3), min_speech_s=st.floats(0, 3),
+                 join_gap_s=st.floats(0, 5), pad_s=st.floats(0, 1)))
+def test_ranges_are_ordered_apart_inside_the_file_and_long_enough(probabilities, rules) -> None:
+    total_s = len(probabilities) * FRAME_S
+    ranges = speech_ranges(probabilities, rules)
+    for a, b in ranges:
+        assert 0.0 <= a < b <= total_s + 1e-9
+        assert b - a >= rules.min_speech_s - 1e-9
+    for (_, b1), (a2, _) in zip(ranges, ranges[1:], strict=False):     # unpadded, two ranges are a long pause apart
+        assert (a2 + rules.pad_s) - (b1 - rules.pad_s) >= rules.join_gap_s - 1e-9
+    if max(probabilities, default=0.0) < rules.enter:
+        assert ranges == []
