@@ -139,3 +139,15 @@ def test_check_analyze_plan_and_analyze_say_where_the_voice_is(folder, tmp_path)
     off.write_text(f"data_dir: {tmp_path / 'data'}\nlibrary: {{voice_scan: off}}\n")
     quiet = _cli("check", "--analyze", "--config", str(off), str(playlist))
     assert quiet.returncode == 0 and "spoken voice" not in quiet.stdout
+
+
+def test_a_read_only_or_damaged_cache_costs_a_listen_never_an_answer(model, folder, tmp_path) -> None:
+    path, _ = material.speech_over_pad(folder, "ro", at_s=4.0, gain_db=0, seconds=15.0)
+    damaged = tmp_path / "voice-cache.json"
+    damaged.write_text("{not json")
+    assert VoiceLookup(damaged).scan(path).voice                      # heard afresh, the cache rewritten
+    assert json.loads(damaged.read_text())["files"]
+    not_a_folder = tmp_path / "data"
+    not_a_folder.write_text("a file where the data folder should be: no write succeeds, even as root")
+    lookup = VoiceLookup(not_a_folder / "voice-cache.json")
+    assert lookup.scan(path).voice and lookup.scan(path).voice        # twice in a row: no save, no error
