@@ -52,3 +52,6 @@ def test_the_page_shows_where_to_listen_under_the_playlist(driver, tmp_path) -> 
         note = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#playlists .voice-note")))
         assert note.text.splitlines() == ["music/b.flac: spoken voice 0:12-0:41, 0:55-1:10",
                                           "1 file(s) not checked for a spoken voice (onnxruntime is not installed)"]
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", note)
+        driver.save_screenshot(str(tmp_path / "voice-note.png"))
+    assert (tmp_path / "voice-note.png").stat().st_size > 10_000

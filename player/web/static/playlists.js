@@ -71,7 +71,7 @@ function voiceNote(rows) {
     lines.push(`${unchecked.length} file(s) not checked for a spoken voice (${unchecked[0].reason})`);
   }
   const note = document.createElement("div");
-  note.className = "voice-note muted";
+  note.className = heard.length ? "voice-note heard" : "voice-note muted";   // a voice heard: in the warning colour
   note.textContent = lines.join("\n");
   return note;
 }
