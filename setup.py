@@ -37,6 +37,9 @@ setup(
         # Bluetooth headphones through BlueZ and BlueALSA (docs/technician.md#bluetooth-headphones): a pure-Python,
         # asyncio D-Bus client, no libdbus or GLib main loop in the daemon; Debian 12: python3-dbus-fast 1.84.
         "bluetooth": ["dbus-fast>=1.84"],
+        # The voice scan (docs/technician.md#the-voice-scan): Silero VAD's ONNX model, shipped in player/data/,
+        # run by onnxruntime alone (no torch). Not in Debian 12: pip wheels for x86_64 and aarch64 (Pi 4/5).
+        "voice": ["onnxruntime>=1.16"],
         # Mutation testing of the pure cores (python -m tests.mutation); not needed for a CI run.
         "mutation": ["mutmut>=3.8,<4"],
     },

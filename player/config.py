@@ -264,6 +264,18 @@ class UsbConfig:
     reserve_bytes: int = _spec(parse_size, 512 * 1024**2, "free space always left on the data disk")
 
 
+def _voice_scan(value: object) -> str:
+    """warn, error or off; YAML reads a bare ``off`` as false, which means off too."""
+    return _choice("warn", "error", "off")("off" if value is False else value)
+
+
+@dataclass(frozen=True)
+class LibraryConfig:
+    voice_scan: str = _spec(_voice_scan, "warn",
+                            "listen for a spoken voice in the music (the 'voice' extra): warn = a warning "
+                            "with where it speaks; error = the playlist is refused; off = do not listen")
+
+
 @dataclass(frozen=True)
 class TlsConfig:
     """The broker connection's TLS files (docs/station.md#tls): a clinic CA, and a client certificate if used."""
@@ -351,6 +363,7 @@ class Config:
     hardware: HardwareConfig = field(default_factory=HardwareConfig)
     web: WebConfig = field(default_factory=WebConfig)
     usb: UsbConfig = field(default_factory=UsbConfig)
+    library: LibraryConfig = field(default_factory=LibraryConfig)
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     station: StationConfig = field(default_factory=StationConfig)
     source: str = field(default="<defaults>", compare=False)

@@ -20,6 +20,9 @@ from player.audio.analysis import Analyzer
 from player.audio.api import AudioOutput
 from player.audio.loudness import LoudnessLookup
 from player.audio.mixer import Mixer
+from player.audio.voice_cache import CACHE_NAME as VOICE_CACHE
+from player.audio.voice_cache import VoiceLookup
+from player.audio.voice_worker import VoiceWorker
 from player.clock import Clock, SystemClock
 from player.config import Config, load_config
 from player.control import ControlSocketServer
@@ -124,8 +127,15 @@ class Daemon:
                       exc.strerror or exc)
 
     def _loudness(self) -> Analyzer:
-        cache = self.config.data_dir / "loudness-cache.json"
-        return Analyzer(LoudnessLookup(self.config.loudness, cache_path=cache))
+        """The loudness worker, and the voice scan behind it (`library.voice_scan`), never on the engine thread."""
+        cfg = self.config
+        cache = cfg.data_dir / "loudness-cache.json"
+        if cfg.library.voice_scan == "off":
+            return Analyzer(LoudnessLookup(cfg.loudness, cache_path=cache))
+        voice = VoiceWorker(VoiceLookup(cfg.data_dir / VOICE_CACHE), busy=lambda: analyzer.busy())
+        self._parts.append(voice)   # closed last, with the other parts
+        analyzer = Analyzer(LoudnessLookup(cfg.loudness, cache_path=cache), also=voice.want)
+        return analyzer
 
     def _start_edges(self) -> None:
         cfg = self.config

@@ -124,6 +124,19 @@ class System:
         except (OSError, subprocess.TimeoutExpired):
             return ""
 
+    def voice_scan(self) -> dict:
+        """``{"onnxruntime": version or None, "error": why the shipped model does not load, or None}``."""
+        from player.audio.voice import VoiceModel, VoiceUnavailable, onnxruntime_version
+
+        version = onnxruntime_version()
+        if version is None:
+            return {"onnxruntime": None, "error": "onnxruntime is not installed"}
+        try:
+            VoiceModel()
+        except VoiceUnavailable as exc:
+            return {"onnxruntime": version, "error": str(exc)}
+        return {"onnxruntime": version, "error": None}
+
     def owner(self, path: Path) -> str | None:
         try:
             uid = path.stat().st_uid

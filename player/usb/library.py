@@ -111,6 +111,17 @@ def library_playlist(data_dir: str | os.PathLike[str], name: object) -> Path:
     return path
 
 
+def voice_heard(playlist_path: Path) -> dict[str, dict]:
+    """What the import heard in the files of a library playlist (its generation's manifest ``voice``:
+    file relative to the playlist's folder -> `player.audio.voice.VoiceScan.as_dict`); {} if nothing."""
+    try:
+        data = json.loads((Path(playlist_path).parent / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    heard = data.get("voice") if isinstance(data, dict) else None
+    return {k: v for k, v in heard.items() if isinstance(v, dict)} if isinstance(heard, dict) else {}
+
+
 def session_is_active(config) -> bool:
     """Whether the running daemon has a session (playing, paused, faulted), asked over its control socket.
 
