@@ -19,7 +19,9 @@ RUNTIME_PKGS=(python3 python3-venv python3-dev vlc-bin vlc-plugin-base ffmpeg)
 if apt-cache show python3-lgpio >/dev/null 2>&1; then RUNTIME_PKGS+=(python3-lgpio); fi
 TEST_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins chromium chromium-driver dosfstools
            mtools flac sox systemd poppler-utils udev dpkg-dev debhelper dh-python lintian
-           mosquitto openssl)   # a real MQTT broker (and a test CA) for the nursing-station tests
+           mosquitto openssl    # a real MQTT broker (and a test CA) for the nursing-station tests
+           dbus-daemon python3-dbusmock python3-dbus-fast   # fake BlueZ/BlueALSA on a private system bus
+           espeak-ng)           # spoken words for the voice-scan tests (mixed over sox pads)
 # Without a sound card, the demo plays into a virtual one (PulseAudio null sink). Only then:
 # on a Pi with PipeWire, installing PulseAudio would replace pipewire-pulse.
 SINK_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins)
@@ -45,6 +47,9 @@ if [ "$mode" = demo ]; then
   exec "$VENV/bin/session-player" demo
 fi
 "$VENV/bin/python" -m pip install -q -e '.[test]' >&2
+# The voice scan's onnxruntime (a pip wheel; not in Debian 12). Its tests skip, saying why, only where no wheel installs.
+"$VENV/bin/python" -m pip install -q -e '.[test,voice]' >&2 \
+  || echo "bootstrap: the voice extra (onnxruntime) did not install here: the voice-scan tests will skip" >&2
 "$VENV/bin/python" -m ruff check player tests bench
 "$VENV/bin/python" -m pytest
 if [ "$(id -u)" -eq 0 ]; then exec ./packaging/test-deb; fi

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Literal
 
+from player.core.bluetooth import alsa_pcm, parse_address
 from player.core.cap import HARD_CEILING_DBA, calibrated_cap_applies, cap_db
 from player.core.observation_kinds import ObservationKind, parse_kinds
 from player.errors import ConfigInvalid
@@ -60,6 +61,35 @@ def _pin_pair(value: object) -> tuple[int, int]:
     return (parse_value(Pin, value[0]), parse_value(Pin, value[1]))  # type: ignore[return-value]
 
 
+@dataclass(frozen=True)
+class BluetoothConfig:
+    """audio.bluetooth: the one headset this chair keeps connected (docs/technician.md#bluetooth-headphones)."""
+
+    address: Annotated[str, Parse(parse_address), "the headset's address, from 'session-player bluetooth scan'"]
+    reconnect: Annotated[bool, "connect again whenever the headset is in reach"] = True
+    volume_percent: Annotated[int, Range(1, 100), "BlueALSA's volume, held there (the player's level is the cap)"
+                              ] = 100
+    retry_max_s: Annotated[float, Seconds(1, 600), "longest wait between connection attempts"] = 60.0
+
+
+def _bluetooth(value: object) -> BluetoothConfig:
+    if not isinstance(value, Mapping):
+        raise ValueError("expected a mapping such as {address: AA:BB:CC:DD:EE:FF}")
+    keys = keys_of(BluetoothConfig)
+    unknown = set(value) - set(keys)
+    if unknown:
+        raise ValueError(f"unknown key(s) {', '.join(sorted(map(str, unknown)))}; known: {', '.join(keys)}")
+    if "address" not in value:
+        raise ValueError("address is required (the headset's, from 'session-player bluetooth scan')")
+    values = {}
+    for key, raw in value.items():
+        try:
+            values[key] = parse_value(keys[key].kind, raw)
+        except ValueError as exc:
+            raise ValueError(f"{key}: {exc}") from None
+    return BluetoothConfig(**values)
+
+
 # --- sections ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -72,6 +102,10 @@ class AudioConfig:
                          "1.3 s measured); fades end this long before a track's end, and a faded deck plays "
                          "on muted this long before it is stopped, since stopping drops what is buffered"] = 1.5
     device_retry_max_s: Annotated[float, Seconds(1, 600), "longest wait between audio-device retries"] = 30.0
+    bluetooth: Annotated[
+        BluetoothConfig | None, Parse(_bluetooth),
+        "{address, reconnect: true, volume_percent: 100, retry_max_s: 60}: Bluetooth headphones through BlueALSA"
+    ] = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +188,21 @@ class UsbConfig:
     max_total_bytes: Annotated[Size, "largest import accepted"] = 32 * 1024**3
     max_files: Annotated[int, Range(1, 1_000_000), "most files on a stick accepted"] = 10_000
     reserve_bytes: Annotated[Size, "free space always left on the data disk"] = 512 * 1024**2
+
+
+VoiceScan = Literal["warn", "error", "off"]
+
+
+def _voice_scan(value: object) -> str:
+    """warn, error or off; YAML reads a bare ``off`` as false, which means off too."""
+    return str(parse_value(VoiceScan, "off" if value is False else value))
+
+
+@dataclass(frozen=True)
+class LibraryConfig:
+    voice_scan: Annotated[VoiceScan, Parse(_voice_scan),
+                          "listen for a spoken voice in the music (the 'voice' extra): warn = a warning "
+                          "with where it speaks; error = the playlist is refused; off = do not listen"] = "warn"
 
 
 @dataclass(frozen=True)
@@ -243,6 +292,7 @@ class Config:
     hardware: HardwareConfig = field(default_factory=HardwareConfig)
     web: WebConfig = field(default_factory=WebConfig)
     usb: UsbConfig = field(default_factory=UsbConfig)
+    library: LibraryConfig = field(default_factory=LibraryConfig)
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     station: StationConfig = field(default_factory=StationConfig)
     source: str = field(default="<defaults>", compare=False)
@@ -309,6 +359,10 @@ def _check_together(config: Config) -> list[str]:
                         *(hw.encoder_pins or ())) if p is not None]
     if len(pins) != len(set(pins)):
         errors.append(f"hardware: the same pin is used twice: {sorted(pins)}")
+    bt = config.audio.bluetooth
+    if bt is not None and config.audio.output == "vlc" and not config.audio.device.startswith("bluealsa"):
+        errors.append(f"audio.device: with audio.bluetooth the music goes to the headset only, never to a "
+                      f"loudspeaker: set audio.device: {alsa_pcm(bt.address)}")
     if config.usb.require_signature and config.usb.key_file is None:
         errors.append("usb.key_file: required when usb.require_signature is true")
     return errors

@@ -7,6 +7,7 @@ by name asks here and none of them needs the USB package.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 from player.errors import PlaylistNotFound
 
 LIBRARY_DIR = "library"
+MANIFEST = ".import.json"  # in each generation: what the import found (player/usb/importer.py writes it)
 PLAYLIST_SUFFIXES = (".yaml", ".yml")
 MAX_NAME_CHARS = 120
 GENERATION = re.compile(r"gen-(\d{6,})")  # a generation folder's name
@@ -83,6 +85,17 @@ def library_playlist(data_dir: str | os.PathLike[str], name: object) -> Path:
         there = ", ".join(repr(n) for n in list(playlists)[:20]) or "none: import a USB stick first"
         raise PlaylistNotFound(f"no playlist {name!r} in the library (it has: {there})")
     return path
+
+
+def voice_heard(playlist_path: Path) -> dict[str, dict]:
+    """What the import heard in the files of a library playlist (its generation's manifest ``voice``:
+    file relative to the playlist's folder -> `player.audio.voice.VoiceScan.as_dict`); {} if nothing."""
+    try:
+        data = json.loads((Path(playlist_path).parent / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    heard = data.get("voice") if isinstance(data, dict) else None
+    return {k: v for k, v in heard.items() if isinstance(v, dict)} if isinstance(heard, dict) else {}
 
 
 def link_target(lib: Path, link: str) -> str | None:

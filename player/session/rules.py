@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from player.audio.api import MixerEvent, Source
 from player.config import Config
+from player.core.bluetooth import HEADPHONES_LOST
 from player.core.cap import cap_db
 from player.errors import SessionRefused
 from player.playlist.checkpoint_spec import checkpoints_to_json
@@ -345,6 +346,8 @@ class SessionRules(CalmerRules):
         pass  # the state changed when the fade began; nothing waits for its end
 
     def _device_message(self) -> str:
+        if self.config.audio.bluetooth is not None:
+            return HEADPHONES_LOST
         return f"audio device lost: {self.config.audio.device}"
 
     def _on_device_lost(self, ev: MixerEvent, at: float, mixer: MixerView) -> None:

@@ -33,11 +33,10 @@ from player.config import SESSION_ACTIVE_FILE
 from player.control.client import daemon_session_active
 from player.errors import ImportRefused
 from player.fsutil import fsync_dir, make_dirs_durable
-from player.playlist.library import GENERATION, library_dir, link_target
+from player.playlist.library import GENERATION, MANIFEST, library_dir, link_target
 
 log = logging.getLogger(__name__)
 
-MANIFEST = ".import.json"
 LINKS = ("current", "previous", "pending")
 STAGING_PREFIX = ".staging-"
 

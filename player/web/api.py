@@ -31,7 +31,7 @@ from player.http.app import (
     too_slow,
 )
 from player.http.auth import Authenticator
-from player.playlist.library import library_playlist, library_playlists
+from player.playlist.library import library_playlist, library_playlists, voice_heard
 from player.playlist.summary import summarize_library
 from player.reports.report import REPORT_FORMATS, build_report, list_sessions, render_report
 from player.session.control import Controller, check_control
@@ -149,11 +149,12 @@ async def api_playlists(request: web.Request) -> web.Response:
     With ``?details=1`` also each one's summary (`session-player playlists --json`'s rows), to choose one.
     """
     def listing() -> dict:
-        found = library_playlists(request.app[CONFIG_KEY].data_dir)
+        config = request.app[CONFIG_KEY]
+        found = library_playlists(config.data_dir)
         answer: dict = {"playlists": list(found)}
         if request.query.get("details") == "1":
             answer["details"] = [{**row, "error": _hide_data_dir(request, row["error"]) if row["error"] else None}
-                                 for row in summarize_library(found)]
+                                 for row in summarize_library(found, config.library.voice_scan, voice_heard)]
         return answer
     return json_response(await asyncio.get_running_loop().run_in_executor(request.app[EXECUTOR_KEY], listing))
 

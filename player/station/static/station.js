@@ -43,6 +43,11 @@ function renderTile(entry) {
   top.appendChild(el("span", "pill state " + state, state));
   tile.appendChild(top);
   if (s.faults && s.faults.length) tile.appendChild(el("div", "faults", s.faults.join("; ")));
+  const bt = s.bluetooth;   // a chair with Bluetooth headphones
+  if (bt) {
+    const battery = bt.battery_percent === null || bt.battery_percent === undefined ? "" : `, battery ${bt.battery_percent} %`;
+    tile.appendChild(el("div", "headphones", `Headphones ${bt.connected ? "connected" : "NOT CONNECTED"}${battery}`));
+  }
   if (ACTIVE.has(s.state)) {
     tile.appendChild(el("div", "phase", s.phase || "—"));
     const left = el("div", "left");

@@ -93,6 +93,12 @@ function render(s) {
   $("elapsed").textContent = fmt(s.elapsed_s);
   $("remaining").textContent = fmt(s.remaining_s);
   $("track").textContent = s.track || "—";
+  const bt = s.bluetooth;   // only on a chair with Bluetooth headphones (audio.bluetooth)
+  $("headphones-row").hidden = !bt;
+  if (bt) {
+    $("headphones").textContent = `${bt.name || bt.address} · ${bt.connected ? "connected" : "NOT CONNECTED"}`
+      + (bt.battery_percent !== null && bt.battery_percent !== undefined ? ` · battery ${bt.battery_percent} %` : "");
+  }
   const faults = s.faults || [];
   $("faults").hidden = !faults.length;
   $("faults").textContent = faults.length ? "⚠ " + faults.join(" · ") : "";
