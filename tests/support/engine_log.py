@@ -13,6 +13,7 @@ renamed event or field shows up as a report test failing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from player.config import Config, load_config
 from player.playlist.validate import load_playlist
 from player.session.engine import SessionEngine
 from player.session.eventlog import read_events
+from player.session.records import RecordKeeper
 from tests.support.audio_files import write_audio
 
 ROOM = "Room 4"
@@ -69,12 +71,12 @@ class RecordedSession:
 class _Player:
     """Engine + mixer + fake output on one clock, built like the daemon builds them."""
 
-    def __init__(self, config: Config, clock: FakeClock, broken: Path) -> None:
+    def __init__(self, config: Config, clock: FakeClock, broken: Path, records: RecordKeeper | None = None) -> None:
         self.output = FakeOutput(clock=clock, cap_db=config.volume.max_db)
         self.output.add_media(broken, TRACK_S[BROKEN], fault="error")
         loudness = LoudnessLookup(config.loudness, cache_path=config.data_dir / "loudness-cache.json")
         mixer = Mixer(self.output, config, clock, Analyzer(loudness))
-        self.engine = SessionEngine(config, mixer, clock, load_playlist=load_playlist)
+        self.engine = SessionEngine(config, mixer, clock, load_playlist=load_playlist, records=records)
         self.engine.start()
 
 
@@ -90,7 +92,8 @@ def make_library(root: Path) -> Path:
 class Recorder:
     """The real engine on a fake clock, driven as the script's edges would drive it."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, records: Callable[[Path], RecordKeeper] | None = None) -> None:
+        """`records(data_dir)` makes the engine's record keeper (default: the engine's own)."""
         library = tmp_path / "library"
         self.playlist = make_library(library)
         self.broken = library / BROKEN
@@ -98,8 +101,12 @@ class Recorder:
                                    "hardware": {"enabled": False}, "web": {"enabled": False},
                                    "session": {"resume_policy": "continue"}})
         self.clock = FakeClock()
-        self.player = _Player(self.config, self.clock, self.broken)
+        self.records = records
+        self.player = _Player(self.config, self.clock, self.broken, self._keeper())
         self.actions: list[tuple[str, float]] = []
+
+    def _keeper(self) -> RecordKeeper | None:
+        return self.records(self.config.data_dir) if self.records else None
 
     def elapsed(self) -> float:
         return float(self.player.engine.status()["elapsed_s"] or 0.0)
@@ -119,7 +126,7 @@ class Recorder:
         """The player stops mid-session and is down `down_s` before it starts again."""
         self.player.engine.close()
         self.clock.advance(down_s)
-        self.player = _Player(self.config, self.clock, self.broken)
+        self.player = _Player(self.config, self.clock, self.broken, self._keeper())
 
     def close(self) -> None:
         self.player.engine.close()
