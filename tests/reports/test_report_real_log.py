@@ -26,6 +26,7 @@ from tests.support.engine_log import (
     RESTART_GAP_S,
     ROOM,
     RecordedSession,
+    Recorder,
     record_scripted_session,
 )
 
@@ -109,6 +110,30 @@ def test_pause_length_is_the_engines(recorded: RecordedSession, report: dict) ->
     assert [r["details"]["paused_s"] for r in resumed] == [PAUSE_S]
     assert [(p["phase"], p["start_s"], p["end_s"], p["length_s"], p["paused_by"], p["resumed_by"])
             for p in report["pauses"]] == [("settling", 60.0, 105.0, PAUSE_S, "web", "web")]
+
+
+def test_two_pauses_in_one_phase_both_count(tmp_path) -> None:
+    """Paused 10 s, then 20 s, in the same phase: the phase was paused 30 s, not its last pause's 20 s."""
+    rec = Recorder(tmp_path)
+    try:
+        session_id = rec.submit("start", "cli", playlist=str(rec.playlist))["session_id"]
+        for at_s, length_s in ((30.0, 10.0), (70.0, 20.0)):
+            rec.run(at_s - rec.elapsed())
+            rec.submit("pause", "web")
+            rec.run(length_s)
+            rec.submit("resume", "button")
+        rec.run(10.0)
+        rec.submit("stop", "cli")
+        rec.run(5.0)
+    finally:
+        rec.close()
+    report = build_report(rec.config.data_dir, session_id)
+    assert [(p["phase"], p["start_s"], p["length_s"]) for p in report["pauses"]] == [
+        ("settling", 30.0, 10.0), ("settling", 70.0, 20.0)]
+    settling = report["phases"][0]
+    assert settling["paused_s"] == 30.0
+    row = next(r for r in csv.DictReader(io.StringIO(render_report(report, "csv"))) if r["kind"] == "phase")
+    assert "paused 0:30;" in row["detail"], row["detail"]
 
 
 def test_markers_with_their_phase_and_source(report: dict) -> None:
