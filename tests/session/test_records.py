@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from player.reports.report import build_report
 from player.session.engine import LOST_FAULT, STORAGE_FAULT
 from player.session.eventlog import EventLog, read_events, session_log_path
 from player.session.records import RecordKeeper
-from player.session.report import build_report
 from tests.support.engine_log import Recorder
 
 FULL = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
