@@ -16,10 +16,10 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
 from player.audio.exposure import HARD_CEILING_DBA, effective_cap_db
+from player.core.observations import parse_kinds
 from player.durations import parse_duration
 from player.errors import ConfigInvalid
 from player.oneline import is_one_line
-from player.session.observations import parse_kinds
 from player.suggest import unknown_key_message
 from player.yamlsafe import YamlRefused, load_yaml_file
 

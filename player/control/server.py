@@ -28,8 +28,8 @@ import struct
 import threading
 from pathlib import Path
 
+from player.control.controller import Controller
 from player.errors import DaemonUnreachable, PlaylistNotFound, SessionRefused
-from player.session.control import Controller
 
 log = logging.getLogger(__name__)
 

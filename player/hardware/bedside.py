@@ -31,6 +31,7 @@ from gpiozero import PWMLED, DigitalInputDevice, RotaryEncoder
 
 from player.clock import Clock, SystemClock
 from player.config import Config
+from player.control.controller import Controller
 from player.errors import HardwareUnavailable, SessionRefused
 from player.hardware.gestures import (
     DECISIONS,
@@ -45,7 +46,6 @@ from player.hardware.gestures import (
 )
 from player.hardware.led import LedDriver, state_pattern_name
 from player.hardware.pins import make_pin_factory
-from player.session.control import Controller
 
 log = logging.getLogger(__name__)
 

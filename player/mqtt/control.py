@@ -19,9 +19,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from player.config import Config
+from player.control.controller import Controller, check_control
 from player.errors import PlaylistNotFound, SessionRefused
 from player.mqtt.topics import Topics
-from player.session.control import Controller, check_control
 from player.usb.library import library_playlist
 
 log = logging.getLogger(__name__)

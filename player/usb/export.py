@@ -15,8 +15,8 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+from player.engine.eventlog import session_log_path
 from player.fsutil import atomic_write_text
-from player.session.eventlog import session_log_path
 from player.session.report import IN_PROGRESS, build_report, list_sessions, render_report
 from player.usb.stick import REPORTS_DIR, STICK_DIR, opened_dir, write_atomic
 

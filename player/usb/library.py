@@ -30,9 +30,9 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from player.engine.records import SESSION_ACTIVE_FILE
 from player.errors import ImportRefused, PlaylistNotFound
 from player.fsutil import fsync_dir, make_dirs_durable
-from player.session.records import SESSION_ACTIVE_FILE
 
 log = logging.getLogger(__name__)
 

@@ -19,11 +19,11 @@ from pathlib import Path
 from aiohttp import web
 
 from player.config import Config
+from player.control.controller import Controller, check_control
+from player.core.vocabulary import CONTROLS, next_state
 from player.errors import PlaylistNotFound, SessionNotFound, SessionRefused
 from player.playlist.summary import summarize_library
-from player.session.control import Controller, check_control
 from player.session.report import REPORT_FORMATS, build_report, list_sessions, render_report
-from player.session.states import CONTROLS, next_state
 from player.usb.library import library_playlist, library_playlists
 from player.web.auth import Authenticator, Verdict
 from player.web.events import EventHub

@@ -17,8 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from aiohttp import web
 
 from player.config import Config
-from player.session.control import Controller
-from player.session.events import describe
+from player.control.controller import Controller
+from player.core.vocabulary import describe
 from player.web.api import build_app, status_payload
 from player.web.auth import Authenticator, FailureLimiter
 from player.web.events import EventHub

@@ -9,9 +9,9 @@ from gpiozero import Button
 from gpiozero.pins.mock import MockPWMPin
 
 from player.config import load_config
+from player.control.fake import FakeController
 from player.errors import SessionRefused
 from player.hardware import Bedside
-from player.session.fake_controller import FakeController
 
 
 def actions(rig) -> list[tuple[str, dict]]:

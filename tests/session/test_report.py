@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from player.engine.eventlog import check_session_id, session_log_path
 from player.errors import PlayerError, SessionNotFound
-from player.session.eventlog import check_session_id, session_log_path
 from player.session.report import (
     CSV_COLUMNS,
     build_report,

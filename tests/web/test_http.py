@@ -10,7 +10,7 @@ from http.client import HTTPConnection
 import pytest
 
 from player.config import Config, WebConfig
-from player.session.fake_controller import FakeController
+from player.control.fake import FakeController
 from player.web import WebServer
 from player.web.api import COOKIE_NAME
 from tests.session.records_factory import SESSION_ID, realistic_session, write_session_log
