@@ -7,7 +7,8 @@ fsync'd in the log; `status()` is a snapshot; `subscribe()` delivers each event 
 follows the same state table for fast tests of the edges.
 
 `check_control` is the one place arguments of a control are validated, so the button, the
-socket and the web API accept and refuse exactly the same things.
+socket and the web API accept and refuse exactly the same things; it returns the control as
+its class (player/core/controls.py), and from there on every hop is typed.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
+from player.core.controls import Control, control
 from player.core.observations import ObservationKind, check_observation
-from player.core.vocabulary import CONTROLS, SOURCES, USB_INPUTS
+from player.core.vocabulary import BUTTON_INPUTS, CONTROLS, SOURCES, USB_INPUTS
 from player.errors import SessionRefused
 from player.oneline import is_one_line
 
@@ -76,7 +78,8 @@ class Controller(Protocol):
         """Queue a control and wait for the engine to act on it and log it durably.
 
         Returns:
-            the status snapshot right after the control took effect.
+            the status snapshot right after the control took effect; a bedside ``press`` also
+            says what it meant under ``press`` (start, pause or resume: the session core decides).
 
         Raises:
             SessionRefused: the action is unknown, its arguments are bad, or the session's
@@ -103,8 +106,8 @@ def _number(args: Mapping, key: str, default: float | None = None) -> float:
 
 
 def check_control(action: str, source: str, args: Mapping[str, object],
-                  kinds: Mapping[str, ObservationKind] | None = None) -> dict:
-    """Validate a control's action, source and arguments; return the normalized arguments.
+                  kinds: Mapping[str, ObservationKind] | None = None) -> Control:
+    """Validate a control's action, source and arguments; return the control (its `args` normalized).
 
     Arguments per action: ``start`` takes ``playlist`` (a path; omitted = the configured
     default playlist); ``extend`` takes ``minutes`` (default 5, 0 < m <= 120); ``mark`` takes
@@ -115,6 +118,8 @@ def check_control(action: str, source: str, args: Mapping[str, object],
     `kinds`: a value out of its plausible range is refused here, so nothing is logged); ``calmer`` takes
     ``minutes`` (0 < m <= 240; omitted = until ``off`` or the phase ends) or ``off: true``; ``start``
     also takes ``checked``: the pre-session checklist's items ticked (a list), or true for all.
+    ``press`` (the bedside button's short press, source ``button`` only) takes ``playlist``
+    like ``start``: the session core decides whether it starts, pauses or resumes.
     Others take none.
 
     Raises:
@@ -123,12 +128,15 @@ def check_control(action: str, source: str, args: Mapping[str, object],
     if action in USB_INPUTS:
         if source != "usb" or args:
             raise SessionRefused(f"{action} comes from the USB import only, with no arguments")
-        return {}
-    if action not in CONTROLS:
+        return control(action)
+    if action in BUTTON_INPUTS and source != "button":
+        raise SessionRefused(f"{action} comes from the bedside button only")
+    if action not in CONTROLS + BUTTON_INPUTS:
         raise SessionRefused(f"unknown action {action!r}; known actions: {', '.join(CONTROLS)}")
     if source not in SOURCES:
         raise SessionRefused(f"unknown source {source!r}; one of {', '.join(SOURCES)}")
-    allowed = {"start": {"playlist", "checked"}, "load": {"playlist"}, "extend": {"minutes"}, "mark": {"text"},
+    allowed = {"start": {"playlist", "checked"}, "load": {"playlist"}, "press": {"playlist"}, "extend": {"minutes"},
+               "mark": {"text"},
                "volume": {"delta_db", "level_db"}, "ack": {"text"},
                "observe": {"kind", "value", "note"}, "calmer": {"minutes", "off"}}.get(action, set())
     extra = set(args) - allowed
@@ -136,7 +144,7 @@ def check_control(action: str, source: str, args: Mapping[str, object],
         raise SessionRefused(f"{action} takes no {', '.join(sorted(extra))}"
                              + (f" (only {', '.join(sorted(allowed))})" if allowed else ""))
     out: dict[str, object] = {}
-    if action in ("start", "load"):
+    if action in ("start", "load", "press"):
         playlist = args.get("playlist")
         if playlist is not None:
             if not isinstance(playlist, str) or not playlist.strip() or "\0" in playlist:
@@ -184,7 +192,7 @@ def check_control(action: str, source: str, args: Mapping[str, object],
         if key == "level_db" and not -90 <= value <= 0:
             raise SessionRefused(f"level_db must be between -90 and 0, got {value:g}")
         out[key] = value
-    return out
+    return control(action, out)
 
 
 def _calmer(args: Mapping[str, object]) -> dict:

@@ -1,24 +1,29 @@
 """A `Controller` with no audio, no disk and no thread, for fast tests of the edges (button, web, USB).
 
-It runs the *real* session rules (player/core/session.py) in the caller's thread, so its
+It runs the *real* session core (player/core/session.py) in the caller's thread, so its
 refusals, state changes and records are the engine's by construction, and one contract test
 (tests/control/test_controller_contract.py) runs the same script on both. What it leaves out
 is I/O: a playlist named in a control is not read (the fake plans an empty two-phase
 playlist of that name, or uses one given to the constructor), audio effects are dropped,
-records are kept in memory. `submitted` lists every accepted control as the edge sent it.
+records are kept in memory. `submitted` lists every accepted control as the session took it
+(a bedside press: the start, pause or resume it meant), with the arguments the edge gave.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from player.audio.levels import MasterLevel
 from player.clock import Clock, SystemClock
 from player.config import Config, load_config
 from player.control.controller import STATUS_KEYS, Listener, Listeners, check_control
-from player.core.session import MixerView, Record, SessionRules, Storage, Volume
+from player.core.controls import Load, Press, Start
+from player.core.effects import BeginLevel, ChangeLevel, Effect, OpenLog, Record
+from player.core.running import MixerView
+from player.core.session import SessionMachine
 from player.core.vocabulary import check_record
 from player.playlist.model import Phase, Playlist, Track
 
@@ -52,7 +57,7 @@ class FakeController:
                                              "volume": {"max_db": max_db, "default_db": volume_db,
                                                         "start_db": min(-20.0, volume_db)}})
         self._clock = clock or SystemClock()
-        self._rules = SessionRules(self.config)
+        self._machine = SessionMachine(self.config)
         self._level = MasterLevel(self.config.volume, self.config.volume.max_db)
         self._playlists = dict(playlists or {})
         self._lock = threading.Lock()
@@ -66,43 +71,51 @@ class FakeController:
                **args: object) -> dict:
         checked = check_control(action, source, args, self.config.session.observation_kinds)
         with self._lock:
-            rule_args = dict(checked)
-            default = self.config.session.default_playlist
-            name = checked.get("playlist") or (None if default is None or self._rules.ready else str(default))
-            if action in ("start", "load") and name is not None:
-                rule_args["playlist"] = self._playlists.get(name) or planned_only(name)
-            if action == "start":
-                rule_args["session_id"] = "fake-session"
-            effects = self._rules.command(action, source, rule_args, self._clock.monotonic(), _NO_MIXER)
-            self.submitted.append((action, source, checked))
+            meant = self._machine.decide(checked)     # a press: what it means now (start, pause, resume)
+            control = meant
+            if isinstance(meant, (Start, Load)):
+                control = replace(meant, playlist=self._playlist(meant), default=meant.playlist is None)
+            if isinstance(control, Start):
+                control = replace(control, session_id="fake-session")
+            effects = self._machine.command(control, source, self._clock.monotonic(), _NO_MIXER)
+            self.submitted.append((meant.action, source, meant.args))
             records = self._perform(effects)
             snapshot = self._snapshot()
+            if isinstance(checked, Press):
+                snapshot["press"] = meant.action
         for record in records:
             self._listeners.deliver(record)
         return snapshot
 
-    def _perform(self, effects) -> list[dict]:
+    def _playlist(self, control: Start | Load) -> Playlist | None:
+        """The playlist a control names (or the configured default), planned, never read."""
+        default = self.config.session.default_playlist
+        name = control.playlist if isinstance(control.playlist, str) else None
+        name = name or (None if default is None else str(default))
+        return None if name is None else self._playlists.get(name) or planned_only(name)
+
+    def _perform(self, effects: list[Effect]) -> list[dict]:
+        """Records kept, the level followed; no audio, no disk."""
         records = []
         for fx in effects:
-            if isinstance(fx, Volume):
+            if isinstance(fx, ChangeLevel):
                 now = self._clock.monotonic()
                 old = self._level.value(now)
                 new = self._level.set(now, fx.level_db) if fx.level_db is not None \
                     else self._level.step(now, fx.delta_db or 0.0)
-                self._rules.volume_set(new)
-                fx = Record("volume_changed", fx.source, fx.at_s, {"from_db": round(old, 2), "to_db": round(new, 2)})
-            if isinstance(fx, Record):
+                records += [self._record(r) for r in self._machine.level_changed(fx.source, fx.at_s, old, new)]
+            elif isinstance(fx, Record):
                 records.append(self._record(fx))
-            elif isinstance(fx, Storage) and fx.what == "open_log":
+            elif isinstance(fx, OpenLog):
                 self._seq = 0
-            elif getattr(fx, "call", None) == "begin_level":
-                self._level.begin(self._clock.monotonic(), fx.kwargs.get("target_db"))
+            elif isinstance(fx, BeginLevel):
+                self._level.begin(self._clock.monotonic(), fx.target_db)
         return records
 
     def _record(self, fx: Record) -> dict:
         check_record(fx.type, fx.source, fx.details)
         self._seq += 1
-        session = self._rules.session
+        session = self._machine.session
         record = {"seq": self._seq, "time": self._clock.wall().isoformat(timespec="milliseconds"),
                   "elapsed_s": round(fx.at_s, 3), "type": fx.type, "source": fx.source, "details": dict(fx.details),
                   "session_id": session.id if session else None}
@@ -112,7 +125,7 @@ class FakeController:
     def _snapshot(self) -> dict:
         now = self._clock.monotonic()
         snap = dict.fromkeys(STATUS_KEYS)
-        snap.update(self._rules.snapshot(now))
+        snap.update(self._machine.snapshot(now))
         snap.update(volume_db=round(self._level.target_db, 2), volume_now_db=round(self._level.value(now), 2),
                     audio="silent", records_pending=0)
         snap.update(self._forced)
@@ -138,10 +151,10 @@ class FakeController:
             self._forced.update(fields)
             state = fields.get("state")
             if isinstance(state, str):
-                self._rules.state = state
+                self._machine.assume_state_for_test(state)
             record = {"seq": self._seq, "time": self._clock.wall().isoformat(), "elapsed_s": 0.0,
                       "type": "status_forced", "source": "system", "details": dict(fields),
-                      "session_id": self._rules.session.id if self._rules.session else None}
+                      "session_id": self._machine.session.id if self._machine.session else None}
         if notify:
             self._listeners.deliver(record)
 

@@ -184,9 +184,13 @@ CONTROLS = ("load", "start", "pause", "resume", "next", "advance", "extend", "ma
             "emergency_stop", "ack", "observe", "calmer")
 #: Inputs from the USB edge (not staff): a deferred import may become the library between sessions.
 USB_INPUTS = ("apply_library",)
+#: The bedside button's short press: the core decides what it means (start, pause, resume) from
+#: the state it is judged in (`PRESS_MEANS`), so it has no row of its own in the table.
+BUTTON_INPUTS = ("press",)
 #: Inputs from inside the player (clock, audio output).
-INTERNAL = ("phase_elapsed", "session_completed", "device_lost", "device_restored")
-EVENTS = CONTROLS + USB_INPUTS + INTERNAL
+INTERNAL = ("phase_elapsed", "session_completed", "device_lost", "device_restored",
+            "restart_playing", "restart_paused")   # a session cut short, taken up after a restart
+EVENTS = CONTROLS + USB_INPUTS + BUTTON_INPUTS + INTERNAL
 
 _ACTIVE = ("playing", "paused", "faulted")
 
@@ -203,6 +207,9 @@ TRANSITIONS: dict[tuple[str, str], State] = {
     ("ready", "volume"): "ready",
     ("ready", "stop"): "idle",
     ("ready", "emergency_stop"): "idle",
+    # After a restart, a session cut short is taken up again playing or paused (the resume policy).
+    ("idle", "restart_playing"): "playing",
+    ("idle", "restart_paused"): "paused",
     # Playing.
     ("playing", "pause"): "paused",
     ("playing", "next"): "playing",
@@ -233,6 +240,11 @@ for _state in _ACTIVE:
 TRANSITIONS[("playing", "device_restored")] = "playing"
 for _state in ("idle", "ready", "ended"):   # never under a running session: it plays its own files
     TRANSITIONS[(_state, "apply_library")] = _state
+
+#: What a short press means in each state; faulted: nothing (the engine is retrying the audio
+#: device; a long press still ends the session).
+PRESS_MEANS: dict[str, str] = {"idle": "start", "ready": "start", "ended": "start", "playing": "pause",
+                               "paused": "resume"}
 
 _WHY = {
     "idle": "no session is running",

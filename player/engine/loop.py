@@ -1,11 +1,12 @@
-"""The session engine: the one thread that owns a treatment session, around a pure core.
+"""The session engine: the one thread that owns a treatment session, around the pure core.
 
 Everything that can change the session arrives as an item on one queue: staff controls
 (`submit`, from the button, socket and web threads), audio-output events (posted by
-libVLC's threads), and the engine's own tick. The rules (player/core/session.py) decide;
-this shell performs what they decide, in order: it calls the mixer, writes records through
-the `RecordKeeper` (player/engine/records.py), saves the resume state, tells systemd, and
-hands each record to the listeners.
+libVLC's threads), and the engine's own tick. The core (player/core/session.py) decides;
+this shell performs what it decides, in order, each typed effect (player/core/effects.py)
+through one method found by the effect's class (`_performers`): it calls the mixer, writes
+records through the `Journal` (player/engine/journal.py), saves the resume state
+(player/engine/persist.py), tells systemd, and hands each record to the listeners.
 
 What the shell guarantees:
 
@@ -21,25 +22,29 @@ What the shell guarantees:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from player.audio.api import OutputEvent
-from player.audio.exposure import ExposureMeter
 from player.clock import Clock
 from player.config import Config
 from player.control.controller import STATUS_KEYS, Listener, Listeners, check_control
-from player.core.resume import ClockReadings, downtime, parse_saved, to_saved
-from player.core.session import Audio, Effect, MixerView, Notify, Record, SessionRules, Storage, Volume
-from player.core.vocabulary import check_record
+from player.core import effects as fx
+from player.core.controls import Control, Load, Press, Start
+from player.core.running import MixerView
+from player.core.session import SessionMachine
+from player.core.vocabulary import is_active
+from player.engine import persist
 from player.engine.eventlog import SESSIONS_DIR
+from player.engine.inbox import STOP, Command, Sync
+from player.engine.journal import Journal
 from player.engine.records import RecordKeeper
 from player.errors import PlaylistInvalid, SessionRefused
 from player.playlist.model import Playlist
@@ -49,10 +54,8 @@ log = logging.getLogger(__name__)
 TICK_S = 0.02
 MAX_IDLE_S = 0.5   # the longest the loop sleeps: staff controls wake it at once anyway
 SAVE_EVERY_S = 30.0   # besides every control and track change; a restart adds the downtime to what was saved
-EXPOSURE_EVERY_S = 300.0
 RETRY_EVERY_S = 5.0
 PUBLISH_EVERY_S = 1.0
-STORAGE_FAULT = "session records cannot be saved: "
 
 
 class Notifier:
@@ -63,44 +66,6 @@ class Notifier:
     def status(self, text: str) -> None: ...
 
     def watchdog(self) -> None: ...
-
-
-@dataclass
-class _Command:
-    action: str
-    source: str
-    args: dict
-    actor: dict | None
-    deadline: float
-    done: threading.Event = field(default_factory=threading.Event)
-    result: dict | None = None
-    error: BaseException | None = None
-    _state: str = "queued"                 # queued -> taken (engine) | dropped (too late)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def take(self) -> bool:
-        """The engine's turn: True to apply it, False when its caller has given up (or will)."""
-        with self._lock:
-            if self._state == "queued" and time.monotonic() <= self.deadline:
-                self._state = "taken"
-                return True
-            self._state = "dropped"
-            return False
-
-    def give_up(self) -> bool:
-        """The caller's timeout: True when it will never be applied."""
-        with self._lock:
-            if self._state == "queued":
-                self._state = "dropped"
-            return self._state == "dropped"
-
-
-@dataclass
-class _Sync:
-    done: threading.Event = field(default_factory=threading.Event)
-
-
-_STOP = object()
 
 
 def session_dir_name(wall: datetime, room: str) -> str:
@@ -136,22 +101,30 @@ class SessionEngine:
         self._notifier = notifier or Notifier()
         self._tick_s = tick_s
         self._apply_pending = apply_pending_library or (lambda: None)
-        self._rules = SessionRules(config)
+        self._machine = SessionMachine(config)
         self._keeper = RecordKeeper(config.data_dir)
-        self._queue: queue.Queue = queue.Queue()
         self._listeners = Listeners()
+        self._journal = Journal(config, clock, self._keeper, self._listeners, stored=self._disk_news,
+                                published=self._publish)
+        self._queue: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._snapshot: dict = {}
-        self._seq = 0
-        self._log_session: str | None = None   # whose log records go to (the rules may have moved on)
-        self._meter = ExposureMeter()
-        self._metered_at: float | None = None
-        self._exposure_origin = 0.0
-        self._last = {"save": -1e18, "retry": -1e18, "publish": -1e18, "watchdog": -1e18, "exposure": -1e18}
+        self._last = {"save": -1e18, "retry": -1e18, "publish": -1e18, "watchdog": -1e18}
+        self._actor: dict | None = None      # who asked for the control being performed
+        #: How each effect the core decides is performed: one method per effect class.
+        self._performers: dict[type, Callable] = {
+            fx.Play: self._play, fx.Crossfade: self._crossfade, fx.QueueNext: self._queue_next,
+            fx.Prefetch: self._prefetch, fx.BeginLevel: self._begin_level, fx.PauseAudio: self._pause,
+            fx.ResumeAudio: self._resume, fx.StopAudio: self._stop, fx.EmergencyStopAudio: self._emergency_stop,
+            fx.ChangeLevel: self._change_level, fx.Record: self._write, fx.OpenLog: self._open_log,
+            fx.CloseLog: self._close_log, fx.SaveState: self._save_state, fx.ClearState: self._clear_state,
+            fx.RecordExposure: self._record_exposure, fx.ApplyPendingLibrary: self._apply_pending_library,
+            fx.Notify: self._notify}
 
     def __repr__(self) -> str:
-        return f"<SessionEngine {self._rules.state} {self._rules.session.id if self._rules.session else ''}>"
+        s = self._machine.session
+        return f"<SessionEngine {self._machine.state} {s.id if s else ''}>"
 
     # --- the Controller protocol (any thread) -------------------------------------------
 
@@ -166,12 +139,12 @@ class SessionEngine:
             raise RuntimeError("submit() from the engine thread (a listener) would wait for itself; "
                                "listeners must only hand the record on")
         deadline = time.monotonic() + timeout_s
-        checked = check_control(action, source, args, self.config.session.observation_kinds)
+        control = check_control(action, source, args, self.config.session.observation_kinds)
         if not self.is_running:
             raise SessionRefused("the session engine is not running")
-        if action in ("start", "load"):
-            checked = self._prepare_playlist(checked)
-        cmd = _Command(action, source, checked, actor, deadline)
+        if isinstance(control, (Start, Load)) or (isinstance(control, Press) and not self._may_be_running()):
+            control = self._prepare_playlist(control)
+        cmd = Command(control, source, actor, deadline)
         self._queue.put(cmd)
         if not cmd.done.wait(max(0.0, deadline - time.monotonic())) and cmd.give_up():
             raise TimeoutError(f"the session engine did not answer {action!r} within {timeout_s:g} s; "
@@ -181,14 +154,21 @@ class SessionEngine:
             raise cmd.error
         return cmd.result  # type: ignore[return-value]
 
-    def _prepare_playlist(self, args: dict) -> dict:
-        """Load and validate the playlist in the caller's thread (the engine never reads files for a caller)."""
-        name = args.get("playlist")
+    def _may_be_running(self) -> bool:
+        """Whether a session ran at the last status: then a press cannot start one, and needs no playlist read."""
+        return is_active(self.status().get("state") or "idle")
+
+    def _prepare_playlist(self, control: Start | Load | Press) -> Control:
+        """Load and validate the playlist in the caller's thread (the engine never reads files for a caller).
+
+        Without a playlist named, the configured default is loaded and marked so; the core
+        decides whether a playlist loaded ahead goes before it.
+        """
+        name = control.playlist
         if name is None and self.config.session.default_playlist is not None:
-            name = str(self.config.session.default_playlist)
-            args = {**args, "default": True}
-        if name is None:
-            return args
+            name, control = str(self.config.session.default_playlist), dataclasses.replace(control, default=True)
+        if not isinstance(name, str):
+            return control
         try:
             # Resolved, so a restart resumes from the same library generation after a USB import.
             playlist = self._load_playlist(Path(name).resolve())
@@ -197,7 +177,7 @@ class SessionEngine:
             raise SessionRefused(f"playlist {name} is not valid:\n  {shown}") from None
         except OSError as exc:
             raise SessionRefused(f"cannot read playlist {name}: {exc.strerror or exc}") from None
-        return {**args, "playlist": playlist}
+        return dataclasses.replace(control, playlist=playlist)
 
     def status(self) -> dict:
         with self._lock:
@@ -208,7 +188,7 @@ class SessionEngine:
 
     def sync(self, timeout_s: float = 10.0) -> bool:
         """Wait until the engine has run a full tick after this call (tests, after moving a fake clock)."""
-        item = _Sync()
+        item = Sync()
         self._queue.put(item)
         return item.done.wait(timeout_s)
 
@@ -220,7 +200,8 @@ class SessionEngine:
             return
         self._mixer.open(self._queue.put)
         self._keeper.keep_reserve()
-        self._guarded(self._restore)
+        self._guarded(lambda: self._perform(persist.restore(self._machine, self._keeper, self._clock,
+                                                             self._load_to_resume)))
         self._publish()
         self._thread = threading.Thread(target=self._run, name="session-engine", daemon=True)
         self._thread.start()
@@ -229,7 +210,7 @@ class SessionEngine:
         """Stop the thread (the session, if any, stays saved for the next start); idempotent."""
         thread, self._thread = self._thread, None
         if thread is not None:
-            self._queue.put(_STOP)
+            self._queue.put(STOP)
             thread.join(timeout_s)
         mixer, self._mixer = self._mixer, None
         if mixer is not None:
@@ -251,13 +232,13 @@ class SessionEngine:
                 item = None
             syncs = []
             while item is not None:
-                if item is _STOP:
+                if item is STOP:
                     self._guarded(self._save)
                     self._guarded(self._fade_before_exit)
                     return
-                if isinstance(item, _Sync):
+                if isinstance(item, Sync):
                     syncs.append(item)
-                elif isinstance(item, _Command):
+                elif isinstance(item, Command):
                     self._on_command(item)
                 elif isinstance(item, OutputEvent):
                     self._guarded(lambda ev=item: self._on_mixer_events(self._mixer.handle(ev)))
@@ -279,48 +260,50 @@ class SessionEngine:
         except Exception as exc:  # noqa: BLE001 - the engine must survive its own bugs
             log.exception("session engine step failed")
             try:
-                self._rules.add_fault(f"internal error: {exc}", self._elapsed())
-                self._perform(self._rules.take_effects())
+                self._machine.add_fault(f"internal error: {exc}", self._elapsed())
+                self._perform(self._machine.take_effects())
             except Exception:  # noqa: BLE001 - even the fault could not be shown: it is in the journal
                 log.exception("could not record the internal error")
 
-    def _on_command(self, cmd: _Command) -> None:
+    def _on_command(self, cmd: Command) -> None:
         if not cmd.take():
-            cmd.error = TimeoutError(f"{cmd.action} came too late to the session engine; it was not applied")
+            cmd.error = TimeoutError(f"{cmd.control.action} came too late to the session engine; it was not applied")
             cmd.done.set()
             return
+        control = cmd.control
         try:
-            args = dict(cmd.args)
-            if cmd.action == "start":
-                args["session_id"] = self._new_session_id()
-            if args.pop("default", False) and self._rules.ready is not None and cmd.action == "start":
-                args.pop("playlist", None)        # a loaded playlist goes before the configured default
-            self._perform(self._rules.command(cmd.action, cmd.source, args, self._clock.monotonic(), self._view()),
-                          actor=cmd.actor)
+            control = self._machine.decide(control)     # a press: start, pause or resume, from the real state
+            if isinstance(control, Start):
+                control = dataclasses.replace(control, session_id=self._new_session_id())
+            self._actor = cmd.actor
+            self._perform(self._machine.command(control, cmd.source, self._clock.monotonic(), self._view()))
         except SessionRefused as exc:
             cmd.error = exc
         except Exception as exc:  # noqa: BLE001 - answer the caller, keep running
-            log.exception("control %s failed", cmd.action)
-            cmd.error = SessionRefused(f"{cmd.action} failed: {exc}")
+            log.exception("control %s failed", control.action)
+            cmd.error = SessionRefused(f"{control.action} failed: {exc}")
         finally:
+            self._actor = None
             self._publish()
             cmd.result = self.status()
+            if isinstance(cmd.control, Press):
+                cmd.result["press"] = control.action   # what the press meant (the bedside reports it)
             cmd.done.set()
 
     def _on_mixer_events(self, events) -> None:
         for ev in events:
-            self._perform(self._rules.heard(ev, self._clock.monotonic(), self._view()))
+            self._perform(self._machine.heard(ev, self._clock.monotonic(), self._view()))
 
     def _tick(self) -> None:
         self._on_mixer_events(self._mixer.tick())
         now = self._clock.monotonic()
-        self._perform(self._rules.tick(now, self._view()))
-        self._measure_exposure(now)
+        self._perform(self._machine.tick(now, self._view()))
+        self._perform([self._journal.exposure(now, self._mixer.heard_db)])
         mono = time.monotonic()
         if (self._keeper.pending or self._keeper.problem) and mono - self._last["retry"] >= RETRY_EVERY_S:
             self._last["retry"] = mono
             self._retry_records()
-        if self._rules.session is not None and now - self._last["save"] >= SAVE_EVERY_S:
+        if self._machine.session is not None and now - self._last["save"] >= SAVE_EVERY_S:
             self._save()
         if mono - self._last["watchdog"] >= 1.0:
             self._last["watchdog"] = mono
@@ -331,7 +314,7 @@ class SessionEngine:
     def _idle_s(self) -> float:
         """How long the loop may sleep: every tick while fades move, else until the next thing due."""
         wait = min(MAX_IDLE_S, self._mixer.idle_s)
-        due = self._rules.next_due_s(self._clock.monotonic())
+        due = self._machine.next_due_s(self._clock.monotonic())
         if due is not None and due > 0:
             wait = min(wait, due)
         return max(self._tick_s, wait)
@@ -349,108 +332,108 @@ class SessionEngine:
             self._mixer.tick()
             time.sleep(self._tick_s)
 
-    # --- performing what the rules decided -------------------------------------------------
+    # --- performing what the core decided: one method per effect class ---------------------
 
     def _view(self) -> MixerView:
         current = self._mixer.current
         return MixerView(None if current is None else current.token, self._mixer.position_s,
                          not self._mixer.is_silent)
 
-    def _perform(self, effects: list[Effect], actor: dict | None = None) -> None:
-        for fx in effects:
-            if isinstance(fx, Record):
-                self._write(fx, actor)
-            elif isinstance(fx, Audio):
-                getattr(self._mixer, fx.call)(**fx.kwargs)
-            elif isinstance(fx, Volume):
-                old = self._mixer.master_db
-                new = self._mixer.set_master_db(fx.level_db) if fx.level_db is not None \
-                    else self._mixer.step_master_db(fx.delta_db or 0.0)
-                self._rules.volume_set(new)
-                self._write(Record("volume_changed", fx.source, fx.at_s,
-                                   {"from_db": round(old, 2), "to_db": round(new, 2)}), actor)
-            elif isinstance(fx, Storage):
-                self._storage(fx)
-            elif isinstance(fx, Notify):
-                self._notifier.status(fx.text)
+    def _perform(self, effects: list[fx.Effect | None]) -> None:
+        for effect in effects:
+            if effect is not None:
+                self._performers[type(effect)](effect)
 
-    def _storage(self, fx: Storage) -> None:
-        if fx.what == "open_log":
-            opened = self._keeper.open_session(fx.session_id or "")
-            self._seq, self._log_session = opened.seq, fx.session_id
-            self._meter = ExposureMeter()
-            if opened.exposure:
-                self._meter.restore(opened.exposure)
-            self._metered_at = self._last["exposure"] = self._clock.monotonic()
-            self._exposure_origin = self._rules.session.origin if self._rules.session else self._metered_at
-        elif fx.what == "exposure":
-            self._measure_exposure(self._clock.monotonic(), record=True)
-        elif fx.what == "close_log":
-            self._keeper.close_session()
-            self._seq, self._log_session = 0, None
-        elif fx.what == "save":
-            self._save()
-        elif fx.what == "clear":
-            self._keeper.save_state(None)
-        elif fx.what == "apply_pending_library":
-            try:
-                generation = self._apply_pending()
-            except OSError as exc:
-                log.error("the deferred USB import could not be made current: %s", exc)
-                generation = None
-            if generation:
-                self._write(Record("library_changed", "usb", self._elapsed(), {"generation": generation}), None)
-        self._storage_fault()
+    def _play(self, e: fx.Play) -> None:
+        self._mixer.play(e.source, fade_in_s=e.fade_in_s)
 
-    def _write(self, fx: Record, actor: dict | None) -> None:
-        """One record: numbered, stamped, on the disk (or waiting), to the listeners."""
-        check_record(fx.type, fx.source, fx.details)
-        self._seq += 1
-        record = {"seq": self._seq, "time": self._clock.wall().isoformat(timespec="milliseconds"),
-                  "elapsed_s": round(fx.at_s, 3), "type": fx.type, "source": fx.source, "details": fx.details,
-                  "session_id": self._log_session}
-        if actor and fx.source != "system":
-            record["actor"] = actor
-        self._keeper.write(record)
-        self._storage_fault()
-        self._publish()  # a listener that reads status() sees the state this record leaves
-        self._listeners.deliver(record)
+    def _crossfade(self, e: fx.Crossfade) -> None:
+        self._mixer.crossfade_to(e.source, crossfade_s=e.crossfade_s)
 
-    def _measure_exposure(self, now: float, *, record: bool = False) -> None:
-        """Integrate the level heard (player/audio/exposure.py); a record every 5 min and at the end."""
-        if self._log_session is None:
-            return
-        if self._metered_at is not None:
-            self._meter.add(now - self._metered_at, self._mixer.heard_db)
-        self._metered_at = now
-        if record or now - self._last["exposure"] >= EXPOSURE_EVERY_S:
-            self._last["exposure"] = now
-            details = {**self._meter.summary(self.config.volume.calibration_dba_at_0db),
-                       **{k: round(v, 6) for k, v in self._meter.integrals().items() if k != "seconds"}}
-            self._write(Record("exposure", "system", round(now - self._exposure_origin, 3), details), None)
+    def _queue_next(self, e: fx.QueueNext) -> None:
+        self._mixer.queue_next(e.source, crossfade_s=e.crossfade_s)
 
-    def _storage_fault(self) -> None:
-        """Show the keeper's problem as a fault (and clear it once everything waiting is written)."""
-        problem = self._keeper.problem
-        shown = next((f for f in self._rules.faults if f.startswith(STORAGE_FAULT)), None)
-        if problem and shown is None:
-            self._rules.add_fault(STORAGE_FAULT + problem, self._elapsed())
-            self._perform(self._rules.take_effects())
-        elif not problem and shown is not None and not self._keeper.pending:
-            self._rules.clear_fault(shown, self._elapsed())
-            self._perform(self._rules.take_effects())
+    def _prefetch(self, e: fx.Prefetch) -> None:
+        self._mixer.prefetch(list(e.sources))
+
+    def _begin_level(self, e: fx.BeginLevel) -> None:
+        self._mixer.begin_level(target_db=e.target_db)
+
+    def _pause(self, e: fx.PauseAudio) -> None:
+        self._mixer.pause(fade_s=e.fade_s)
+
+    def _resume(self, e: fx.ResumeAudio) -> None:
+        self._mixer.resume(fade_s=e.fade_s)
+
+    def _stop(self, e: fx.StopAudio) -> None:
+        self._mixer.stop(fade_s=e.fade_s)
+
+    def _emergency_stop(self, e: fx.EmergencyStopAudio) -> None:
+        self._mixer.emergency_stop(fade_s=e.fade_s)
+
+    def _change_level(self, e: fx.ChangeLevel) -> None:
+        old = self._mixer.master_db
+        new = self._mixer.set_master_db(e.level_db) if e.level_db is not None \
+            else self._mixer.step_master_db(e.delta_db or 0.0)
+        self._perform(self._machine.level_changed(e.source, e.at_s, old, new))
+
+    def _write(self, e: fx.Record) -> None:
+        self._journal.write(e, self._actor)
+
+    def _open_log(self, e: fx.OpenLog) -> None:
+        s = self._machine.session
+        self._journal.open(e.session_id, None if s is None else s.origin)
+        self._disk_news()
+
+    def _close_log(self, e: fx.CloseLog) -> None:
+        self._journal.close()
+        self._disk_news()
+
+    def _save_state(self, e: fx.SaveState) -> None:
+        self._save()
+        self._disk_news()
+
+    def _save(self) -> None:
+        self._last["save"] = self._clock.monotonic()
+        persist.save(self._machine, self._keeper, self._clock, position_s=self._mixer.position_s,
+                     master_db=self._mixer.master_target_db)
+
+    def _clear_state(self, e: fx.ClearState) -> None:
+        self._keeper.save_state(None)
+        self._disk_news()
+
+    def _record_exposure(self, e: fx.RecordExposure) -> None:
+        self._perform([self._journal.exposure(self._clock.monotonic(), self._mixer.heard_db, final=True)])
+        self._disk_news()
+
+    def _apply_pending_library(self, e: fx.ApplyPendingLibrary) -> None:
+        try:
+            generation = self._apply_pending()
+        except OSError as exc:
+            log.error("the deferred USB import could not be made current: %s", exc)
+            generation = None
+        if generation:
+            self._journal.write(fx.Record("library_changed", "usb", self._elapsed(), {"generation": generation}))
+        self._disk_news()
+
+    def _notify(self, e: fx.Notify) -> None:
+        self._notifier.status(e.text)
+
+    def _disk_news(self) -> None:
+        """Tell the core how the disk is doing; it decides whether that is a fault (or one cleared)."""
+        self._perform(self._machine.storage(self._keeper.problem, self._keeper.pending, self._clock.monotonic()))
 
     def _retry_records(self) -> None:
         since = self._keeper.waiting_since
         written = self._keeper.retry()
         if written and not self._keeper.pending:
-            self._storage_fault()
-            self._write(Record("records_recovered", "system", self._elapsed(),
-                               {"count": written, "since": since}), None)
-        self._storage_fault()
+            self._disk_news()
+            self._journal.write(fx.Record("records_recovered", "system", self._elapsed(),
+                                          {"count": written, "since": since}))
+        self._disk_news()
 
     def _elapsed(self) -> float:
-        return self._rules.elapsed(self._clock.monotonic())
+        return self._machine.elapsed(self._clock.monotonic())
 
     def _new_session_id(self) -> str:
         root = self.config.data_dir / SESSIONS_DIR
@@ -461,13 +444,13 @@ class SessionEngine:
             sid = f"{base}-{n}"
         return sid
 
-    # --- status, saving, restoring ----------------------------------------------------------
+    # --- status ----------------------------------------------------------------------------
 
     def _publish(self) -> None:
         now = self._clock.monotonic()
         self._last["publish"] = time.monotonic()
         snap = dict.fromkeys(STATUS_KEYS)
-        snap.update(self._rules.snapshot(now))
+        snap.update(self._machine.snapshot(now))
         mixer = self._mixer
         if mixer is not None:
             level = mixer.level_db
@@ -482,49 +465,3 @@ class SessionEngine:
         snap["records_pending"] = self._keeper.pending
         with self._lock:
             self._snapshot = snap
-
-    def _clocks(self) -> ClockReadings:
-        return ClockReadings(self._clock.wall(), self._clock.boottime(), self._clock.boot_id())
-
-    def _save(self) -> None:
-        s = self._rules.session
-        if s is None:
-            return
-        now = self._clock.monotonic()
-        self._last["save"] = now
-        self._keeper.save_state(to_saved(
-            state=self._rules.state, session_id=s.id, playlist_path=str(s.playlist.path), timeline=s.timeline,
-            elapsed_s=self._rules.elapsed(now), clocks=self._clocks(), track_index=s.cursor.track_index,
-            position_s=self._mixer.position_s, master_db=self._mixer.master_target_db, fading_out=s.fading_out,
-            checkpoints=s.checkpoints.to_dict(),
-            calmer=None if s.calmer is None else s.calmer.to_saved()))
-
-    def _restore(self) -> None:
-        """A session cut short by a crash or power cut: take it up again (player/core/resume.py)."""
-        try:
-            saved = parse_saved(self._keeper.load_state())
-        except ValueError as exc:
-            log.error("cannot resume the saved session (%s); starting idle", exc)
-            self._keeper.save_state(None)
-            return
-        if saved is None:
-            return
-        try:
-            playlist = self._load_to_resume(Path(saved.playlist_path))
-        except (PlaylistInvalid, OSError) as exc:
-            log.error("cannot resume session %s: its playlist %s cannot be loaded (%s); starting idle",
-                      saved.session_id, saved.playlist_path, exc)
-            self._keeper.save_state(None)
-            return
-        missing = self._keeper.open_session(saved.session_id).missing
-        down = downtime(saved, self._clocks(), saved.timeline.projected_end_s(saved.elapsed_s))
-        if not down.plausible:
-            log.warning("restart of %s: %s; resuming paused for staff", saved.session_id, down.note)
-        try:
-            effects = self._rules.restore(saved, playlist, self._clock.monotonic(), down, log_missing=missing)
-        except ValueError as exc:
-            log.error("cannot resume session %s (%s); starting idle", saved.session_id, exc)
-            self._keeper.close_session()
-            self._keeper.save_state(None)
-            return
-        self._perform(effects)

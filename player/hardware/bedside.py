@@ -8,8 +8,8 @@ Threads, and why:
 * One worker thread (``bedside``) owns the pure gesture machines, turns edges into gestures
   and calls `Controller.submit`, which waits for the engine to act and fsync its log. The
   edges carry their own timestamps, so a slow answer never changes what a press meant;
-  presses made meanwhile queue up and are decided in order against the state the engine
-  reports when they are acted on (so two short presses toggle pause, resume).
+  presses made meanwhile queue up, and the session core decides each ``press`` (start,
+  pause or resume) in order against its own state (so two short presses toggle pause, resume).
 * The LED plays its patterns on its own thread (`LedDriver`). Controller events arrive on
   the engine thread; our listener only enqueues a "status changed" note.
 
@@ -53,9 +53,6 @@ SOURCE = "button"
 MARK_TEXT = "staff mark"
 #: The largest single volume change the bedside ever asks for (the engine's limit is 24 dB).
 MAX_VOLUME_STEP_DB = 12.0
-#: What a short press asks for, by session state. Faulted: nothing (the engine is retrying
-#: the audio device; a long press still ends the session).
-SHORT_PRESS_ACTIONS = {"idle": "start", "ready": "start", "ended": "start", "playing": "pause", "paused": "resume"}
 
 #: The LED re-reads the status this often, besides following events: an event's listener runs
 #: before the engine publishes the new snapshot, so a read at event time can be one step stale.
@@ -305,15 +302,9 @@ class Bedside:
         if gesture not in DECISIONS:
             self._report("gesture", gesture=gesture)
             return
-        if gesture == SINGLE:
-            status = self._status()
-            state = status.get("state")
-            action = SHORT_PRESS_ACTIONS.get(state)
-            if action is None:
-                self._refused(gesture, None, f"a short press does nothing while the session is {state}")
-                return
-            args = {"playlist": str(self._default_playlist)} if action == "start" and self._default_playlist else {}
-            self._submit(gesture, action, **args)
+        if gesture == SINGLE:   # the session core decides what it means (start, pause, resume) from its state
+            self._submit(gesture, "press", **({"playlist": str(self._default_playlist)} if self._default_playlist
+                                              else {}))
         elif gesture == DOUBLE:
             if self._submit(gesture, "mark", text=MARK_TEXT) is not None and self.led is not None:
                 self.led.flash("ack")
@@ -334,6 +325,7 @@ class Bedside:
             log.error("bedside %s -> %s failed: %s: %s", gesture, action, type(exc).__name__, exc)
             self._refused(gesture, action, f"{type(exc).__name__}: {exc}")
             return None
+        action = snapshot.get("press", action)      # a press: what the session decided it meant
         log.info("bedside %s -> %s", gesture, action)
         self._report("gesture", gesture=gesture, action=action, args=args, state=snapshot.get("state"))
         self._show_status(snapshot)

@@ -16,12 +16,22 @@ from player.audio.api import MixerEvent
 from player.config import config_from_mapping
 from player.control.controller import check_control
 from player.core import calmer as calm
+from player.core.calmer_rules import restore_calmer
 from player.core.checklist import checklist_answers
-from player.core.resume import ClockReadings, Downtime, check_saved_calmer, parse_saved, to_saved
-from player.core.session import Audio, MixerView, Record, SessionRules
+from player.core.effects import Record
+from player.core.resume import (
+    ClockReadings,
+    Downtime,
+    check_saved_calmer,
+    parse_saved,
+    to_saved,
+)
+from player.core.running import MixerView
+from player.core.session import SessionMachine
 from player.core.vocabulary import check_record, describe, refusal
 from player.errors import SessionRefused
 from player.playlist.model import Phase, Playlist, Track
+from tests.core.effect_names import AUDIO, call, command, kwargs
 
 NONE = MixerView()
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=timezone(timedelta(hours=1)))
@@ -39,9 +49,9 @@ def playlist(*, own: bool = True, default: bool = True, crossfade: float = 8.0) 
     return Playlist("P", Path("/m/p.yaml"), crossfade, phases, calmer=tracks("calm", 3) if default else ())
 
 
-def started(pl: Playlist | None = None, **config) -> SessionRules:
-    r = SessionRules(config_from_mapping({"room": "Room 3", **config}))
-    r.command("start", "web", {"playlist": pl or playlist(), "session_id": "s1"}, 100.0, NONE)
+def started(pl: Playlist | None = None, **config) -> SessionMachine:
+    r = SessionMachine(config_from_mapping({"room": "Room 3", **config}))
+    command(r, "start", "web", {"playlist": pl or playlist(), "session_id": "s1"}, 100.0, NONE)
     return r
 
 
@@ -54,21 +64,21 @@ def records(effects, kind: str | None = None) -> list[Record]:
 
 def music(effects) -> list[tuple[str, str, float | None]]:
     """(call, file, crossfade) of each call that changes what is heard."""
-    return [(fx.call, fx.kwargs["source"].path.name if fx.kwargs.get("source") else None,
-             fx.kwargs.get("crossfade_s", fx.kwargs.get("fade_in_s"))) for fx in effects
-            if isinstance(fx, Audio) and fx.call in ("play", "crossfade_to", "queue_next", "stop")]
+    return [(call(fx), kwargs(fx)["source"].path.name if kwargs(fx).get("source") else None,
+             kwargs(fx).get("crossfade_s", kwargs(fx).get("fade_in_s"))) for fx in effects
+            if isinstance(fx, AUDIO) and call(fx) in ("play", "crossfade_to", "queue_next", "stop")]
 
 
-def hear(r: SessionRules, effects, at: float) -> None:
+def hear(r: SessionMachine, effects, at: float) -> None:
     """The mixer says the source the effects handed it is heard."""
-    source = next(fx.kwargs["source"] for fx in effects if isinstance(fx, Audio) and fx.kwargs.get("source"))
+    source = next(kwargs(fx)["source"] for fx in effects if isinstance(fx, AUDIO) and kwargs(fx).get("source"))
     r.heard(MixerEvent("track_started", source), at, NONE)
 
 
 def test_calmer_crossfades_into_the_phases_own_calmer_music_now() -> None:
     r = started()
     end_before = r.session.timeline.phase_end_s
-    effects = r.command("calmer", "web", {}, 160.0, NONE)
+    effects = command(r, "calmer", "web", {}, 160.0, NONE)
     [rec] = records(effects, "calmer_started")
     assert rec.source == "web" and rec.at_s == 60.0 and rec.details == {"phase": "settling", "minutes": None,
                                                                           "until_s": None}
@@ -81,8 +91,8 @@ def test_calmer_crossfades_into_the_phases_own_calmer_music_now() -> None:
 
 def test_a_phase_without_its_own_plays_the_playlists_calmer_music() -> None:
     r = started()
-    r.command("advance", "web", {}, 110.0, NONE)
-    effects = r.command("calmer", "cli", {"minutes": 5.0}, 120.0, NONE)
+    command(r, "advance", "web", {}, 110.0, NONE)
+    effects = command(r, "calmer", "cli", {"minutes": 5.0}, 120.0, NONE)
     assert music(effects) == [("crossfade_to", "calm-0.flac", 8.0)]
     assert records(effects, "calmer_started")[0].details == {"phase": "peak", "minutes": 5.0, "until_s": 320.0}
 
@@ -91,13 +101,13 @@ def test_no_calmer_music_is_refused_with_the_reason_and_changes_nothing() -> Non
     r = started(playlist(own=False, default=False))
     assert r.snapshot(101.0)["calmer_available"] is False
     with pytest.raises(SessionRefused, match="^no calmer music for phase settling: add 'calmer:' tracks"):
-        r.command("calmer", "web", {}, 110.0, NONE)
+        command(r, "calmer", "web", {}, 110.0, NONE)
     assert r.session.calmer is None and r.take_effects() == []
 
 
 def test_minutes_end_on_the_clock_and_crossfade_back_to_the_plan_at_the_next_turn() -> None:
     r = started()
-    r.command("calmer", "web", {"minutes": 2.0}, 130.0, NONE)       # at 30 s, until 150 s
+    command(r, "calmer", "web", {"minutes": 2.0}, 130.0, NONE)       # at 30 s, until 150 s
     assert r.next_due_s(140.0) == pytest.approx(110.0)                # at 40 s: 110 s to go
     assert records(r.tick(249.9, NONE)) == []
     effects = r.tick(250.2, NONE)
@@ -111,16 +121,16 @@ def test_minutes_end_on_the_clock_and_crossfade_back_to_the_plan_at_the_next_tur
 def test_calmer_off_goes_back_by_staff_and_is_refused_when_none_plays() -> None:
     r = started()
     with pytest.raises(SessionRefused, match="calmer music is not playing"):
-        r.command("calmer", "web", {"off": True}, 110.0, NONE)
-    r.command("calmer", "web", {}, 120.0, NONE)
-    effects = r.command("calmer", "button", {"off": True}, 130.0, NONE)
+        command(r, "calmer", "web", {"off": True}, 110.0, NONE)
+    command(r, "calmer", "web", {}, 120.0, NONE)
+    effects = command(r, "calmer", "button", {"off": True}, 130.0, NONE)
     assert [(x.source, x.details["reason"]) for x in records(effects, "calmer_ended")] == [("button", "staff")]
     assert music(effects) == [("crossfade_to", "settling-1.flac", 8.0)]
 
 
 def test_a_phase_boundary_ends_calmer_music_and_the_next_phase_plays_its_own() -> None:
     r = started()
-    r.command("calmer", "web", {}, 200.0, NONE)
+    command(r, "calmer", "web", {}, 200.0, NONE)
     effects = r.tick(700.5, MixerView(current_token=2))
     assert [(x.type, x.at_s) for x in records(effects)][:3] == [("calmer_ended", 600.0), ("phase_ended", 600.0),
                                                                  ("phase_started", 600.0)]
@@ -131,20 +141,20 @@ def test_a_phase_boundary_ends_calmer_music_and_the_next_phase_plays_its_own() -
 
 def test_advance_during_calmer_music_ends_it_with_the_phase() -> None:
     r = started()
-    r.command("calmer", "web", {}, 200.0, NONE)
-    effects = r.command("advance", "web", {}, 210.0, NONE)
+    command(r, "calmer", "web", {}, 200.0, NONE)
+    effects = command(r, "advance", "web", {}, 210.0, NONE)
     assert [x.type for x in records(effects)][:3] == ["phase_advanced", "calmer_ended", "phase_ended"]
     assert music(effects) == [("crossfade_to", "peak-0.flac", 8.0)]
 
 
 def test_a_pause_moves_the_end_of_calmer_music_as_it_moves_the_phase() -> None:
     r = started()
-    r.command("calmer", "web", {"minutes": 3.0}, 120.0, NONE)      # until 200 s
-    r.command("pause", "web", {}, 150.0, NONE)
+    command(r, "calmer", "web", {"minutes": 3.0}, 120.0, NONE)      # until 200 s
+    command(r, "pause", "web", {}, 150.0, NONE)
     with pytest.raises(SessionRefused, match="^cannot change to or from calmer music: the session is paused; "
                                              "resume it first$"):
-        r.command("calmer", "web", {"off": True}, 160.0, NONE)
-    r.command("resume", "web", {}, 250.0, NONE)                       # paused 100 s
+        command(r, "calmer", "web", {"off": True}, 160.0, NONE)
+    command(r, "resume", "web", {}, 250.0, NONE)                       # paused 100 s
     assert r.session.calmer.until_s == 300.0 and r.session.timeline.phase_end_s == 700.0
     assert not records(r.tick(399.0, NONE), "calmer_ended")
     assert records(r.tick(400.0, NONE), "calmer_ended")[0].at_s == 300.0
@@ -152,24 +162,24 @@ def test_a_pause_moves_the_end_of_calmer_music_as_it_moves_the_phase() -> None:
 
 def test_asking_again_changes_only_its_end() -> None:
     r = started()
-    r.command("calmer", "web", {"minutes": 2.0}, 120.0, NONE)
-    effects = r.command("calmer", "web", {"minutes": 10.0}, 180.0, NONE)
+    command(r, "calmer", "web", {"minutes": 2.0}, 120.0, NONE)
+    effects = command(r, "calmer", "web", {"minutes": 10.0}, 180.0, NONE)
     assert music(effects) == [] and r.session.calmer.since_s == 20.0 and r.session.calmer.until_s == 680.0
-    effects = r.command("calmer", "web", {}, 190.0, NONE)
+    effects = command(r, "calmer", "web", {}, 190.0, NONE)
     assert r.session.calmer.until_s is None and records(effects, "calmer_started")[0].details["minutes"] is None
 
 
 def test_skips_failures_and_late_events_stay_in_the_right_list() -> None:
     r = started()
-    plan_first = music(r.command("calmer", "web", {}, 101.0, NONE))     # nothing heard yet (the start fade)
+    plan_first = music(command(r, "calmer", "web", {}, 101.0, NONE))     # nothing heard yet (the start fade)
     assert plan_first[0][1] == "calm-settling-0.flac"
-    effects = r.command("next", "web", {}, 110.0, NONE)
+    effects = command(r, "next", "web", {}, 110.0, NONE)
     assert music(effects) == [("crossfade_to", "calm-settling-1.flac", 8.0)]
     hear(r, effects, 111.0)
     following = r.heard(MixerEvent("needs_track", None), 112.0, NONE)
     assert music(following)[0][1] == "calm-settling-0.flac"        # calmer music loops
-    calmer_source = following[0].kwargs["source"]
-    r.command("calmer", "web", {"off": True}, 120.0, NONE)
+    calmer_source = kwargs(following[0])["source"]
+    command(r, "calmer", "web", {"off": True}, 120.0, NONE)
     turn = r.session.cursor.track_index
     late = r.heard(MixerEvent("track_started", calmer_source), 121.0, NONE)   # arrives after the switch back
     assert r.session.cursor.track_index == turn
@@ -178,8 +188,8 @@ def test_skips_failures_and_late_events_stay_in_the_right_list() -> None:
 
 def test_track_started_says_calmer_music() -> None:
     r = started()
-    effects = r.command("calmer", "web", {}, 120.0, NONE)
-    source = next(fx.kwargs["source"] for fx in effects if isinstance(fx, Audio) and fx.call == "crossfade_to")
+    effects = command(r, "calmer", "web", {}, 120.0, NONE)
+    source = next(kwargs(fx)["source"] for fx in effects if isinstance(fx, AUDIO) and call(fx) == "crossfade_to")
     [rec] = records(r.heard(MixerEvent("track_started", source), 121.0, NONE), "track_started")
     assert rec.details == {"phase": "settling", "file": "calm-settling-0.flac", "calmer": True}
     assert describe({"type": rec.type, "details": rec.details}) == "playing calm-settling-0.flac (calmer music)"
@@ -189,17 +199,17 @@ def test_the_last_phases_fade_out_and_a_finishing_track_refuse_calmer_music() ->
     pl = playlist()
     last = Phase("recovery", 600.0, tracks("recovery"), 8.0, fade_out_s=60.0)
     r = started(Playlist("P", pl.path, 8.0, (pl.phases[0], last), calmer=pl.calmer))
-    r.command("advance", "web", {}, 110.0, NONE)
+    command(r, "advance", "web", {}, 110.0, NONE)
     r.tick(110.0 + 545.0, NONE)
     with pytest.raises(SessionRefused, match="is ending"):
-        r.command("calmer", "web", {}, 110.0 + 550.0, NONE)
+        command(r, "calmer", "web", {}, 110.0 + 550.0, NONE)
 
 
 def test_calmer_music_is_measured_ahead_with_the_plan() -> None:
-    r = SessionRules(config_from_mapping({"room": "Room 3"}))
-    effects = r.command("start", "web", {"playlist": playlist(), "session_id": "s1"}, 0.0, NONE)
-    prefetch = next(fx for fx in effects if isinstance(fx, Audio) and fx.call == "prefetch")
-    names = [s.path.name for s in prefetch.kwargs["sources"]]
+    r = SessionMachine(config_from_mapping({"room": "Room 3"}))
+    effects = command(r, "start", "web", {"playlist": playlist(), "session_id": "s1"}, 0.0, NONE)
+    prefetch = next(fx for fx in effects if isinstance(fx, AUDIO) and call(fx) == "prefetch")
+    names = [s.path.name for s in kwargs(prefetch)["sources"]]
     assert names[-5:] == ["calm-settling-0.flac", "calm-settling-1.flac", "calm-0.flac", "calm-1.flac", "calm-2.flac"]
 
 
@@ -216,7 +226,7 @@ def test_the_descriptions() -> None:
 
 # --- a restart -----------------------------------------------------------------------------
 
-def saved_during_calmer(r: SessionRules, elapsed: float, state: str = "playing") -> dict:
+def saved_during_calmer(r: SessionMachine, elapsed: float, state: str = "playing") -> dict:
     s = r.session
     return to_saved(state=state, session_id=s.id, playlist_path=str(s.playlist.path), timeline=s.timeline,
                     elapsed_s=elapsed, clocks=ClockReadings(T0, 50.0, "b"), track_index=s.cursor.track_index,
@@ -224,25 +234,25 @@ def saved_during_calmer(r: SessionRules, elapsed: float, state: str = "playing")
                     calmer=None if s.calmer is None else s.calmer.to_saved())
 
 
-def restored(data: dict, pl: Playlist, gap_s: float = 2.0) -> tuple[SessionRules, list]:
-    r = SessionRules(config_from_mapping({"room": "Room 3"}))
+def restored(data: dict, pl: Playlist, gap_s: float = 2.0) -> tuple[SessionMachine, list]:
+    r = SessionMachine(config_from_mapping({"room": "Room 3"}))
     effects = r.restore(parse_saved(data), pl, 1000.0, Downtime(gap_s, "boottime", True))
     return r, effects
 
 
 def test_calmer_music_survives_a_restart() -> None:
     r = started()
-    r.command("calmer", "web", {"minutes": 5.0}, 150.0, NONE)       # at 50 s, until 350 s
+    command(r, "calmer", "web", {"minutes": 5.0}, 150.0, NONE)       # at 50 s, until 350 s
     r2, effects = restored(saved_during_calmer(r, 100.0), playlist())
     assert r2.session.calmer.status() == {"since_s": 50.0, "until_s": 350.0}
     assert music(effects)[0][:2] == ("play", "calm-settling-0.flac")
-    assert effects[[isinstance(fx, Audio) and fx.call == "play" for fx in effects].index(True)].kwargs[
+    assert kwargs(effects[[isinstance(fx, AUDIO) and call(fx) == "play" for fx in effects].index(True)])[
         "source"].start_s == 32.0                                    # where it was, plus the 2 s down
 
 
 def test_a_restart_ends_calmer_music_the_playlist_no_longer_has() -> None:
     r = started()
-    r.command("calmer", "web", {}, 150.0, NONE)
+    command(r, "calmer", "web", {}, 150.0, NONE)
     r2, effects = restored(saved_during_calmer(r, 100.0), playlist(own=False, default=False))
     [ended] = records(effects, "calmer_ended")
     assert ended.details["reason"] == "no calmer music in the playlist now" and r2.session.calmer is None
@@ -252,11 +262,11 @@ def test_a_restart_ends_calmer_music_the_playlist_no_longer_has() -> None:
 
 def test_a_restart_after_the_calmer_period_is_over_goes_back_to_the_plan() -> None:
     r = started()
-    r.command("calmer", "web", {"minutes": 1.0}, 150.0, NONE)       # until 110 s
+    command(r, "calmer", "web", {"minutes": 1.0}, 150.0, NONE)       # until 110 s
     r2, effects = restored(saved_during_calmer(r, 100.0), playlist(), gap_s=30.0)
     assert [x.details["reason"] for x in records(effects, "calmer_ended")] == ["time up"]
     assert music(effects)[0][:2] == ("play", "settling-1.flac")
-    assert effects[[isinstance(fx, Audio) and fx.call == "play" for fx in effects].index(True)].kwargs[
+    assert kwargs(effects[[isinstance(fx, AUDIO) and call(fx) == "play" for fx in effects].index(True)])[
         "source"].start_s == 0.0
 
 
@@ -279,7 +289,7 @@ def test_a_saved_calmer_period_that_must_not_be_trusted_is_refused(saved, reason
     ({"minutes": 240}, {"minutes": 240.0}),
 ])
 def test_calmer_arguments_accepted(args, expected) -> None:
-    assert check_control("calmer", "web", args) == expected
+    assert check_control("calmer", "web", args).args == expected
 
 
 @pytest.mark.parametrize("args,message", [
@@ -327,13 +337,13 @@ def test_an_item_not_on_the_checklist_is_refused() -> None:
 def test_the_start_record_carries_the_answers_and_a_required_list_refuses_the_start() -> None:
     r = started(session={"checklist": ITEMS})
     assert r.state == "playing"
-    r = SessionRules(config_from_mapping({"session": {"checklist": ITEMS}}))
-    effects = r.command("start", "web", {"playlist": playlist(), "session_id": "s1", "checked": ["eye mask"]},
+    r = SessionMachine(config_from_mapping({"session": {"checklist": ITEMS}}))
+    effects = command(r, "start", "web", {"playlist": playlist(), "session_id": "s1", "checked": ["eye mask"]},
                         0.0, NONE)
     assert records(effects, "session_started")[0].details["checklist"][1] == {"item": "eye mask", "checked": True}
-    r = SessionRules(config_from_mapping({"session": {"checklist": ITEMS, "require_checklist": True}}))
+    r = SessionMachine(config_from_mapping({"session": {"checklist": ITEMS, "require_checklist": True}}))
     with pytest.raises(SessionRefused, match="not complete"):
-        r.command("start", "web", {"playlist": playlist(), "session_id": "s1"}, 0.0, NONE)
+        command(r, "start", "web", {"playlist": playlist(), "session_id": "s1"}, 0.0, NONE)
     assert r.state == "idle" and r.session is None
 
 
@@ -341,7 +351,7 @@ def test_the_start_record_carries_the_answers_and_a_required_list_refuses_the_st
                                         (["two\nlines"], False), (["x"] * 31, False), (False, False)])
 def test_checked_arguments(checked, ok) -> None:
     if ok:
-        assert check_control("start", "web", {"checked": checked})["checked"] == checked
+        assert check_control("start", "web", {"checked": checked}).args["checked"] == checked
     else:
         with pytest.raises(SessionRefused, match="checked must be true or a list"):
             check_control("start", "web", {"checked": checked})
@@ -351,8 +361,8 @@ def test_checked_arguments(checked, ok) -> None:
 
 def test_calmer_in_and_out_use_at_least_3_s_of_crossfade() -> None:
     r = started(playlist(crossfade=1.0))
-    assert music(r.command("calmer", "web", {}, 120.0, NONE)) == [("crossfade_to", "calm-settling-0.flac", 3.0)]
-    effects = r.command("calmer", "web", {"off": True}, 130.0, NONE)
+    assert music(command(r, "calmer", "web", {}, 120.0, NONE)) == [("crossfade_to", "calm-settling-0.flac", 3.0)]
+    effects = command(r, "calmer", "web", {"off": True}, 130.0, NONE)
     assert music(effects) == [("crossfade_to", "settling-1.flac", 3.0)]
     assert [(x.at_s, x.details) for x in records(effects, "calmer_ended")] == [
         (30.0, {"phase": "settling", "reason": "staff"})]
@@ -403,28 +413,28 @@ def test_saved_calmer_refusals_name_the_key(saved, message) -> None:
 
 def test_restored_calmer_music_is_heard_as_calmer_music_and_the_record_is_exact() -> None:
     r = started()
-    r.command("calmer", "web", {}, 150.0, NONE)
+    command(r, "calmer", "web", {}, 150.0, NONE)
     r2, effects = restored(saved_during_calmer(r, 100.0), playlist())
     [rec] = records(r2.heard(MixerEvent("track_started", music_source(effects)), 1001.0, NONE), "track_started")
     assert rec.details.get("calmer") is True
     r = started()
-    r.command("calmer", "web", {}, 150.0, NONE)
+    command(r, "calmer", "web", {}, 150.0, NONE)
     r3, effects = restored(saved_during_calmer(r, 100.0), playlist(own=False, default=False))
     [ended] = records(effects, "calmer_ended")
     assert (ended.at_s, ended.source, ended.details) == (102.0, "system", {
         "phase": "settling", "reason": "no calmer music in the playlist now"})
-    assert SessionRules(config_from_mapping({}))._restore_calmer(parse_saved(saved_during_calmer(r, 1.0)), 1.0) \
+    assert restore_calmer(SessionMachine(config_from_mapping({})), parse_saved(saved_during_calmer(r, 1.0)), 1.0) \
         is False                                                          # no session: nothing to take up
 
 
 def music_source(effects):
-    return next(fx.kwargs["source"] for fx in effects if isinstance(fx, Audio) and fx.call == "play")
+    return next(kwargs(fx)["source"] for fx in effects if isinstance(fx, AUDIO) and call(fx) == "play")
 
 
 def test_wording_of_the_refusals() -> None:
     r = started()
     with pytest.raises(SessionRefused, match=r"^calmer music is not playing; the plan's music plays$"):
-        r.command("calmer", "web", {"off": True}, 110.0, NONE)
+        command(r, "calmer", "web", {"off": True}, 110.0, NONE)
     with pytest.raises(SessionRefused, match=r"^no calmer music for phase settling: add 'calmer:' tracks to the "
                                              r"phase or to the playlist$"):
         calm.begin(playlist(own=False, default=False), 0, 1.0, None, 0)
@@ -443,14 +453,14 @@ def test_a_finish_track_phase_lets_the_calmer_track_play_out_then_the_next_phase
     pl = playlist()
     first = Phase("settling", 600.0, tracks("settling"), 8.0, finish_track=True, calmer=tracks("calm-settling"))
     r = started(Playlist("P", pl.path, 8.0, (first, *pl.phases[1:]), calmer=pl.calmer))
-    effects = r.command("calmer", "web", {"minutes": 9.0}, 200.0, NONE)      # until 640 s: after the phase's end
+    effects = command(r, "calmer", "web", {"minutes": 9.0}, 200.0, NONE)      # until 640 s: after the phase's end
     hear(r, effects, 201.0)
     token = r.session.cursor.next_token
     effects = r.tick(700.5, MixerView(current_token=token))          # the phase's time is up: its track plays out
-    [queued] = [fx for fx in effects if isinstance(fx, Audio) and fx.call == "queue_next"]
-    assert queued.kwargs["source"].path.name == "peak-0.flac" and r.session.calmer is not None
+    [queued] = [fx for fx in effects if isinstance(fx, AUDIO) and call(fx) == "queue_next"]
+    assert kwargs(queued)["source"].path.name == "peak-0.flac" and r.session.calmer is not None
     assert not records(r.tick(800.0, MixerView(current_token=token)), "calmer_ended")   # due, but it plays out
-    effects = r.heard(MixerEvent("track_started", queued.kwargs["source"]), 750.0, NONE)
+    effects = r.heard(MixerEvent("track_started", kwargs(queued)["source"]), 750.0, NONE)
     assert [x.type for x in records(effects)][:3] == ["calmer_ended", "phase_ended", "phase_started"]
     assert records(effects, "track_started")[0].details == {"phase": "peak", "file": "peak-0.flac"}
     assert r.session.calmer is None and r.session.cursor.track_index == 0

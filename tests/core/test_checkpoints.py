@@ -12,11 +12,14 @@ import pytest
 
 from player.config import config_from_mapping
 from player.core.checkpoints import CheckpointBook
+from player.core.effects import Record
 from player.core.resume import ClockReadings, Downtime, parse_saved, to_saved
-from player.core.session import Audio, MixerView, Record, SessionRules, Storage, Volume
+from player.core.running import MixerView
+from player.core.session import SessionMachine
 from player.core.vocabulary import check_record
 from player.errors import SessionRefused
 from player.playlist.model import Checkpoint, Phase, Playlist, Track
+from tests.core.effect_names import AUDIO, Storage, Volume, command
 
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=timezone(timedelta(hours=1)))
 NONE = MixerView()
@@ -107,9 +110,9 @@ def playlist() -> Playlist:
     return Playlist("P", Path("/m/p.yaml"), 8.0, phases, checkpoints=CPS)
 
 
-def started(grace_s: float = 300.0) -> SessionRules:
-    r = SessionRules(config_from_mapping({"session": {"checkpoint_grace_s": grace_s}}))
-    effects = r.command("start", "web", {"playlist": playlist(), "session_id": "s1"}, ORIGIN, NONE)
+def started(grace_s: float = 300.0) -> SessionMachine:
+    r = SessionMachine(config_from_mapping({"session": {"checkpoint_grace_s": grace_s}}))
+    effects = command(r, "start", "web", {"playlist": playlist(), "session_id": "s1"}, ORIGIN, NONE)
     first = next(fx for fx in effects if isinstance(fx, Record) and fx.type == "session_started")
     assert first.details["checkpoints"][0] == {"at_s": 600.0, "text": "BP and sedation"}
     return r
@@ -123,7 +126,7 @@ def records(effects, type_: str | None = None) -> list[Record]:
 
 
 def silent(effects) -> bool:
-    return not any(isinstance(fx, (Audio, Volume)) for fx in effects)
+    return not any(isinstance(fx, (*AUDIO, Volume)) for fx in effects)
 
 
 def test_due_on_the_tick_silently_and_saved() -> None:
@@ -139,11 +142,11 @@ def test_due_on_the_tick_silently_and_saved() -> None:
 
 def test_pauses_do_not_move_checkpoints_and_they_come_due_while_paused() -> None:
     r = started()
-    r.command("pause", "web", {}, ORIGIN + 100.0, NONE)
+    command(r, "pause", "web", {}, ORIGIN + 100.0, NONE)
     assert r.next_due_s(ORIGIN + 100.0) == 500.0                  # paused: the checkpoint still wakes the engine
     effects = r.tick(ORIGIN + 600.5, NONE)
     assert [fx.type for fx in records(effects)] == ["checkpoint_due"] and silent(effects)
-    r.command("resume", "web", {}, ORIGIN + 700.0, NONE)
+    command(r, "resume", "web", {}, ORIGIN + 700.0, NONE)
     assert r.snapshot(ORIGIN + 700.0)["checkpoints"][1]["at_s"] == 1200.0   # the phase moved by 600 s, it did not
     assert r.snapshot(ORIGIN + 700.0)["phase_remaining_s"] == 400.0
 
@@ -155,21 +158,21 @@ def test_missed_after_the_grace() -> None:
     missed = records(effects, "checkpoint_missed")
     assert [(fx.at_s, fx.details["grace_s"]) for fx in missed] == [(720.0, 120.0)] and silent(effects)
     with pytest.raises(SessionRefused, match="no checkpoint is due"):
-        r.command("ack", "cli", {}, ORIGIN + 721.0, NONE)
+        command(r, "ack", "cli", {}, ORIGIN + 721.0, NONE)
 
 
 def test_ack_takes_the_oldest_due_or_the_one_named() -> None:
     r = started()
     r.tick(ORIGIN + 1201.0, NONE)
-    effects = r.command("ack", "cli", {"text": "BP"}, ORIGIN + 1210.0, NONE)
+    effects = command(r, "ack", "cli", {"text": "BP"}, ORIGIN + 1210.0, NONE)
     (ack,) = records(effects)
     assert (ack.type, ack.source, ack.details["index"], ack.details["late_s"]) == \
         ("checkpoint_acknowledged", "cli", 2, 10.0)
     assert silent(effects)
-    effects = r.command("ack", "web", {}, ORIGIN + 1211.0, NONE)
+    effects = command(r, "ack", "web", {}, ORIGIN + 1211.0, NONE)
     assert records(effects)[0].details["index"] == 1
     with pytest.raises(SessionRefused, match="no checkpoint is due"):
-        r.command("ack", "web", {}, ORIGIN + 1212.0, NONE)
+        command(r, "ack", "web", {}, ORIGIN + 1212.0, NONE)
     states = [c["state"] for c in r.snapshot(ORIGIN + 1213.0)["checkpoints"]]
     assert states == ["missed", "done", "done"]
 
@@ -177,29 +180,29 @@ def test_ack_takes_the_oldest_due_or_the_one_named() -> None:
 def test_ack_with_text_that_matches_nothing_names_what_is_due() -> None:
     r = started()
     with pytest.raises(SessionRefused, match="no checkpoint is due"):
-        r.command("ack", "cli", {"text": "BP"}, ORIGIN + 10.0, NONE)
+        command(r, "ack", "cli", {"text": "BP"}, ORIGIN + 10.0, NONE)
     r.tick(ORIGIN + 1201.0, NONE)
     with pytest.raises(SessionRefused, match="no due checkpoint starts with 'temp'; due: HR; BP at 20 min"):
-        r.command("ack", "cli", {"text": "temp"}, ORIGIN + 1202.0, NONE)
+        command(r, "ack", "cli", {"text": "temp"}, ORIGIN + 1202.0, NONE)
 
 
 def test_an_observation_acknowledges_the_checkpoint_its_label_starts() -> None:
     r = started()
     r.tick(ORIGIN + 1201.0, NONE)
-    effects = r.command("observe", "web", {"kind": "bp", "value": "128/82"}, ORIGIN + 1230.0, NONE)
+    effects = command(r, "observe", "web", {"kind": "bp", "value": "128/82"}, ORIGIN + 1230.0, NONE)
     obs, ack = records(effects)
     assert obs.type == "observation" and obs.details["systolic"] == 128 and obs.source == "web"
     assert ack.type == "checkpoint_acknowledged" and ack.details["observation"] == "bp" and ack.details["index"] == 2
     assert silent(effects)
-    effects = r.command("observe", "web", {"kind": "spo2", "value": 97}, ORIGIN + 1231.0, NONE)
+    effects = command(r, "observe", "web", {"kind": "spo2", "value": 97}, ORIGIN + 1231.0, NONE)
     assert [fx.type for fx in records(effects)] == ["observation"]       # no due checkpoint starts "SpO2"
-    effects = r.command("observe", "web", {"kind": "note", "value": "HR steady"}, ORIGIN + 1232.0, NONE)
+    effects = command(r, "observe", "web", {"kind": "note", "value": "HR steady"}, ORIGIN + 1232.0, NONE)
     assert [fx.type for fx in records(effects)] == ["observation"]       # a note acknowledges nothing
 
 
 def test_observations_without_any_checkpoint_are_just_recorded() -> None:
     r = started()
-    effects = r.command("observe", "cli", {"kind": "hr", "value": 72, "note": "after standing"}, ORIGIN + 5, NONE)
+    effects = command(r, "observe", "cli", {"kind": "hr", "value": 72, "note": "after standing"}, ORIGIN + 5, NONE)
     (obs,) = records(effects)
     assert obs.details == {"kind": "hr", "label": "HR", "unit": "bpm", "value": 72, "note": "after standing"}
 
@@ -207,12 +210,12 @@ def test_observations_without_any_checkpoint_are_just_recorded() -> None:
 def test_acknowledged_and_announced_survive_a_restart() -> None:
     r = started()
     r.tick(ORIGIN + 601.0, NONE)
-    r.command("ack", "cli", {}, ORIGIN + 610.0, NONE)
+    command(r, "ack", "cli", {}, ORIGIN + 610.0, NONE)
     s = r.session
     saved = to_saved(state=r.state, session_id="20260101-090000-room-3", playlist_path="/m/p.yaml",
                      timeline=s.timeline, elapsed_s=650.0, clocks=ClockReadings(T0, 50.0, "b"), track_index=0,
                      position_s=50.0, master_db=-12.0, fading_out=False, checkpoints=s.checkpoints.to_dict())
-    again = SessionRules(config_from_mapping({}))
+    again = SessionMachine(config_from_mapping({}))
     again.restore(parse_saved(saved), playlist(), 5000.0, Downtime(600.0, "boottime", True))
     now = 5000.0
     assert again.snapshot(now)["checkpoints"][0] == {"at_s": 600.0, "text": "BP and sedation", "state": "done",
@@ -224,7 +227,7 @@ def test_acknowledged_and_announced_survive_a_restart() -> None:
 
 
 def test_an_old_saved_state_without_checkpoints_restores_with_none_done() -> None:
-    r = SessionRules(config_from_mapping({}))
+    r = SessionMachine(config_from_mapping({}))
     saved = {"version": 2, "state": "playing", "session_id": "20260101-090000-room-3", "playlist_path": "/m/p.yaml",
              "timeline": started().session.timeline.to_dict(),
              "elapsed_s": 100.0, "wall": T0.isoformat(), "boottime": 5.0, "boot_id": "b", "track_index": 0,
@@ -234,4 +237,4 @@ def test_an_old_saved_state_without_checkpoints_restores_with_none_done() -> Non
 
 
 def test_no_session_no_checkpoints_in_the_status() -> None:
-    assert SessionRules(config_from_mapping({})).snapshot(0.0)["checkpoints"] == []
+    assert SessionMachine(config_from_mapping({})).snapshot(0.0)["checkpoints"] == []

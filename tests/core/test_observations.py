@@ -6,7 +6,12 @@ import pytest
 
 from player.config import config_from_mapping
 from player.control.controller import check_control
-from player.core.observations import BUILTIN, check_observation, describe_observation, parse_kinds
+from player.core.observations import (
+    BUILTIN,
+    check_observation,
+    describe_observation,
+    parse_kinds,
+)
 from player.errors import ConfigInvalid, SessionRefused
 
 GOOD = [
@@ -89,16 +94,16 @@ def test_a_note_on_an_observation() -> None:
 
 
 def test_check_control_keeps_only_what_the_rules_need() -> None:
-    assert check_control("observe", "cli", {"kind": "bp", "value": "128 / 82", "note": " sitting "}) == {
+    assert check_control("observe", "cli", {"kind": "bp", "value": "128 / 82", "note": " sitting "}).args == {
         "kind": "bp", "value": "128/82", "note": "sitting"}
     with pytest.raises(SessionRefused, match="observe takes no colour"):
         check_control("observe", "cli", {"kind": "hr", "value": 72, "colour": 1})
 
 
 def test_ack_text_is_optional_and_one_line() -> None:
-    assert check_control("ack", "cli", {}) == {}
-    assert check_control("ack", "cli", {"text": " BP "}) == {"text": "BP"}
-    assert check_control("ack", "cli", {"text": "  "}) == {}
+    assert check_control("ack", "cli", {}).args == {}
+    assert check_control("ack", "cli", {"text": " BP "}).args == {"text": "BP"}
+    assert check_control("ack", "cli", {"text": "  "}).args == {}
     with pytest.raises(SessionRefused, match="one line"):
         check_control("ack", "cli", {"text": "a\nb"})
     with pytest.raises(SessionRefused, match="one line"):

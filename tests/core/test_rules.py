@@ -11,12 +11,24 @@ import pytest
 from player.audio.api import MixerEvent, Source
 from player.config import config_from_mapping
 from player.core.cursor import Cursor
+from player.core.effects import Notify, Record
 from player.core.resume import ClockReadings, Downtime, downtime, parse_saved, to_saved
-from player.core.session import Audio, MixerView, Notify, Record, SessionRules, Storage, Volume
+from player.core.running import MixerView
+from player.core.session import SessionMachine
 from player.core.timeline import Timeline
 from player.core.vocabulary import CONTROLS, STATES, check_record, next_state
 from player.errors import SessionRefused
 from player.playlist.model import Phase, Playlist, Track
+from tests.core.effect_names import (
+    AUDIO,
+    Audio,
+    Storage,
+    Volume,
+    call,
+    command,
+    kwargs,
+    label,
+)
 
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=timezone(timedelta(hours=1)))
 NONE = MixerView()
@@ -29,13 +41,14 @@ def playlist(tracks: int = 2, on_short: str = "loop") -> Playlist:
     return Playlist("P", Path("/m/p.yaml"), 8.0, phases)
 
 
-def rules(**session) -> SessionRules:
-    return SessionRules(config_from_mapping({"room": "Room 3", "session": session} if session else {"room": "Room 3"}))
+def rules(**session) -> SessionMachine:
+    return SessionMachine(config_from_mapping({"room": "Room 3", "session": session} if session
+                                              else {"room": "Room 3"}))
 
 
-def started(r: SessionRules | None = None, now: float = 100.0) -> SessionRules:
+def started(r: SessionMachine | None = None, now: float = 100.0) -> SessionMachine:
     r = r or rules()
-    r.command("start", "web", {"playlist": playlist(), "session_id": "s1"}, now, NONE)
+    command(r, "start", "web", {"playlist": playlist(), "session_id": "s1"}, now, NONE)
     return r
 
 
@@ -44,18 +57,18 @@ ARGS = {"start": {"playlist": playlist(), "session_id": "s1"}, "load": {"playlis
         "observe": {"kind": "hr", "value": 72}}
 
 
-def in_state(state: str) -> SessionRules:
+def in_state(state: str) -> SessionMachine:
     r = rules()
     if state == "ready":
-        r.command("load", "web", {"playlist": playlist()}, 100.0, NONE)
+        command(r, "load", "web", {"playlist": playlist()}, 100.0, NONE)
     elif state in ("playing", "paused", "faulted", "ended"):
         started(r)
         if state == "paused":
-            r.command("pause", "web", {}, 110.0, NONE)
+            command(r, "pause", "web", {}, 110.0, NONE)
         elif state == "faulted":
             r.heard(MixerEvent("device_lost"), 110.0, NONE)
         elif state == "ended":
-            r.command("stop", "web", {}, 110.0, NONE)
+            command(r, "stop", "web", {}, 110.0, NONE)
     assert r.state == state
     return r
 
@@ -67,11 +80,11 @@ def test_every_control_in_every_state(state: str, action: str) -> None:
     allowed = next_state(state, action)
     if allowed is None:
         with pytest.raises(SessionRefused):
-            r.command(action, "web", dict(ARGS.get(action, {})), 120.0, NONE)
+            command(r, action, "web", dict(ARGS.get(action, {})), 120.0, NONE)
         assert r.state == state                       # refused: nothing changed
         return
     try:
-        effects = r.command(action, "web", dict(ARGS.get(action, {})), 120.0, NONE)
+        effects = command(r, action, "web", dict(ARGS.get(action, {})), 120.0, NONE)
     except SessionRefused as exc:                     # a rule of its own (no more tracks, last phase)
         assert action in ("next", "advance", "ack", "calmer") and r.state == state, exc   # ack: no checkpoint is due
         return
@@ -83,24 +96,23 @@ def test_every_control_in_every_state(state: str, action: str) -> None:
 
 
 def test_start_opens_the_log_first_starts_low_and_fades_in() -> None:
-    effects = rules().command("start", "button", {"playlist": playlist(), "session_id": "s1"}, 100.0, NONE)
-    kinds = [type(fx).__name__ + ":" + (getattr(fx, "what", "") or getattr(fx, "call", "") or getattr(fx, "type", ""))
-             for fx in effects if not isinstance(fx, Notify)]
+    effects = command(rules(), "start", "button", {"playlist": playlist(), "session_id": "s1"}, 100.0, NONE)
+    kinds = [label(fx) for fx in effects if not isinstance(fx, Notify)]
     assert kinds == ["Storage:open_log", "Audio:prefetch", "Audio:begin_level", "Record:session_started",
                      "Record:state_changed", "Record:phase_started", "Audio:play", "Storage:save"]
-    play = next(fx for fx in effects if isinstance(fx, Audio) and fx.call == "play")
-    assert play.kwargs["fade_in_s"] == 45.0 and play.kwargs["source"].path == Path("/m/settling-0.flac")
-    begin = next(fx for fx in effects if isinstance(fx, Audio) and fx.call == "begin_level")
-    assert begin.kwargs == {"target_db": None}        # default_db: a fresh session's level
+    play = next(fx for fx in effects if isinstance(fx, AUDIO) and call(fx) == "play")
+    assert kwargs(play)["fade_in_s"] == 45.0 and kwargs(play)["source"].path == Path("/m/settling-0.flac")
+    begin = next(fx for fx in effects if isinstance(fx, AUDIO) and call(fx) == "begin_level")
+    assert kwargs(begin) == {"target_db": None}        # default_db: a fresh session's level
 
 
 def test_a_level_set_before_the_session_is_its_level_then_forgotten() -> None:
     r = rules()
-    assert r.command("volume", "web", {"level_db": -30.0}, 0.0, NONE)[0] == Volume("web", 0.0, None, -30.0)
+    assert command(r, "volume", "web", {"level_db": -30.0}, 0.0, NONE)[0] == Volume("web", 0.0, None, -30.0)
     r.volume_set(-30.0)
-    effects = r.command("start", "web", {"playlist": playlist(), "session_id": "s1"}, 100.0, NONE)
+    effects = command(r, "start", "web", {"playlist": playlist(), "session_id": "s1"}, 100.0, NONE)
     assert Audio("begin_level", {"target_db": -30.0}) in effects
-    effects = r.command("stop", "web", {}, 200.0, NONE)
+    effects = command(r, "stop", "web", {}, 200.0, NONE)
     assert r.preset_db is None and Storage("apply_pending_library") in effects
 
 
@@ -109,7 +121,7 @@ def test_phase_boundaries_land_on_the_exact_end_and_crossfade_once() -> None:
     effects = r.tick(100.0 + 1600.0, MixerView(current_token=1))      # two phases' time at once
     starts = [fx.at_s for fx in effects if isinstance(fx, Record) and fx.type == "phase_started"]
     assert starts == [600.0, 1500.0]
-    assert sum(isinstance(fx, Audio) and fx.call == "crossfade_to" for fx in effects) == 1
+    assert sum(isinstance(fx, AUDIO) and call(fx) == "crossfade_to" for fx in effects) == 1
 
 
 def test_failures_move_on_fall_back_and_then_wait() -> None:
@@ -119,7 +131,7 @@ def test_failures_move_on_fall_back_and_then_wait() -> None:
         r.heard(MixerEvent("track_failed", Source(Path(f"/m/settling-{n}.flac"), first), {"reason": "x"}), 101, NONE)
     assert r.faults == ["no playable track in phase settling"]
     effects = r.heard(MixerEvent("needs_track", None), 101.0, NONE)
-    fallback = effects[0].kwargs["source"]             # nothing heard yet: the next phase's first track
+    fallback = kwargs(effects[0])["source"]             # nothing heard yet: the next phase's first track
     assert fallback.path == Path("/m/onset-0.flac")
     r.heard(MixerEvent("track_started", fallback), 102.0, NONE)
     assert r.faults == ["no playable track in phase settling"]     # still: not the phase's own music
@@ -180,7 +192,7 @@ def test_an_implausible_downtime_resumes_paused_with_a_fault() -> None:
                                                 Phase("b", 600.0, (Track(Path("/m/b.flac"), duration_s=300.0),), 8.0)))
     effects = r.restore(parse_saved(SAVED), pl, 5.0, Downtime(0.0, "wall", False, "the wall clock is 5 s earlier"))
     assert r.state == "paused" and any("cannot be trusted" in f for f in r.faults)
-    assert not any(isinstance(fx, Audio) and fx.call in ("play", "crossfade_to") for fx in effects)
+    assert not any(isinstance(fx, AUDIO) and call(fx) in ("play", "crossfade_to") for fx in effects)
     restarted = next(fx for fx in effects if isinstance(fx, Record) and fx.type == "daemon_restarted")
     assert restarted.details["policy"] == "pause" and restarted.details["note"]
 

@@ -1,6 +1,6 @@
 """The session rules, by what staff and the patient would notice: what each control, tick and mixer
 event makes the engine do (the music handed to the mixer, its fades, the records written, the
-faults shown), scenario by scenario on the pure `SessionRules`.
+faults shown), scenario by scenario on the pure `SessionMachine`.
 
 tests/core/test_rules.py walks every state x control; this file checks the outcome of each
 rule: which track, which fade, which record with which details, what is saved and when.
@@ -14,21 +14,21 @@ import pytest
 
 from player.audio.api import MixerEvent, Source
 from player.config import config_from_mapping
-from player.core.session import (
-    EMERGENCY_FADE_S,
-    PAUSE_FADE_S,
-    STOP_FADE_S,
-    Audio,
-    Effect,
-    MixerView,
-    Notify,
-    Record,
-    SessionRules,
-    Storage,
-    Volume,
-)
+from player.core.effects import Effect, Notify, Record
+from player.core.running import EMERGENCY_FADE_S, PAUSE_FADE_S, STOP_FADE_S, MixerView, track_name
+from player.core.session import SessionMachine
 from player.errors import SessionRefused
 from player.playlist.model import Phase, Playlist, Track
+from tests.core.effect_names import (
+    AUDIO,
+    STORAGE,
+    Audio,
+    Storage,
+    Volume,
+    call,
+    command,
+    kwargs,
+)
 
 NONE = MixerView()
 T = 100.0          # the monotonic reading when the session starts (session time 0)
@@ -44,13 +44,13 @@ def playlist(*phases: Phase) -> Playlist:
     return Playlist("Calm", Path("/m/p.yaml"), 8.0, phases)
 
 
-def rules(**config: object) -> SessionRules:
-    return SessionRules(config_from_mapping({"room": "Room 3", **config}))
+def rules(**config: object) -> SessionMachine:
+    return SessionMachine(config_from_mapping({"room": "Room 3", **config}))
 
 
-def start(r: SessionRules | None = None, pl: Playlist | None = None, source: str = "web") -> SessionRules:
+def start(r: SessionMachine | None = None, pl: Playlist | None = None, source: str = "web") -> SessionMachine:
     r = r or rules()
-    r.command("start", source, {"playlist": pl or playlist(), "session_id": "s1"}, T, NONE)
+    command(r, "start", source, {"playlist": pl or playlist(), "session_id": "s1"}, T, NONE)
     return r
 
 
@@ -70,24 +70,24 @@ def record(effects: list[Effect], kind: str) -> Record:
 
 
 def calls(effects: list[Effect], *names: str) -> list[Audio]:
-    return [fx for fx in effects if isinstance(fx, Audio) and (not names or fx.call in names)]
+    return [fx for fx in effects if isinstance(fx, AUDIO) and (not names or call(fx) in names)]
 
 
 def stems(effects: list[Effect]) -> list[str | None]:
     """What each play/crossfade/queue call hands the mixer (a file's stem, None for silence)."""
     out = []
     for fx in calls(effects, "play", "crossfade_to", "queue_next"):
-        source = fx.kwargs["source"]
+        source = kwargs(fx)["source"]
         out.append(None if source is None else source.path.stem)
     return out
 
 
 def handed(effects: list[Effect]) -> Source:
     (fx,) = calls(effects, "play", "crossfade_to", "queue_next")
-    return fx.kwargs["source"]
+    return kwargs(fx)["source"]
 
 
-def started_event(r: SessionRules, source: Source, seconds: float) -> list[Effect]:
+def started_event(r: SessionMachine, source: Source, seconds: float) -> list[Effect]:
     return r.heard(MixerEvent("track_started", source), at(seconds), MixerView(current_token=source.token))
 
 
@@ -95,7 +95,7 @@ def started_event(r: SessionRules, source: Source, seconds: float) -> list[Effec
 
 def test_start_records_the_plan_the_room_and_the_levels_in_force() -> None:
     r = rules(volume={"max_db": -10, "default_db": -12, "start_db": -25}, session={"resume_policy": "pause"})
-    effects = r.command("start", "button", {"playlist": playlist(), "session_id": "s1"}, T, NONE)
+    effects = command(r, "start", "button", {"playlist": playlist(), "session_id": "s1"}, T, NONE)
     started = record(effects, "session_started")
     assert started.source == "button" and started.at_s == 0.0
     assert started.details == {
@@ -116,14 +116,14 @@ def test_start_records_the_plan_the_room_and_the_levels_in_force() -> None:
 def test_a_preset_level_is_recorded_held_under_the_cap() -> None:
     r = rules(volume={"max_db": -10})
     r.volume_set(-3.0)
-    effects = r.command("start", "web", {"playlist": playlist(), "session_id": "s1"}, T, NONE)
+    effects = command(r, "start", "web", {"playlist": playlist(), "session_id": "s1"}, T, NONE)
     assert record(effects, "session_started").details["default_db"] == -10.0
 
 
 def test_the_level_staff_set_before_the_session_is_its_recorded_level() -> None:
     r = rules()
     r.volume_set(-15.0)
-    effects = r.command("start", "web", {"playlist": playlist(), "session_id": "s1"}, T, NONE)
+    effects = command(r, "start", "web", {"playlist": playlist(), "session_id": "s1"}, T, NONE)
     assert record(effects, "session_started").details["default_db"] == -15.0
     assert Audio("begin_level", {"target_db": -15.0}) in effects
     r.volume_set(-3.0)                                         # during a session: not a preset
@@ -131,34 +131,34 @@ def test_the_level_staff_set_before_the_session_is_its_recorded_level() -> None:
 
 
 def test_start_prefetches_every_track_in_play_order() -> None:
-    effects = rules().command("start", "web", {"playlist": playlist(), "session_id": "s1"}, T, NONE)
+    effects = command(rules(), "start", "web", {"playlist": playlist(), "session_id": "s1"}, T, NONE)
     (prefetch,) = calls(effects, "prefetch")
-    assert [s.path.stem for s in prefetch.kwargs["sources"]] == [
+    assert [s.path.stem for s in kwargs(prefetch)["sources"]] == [
         "settling-0", "settling-1", "onset-0", "onset-1", "recovery-0", "recovery-1"]
 
 
 def test_the_first_track_fades_in_over_the_phases_own_fade_else_the_configured_one() -> None:
-    own = rules().command("start", "web", {"playlist": playlist(phase("a", 600.0, fade_in_s=12.0), phase("b", 60.0)),
+    own = command(rules(), "start", "web", {"playlist": playlist(phase("a", 600.0, fade_in_s=12.0), phase("b", 60.0)),
                                            "session_id": "s1"}, T, NONE)
     (play,) = calls(own, "play")
-    assert play.kwargs["fade_in_s"] == 12.0 and play.kwargs["source"].path.stem == "a-0"
-    assert play.kwargs["source"].trim_db == -1.0 and play.kwargs["source"].duration_s == 300.0
-    configured = rules(volume={"fade_in_s": 30}).command("start", "web", {"playlist": playlist(), "session_id": "s1"},
+    assert kwargs(play)["fade_in_s"] == 12.0 and kwargs(play)["source"].path.stem == "a-0"
+    assert kwargs(play)["source"].trim_db == -1.0 and kwargs(play)["source"].duration_s == 300.0
+    configured = command(rules(volume={"fade_in_s": 30}), "start", "web", {"playlist": playlist(), "session_id": "s1"},
                                                          T, NONE)
-    assert calls(configured, "play")[0].kwargs["fade_in_s"] == 30.0
+    assert kwargs(calls(configured, "play")[0])["fade_in_s"] == 30.0
 
 
 def test_start_uses_the_loaded_playlist_and_refuses_without_one() -> None:
     r = rules()
     with pytest.raises(SessionRefused, match="no playlist given"):
-        r.command("start", "web", {"session_id": "s1"}, T, NONE)
+        command(r, "start", "web", {"session_id": "s1"}, T, NONE)
     assert r.state == "idle" and r.session is None
     with pytest.raises(SessionRefused, match="no playlist given"):
-        r.command("load", "web", {}, T, NONE)
-    effects = r.command("load", "web", {"playlist": playlist()}, T, NONE)
+        command(r, "load", "web", {}, T, NONE)
+    effects = command(r, "load", "web", {"playlist": playlist()}, T, NONE)
     assert r.state == "ready" and r.snapshot(T)["playlist"] == "Calm"
-    assert len(calls(effects, "prefetch")[0].kwargs["sources"]) == 6
-    r.command("start", "web", {"session_id": "s1"}, T, NONE)
+    assert len(kwargs(calls(effects, "prefetch")[0])["sources"]) == 6
+    command(r, "start", "web", {"session_id": "s1"}, T, NONE)
     assert r.session.playlist.name == "Calm" and r.ready is None
 
 
@@ -207,7 +207,7 @@ def test_outside_a_session_a_lost_device_is_a_fault_but_no_state_change() -> Non
 
 def test_a_paused_session_stays_paused_when_the_device_goes() -> None:
     r = start()
-    r.command("pause", "web", {}, at(10), NONE)
+    command(r, "pause", "web", {}, at(10), NONE)
     r.heard(MixerEvent("device_lost"), at(20), NONE)
     assert r.state == "paused" and r.faults
 
@@ -216,12 +216,12 @@ def test_a_paused_session_stays_paused_when_the_device_goes() -> None:
 
 def test_pause_fades_out_and_resume_fades_back_recording_how_long_it_lasted() -> None:
     r = start()
-    paused = r.command("pause", "cli", {}, at(60), NONE)
+    paused = command(r, "pause", "cli", {}, at(60), NONE)
     assert calls(paused, "pause") == [Audio("pause", {"fade_s": PAUSE_FADE_S})]
     assert (record(paused, "paused").source, record(paused, "paused").at_s, record(paused, "paused").details) == \
         ("cli", 60.0, {})
     assert r.state == "paused"
-    resumed = r.command("resume", "web", {}, at(150.1234), NONE)
+    resumed = command(r, "resume", "web", {}, at(150.1234), NONE)
     assert calls(resumed, "resume") == [Audio("resume", {"fade_s": PAUSE_FADE_S})]
     rec = record(resumed, "resumed")
     assert rec.source == "web" and rec.details == {"paused_s": 90.123, "planned_end_s": 690.1234}
@@ -236,12 +236,12 @@ def test_stopping_fades_out_records_the_end_and_closes_the_session(action: str, 
                                                                    reason: str) -> None:
     r = start()
     r.volume_set(-9.0)
-    effects = r.command(action, "button", {}, at(42), NONE)
+    effects = command(r, action, "button", {}, at(42), NONE)
     assert calls(effects) == [Audio(call, {"fade_s": fade})]
     ended = record(effects, "session_ended")
     assert (ended.source, ended.at_s, ended.details) == ("button", 42.0, {"reason": reason})
     assert record(effects, "state_changed").details == {"from": "playing", "to": "ended"}
-    tail = [fx for fx in effects if isinstance(fx, (Storage, Notify))]
+    tail = [fx for fx in effects if isinstance(fx, (*STORAGE, Notify))]
     assert tail == [Storage("exposure"), Storage("apply_pending_library"), Storage("close_log", "s1"),
                     Storage("clear"), Notify(f"Room 3: session ended ({reason})"), Storage("save")]
     assert r.state == "ended" and r.session is None and r.preset_db is None
@@ -249,61 +249,61 @@ def test_stopping_fades_out_records_the_end_and_closes_the_session(action: str, 
 
 def test_stopping_a_loaded_playlist_forgets_it_quietly() -> None:
     r = rules()
-    r.command("load", "web", {"playlist": playlist()}, T, NONE)
-    assert r.command("stop", "web", {}, T, NONE) == [Storage("save")]
+    command(r, "load", "web", {"playlist": playlist()}, T, NONE)
+    assert command(r, "stop", "web", {}, T, NONE) == [Storage("save")]
     assert r.state == "idle" and r.ready is None
 
 
 def test_mark_and_volume_and_library_are_recorded_as_the_staffs() -> None:
     r = start()
-    marked = record(r.command("mark", "usb", {"text": "BP 128/82"}, at(12.5), NONE), "marked")
+    marked = record(command(r, "mark", "usb", {"text": "BP 128/82"}, at(12.5), NONE), "marked")
     assert (marked.source, marked.at_s, marked.details) == ("usb", 12.5, {"text": "BP 128/82"})
-    assert r.command("volume", "button", {"delta_db": -3.0}, at(13), NONE)[0] == Volume("button", 13.0, -3.0, None)
-    assert rules().command("apply_library", "web", {}, T, NONE) == [Storage("apply_pending_library"), Storage("save")]
+    assert command(r, "volume", "button", {"delta_db": -3.0}, at(13), NONE)[0] == Volume("button", 13.0, -3.0, None)
+    assert command(rules(), "apply_library", "web", {}, T, NONE) == [Storage("apply_pending_library"), Storage("save")]
 
 
 # --- skipping, advancing, extending ----------------------------------------------------------
 
 def test_next_skips_to_the_following_track_recording_the_skipped_one() -> None:
     r = start()
-    effects = r.command("next", "button", {}, at(20), NONE)
+    effects = command(r, "next", "button", {}, at(20), NONE)
     skipped = record(effects, "track_skipped")
     assert (skipped.source, skipped.at_s, skipped.details) == (
         "button", 20.0, {"file": "settling-0.flac", "reason": "staff: next track"})
     (fade,) = calls(effects, "crossfade_to")
-    assert fade.kwargs["source"].path.stem == "settling-1" and fade.kwargs["crossfade_s"] == 8.0
+    assert kwargs(fade)["source"].path.stem == "settling-1" and kwargs(fade)["crossfade_s"] == 8.0
     assert r.snapshot(at(21))["track"] == "settling-1.flac"
 
 
 def test_next_on_the_last_track_of_a_silent_phase_is_refused_and_changes_nothing() -> None:
     r = start(pl=playlist(phase("a", 600.0, tracks=1, on_short="silence"), phase("b", 60.0)))
     with pytest.raises(SessionRefused, match=r"no more tracks in phase a \(its playlist says on_short: silence\)"):
-        r.command("next", "web", {}, at(5), NONE)
+        command(r, "next", "web", {}, at(5), NONE)
     assert r.snapshot(at(5))["track"] == "a-0.flac"
 
 
 def test_advance_ends_the_phase_now_and_crossfades_into_the_next() -> None:
     r = start()
-    effects = r.command("advance", "web", {}, at(100), NONE)
+    effects = command(r, "advance", "web", {}, at(100), NONE)
     assert record(effects, "phase_advanced").details == {"from": "settling", "to": "onset"}
     assert record(effects, "phase_ended").details == {"phase": "settling", "index": 0}
     assert record(effects, "phase_started").details == {"phase": "onset", "index": 1, "planned_start_s": 100.0,
                                                          "planned_end_s": 1000.0}
     assert Notify("Room 3: onset (phase 2/3)") in effects
-    assert stems(effects) == ["onset-0"] and calls(effects, "crossfade_to")[0].kwargs["crossfade_s"] == 8.0
+    assert stems(effects) == ["onset-0"] and kwargs(calls(effects, "crossfade_to")[0])["crossfade_s"] == 8.0
 
 
 def test_advance_in_the_last_phase_is_refused() -> None:
     r = start()
-    r.command("advance", "web", {}, at(10), NONE)
-    r.command("advance", "web", {}, at(20), NONE)
+    command(r, "advance", "web", {}, at(10), NONE)
+    command(r, "advance", "web", {}, at(20), NONE)
     with pytest.raises(SessionRefused, match=r"already in the last phase \(recovery\); use stop"):
-        r.command("advance", "web", {}, at(30), NONE)
+        command(r, "advance", "web", {}, at(30), NONE)
 
 
 def test_extend_moves_the_phase_end_and_records_the_new_end() -> None:
     r = start()
-    effects = r.command("extend", "cli", {"minutes": 2.5}, at(100), NONE)
+    effects = command(r, "extend", "cli", {"minutes": 2.5}, at(100), NONE)
     ext = record(effects, "phase_extended")
     assert (ext.source, ext.details) == ("cli", {"phase": "settling", "minutes": 2.5, "planned_end_s": 750.0})
     assert calls(effects) == []
@@ -317,9 +317,9 @@ def test_extending_during_the_final_fade_brings_the_music_back() -> None:
     r.tick(at(60), MixerView(current_token=1))
     fading = r.tick(at(630), MixerView(current_token=2))
     assert calls(fading) == [Audio("stop", {"fade_s": 30.0})]
-    effects = r.command("extend", "web", {"minutes": 5.0}, at(640), NONE)
+    effects = command(r, "extend", "web", {"minutes": 5.0}, at(640), NONE)
     (back,) = calls(effects, "play")
-    assert back.kwargs["fade_in_s"] == 8.0 and back.kwargs["source"].path.stem == "b-0"
+    assert kwargs(back)["fade_in_s"] == 8.0 and kwargs(back)["source"].path.stem == "b-0"
     assert record(effects, "phase_extended").details["planned_end_s"] == 960.0
     # and the final fade comes again before the new end
     assert calls(r.tick(at(929), NONE)) == []
@@ -330,10 +330,10 @@ def test_extending_a_paused_session_during_the_final_fade_plays_nothing_yet() ->
     r = start(pl=playlist(phase("a", 60.0), phase("b", 600.0, fade_out_s=30.0)))
     r.tick(at(60), NONE)
     r.tick(at(640), NONE)
-    r.command("pause", "web", {}, at(645), NONE)
-    effects = r.command("extend", "web", {"minutes": 1.0}, at(646), NONE)
+    command(r, "pause", "web", {}, at(645), NONE)
+    effects = command(r, "extend", "web", {"minutes": 1.0}, at(646), NONE)
     assert calls(effects) == []
-    r.command("resume", "web", {}, at(650), NONE)
+    command(r, "resume", "web", {}, at(650), NONE)
     assert not r.session.fading_out
 
 
@@ -343,8 +343,8 @@ def test_the_final_fade_without_a_crossfade_comes_back_over_the_pause_fade() -> 
     r = start(pl=pl)
     r.tick(at(60), NONE)
     r.tick(at(640), NONE)
-    (back,) = calls(r.command("extend", "web", {"minutes": 1.0}, at(641), NONE), "play")
-    assert back.kwargs["fade_in_s"] == PAUSE_FADE_S
+    (back,) = calls(command(r, "extend", "web", {"minutes": 1.0}, at(641), NONE), "play")
+    assert kwargs(back)["fade_in_s"] == PAUSE_FADE_S
 
 
 # --- the clock: phase ends, the final fade, the session's end -----------------------------------
@@ -355,7 +355,7 @@ def test_a_phase_ends_exactly_on_time_and_the_next_phase_crossfades_in() -> None
     effects = r.tick(at(600.3), MixerView(current_token=1))
     assert [(x.type, x.at_s) for x in records(effects)] == [("phase_ended", 600.0), ("phase_started", 600.0)]
     assert stems(effects) == ["onset-0"]
-    assert calls(effects, "crossfade_to")[0].kwargs["crossfade_s"] == 8.0   # the ending phase's crossfade
+    assert kwargs(calls(effects, "crossfade_to")[0])["crossfade_s"] == 8.0   # the ending phase's crossfade
 
 
 def test_the_last_phase_fades_out_over_its_fade_out_and_completes_on_time() -> None:
@@ -390,7 +390,7 @@ def test_nothing_is_due_outside_a_running_session() -> None:
     r = rules()
     assert r.next_due_s(T) is None and r.tick(T, NONE) == []
     r = start()
-    r.command("pause", "web", {}, at(10), NONE)
+    command(r, "pause", "web", {}, at(10), NONE)
     assert r.next_due_s(at(10)) is None and r.tick(at(5000), NONE) == []
 
 
@@ -412,7 +412,7 @@ def test_a_faulted_session_keeps_its_clock() -> None:
 
 def test_each_track_heard_is_recorded_by_name_within_the_playlists_folder() -> None:
     r = start()
-    first = handed(r.command("next", "web", {}, at(1), NONE))
+    first = handed(command(r, "next", "web", {}, at(1), NONE))
     effects = started_event(r, first, 2.0)
     rec = record(effects, "track_started")
     assert (rec.source, rec.at_s, rec.details) == ("system", 2.0, {"phase": "settling", "file": "settling-1.flac"})
@@ -421,9 +421,9 @@ def test_each_track_heard_is_recorded_by_name_within_the_playlists_folder() -> N
 
 def test_a_file_outside_the_playlists_folder_is_recorded_by_its_name() -> None:
     r = start()
-    assert r.track_name(Path("/elsewhere/deep/x.flac")) == "x.flac"
-    assert r.track_name(Path("/m/sub/y.flac")) == "sub/y.flac"
-    assert rules().track_name(Path("/m/sub/y.flac")) == "y.flac"
+    assert track_name(Path("/elsewhere/deep/x.flac"), r.session.playlist) == "x.flac"
+    assert track_name(Path("/m/sub/y.flac"), r.session.playlist) == "sub/y.flac"
+    assert track_name(Path("/m/sub/y.flac"), rules().session) == "y.flac"
 
 
 def test_a_track_that_ends_is_recorded() -> None:
@@ -457,10 +457,10 @@ def test_mixer_events_outside_a_session_change_nothing() -> None:
 def test_the_mixer_asking_for_a_track_gets_the_following_one_queued_or_at_once() -> None:
     r = start()
     queued = r.heard(MixerEvent("needs_track", None), at(200), MixerView(current_token=1))
-    assert calls(queued)[0].call == "queue_next" and stems(queued) == ["settling-1"]
-    assert calls(queued)[0].kwargs["crossfade_s"] == 8.0
+    assert call(calls(queued)[0]) == "queue_next" and stems(queued) == ["settling-1"]
+    assert kwargs(calls(queued)[0])["crossfade_s"] == 8.0
     now = r.heard(MixerEvent("needs_track", None, {"now": True}), at(201), NONE)
-    assert calls(now)[0].call == "crossfade_to" and stems(now) == ["settling-0"]      # looping
+    assert call(calls(now)[0]) == "crossfade_to" and stems(now) == ["settling-0"]      # looping
 
 
 def test_a_silent_phase_out_of_tracks_queues_silence() -> None:
@@ -490,7 +490,7 @@ def test_when_every_track_and_fallback_failed_the_rules_wait_and_then_try_the_ph
     assert r.next_due_s(at(2)) == pytest.approx(1.0)
     assert r.tick(at(2.5), NONE) == []
     retry = r.tick(at(3), NONE)
-    assert calls(retry)[0].call == "crossfade_to" and stems(retry) == ["a-0"]
+    assert call(calls(retry)[0]) == "crossfade_to" and stems(retry) == ["a-0"]
 
 
 def test_the_phases_own_music_heard_again_clears_its_fault_but_a_fallback_does_not() -> None:
@@ -509,7 +509,7 @@ def test_the_phases_own_music_heard_again_clears_its_fault_but_a_fallback_does_n
 
 # --- finish_track: the last track of a phase plays out ---------------------------------------------
 
-def finishing() -> tuple[SessionRules, list[Effect]]:
+def finishing() -> tuple[SessionMachine, list[Effect]]:
     pl = playlist(phase("a", 600.0, finish_track=True), phase("b", 600.0))
     r = start(pl=pl)
     return r, r.tick(at(600), MixerView(current_token=1))
@@ -518,7 +518,7 @@ def finishing() -> tuple[SessionRules, list[Effect]]:
 def test_a_finish_track_phase_lets_its_track_play_out_and_queues_the_next_phases_music() -> None:
     r, effects = finishing()
     assert records(effects) == []                      # the phase is not over yet
-    assert calls(effects) == [Audio("queue_next", {"source": calls(effects)[0].kwargs["source"], "crossfade_s": 8.0})]
+    assert calls(effects) == [Audio("queue_next", {"source": kwargs(calls(effects)[0])["source"], "crossfade_s": 8.0})]
     assert stems(effects) == ["b-0"]
     assert r.tick(at(601), MixerView(current_token=1)) == []        # queued once
     asked = r.heard(MixerEvent("needs_track", None), at(602), MixerView(current_token=1))
@@ -544,7 +544,7 @@ def test_a_finished_track_ending_with_nothing_after_it_starts_the_next_phase() -
 
 def test_a_finished_track_ending_while_paused_starts_the_next_phase_silently() -> None:
     r, _ = finishing()
-    r.command("pause", "web", {}, at(610), NONE)
+    command(r, "pause", "web", {}, at(610), NONE)
     ended = r.heard(MixerEvent("track_ended", Source(Path("/m/a-0.flac"), 1)), at(640), NONE)
     assert [x.type for x in records(ended)] == ["track_ended", "phase_ended", "phase_started"]
     assert stems(ended) == []
@@ -552,8 +552,8 @@ def test_a_finished_track_ending_while_paused_starts_the_next_phase_silently() -
 
 def test_extending_a_phase_that_was_letting_its_track_play_out_goes_on_with_its_own_music() -> None:
     r, _ = finishing()
-    effects = r.command("extend", "web", {"minutes": 5.0}, at(610), NONE)
-    assert calls(effects)[0].call == "queue_next" and stems(effects) == ["a-1"]
+    effects = command(r, "extend", "web", {"minutes": 5.0}, at(610), NONE)
+    assert call(calls(effects)[0]) == "queue_next" and stems(effects) == ["a-1"]
     assert r.heard(MixerEvent("track_ended", Source(Path("/m/a-0.flac"), 1)), at(640), MixerView())[1:] == []
 
 
@@ -584,7 +584,7 @@ def test_the_status_before_any_session() -> None:
 
 def test_the_status_of_a_running_session() -> None:
     r = start()
-    r.command("advance", "web", {}, at(100), NONE)
+    command(r, "advance", "web", {}, at(100), NONE)
     snap = r.snapshot(at(130.12345))
     assert (snap["state"], snap["session_id"], snap["playlist"], snap["phase"], snap["phase_index"]) == \
         ("playing", "s1", "Calm", "onset", 1)
@@ -599,7 +599,7 @@ def test_the_status_of_a_running_session() -> None:
 
 def test_while_paused_the_remaining_time_stands_still() -> None:
     r = start()
-    r.command("pause", "web", {}, at(100), NONE)
+    command(r, "pause", "web", {}, at(100), NONE)
     first, later = r.snapshot(at(110)), r.snapshot(at(170))
     assert first["phase_remaining_s"] == later["phase_remaining_s"] == 500.0
     assert first["remaining_s"] == later["remaining_s"] == 2000.0
@@ -611,7 +611,7 @@ def test_the_phases_shown_follow_the_timeline_and_are_copies() -> None:
     snap = r.snapshot(at(10))
     snap["phases"][0]["name"] = "changed"
     assert r.snapshot(at(11))["phases"][0]["name"] == "settling"
-    r.command("extend", "web", {"minutes": 1.0}, at(12), NONE)
+    command(r, "extend", "web", {"minutes": 1.0}, at(12), NONE)
     assert r.snapshot(at(13))["phases"][0]["expected_end_s"] == 660.0
 
 
@@ -623,6 +623,6 @@ def test_a_silent_phase_past_its_tracks_shows_no_track() -> None:
 
 def test_a_loaded_playlist_is_shown_before_it_starts() -> None:
     r = rules()
-    r.command("load", "web", {"playlist": playlist()}, T, NONE)
+    command(r, "load", "web", {"playlist": playlist()}, T, NONE)
     snap = r.snapshot(T)
     assert snap["state"] == "ready" and snap["playlist"] == "Calm" and snap["session_id"] is None

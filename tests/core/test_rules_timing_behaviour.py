@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from player.audio.api import MixerEvent
-from player.core.session import STOP_FADE_S, Audio, MixerView, Record
+from player.core.effects import Record
+from player.core.running import STOP_FADE_S, MixerView
 from player.errors import SessionRefused
 from player.playlist.model import Phase, Playlist, Track
+from tests.core.effect_names import Audio, command, kwargs
 from tests.core.test_rules_behaviour import (
     NONE,
     T,
@@ -33,20 +35,20 @@ def times(effects: list, kind: str) -> list[float]:
 
 def test_every_change_of_state_is_recorded_at_the_session_time_it_happened() -> None:
     r = rules()
-    effects = r.command("start", "web", {"playlist": playlist(), "session_id": "s1"}, T, NONE)
+    effects = command(r, "start", "web", {"playlist": playlist(), "session_id": "s1"}, T, NONE)
     assert times(effects, "state_changed") == [0.0] and times(effects, "phase_started") == [0.0]
-    assert times(r.command("pause", "web", {}, at(30), NONE), "state_changed") == [30.0]
-    resumed = r.command("resume", "web", {}, at(45), NONE)
+    assert times(command(r, "pause", "web", {}, at(30), NONE), "state_changed") == [30.0]
+    resumed = command(r, "resume", "web", {}, at(45), NONE)
     assert times(resumed, "state_changed") == [45.0] and times(resumed, "resumed") == [45.0]
-    advanced = r.command("advance", "cli", {}, at(50), NONE)
+    advanced = command(r, "advance", "cli", {}, at(50), NONE)
     assert times(advanced, "phase_advanced") == [50.0] and record(advanced, "phase_advanced").source == "cli"
-    assert times(r.command("extend", "web", {}, at(55), NONE), "phase_extended") == [55.0]
-    assert times(r.command("stop", "web", {}, at(60), NONE), "state_changed") == [60.0]
+    assert times(command(r, "extend", "web", {}, at(55), NONE), "phase_extended") == [55.0]
+    assert times(command(r, "stop", "web", {}, at(60), NONE), "state_changed") == [60.0]
 
 
 def test_extend_without_minutes_adds_five() -> None:
     r = start()
-    assert record(r.command("extend", "web", {}, at(10), NONE), "phase_extended").details["minutes"] == 5.0
+    assert record(command(r, "extend", "web", {}, at(10), NONE), "phase_extended").details["minutes"] == 5.0
     assert r.snapshot(at(10))["phase_remaining_s"] == 890.0
 
 
@@ -56,7 +58,7 @@ def test_faults_from_the_engine_default_to_session_time_zero_and_track_faults_ca
     r.clear_fault("x")
     assert [fx.at_s for fx in r.take_effects()] == [0.0, 0.0]
     r = start(pl=playlist(phase("a", 600.0, tracks=1), phase("b", 600.0, tracks=1)))
-    failed = r.heard(MixerEvent("track_failed", handed(r.command("next", "web", {}, at(1), NONE))), at(7), NONE)
+    failed = r.heard(MixerEvent("track_failed", handed(command(r, "next", "web", {}, at(1), NONE))), at(7), NONE)
     assert times(failed, "fault") == [7.0]
     own = r.session.cursor.hand(r.session.playlist.phases[0].tracks[0], 0, 0)
     assert times(started_event(r, own, 9.0), "fault_cleared") == [9.0]
@@ -64,9 +66,9 @@ def test_faults_from_the_engine_default_to_session_time_zero_and_track_faults_ca
 
 def test_a_refused_control_says_why_in_staffs_words() -> None:
     r = start()
-    r.command("pause", "web", {}, at(10), NONE)
+    command(r, "pause", "web", {}, at(10), NONE)
     with pytest.raises(SessionRefused, match="^cannot advance: the session is paused; resume it first$"):
-        r.command("advance", "web", {}, at(11), NONE)
+        command(r, "advance", "web", {}, at(11), NONE)
 
 
 def test_the_last_phase_ending_is_recorded_with_its_name_and_place() -> None:
@@ -81,7 +83,7 @@ def test_a_new_phase_crossfades_in_over_the_ending_phases_crossfade() -> None:
         Phase("b", 60.0, (Track(Path("/m/b.flac"), duration_s=300.0),), 2.0)))
     r = start(pl=pl)
     (fade,) = calls(r.tick(at(60), MixerView(current_token=1)), "crossfade_to")
-    assert fade.kwargs["crossfade_s"] == 12.0
+    assert kwargs(fade)["crossfade_s"] == 12.0
 
 
 @pytest.mark.parametrize("crossfade_s,fade_s", [(6.0, 6.0), (0.0, STOP_FADE_S)])
@@ -91,16 +93,16 @@ def test_a_phase_without_music_fades_the_last_out_over_its_crossfade_else_the_st
         Phase("a", 60.0, (Track(Path("/m/a.flac"), duration_s=300.0),), crossfade_s),
         Phase("b", 60.0, (), crossfade_s, on_short="silence")))
     r = start(pl=pl)
-    effects = r.command("advance", "web", {}, at(10), NONE)
+    effects = command(r, "advance", "web", {}, at(10), NONE)
     assert calls(effects) == [Audio("stop", {"fade_s": fade_s})]
 
 
 def test_next_steps_one_track_at_a_time_and_may_reach_the_last_track_of_a_silent_phase() -> None:
     r = start(pl=playlist(phase("a", 600.0, tracks=3, on_short="silence"), phase("b", 60.0)))
-    assert stems(r.command("next", "web", {}, at(1), NONE)) == ["a-1"]
-    assert stems(r.command("next", "web", {}, at(2), NONE)) == ["a-2"]
+    assert stems(command(r, "next", "web", {}, at(1), NONE)) == ["a-1"]
+    assert stems(command(r, "next", "web", {}, at(2), NONE)) == ["a-2"]
     with pytest.raises(SessionRefused):
-        r.command("next", "web", {}, at(3), NONE)
+        command(r, "next", "web", {}, at(3), NONE)
 
 
 def test_past_its_end_unticked_a_phase_shows_nothing_remaining_not_a_negative_time() -> None:
@@ -113,7 +115,7 @@ def test_a_faulted_session_asked_for_a_track_hands_the_following_one() -> None:
     r = start()
     r.heard(MixerEvent("device_lost"), at(5), NONE)
     assert stems(r.heard(MixerEvent("needs_track", None), at(6), NONE)) == ["settling-1"]
-    r.command("stop", "web", {}, at(7), NONE)
+    command(r, "stop", "web", {}, at(7), NONE)
     assert r.heard(MixerEvent("needs_track", None), at(8), NONE) == []
 
 
@@ -127,7 +129,7 @@ def test_after_a_finished_track_hands_over_the_next_phase_goes_on_from_its_secon
 
 def test_the_fallback_after_a_phase_failed_is_the_last_track_heard_as_it_was() -> None:
     r = start(pl=playlist(phase("a", 600.0, tracks=1), phase("b", 600.0, tracks=1)))
-    first = handed(r.command("next", "web", {}, at(1), NONE))
+    first = handed(command(r, "next", "web", {}, at(1), NONE))
     started_event(r, first, 2.0)
     r.heard(MixerEvent("track_failed", first), at(3), NONE)
     fallback = handed(r.heard(MixerEvent("needs_track", None), at(3), NONE))
@@ -137,7 +139,7 @@ def test_the_fallback_after_a_phase_failed_is_the_last_track_heard_as_it_was() -
 def test_a_track_asked_for_at_once_crossfades_over_the_phases_crossfade() -> None:
     r = start()
     (fade,) = calls(r.heard(MixerEvent("needs_track", None, {"now": True}), at(5), NONE), "crossfade_to")
-    assert fade.kwargs["crossfade_s"] == 8.0
+    assert kwargs(fade)["crossfade_s"] == 8.0
 
 
 def test_the_device_coming_back_is_recorded_at_its_time() -> None:

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from player.core.vocabulary import CONTROLS, EVENTS, STATES, TRANSITIONS, is_active, next_state, refusal
+from player.core.vocabulary import (
+    CONTROLS,
+    EVENTS,
+    STATES,
+    TRANSITIONS,
+    is_active,
+    next_state,
+    refusal,
+)
 
 # The whole table, written out once more by hand: a change to the machine must change this too.
 EXPECTED = {
-    "idle": {"load": "ready", "start": "playing", "volume": "idle", "apply_library": "idle"},
+    "idle": {"load": "ready", "start": "playing", "volume": "idle", "apply_library": "idle",
+             "restart_playing": "playing", "restart_paused": "paused"},   # a session taken up after a restart
     "ready": {"load": "ready", "start": "playing", "volume": "ready", "stop": "idle", "emergency_stop": "idle",
               "apply_library": "ready"},
     "ended": {"load": "ready", "start": "playing", "volume": "ended", "apply_library": "ended"},
