@@ -17,21 +17,22 @@ if TYPE_CHECKING:
     from player.core.session import Moment, SessionMachine
 
 
-def calmer(m: SessionMachine, c: Calmer, at: Moment) -> None:
+def calmer(m: SessionMachine, c: Calmer, when: Moment) -> None:
     """Calmer music now, for `minutes` (None: until `off` or the phase ends), or back to the plan (`off`)."""
     s = m.session
     assert s is not None
     if c.off:
         if s.calmer is None:
             raise SessionRefused("calmer music is not playing; the plan's music plays")
-        end_calmer(m, at.at, "staff", at.source)
+        end_calmer(m, when.at, "staff", when.source)
         return
     if s.finishing or s.fading_out:
         raise SessionRefused(f"phase {s.timeline.phase} is ending: its last music plays out")
     was = s.calmer
     plan_turn, since = (s.cursor.track_index, None) if was is None else (was.plan_turn, was.since_s)
-    s.calmer = calm.begin(s.playlist, s.timeline.index, at.at, c.minutes, plan_turn, since)
-    m.record("calmer_started", at.at, at.source, phase=s.timeline.phase, minutes=c.minutes, until_s=s.calmer.until_s)
+    s.calmer = calm.begin(s.playlist, s.timeline.index, when.at, c.minutes, plan_turn, since)
+    m.record("calmer_started", when.at, when.source, phase=s.timeline.phase, minutes=c.minutes,
+             until_s=s.calmer.until_s)
     if was is None:         # asked again while calmer music plays: only its end changes
         s.cursor.calmer, s.cursor.track_index = True, 0
         m.emit(s.phase_music(crossfade_s=calm.crossfade_s(s.phase)))

@@ -26,28 +26,28 @@ if TYPE_CHECKING:
 NO_TRACK = "no playable track in phase "
 
 
-def tick(m: SessionMachine, at: Moment) -> None:
+def tick(m: SessionMachine, when: Moment) -> None:
     """Checkpoints come due (also while paused); phases end; a retry; calmer music's end; the final fade."""
     s = m.session
     if s is not None and is_active(m.state):
-        announced = s.checkpoints.advance(at.at)
+        announced = s.checkpoints.advance(when.at)
         for type_, at_s, details in announced:
             m.emit(Record(type_, "system", at_s, details))
         if announced:
             m.emit(SaveState())   # a restart does not announce them again
     if s is None or m.state not in ("playing", "faulted"):
         return
-    cross_boundaries(m, at)
+    cross_boundaries(m, when)
     s = m.session
-    if s is not None and m.state == "playing" and s.cursor.retry_due(at.at):
-        m.emit(s.following(at.at, now=True))
-    if s is not None and m.state == "playing" and s.calmer and s.calmer.due(at.at) and not s.finishing:
+    if s is not None and m.state == "playing" and s.cursor.retry_due(when.at):
+        m.emit(s.following(when.at, now=True))
+    if s is not None and m.state == "playing" and s.calmer and s.calmer.due(when.at) and not s.finishing:
         calmer_rules.end_calmer(m, s.calmer.until_s, "time up")
     if s is not None and s.timeline.is_last and not s.fading_out:
         fade = s.phase.fade_out_s
-        if fade and at.at >= s.timeline.phase_end_s - fade:
+        if fade and when.at >= s.timeline.phase_end_s - fade:
             s.fading_out = True
-            m.emit(StopAudio(max(0.1, s.timeline.phase_end_s - at.at)))
+            m.emit(StopAudio(max(0.1, s.timeline.phase_end_s - when.at)))
 
 
 def next_due_s(s: Running, state: str, at: float) -> float | None:
@@ -89,7 +89,7 @@ def phase_started(m: SessionMachine, at_s: float) -> None:
     m.emit(Notify(f"{m.config.room}: {tl.phase} (phase {tl.index + 1}/{len(tl.names)})"))
 
 
-def cross_boundaries(m: SessionMachine, at: Moment, *, music: bool = True) -> None:
+def cross_boundaries(m: SessionMachine, when: Moment, *, music: bool = True) -> None:
     """End every phase whose time is up, at its exact end; crossfade once into the last one reached.
 
     A phase with ``finish_track`` whose track still plays is not ended here: its track plays
@@ -97,13 +97,13 @@ def cross_boundaries(m: SessionMachine, at: Moment, *, music: bool = True) -> No
     """
     s = m.session
     crossfade_s = None
-    while s is not None and s.timeline.due(at.at):
+    while s is not None and s.timeline.due(when.at):
         end = s.timeline.phase_end_s
         if s.timeline.is_last:
             m.record("phase_ended", end, phase=s.timeline.phase, index=s.timeline.index)
-            m.event(SessionCompleted(), replace(at, source="system", at=end))
+            m.event(SessionCompleted(), replace(when, source="system", at=end))
             return
-        if s.phase.finish_track and music and at.mixer.current_token is not None:
+        if s.phase.finish_track and music and when.mixer.current_token is not None:
             if not s.finishing:
                 s.finishing = True
                 m.emit(s.next_phase_queued())
@@ -116,48 +116,48 @@ def cross_boundaries(m: SessionMachine, at: Moment, *, music: bool = True) -> No
 
 # --- what the mixer reports ------------------------------------------------------------------
 
-def track_started(m: SessionMachine, ev: MixerEvent, at: Moment) -> None:
+def track_started(m: SessionMachine, ev: MixerEvent, when: Moment) -> None:
     s = m.session
     if s is None:
         return
     turn = s.cursor.turn_of(ev.token)
     calmer = turn is not None and turn.calmer
-    if s.finishing and s.timeline.due(at.at) and turn is not None and turn.phase_index == s.timeline.index + 1:
+    if s.finishing and s.timeline.due(when.at) and turn is not None and turn.phase_index == s.timeline.index + 1:
         s.finishing = False                         # the finished track handed over: the next phase begins
-        enter_phase(m, at.at, music=False)
+        enter_phase(m, when.at, music=False)
     source = ev.source
     assert source is not None
     turn = s.cursor.heard(ev.token, Track(source.path, source.trim_db, source.duration_s), s.timeline.index)
     fallback = turn is not None and turn.fallback
     if not fallback:
         for fault in [f for f in m.faults if f.startswith(NO_TRACK)]:
-            m.clear_fault(fault, at.at)
-    m.record("track_started", at.at, phase=s.phase.name, file=s.track_name(source.path),
+            m.clear_fault(fault, when.at)
+    m.record("track_started", when.at, phase=s.phase.name, file=s.track_name(source.path),
              **({"fallback": True} if fallback else {}), **({"calmer": True} if calmer else {}))
     m.emit(SaveState())            # a restart takes up this track, not the last one
 
 
-def track_ended(m: SessionMachine, ev: MixerEvent, at: Moment) -> None:
+def track_ended(m: SessionMachine, ev: MixerEvent, when: Moment) -> None:
     s = m.session
     if s is None or ev.source is None:
         return
-    m.record("track_ended", at.at, file=s.track_name(ev.source.path))
-    if s.finishing and at.mixer.current_token is None:  # it ended with nothing after it
+    m.record("track_ended", when.at, file=s.track_name(ev.source.path))
+    if s.finishing and when.mixer.current_token is None:  # it ended with nothing after it
         s.finishing = False
-        enter_phase(m, at.at, music=m.state == "playing")
+        enter_phase(m, when.at, music=m.state == "playing")
 
 
-def track_failed(m: SessionMachine, ev: MixerEvent, at: Moment) -> None:
+def track_failed(m: SessionMachine, ev: MixerEvent, when: Moment) -> None:
     s = m.session
     if s is None or ev.source is None:
         return
-    m.record("track_skipped", at.at, file=s.track_name(ev.source.path),
+    m.record("track_skipped", when.at, file=s.track_name(ev.source.path),
              reason=str(ev.detail.get("reason", "could not be played")))
     if s.cursor.failed(s.phase):
-        m.add_fault(f"{NO_TRACK}{s.phase.name}", at.at)
+        m.add_fault(f"{NO_TRACK}{s.phase.name}", when.at)
 
 
-def needs_track(m: SessionMachine, ev: MixerEvent, at: Moment) -> None:
+def needs_track(m: SessionMachine, ev: MixerEvent, when: Moment) -> None:
     s = m.session
     if s is None or not is_active(m.state):
         return
@@ -166,21 +166,21 @@ def needs_track(m: SessionMachine, ev: MixerEvent, at: Moment) -> None:
     elif s.finishing:
         m.emit(s.next_phase_queued())
     else:
-        m.emit(s.following(at.at, now=bool(ev.detail.get("now"))))
+        m.emit(s.following(when.at, now=bool(ev.detail.get("now"))))
 
 
-def fade_finished(m: SessionMachine, ev: MixerEvent, at: Moment) -> None:
+def fade_finished(m: SessionMachine, ev: MixerEvent, when: Moment) -> None:
     """The state changed when the fade began; nothing waits for its end."""
 
 
-def device_lost(m: SessionMachine, ev: MixerEvent, at: Moment) -> None:
-    m.event(DeviceLost(), at)
-    m.add_fault(m.device_message(), at.at)
+def device_lost(m: SessionMachine, ev: MixerEvent, when: Moment) -> None:
+    m.event(DeviceLost(), when)
+    m.add_fault(m.device_message(), when.at)
 
 
-def device_restored(m: SessionMachine, ev: MixerEvent, at: Moment) -> None:
-    m.event(DeviceRestored(), at)
-    m.clear_fault(m.device_message(), at.at)
+def device_restored(m: SessionMachine, ev: MixerEvent, when: Moment) -> None:
+    m.event(DeviceRestored(), when)
+    m.clear_fault(m.device_message(), when.at)
 
 
 #: The handler of each kind of mixer event (player/audio/api.py `MixerEvent.kind`).

@@ -24,13 +24,13 @@ CLOCK_DOUBTED = "the clock cannot be trusted across the restart: check the sessi
 LOG_MISSING = "this session's records from before the restart are missing"
 
 
-def reopen(m: SessionMachine, r: Restart, at: Moment) -> None:
+def reopen(m: SessionMachine, r: Restart, when: Moment) -> None:
     """The session again, its clock paused at the save if it resumes paused; its log, music and level from low."""
     saved = r.saved
     tl = saved.timeline
     if r.policy == "pause" and saved.state != "paused":
         tl = tl.pause(saved.elapsed_s)
-    s = Running(saved.session_id, r.playlist, at.now - at.at, tl, fading_out=saved.fading_out,
+    s = Running(saved.session_id, r.playlist, when.now - when.at, tl, fading_out=saved.fading_out,
                 planned=planned_phases(r.playlist, tl),
                 checkpoints=CheckpointBook.from_dict(r.playlist.checkpoints, m.config.session.checkpoint_grace_s,
                                                      saved.checkpoints))
@@ -39,9 +39,9 @@ def reopen(m: SessionMachine, r: Restart, at: Moment) -> None:
     m.emit(OpenLog(s.id), prefetch(r.playlist), BeginLevel(saved.master_db))   # from silence, low
 
 
-def take_up(m: SessionMachine, r: Restart, at: Moment) -> None:
+def take_up(m: SessionMachine, r: Restart, when: Moment) -> None:
     """Record the restart, then the music from the saved place (moved on by the downtime if it played on)."""
-    s, saved, down, now_s = m.session, r.saved, r.down, at.at
+    s, saved, down, now_s = m.session, r.saved, r.down, when.at
     assert s is not None
     m.record("daemon_restarted", now_s, gap_s=round(down.gap_s, 3), policy=r.policy, state_before=saved.state,
              gap_source=down.source, **({"note": down.note} if down.note else {}))
@@ -54,7 +54,7 @@ def take_up(m: SessionMachine, r: Restart, at: Moment) -> None:
     calmer_ended = calmer_rules.restore_calmer(m, saved, now_s)   # then the saved place was calmer music's
     position = _position(r, s, calmer_ended)
     index_before, calmer_before = s.timeline.index, s.calmer
-    cross_boundaries(m, at, music=False)
+    cross_boundaries(m, when, music=False)
     if m.session is None:
         return
     if s.calmer is not None and s.calmer.due(now_s) and s.timeline.paused_at_s is None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from player.core.timeline import Timeline
-from player.engine.eventlog import is_session_id
+from player.core.vocabulary import is_session_id
 
 SAVED_VERSION = 2
 

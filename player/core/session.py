@@ -12,7 +12,9 @@ row's right-hand side; no handler assigns it (tests/core/test_machine.py walks t
 and reads the source to prove both). The rows' next states come from the vocabulary's table
 (player/core/vocabulary.py), which the edges use to say what is allowed.
 
-The handlers live beside it, one job each: controls (player/core/steps.py), phases and the
+What each staff control does is below the machine, one handler each (``(machine, control,
+moment) -> None``: it refuses with `SessionRefused` before changing anything, or emits
+effects and records). The other handlers live beside it, one job each: phases and the
 mixer's events (player/core/phases.py), calmer music (player/core/calmer_rules.py), the
 restart (player/core/restart.py) and the status (player/core/status.py).
 """
@@ -25,7 +27,9 @@ from typing import Any
 
 from player.audio.api import MixerEvent
 from player.config import Config
-from player.core import calmer_rules, phases, restart, status, steps
+from player.core import calmer_rules, phases, restart, status
+from player.core.checklist import checklist_answers
+from player.core.checkpoints import CheckpointBook
 from player.core.controls import (
     Ack,
     Advance,
@@ -45,7 +49,24 @@ from player.core.controls import (
     Stop,
     Volume,
 )
-from player.core.effects import Effect, Record, SaveState
+from player.core.cursor import track_at
+from player.core.effects import (
+    ApplyPendingLibrary,
+    BeginLevel,
+    ChangeLevel,
+    ClearState,
+    CloseLog,
+    Effect,
+    EmergencyStopAudio,
+    Notify,
+    OpenLog,
+    PauseAudio,
+    Record,
+    RecordExposure,
+    ResumeAudio,
+    SaveState,
+    StopAudio,
+)
 from player.core.inputs import (
     DeviceLost,
     DeviceRestored,
@@ -53,8 +74,19 @@ from player.core.inputs import (
     RestartPlaying,
     SessionCompleted,
 )
+from player.core.observations import check_observation
+from player.core.phases import enter_phase, phase_started
 from player.core.resume import Downtime, Saved
-from player.core.running import MixerView, Running
+from player.core.running import (
+    EMERGENCY_FADE_S,
+    PAUSE_FADE_S,
+    STOP_FADE_S,
+    MixerView,
+    Running,
+    planned_phases,
+    prefetch,
+)
+from player.core.timeline import Timeline
 from player.core.vocabulary import (
     PRESS_MEANS,
     STATES,
@@ -64,6 +96,7 @@ from player.core.vocabulary import (
     refusal,
 )
 from player.errors import SessionRefused
+from player.playlist.checkpoint_spec import checkpoints_to_json
 from player.playlist.model import Playlist
 
 STORAGE_FAULT = "session records cannot be saved: "
@@ -206,18 +239,18 @@ class SessionMachine:
             raise SessionRefused(refusal(self._state, inp.action))
         return row
 
-    def event(self, inp: Any, m: Moment) -> None:
+    def event(self, inp: Any, when: Moment) -> None:
         """An input from inside the player (the device, the plan's end): its row, or nothing in this state."""
         row = TABLE.get((self._state, type(inp)))
         if row is not None and self.session is not None:
-            self._run(row, inp, m)
+            self._run(row, inp, when)
 
-    def _run(self, row: Row, inp: Any, m: Moment) -> None:
+    def _run(self, row: Row, inp: Any, when: Moment) -> None:
         if row.act is not None:
-            row.act(self, inp, m)
-        self._enter(row.next, m.at, row.announce)
+            row.act(self, inp, when)
+        self._enter(row.next, when.at, row.announce)
         if row.then is not None:
-            row.then(self, inp, m)
+            row.then(self, inp, when)
 
     def _enter(self, new: State, at_s: float, announce: bool) -> None:
         old, self._state = self._state, new
@@ -259,24 +292,216 @@ class SessionMachine:
         self._state = state
 
 
+# --- what each control does: the handlers of the table's rows --------------------
+
+NO_PLAYLIST = "no playlist given and session.default_playlist is not set in the config"
+
+
+def _session(m: SessionMachine) -> Running:
+    assert m.session is not None, "the table runs this only while a session runs"
+    return m.session
+
+
+def load(m: SessionMachine, c: Load, when: Moment) -> None:
+    if not isinstance(c.playlist, Playlist):
+        raise SessionRefused(NO_PLAYLIST)
+    m.ready = c.playlist
+    m.emit(prefetch(c.playlist))
+
+
+def chosen_playlist(c: Start, ready: Playlist | None) -> Playlist | None:
+    """Which playlist a start plays: the one named, else the loaded one, else the configured default.
+
+    A default the engine loaded (`c.default`) gives way to a playlist loaded ahead.
+    """
+    named = c.playlist if isinstance(c.playlist, Playlist) else None
+    if c.default and ready is not None:
+        return ready
+    return named or ready
+
+
+def start(m: SessionMachine, c: Start, when: Moment) -> None:
+    """A new session: its log, its music measured ahead, its level from low, its first record."""
+    pl = chosen_playlist(c, m.ready)
+    if pl is None:
+        raise SessionRefused(NO_PLAYLIST)
+    assert c.session_id, "the engine names the session"
+    checklist = checklist_answers(m.config.session, c.checked)   # refuses an incomplete one if required
+    m.ready = None
+    tl = Timeline.start(tuple(p.name for p in pl.phases), tuple(p.duration_s for p in pl.phases))
+    m.faults = [f for f in m.faults if f == m.device_message()]
+    m.session = Running(c.session_id, pl, when.now, tl, planned=planned_phases(pl, tl),
+                        checkpoints=CheckpointBook(pl.checkpoints, m.config.session.checkpoint_grace_s))
+    m.emit(OpenLog(c.session_id), prefetch(pl), BeginLevel(m.preset_db))   # every session starts low
+    v = m.config.volume
+    target = min(v.max_db, v.default_db if m.preset_db is None else m.preset_db)
+    planned = [{"name": n, "planned_start_s": a, "planned_end_s": b}
+               for n, (a, b) in zip(tl.names, m.session.planned, strict=True)]
+    m.record("session_started", 0.0, when.source, playlist=pl.name, playlist_path=str(pl.path),
+             room=m.config.room, max_db=v.max_db, start_db=v.start_db, default_db=target,
+             resume_policy=m.config.session.resume_policy, phases=planned,
+             **({"checkpoints": checkpoints_to_json(pl.checkpoints)} if pl.checkpoints else {}),
+             **({"checklist": checklist} if checklist else {}))
+
+
+def started(m: SessionMachine, c: Start, when: Moment) -> None:
+    """Playing: the first phase begins, its first track fades in."""
+    s = _session(m)
+    phase_started(m, 0.0)
+    first = s.playlist.phases[0]
+    fade_in_s = first.fade_in_s if first.fade_in_s is not None else m.config.volume.fade_in_s
+    m.emit(s.phase_music(fade_in_s=fade_in_s))
+
+
+def pause(m: SessionMachine, c: object, when: Moment) -> None:
+    s = _session(m)
+    m.emit(PauseAudio(PAUSE_FADE_S))
+    s.timeline = s.timeline.pause(when.at)
+    m.record("paused", when.at, when.source)
+
+
+def resume(m: SessionMachine, c: object, when: Moment) -> None:
+    s = _session(m)
+    if s.resume_position_s is not None:  # restored after a restart: nothing is loaded yet
+        position, s.resume_position_s = s.resume_position_s, None
+        m.emit(s.phase_music(fade_in_s=m.config.volume.fade_in_s, start_s=position))
+    else:
+        m.emit(ResumeAudio(PAUSE_FADE_S))
+    s.timeline, paused_s = s.timeline.resume(when.at)
+    if s.calmer is not None:
+        s.calmer = s.calmer.shifted(paused_s)
+    m.record("resumed", when.at, when.source, paused_s=round(paused_s, 3), planned_end_s=s.timeline.phase_end_s)
+
+
+def next_track(m: SessionMachine, c: object, when: Moment) -> None:
+    s = _session(m)
+    current = track_at(s.phase, s.cursor.track_index)
+    if track_at(s.phase, s.cursor.track_index + 1) is None:
+        raise SessionRefused(f"no more tracks in phase {s.phase.name} (its playlist says on_short: silence)")
+    s.cursor.track_index += 1
+    m.record("track_skipped", when.at, when.source, file=s.track_name(current.path) if current else None,
+             reason="staff: next track")
+    m.emit(s.phase_music())
+
+
+def advance(m: SessionMachine, c: object, when: Moment) -> None:
+    s = _session(m)
+    if s.timeline.is_last:
+        raise SessionRefused(f"already in the last phase ({s.timeline.phase}); use stop to end the session")
+    m.record("phase_advanced", when.at, when.source,
+             **{"from": s.timeline.phase, "to": s.timeline.names[s.timeline.index + 1]})
+    enter_phase(m, when.at, music=m.state == "playing")
+
+
+def extend(m: SessionMachine, c: Extend, when: Moment) -> None:
+    s = _session(m)
+    s.timeline = s.timeline.extend(c.minutes * 60.0)
+    if s.finishing:  # the phase was letting its track play out: it goes on with its own tracks
+        s.finishing = False
+        s.cursor.handed_turn = s.cursor.track_index
+        m.emit(s.following(when.at, now=False))
+    if s.fading_out:  # the final fade-out had begun: bring the music back up
+        s.fading_out = False
+        if m.state == "playing":
+            m.emit(s.phase_music(fade_in_s=s.phase.crossfade_s or PAUSE_FADE_S))
+    m.record("phase_extended", when.at, when.source, phase=s.timeline.phase, minutes=c.minutes,
+             planned_end_s=s.timeline.phase_end_s)
+
+
+def mark(m: SessionMachine, c: Mark, when: Moment) -> None:
+    m.record("marked", when.at, when.source, text=c.text)
+
+
+def ack(m: SessionMachine, c: Ack, when: Moment) -> None:
+    s = _session(m)
+    i = s.checkpoints.pick(when.at, c.text)
+    if i is None:
+        due = [s.checkpoints.checkpoints[j].text for j in s.checkpoints.due(when.at)]
+        raise SessionRefused(f"no due checkpoint starts with {c.text!r}; due: {'; '.join(due)}" if c.text and due
+                             else "no checkpoint is due")
+    done = s.checkpoints.acknowledge(i, when.at, when.source, "ack")
+    m.emit(Record("checkpoint_acknowledged", when.source, when.at, done))
+
+
+def observe(m: SessionMachine, c: Observe, when: Moment) -> None:
+    """Record it; it also acknowledges the oldest due checkpoint whose text starts with its label."""
+    s = _session(m)
+    details = check_observation(c.kind, c.value, c.note, m.config.session.observation_kinds)
+    m.record("observation", when.at, when.source, **details)
+    i = s.checkpoints.pick(when.at, str(details["label"])) if c.kind != "note" else None
+    if i is not None:
+        done = s.checkpoints.acknowledge(i, when.at, when.source, c.kind)
+        m.emit(Record("checkpoint_acknowledged", when.source, when.at, done))
+
+
+def volume(m: SessionMachine, c: Volume, when: Moment) -> None:
+    m.emit(ChangeLevel(when.source, when.at, c.delta_db, c.level_db))
+
+
+def apply_library(m: SessionMachine, c: object, when: Moment) -> None:
+    m.emit(ApplyPendingLibrary())
+
+
+#: Why a session ended, by the input that ended it (the ``session_ended`` record's reason).
+END_REASONS: dict[type, str] = {Stop: "stopped", EmergencyStop: "emergency_stop", SessionCompleted: "completed"}
+
+
+def stop(m: SessionMachine, c: Stop, when: Moment) -> None:
+    _end(m, c, when, StopAudio(STOP_FADE_S))
+
+
+def emergency_stop(m: SessionMachine, c: EmergencyStop, when: Moment) -> None:
+    _end(m, c, when, EmergencyStopAudio(EMERGENCY_FADE_S))
+
+
+def _end(m: SessionMachine, c: object, when: Moment, fade: StopAudio | EmergencyStopAudio) -> None:
+    if m.session is None:  # a loaded playlist not yet started
+        m.ready = None
+        return
+    m.emit(fade)
+    _ending(m, c, when)
+
+
+def completed(m: SessionMachine, c: SessionCompleted, when: Moment) -> None:
+    """The plan is over: the music fades out (unless its final fade-out already began)."""
+    if not _session(m).fading_out:
+        m.emit(StopAudio(STOP_FADE_S))
+    _ending(m, c, when)
+
+
+def _ending(m: SessionMachine, c: object, when: Moment) -> None:
+    m.emit(RecordExposure(), ApplyPendingLibrary())   # the level heard; a deferred import
+    m.record("session_ended", when.at, when.source, reason=END_REASONS[type(c)])
+
+
+def closed(m: SessionMachine, c: object, when: Moment) -> None:
+    """Ended: close the log, nothing to resume; the next patient starts from the configured levels."""
+    s = m.session
+    if s is None:
+        return
+    m.emit(CloseLog(s.id), ClearState(), Notify(f"{m.config.room}: session ended ({END_REASONS[type(c)]})"))
+    m.session = None
+    m.preset_db = None
+
+
 #: What each input does, by its class: (before the state changes, after it changed).
 HANDLERS: dict[type, tuple[Handler | None, Handler | None]] = {
-    Load: (steps.load, None),
-    Start: (steps.start, steps.started),
-    Pause: (steps.pause, None),
-    Resume: (steps.resume, None),
-    Next: (steps.next_track, None),
-    Advance: (steps.advance, None),
-    Extend: (steps.extend, None),
-    Mark: (steps.mark, None),
-    Volume: (steps.volume, None),
-    Ack: (steps.ack, None),
-    Observe: (steps.observe, None),
+    Load: (load, None),
+    Start: (start, started),
+    Pause: (pause, None),
+    Resume: (resume, None),
+    Next: (next_track, None),
+    Advance: (advance, None),
+    Extend: (extend, None),
+    Mark: (mark, None),
+    Volume: (volume, None),
+    Ack: (ack, None),
+    Observe: (observe, None),
     Calmer: (calmer_rules.calmer, None),
-    ApplyLibrary: (steps.apply_library, None),
-    Stop: (steps.stop, steps.closed),
-    EmergencyStop: (steps.emergency_stop, steps.closed),
-    SessionCompleted: (steps.completed, steps.closed),
+    ApplyLibrary: (apply_library, None),
+    Stop: (stop, closed),
+    EmergencyStop: (emergency_stop, closed),
+    SessionCompleted: (completed, closed),
     DeviceLost: (None, None),
     DeviceRestored: (None, None),
     RestartPlaying: (restart.reopen, restart.take_up),

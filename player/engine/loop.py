@@ -4,9 +4,9 @@ Everything that can change the session arrives as an item on one queue: staff co
 (`submit`, from the button, socket and web threads), audio-output events (posted by
 libVLC's threads), and the engine's own tick. The core (player/core/session.py) decides;
 this shell performs what it decides, in order, each typed effect (player/core/effects.py)
-through one method found by the effect's class (`_performers`): it calls the mixer, writes
-records through the `Journal` (player/engine/journal.py), saves the resume state
-(player/engine/persist.py), tells systemd, and hands each record to the listeners.
+through one method found by the effect's class (`Performer`, at the end): it calls the
+mixer, writes records through the `Journal` (player/engine/journal.py), saves the resume
+state (player/engine/persist.py), tells systemd, and hands each record to the listeners.
 
 What the shell guarantees:
 
@@ -29,6 +29,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -38,12 +39,12 @@ from player.config import Config
 from player.control.controller import STATUS_KEYS, Listener, Listeners, check_control
 from player.core import effects as fx
 from player.core.controls import Control, Load, Press, Start
+from player.core.effects import Effect
 from player.core.running import MixerView
 from player.core.session import SessionMachine
 from player.core.vocabulary import is_active
 from player.engine import persist
 from player.engine.eventlog import SESSIONS_DIR
-from player.engine.inbox import STOP, Command, Sync
 from player.engine.journal import Journal
 from player.engine.records import RecordKeeper
 from player.errors import PlaylistInvalid, SessionRefused
@@ -66,6 +67,49 @@ class Notifier:
     def status(self, text: str) -> None: ...
 
     def watchdog(self) -> None: ...
+
+
+# --- what waits on the queue besides the audio output's events ---------------------------------
+
+@dataclass
+class Command:
+    """A checked control from an edge, and its answer once the engine acted on it."""
+
+    control: Control
+    source: str
+    actor: dict | None
+    deadline: float
+    done: threading.Event = field(default_factory=threading.Event)
+    result: dict | None = None
+    error: BaseException | None = None
+    _state: str = "queued"                 # queued -> taken (engine) | dropped (too late)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def take(self) -> bool:
+        """The engine's turn: True to apply it, False when its caller has given up (or will)."""
+        with self._lock:
+            if self._state == "queued" and time.monotonic() <= self.deadline:
+                self._state = "taken"
+                return True
+            self._state = "dropped"
+            return False
+
+    def give_up(self) -> bool:
+        """The caller's timeout: True when it will never be applied."""
+        with self._lock:
+            if self._state == "queued":
+                self._state = "dropped"
+            return self._state == "dropped"
+
+
+@dataclass
+class Sync:
+    """Set once the engine has run a full tick after it was queued (tests, after moving a fake clock)."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+_STOP = object()   # ends the engine's thread (the session, if any, stays saved for the next start)
 
 
 def session_dir_name(wall: datetime, room: str) -> str:
@@ -100,27 +144,18 @@ class SessionEngine:
         self._load_to_resume = load_to_resume or load_playlist
         self._notifier = notifier or Notifier()
         self._tick_s = tick_s
-        self._apply_pending = apply_pending_library or (lambda: None)
         self._machine = SessionMachine(config)
         self._keeper = RecordKeeper(config.data_dir)
         self._listeners = Listeners()
-        self._journal = Journal(config, clock, self._keeper, self._listeners, stored=self._disk_news,
-                                published=self._publish)
+        self._journal = Journal(config, clock, self._keeper, self._listeners,
+                                stored=lambda: self._performer.disk_news(), published=self._publish)
+        self._performer = Performer(self._machine, mixer, clock, self._journal, self._keeper,
+                                    notify=self._notifier.status, apply_pending=apply_pending_library or (lambda: None))
         self._queue: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._snapshot: dict = {}
-        self._last = {"save": -1e18, "retry": -1e18, "publish": -1e18, "watchdog": -1e18}
-        self._actor: dict | None = None      # who asked for the control being performed
-        #: How each effect the core decides is performed: one method per effect class.
-        self._performers: dict[type, Callable] = {
-            fx.Play: self._play, fx.Crossfade: self._crossfade, fx.QueueNext: self._queue_next,
-            fx.Prefetch: self._prefetch, fx.BeginLevel: self._begin_level, fx.PauseAudio: self._pause,
-            fx.ResumeAudio: self._resume, fx.StopAudio: self._stop, fx.EmergencyStopAudio: self._emergency_stop,
-            fx.ChangeLevel: self._change_level, fx.Record: self._write, fx.OpenLog: self._open_log,
-            fx.CloseLog: self._close_log, fx.SaveState: self._save_state, fx.ClearState: self._clear_state,
-            fx.RecordExposure: self._record_exposure, fx.ApplyPendingLibrary: self._apply_pending_library,
-            fx.Notify: self._notify}
+        self._last = {"retry": -1e18, "publish": -1e18, "watchdog": -1e18}
 
     def __repr__(self) -> str:
         s = self._machine.session
@@ -210,7 +245,7 @@ class SessionEngine:
         """Stop the thread (the session, if any, stays saved for the next start); idempotent."""
         thread, self._thread = self._thread, None
         if thread is not None:
-            self._queue.put(STOP)
+            self._queue.put(_STOP)
             thread.join(timeout_s)
         mixer, self._mixer = self._mixer, None
         if mixer is not None:
@@ -232,8 +267,8 @@ class SessionEngine:
                 item = None
             syncs = []
             while item is not None:
-                if item is STOP:
-                    self._guarded(self._save)
+                if item is _STOP:
+                    self._guarded(self._performer.save)
                     self._guarded(self._fade_before_exit)
                     return
                 if isinstance(item, Sync):
@@ -275,7 +310,7 @@ class SessionEngine:
             control = self._machine.decide(control)     # a press: start, pause or resume, from the real state
             if isinstance(control, Start):
                 control = dataclasses.replace(control, session_id=self._new_session_id())
-            self._actor = cmd.actor
+            self._performer.actor = cmd.actor
             self._perform(self._machine.command(control, cmd.source, self._clock.monotonic(), self._view()))
         except SessionRefused as exc:
             cmd.error = exc
@@ -283,7 +318,7 @@ class SessionEngine:
             log.exception("control %s failed", control.action)
             cmd.error = SessionRefused(f"{control.action} failed: {exc}")
         finally:
-            self._actor = None
+            self._performer.actor = None
             self._publish()
             cmd.result = self.status()
             if isinstance(cmd.control, Press):
@@ -302,9 +337,9 @@ class SessionEngine:
         mono = time.monotonic()
         if (self._keeper.pending or self._keeper.problem) and mono - self._last["retry"] >= RETRY_EVERY_S:
             self._last["retry"] = mono
-            self._retry_records()
-        if self._machine.session is not None and now - self._last["save"] >= SAVE_EVERY_S:
-            self._save()
+            self._performer.retry_records()
+        if self._machine.session is not None and now - self._performer.saved_at >= SAVE_EVERY_S:
+            self._performer.save()
         if mono - self._last["watchdog"] >= 1.0:
             self._last["watchdog"] = mono
             self._notifier.watchdog()
@@ -332,105 +367,15 @@ class SessionEngine:
             self._mixer.tick()
             time.sleep(self._tick_s)
 
-    # --- performing what the core decided: one method per effect class ---------------------
+    # --- what the core is told and does --------------------------------------------------
 
     def _view(self) -> MixerView:
         current = self._mixer.current
         return MixerView(None if current is None else current.token, self._mixer.position_s,
                          not self._mixer.is_silent)
 
-    def _perform(self, effects: list[fx.Effect | None]) -> None:
-        for effect in effects:
-            if effect is not None:
-                self._performers[type(effect)](effect)
-
-    def _play(self, e: fx.Play) -> None:
-        self._mixer.play(e.source, fade_in_s=e.fade_in_s)
-
-    def _crossfade(self, e: fx.Crossfade) -> None:
-        self._mixer.crossfade_to(e.source, crossfade_s=e.crossfade_s)
-
-    def _queue_next(self, e: fx.QueueNext) -> None:
-        self._mixer.queue_next(e.source, crossfade_s=e.crossfade_s)
-
-    def _prefetch(self, e: fx.Prefetch) -> None:
-        self._mixer.prefetch(list(e.sources))
-
-    def _begin_level(self, e: fx.BeginLevel) -> None:
-        self._mixer.begin_level(target_db=e.target_db)
-
-    def _pause(self, e: fx.PauseAudio) -> None:
-        self._mixer.pause(fade_s=e.fade_s)
-
-    def _resume(self, e: fx.ResumeAudio) -> None:
-        self._mixer.resume(fade_s=e.fade_s)
-
-    def _stop(self, e: fx.StopAudio) -> None:
-        self._mixer.stop(fade_s=e.fade_s)
-
-    def _emergency_stop(self, e: fx.EmergencyStopAudio) -> None:
-        self._mixer.emergency_stop(fade_s=e.fade_s)
-
-    def _change_level(self, e: fx.ChangeLevel) -> None:
-        old = self._mixer.master_db
-        new = self._mixer.set_master_db(e.level_db) if e.level_db is not None \
-            else self._mixer.step_master_db(e.delta_db or 0.0)
-        self._perform(self._machine.level_changed(e.source, e.at_s, old, new))
-
-    def _write(self, e: fx.Record) -> None:
-        self._journal.write(e, self._actor)
-
-    def _open_log(self, e: fx.OpenLog) -> None:
-        s = self._machine.session
-        self._journal.open(e.session_id, None if s is None else s.origin)
-        self._disk_news()
-
-    def _close_log(self, e: fx.CloseLog) -> None:
-        self._journal.close()
-        self._disk_news()
-
-    def _save_state(self, e: fx.SaveState) -> None:
-        self._save()
-        self._disk_news()
-
-    def _save(self) -> None:
-        self._last["save"] = self._clock.monotonic()
-        persist.save(self._machine, self._keeper, self._clock, position_s=self._mixer.position_s,
-                     master_db=self._mixer.master_target_db)
-
-    def _clear_state(self, e: fx.ClearState) -> None:
-        self._keeper.save_state(None)
-        self._disk_news()
-
-    def _record_exposure(self, e: fx.RecordExposure) -> None:
-        self._perform([self._journal.exposure(self._clock.monotonic(), self._mixer.heard_db, final=True)])
-        self._disk_news()
-
-    def _apply_pending_library(self, e: fx.ApplyPendingLibrary) -> None:
-        try:
-            generation = self._apply_pending()
-        except OSError as exc:
-            log.error("the deferred USB import could not be made current: %s", exc)
-            generation = None
-        if generation:
-            self._journal.write(fx.Record("library_changed", "usb", self._elapsed(), {"generation": generation}))
-        self._disk_news()
-
-    def _notify(self, e: fx.Notify) -> None:
-        self._notifier.status(e.text)
-
-    def _disk_news(self) -> None:
-        """Tell the core how the disk is doing; it decides whether that is a fault (or one cleared)."""
-        self._perform(self._machine.storage(self._keeper.problem, self._keeper.pending, self._clock.monotonic()))
-
-    def _retry_records(self) -> None:
-        since = self._keeper.waiting_since
-        written = self._keeper.retry()
-        if written and not self._keeper.pending:
-            self._disk_news()
-            self._journal.write(fx.Record("records_recovered", "system", self._elapsed(),
-                                          {"count": written, "since": since}))
-        self._disk_news()
+    def _perform(self, effects: list[Effect | None]) -> None:
+        self._performer.perform(effects)
 
     def _elapsed(self) -> float:
         return self._machine.elapsed(self._clock.monotonic())
@@ -465,3 +410,146 @@ class SessionEngine:
         snap["records_pending"] = self._keeper.pending
         with self._lock:
             self._snapshot = snap
+
+
+# --- performing what the core decided: one method per effect class ------------------------------
+
+class Performer:
+    """Performs the core's effects on the mixer, the records, the state file and the service manager.
+
+    Each typed effect (player/core/effects.py) goes to the method `_performers` names for its
+    class, which makes one direct call, so every hop from a rule to the libVLC call is a name
+    "go to definition" follows, and an effect with no method is a KeyError in the engine's
+    tests, not a typo on the engine thread. After each storage effect the core is told how
+    the disk is doing; it decides whether that is a fault.
+
+    Args:
+        machine: the session core (told the level changed and the disk's news).
+        mixer: the mixer (player/audio/mixer.py), engine thread only.
+        clock: monotonic time for the session's clock.
+        journal: writes the records.
+        keeper: the durable store (state file, records waiting).
+        notify: tells the service manager a status line.
+        apply_pending: makes a deferred USB import current; returns its generation or None.
+    """
+
+    def __init__(self, machine: SessionMachine, mixer, clock: Clock, journal: Journal, keeper: RecordKeeper, *,
+                 notify: Callable[[str], None], apply_pending: Callable[[], str | None]) -> None:
+        self._machine = machine
+        self._mixer = mixer
+        self._clock = clock
+        self._journal = journal
+        self._keeper = keeper
+        self._notify_status = notify
+        self._apply_pending = apply_pending
+        self.actor: dict | None = None       # who asked for the control being performed
+        self.saved_at = -1e18                # monotonic reading of the last save
+        self._performers: dict[type, Callable] = {
+            fx.Play: self._play, fx.Crossfade: self._crossfade, fx.QueueNext: self._queue_next,
+            fx.Prefetch: self._prefetch, fx.BeginLevel: self._begin_level, fx.PauseAudio: self._pause,
+            fx.ResumeAudio: self._resume, fx.StopAudio: self._stop, fx.EmergencyStopAudio: self._emergency_stop,
+            fx.ChangeLevel: self._change_level, fx.Record: self._write, fx.OpenLog: self._open_log,
+            fx.CloseLog: self._close_log, fx.SaveState: self._save_state, fx.ClearState: self._clear_state,
+            fx.RecordExposure: self._record_exposure, fx.ApplyPendingLibrary: self._apply_pending_library,
+            fx.Notify: self._notify}
+
+    def perform(self, effects: list[fx.Effect | None]) -> None:
+        """Each effect in order, by its class (None: nothing to do)."""
+        for effect in effects:
+            if effect is not None:
+                self._performers[type(effect)](effect)
+
+    # --- the music -----------------------------------------------------------------------
+    def _play(self, e: fx.Play) -> None:
+        self._mixer.play(e.source, fade_in_s=e.fade_in_s)
+
+    def _crossfade(self, e: fx.Crossfade) -> None:
+        self._mixer.crossfade_to(e.source, crossfade_s=e.crossfade_s)
+
+    def _queue_next(self, e: fx.QueueNext) -> None:
+        self._mixer.queue_next(e.source, crossfade_s=e.crossfade_s)
+
+    def _prefetch(self, e: fx.Prefetch) -> None:
+        self._mixer.prefetch(list(e.sources))
+
+    def _begin_level(self, e: fx.BeginLevel) -> None:
+        self._mixer.begin_level(target_db=e.target_db)
+
+    def _pause(self, e: fx.PauseAudio) -> None:
+        self._mixer.pause(fade_s=e.fade_s)
+
+    def _resume(self, e: fx.ResumeAudio) -> None:
+        self._mixer.resume(fade_s=e.fade_s)
+
+    def _stop(self, e: fx.StopAudio) -> None:
+        self._mixer.stop(fade_s=e.fade_s)
+
+    def _emergency_stop(self, e: fx.EmergencyStopAudio) -> None:
+        self._mixer.emergency_stop(fade_s=e.fade_s)
+
+    def _change_level(self, e: fx.ChangeLevel) -> None:
+        old = self._mixer.master_db
+        new = self._mixer.set_master_db(e.level_db) if e.level_db is not None \
+            else self._mixer.step_master_db(e.delta_db or 0.0)
+        self.perform(self._machine.level_changed(e.source, e.at_s, old, new))
+
+    # --- records and storage -----------------------------------------------------------------
+    def _write(self, e: fx.Record) -> None:
+        self._journal.write(e, self.actor)
+
+    def _open_log(self, e: fx.OpenLog) -> None:
+        s = self._machine.session
+        self._journal.open(e.session_id, None if s is None else s.origin)
+        self.disk_news()
+
+    def _close_log(self, e: fx.CloseLog) -> None:
+        self._journal.close()
+        self.disk_news()
+
+    def _save_state(self, e: fx.SaveState) -> None:
+        self.save()
+        self.disk_news()
+
+    def save(self) -> None:
+        """Save the running session for a restart (also every 30 s and when the engine stops)."""
+        self.saved_at = self._clock.monotonic()
+        persist.save(self._machine, self._keeper, self._clock, position_s=self._mixer.position_s,
+                     master_db=self._mixer.master_target_db)
+
+    def _clear_state(self, e: fx.ClearState) -> None:
+        self._keeper.save_state(None)
+        self.disk_news()
+
+    def _record_exposure(self, e: fx.RecordExposure) -> None:
+        self.perform([self._journal.exposure(self._clock.monotonic(), self._mixer.heard_db, final=True)])
+        self.disk_news()
+
+    def _apply_pending_library(self, e: fx.ApplyPendingLibrary) -> None:
+        try:
+            generation = self._apply_pending()
+        except OSError as exc:
+            log.error("the deferred USB import could not be made current: %s", exc)
+            generation = None
+        if generation:
+            self._journal.write(fx.Record("library_changed", "usb", self._elapsed(), {"generation": generation}))
+        self.disk_news()
+
+    def _notify(self, e: fx.Notify) -> None:
+        self._notify_status(e.text)
+
+    def disk_news(self) -> None:
+        """Tell the core how the disk is doing; it decides whether that is a fault (or one cleared)."""
+        self.perform(self._machine.storage(self._keeper.problem, self._keeper.pending, self._clock.monotonic()))
+
+    def retry_records(self) -> None:
+        """Write the records waiting in memory; once all are out, say so in a record of its own."""
+        since = self._keeper.waiting_since
+        written = self._keeper.retry()
+        if written and not self._keeper.pending:
+            self.disk_news()
+            self._journal.write(fx.Record("records_recovered", "system", self._elapsed(),
+                                          {"count": written, "since": since}))
+        self.disk_news()
+
+    def _elapsed(self) -> float:
+        return self._machine.elapsed(self._clock.monotonic())

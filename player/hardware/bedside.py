@@ -45,7 +45,7 @@ from player.hardware.gestures import (
     Timing,
 )
 from player.hardware.led import LedDriver, state_pattern_name
-from player.hardware.pins import make_pin_factory
+from player.hardware.pins import Devices, make_pin_factory
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +87,7 @@ class Bedside:
         self._volume_step_db = config.volume.step_db
         self._timing = Timing(hw.double_press_s, hw.long_press_s, hw.bounce_s)
         self._inbox: queue.SimpleQueue[tuple] = queue.SimpleQueue()
-        self._factory = None
-        self._devices: list = []
+        self._pins: Devices | None = None
         self._button: GestureMachine | None = None
         self._keys: dict[int, RepeatKey] = {}
         self._worker: threading.Thread | None = None
@@ -125,17 +124,17 @@ class Bedside:
         if not hw.enabled:
             log.info("bedside hardware disabled (hardware.enabled: false)")
             return
-        faults: list[str] = []
         try:
-            self._factory = self._given_factory or make_pin_factory(hw.pin_factory)
+            factory = self._given_factory or make_pin_factory(hw.pin_factory)
         except HardwareUnavailable as exc:
             self._set_fault([str(exc)])
             return
-        button = self._open(faults, f"button on BCM {hw.button_pin}", DigitalInputDevice, hw.button_pin,
-                            pull_up=True, bounce_time=None)
+        pins = self._pins = Devices(factory, owns_factory=factory is not self._given_factory)
+        button = pins.open(f"button on BCM {hw.button_pin}", DigitalInputDevice, hw.button_pin,
+                           pull_up=True, bounce_time=None)
         led = None
         if hw.led_pin is not None:
-            led = self._open(faults, f"LED on BCM {hw.led_pin}", PWMLED, hw.led_pin, initial_value=0.0)
+            led = pins.open(f"LED on BCM {hw.led_pin}", PWMLED, hw.led_pin, initial_value=0.0)
         self.led = LedDriver(led, hw.led_brightness)
         if button is not None:
             held = button.is_active
@@ -146,22 +145,22 @@ class Bedside:
             button.when_deactivated = lambda: self._post("button", False)
         if hw.encoder_pins:
             a, b = hw.encoder_pins
-            encoder = self._open(faults, f"rotary encoder on BCM {a}, {b}", RotaryEncoder, a, b, max_steps=0)
+            encoder = pins.open(f"rotary encoder on BCM {a}, {b}", RotaryEncoder, a, b, max_steps=0)
             if encoder is not None:
                 encoder.when_rotated_clockwise = lambda: self._post("detent", 1)
                 encoder.when_rotated_counter_clockwise = lambda: self._post("detent", -1)
         for direction, pin in ((1, hw.volume_up_pin), (-1, hw.volume_down_pin)):
             if pin is None:
                 continue
-            key = self._open(faults, f"volume {'up' if direction > 0 else 'down'} button on BCM {pin}",
-                             DigitalInputDevice, pin, pull_up=True, bounce_time=None)
+            key = pins.open(f"volume {'up' if direction > 0 else 'down'} button on BCM {pin}",
+                            DigitalInputDevice, pin, pull_up=True, bounce_time=None)
             if key is not None:
                 if key.is_active:
                     log.warning("bedside volume button on BCM %d is down at start: ignored until released", pin)
                 self._keys[direction] = RepeatKey(hw.repeat_s, hw.bounce_s, held_at_start=key.is_active)
                 key.when_activated = lambda d=direction: self._post("key", d, True)
                 key.when_deactivated = lambda d=direction: self._post("key", d, False)
-        self._set_fault(faults)
+        self._set_fault(pins.faults)
         self._worker = threading.Thread(target=self._run, name="bedside", daemon=True)
         self._worker.start()
         self._unsubscribe = self._controller.subscribe(lambda record: self._post("status", record))
@@ -175,8 +174,7 @@ class Bedside:
         unsubscribe, self._unsubscribe = self._unsubscribe, None
         worker, self._worker = self._worker, None
         led, self.led = self.led, None
-        devices, self._devices = self._devices, []
-        factory, self._factory = self._factory, None
+        pins, self._pins = self._pins, None
         if unsubscribe is not None:
             unsubscribe()
         if worker is not None:
@@ -184,13 +182,8 @@ class Bedside:
             worker.join(10)
         if led is not None:
             led.close()
-        for device in reversed(devices):
-            try:
-                device.close()
-            except Exception:
-                log.exception("closing %r", device)
-        if factory is not None and factory is not self._given_factory:
-            factory.close()
+        if pins is not None:
+            pins.close()
 
     def wake_for_test(self) -> None:
         """Test hook, not API: make the worker re-read the (fake) clock, without waiting."""
@@ -209,15 +202,6 @@ class Bedside:
         self._inbox.put((kind, *args, self._clock.monotonic()))
 
     # --- worker ------------------------------------------------------------------------
-
-    def _open(self, faults: list[str], what: str, cls: type, *pins: int, **kwargs: object):
-        try:
-            device = cls(*pins, pin_factory=self._factory, **kwargs)
-        except Exception as exc:  # GPIOPinInUse, PinInvalidPin, lgpio/permission errors...
-            faults.append(f"{what}: {type(exc).__name__}: {exc}")
-            return None
-        self._devices.append(device)
-        return device
 
     def _set_fault(self, faults: list[str]) -> None:
         self.fault = "; ".join(faults) or None

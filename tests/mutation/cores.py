@@ -31,6 +31,11 @@ class Core:
 _PLAYLIST_TESTS = ("tests/playlist/test_validate.py", "tests/playlist/test_corpus.py",
                    "tests/playlist/test_hostile_files.py")
 
+#: The session core's behaviour tests: the machine and its handlers are pinned down by these together.
+_SESSION_TESTS = ("tests/core/test_rules.py", "tests/core/test_rules_behaviour.py",
+                  "tests/core/test_rules_restore_behaviour.py", "tests/core/test_rules_timing_behaviour.py",
+                  "tests/core/test_calmer.py", "tests/core/test_checkpoints.py", "tests/core/test_machine.py")
+
 CORES: tuple[Core, ...] = (
     Core("player/playlist/parse.py", ("tests/playlist/test_parse_exact.py", *_PLAYLIST_TESTS)),
     Core("player/playlist/checks.py", ("tests/playlist/test_checks_exact.py", *_PLAYLIST_TESTS)),
@@ -53,18 +58,16 @@ CORES: tuple[Core, ...] = (
                                     "tests/audio/test_levels_behaviour.py")),
     Core("player/audio/device_watch.py", ("tests/audio/test_mixer.py", "tests/audio/test_device_watch_behaviour.py")),
     Core("player/audio/exposure.py", ("tests/audio/test_exposure.py", "tests/audio/test_exposure_behaviour.py")),
-    Core("player/core/session.py", ("tests/core/test_rules.py", "tests/core/test_rules_behaviour.py",
-                                     "tests/core/test_rules_restore_behaviour.py",
-                                     "tests/core/test_rules_timing_behaviour.py", "tests/core/test_calmer.py",
-                                     "tests/core/test_checkpoints.py")),
+    Core("player/core/session.py", _SESSION_TESTS, tables=("HANDLERS",)),
+    *(Core(f"player/core/{name}.py", _SESSION_TESTS) for name in ("phases", "restart", "running", "status")),
     Core("player/core/cursor.py", ("tests/core/test_rules.py", "tests/core/test_cursor_behaviour.py",
                                       "tests/core/test_calmer.py")),
     Core("player/core/resume.py", ("tests/core/test_rules.py", "tests/core/test_resume_behaviour.py",
                                       "tests/core/test_calmer.py", "tests/core/test_checkpoints.py")),
     Core("player/core/vocabulary.py", ("tests/core/test_states.py", "tests/core/test_states_wording.py",
                                        "tests/core/test_rules.py", "tests/session/test_report_real_log.py",
-                                       "tests/core/test_events_behaviour.py"),
-         tables=("TRANSITIONS", "_ACTIVE")),
+                                       "tests/core/test_events_behaviour.py", "tests/core/test_machine.py"),
+         tables=("TRANSITIONS", "_ACTIVE", "PRESS_MEANS")),
     Core("player/core/calmer.py", ("tests/core/test_calmer.py",)),
     Core("player/core/calmer_rules.py", ("tests/core/test_calmer.py",)),
     Core("player/core/checklist.py", ("tests/core/test_calmer.py",)),
