@@ -143,59 +143,70 @@ def check_control(action: str, source: str, args: Mapping[str, object],
     if extra:
         raise SessionRefused(f"{action} takes no {', '.join(sorted(extra))}"
                              + (f" (only {', '.join(sorted(allowed))})" if allowed else ""))
+    check = _ARGUMENTS.get(action)
+    return control(action, {} if check is None else check(args, kinds))
+
+
+def _playlist(args: Mapping[str, object], kinds: object = None) -> dict:
     out: dict[str, object] = {}
-    if action in ("start", "load", "press"):
-        playlist = args.get("playlist")
-        if playlist is not None:
-            if not isinstance(playlist, str) or not playlist.strip() or "\0" in playlist:
-                raise SessionRefused(f"playlist must be a path, got {playlist!r}")
-            out["playlist"] = playlist
-        if "checked" in args:
-            out["checked"] = _checked(args["checked"])
-    elif action == "calmer":
-        out.update(_calmer(args))
-    elif action == "extend":
-        minutes = _number(args, "minutes", 5.0)
-        if not 0 < minutes <= MAX_EXTEND_MIN:
-            raise SessionRefused(f"minutes must be more than 0 and at most {MAX_EXTEND_MIN:g}, got {minutes:g}")
-        out["minutes"] = minutes
-    elif action == "mark":
-        text = args.get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise SessionRefused("a mark needs text, e.g. 'BP 128/82'")
-        text = text.strip()
-        if len(text) > MAX_MARK_CHARS or not is_one_line(text):
-            raise SessionRefused(f"mark text must be one line of at most {MAX_MARK_CHARS} characters")
-        out["text"] = text
-    elif action == "ack":
-        text = args.get("text")
-        if text is not None:
-            if not isinstance(text, str) or len(text) > MAX_MARK_CHARS or not is_one_line(text):
-                raise SessionRefused(f"ack text must be one line of at most {MAX_MARK_CHARS} characters")
-            if text.strip():
-                out["text"] = text.strip()
-    elif action == "observe":
-        try:
-            details = check_observation(args.get("kind"), args.get("value"), args.get("note"), kinds)
-        except ValueError as exc:
-            raise SessionRefused(str(exc)) from None
-        out.update({"kind": details["kind"], "value": details["value"]})
-        if "note" in details:
-            out["note"] = details["note"]
-    elif action == "volume":
-        if ("delta_db" in args) == ("level_db" in args):
-            raise SessionRefused("volume takes exactly one of delta_db (a step) or level_db (a level)")
-        key = "delta_db" if "delta_db" in args else "level_db"
-        value = _number(args, key)
-        if key == "delta_db" and abs(value) > 24:
-            raise SessionRefused(f"delta_db must be within ±24 dB, got {value:g}")
-        if key == "level_db" and not -90 <= value <= 0:
-            raise SessionRefused(f"level_db must be between -90 and 0, got {value:g}")
-        out[key] = value
-    return control(action, out)
+    playlist = args.get("playlist")
+    if playlist is not None:
+        if not isinstance(playlist, str) or not playlist.strip() or "\0" in playlist:
+            raise SessionRefused(f"playlist must be a path, got {playlist!r}")
+        out["playlist"] = playlist
+    if "checked" in args:
+        out["checked"] = _checked(args["checked"])
+    return out
 
 
-def _calmer(args: Mapping[str, object]) -> dict:
+def _extend(args: Mapping[str, object], kinds: object = None) -> dict:
+    minutes = _number(args, "minutes", 5.0)
+    if not 0 < minutes <= MAX_EXTEND_MIN:
+        raise SessionRefused(f"minutes must be more than 0 and at most {MAX_EXTEND_MIN:g}, got {minutes:g}")
+    return {"minutes": minutes}
+
+
+def _mark(args: Mapping[str, object], kinds: object = None) -> dict:
+    text = args.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise SessionRefused("a mark needs text, e.g. 'BP 128/82'")
+    text = text.strip()
+    if len(text) > MAX_MARK_CHARS or not is_one_line(text):
+        raise SessionRefused(f"mark text must be one line of at most {MAX_MARK_CHARS} characters")
+    return {"text": text}
+
+
+def _ack(args: Mapping[str, object], kinds: object = None) -> dict:
+    text = args.get("text")
+    if text is None:
+        return {}
+    if not isinstance(text, str) or len(text) > MAX_MARK_CHARS or not is_one_line(text):
+        raise SessionRefused(f"ack text must be one line of at most {MAX_MARK_CHARS} characters")
+    return {"text": text.strip()} if text.strip() else {}
+
+
+def _observe(args: Mapping[str, object], kinds: Mapping[str, ObservationKind] | None = None) -> dict:
+    try:
+        details = check_observation(args.get("kind"), args.get("value"), args.get("note"), kinds)
+    except ValueError as exc:
+        raise SessionRefused(str(exc)) from None
+    return {"kind": details["kind"], "value": details["value"], **({"note": details["note"]} if "note" in details
+                                                                     else {})}
+
+
+def _volume(args: Mapping[str, object], kinds: object = None) -> dict:
+    if ("delta_db" in args) == ("level_db" in args):
+        raise SessionRefused("volume takes exactly one of delta_db (a step) or level_db (a level)")
+    key = "delta_db" if "delta_db" in args else "level_db"
+    value = _number(args, key)
+    if key == "delta_db" and abs(value) > 24:
+        raise SessionRefused(f"delta_db must be within ±24 dB, got {value:g}")
+    if key == "level_db" and not -90 <= value <= 0:
+        raise SessionRefused(f"level_db must be between -90 and 0, got {value:g}")
+    return {key: value}
+
+
+def _calmer(args: Mapping[str, object], kinds: object = None) -> dict:
     if "off" in args:
         if args["off"] is not True or "minutes" in args:
             raise SessionRefused("calmer takes off: true alone (back to the plan), or minutes")
@@ -216,3 +227,10 @@ def _checked(value: object) -> list[str] | bool:
             or not all(isinstance(i, str) and 0 < len(i) <= MAX_MARK_CHARS and is_one_line(i) for i in value)):
         raise SessionRefused(f"checked must be true or a list of at most {MAX_CHECKLIST_ITEMS} checklist items")
     return list(dict.fromkeys(value))
+
+
+#: Each control's own argument checks (after the allowed keys are checked); a control not
+#: listed takes no arguments.
+_ARGUMENTS: dict[str, Callable[..., dict]] = {
+    "start": _playlist, "load": _playlist, "press": _playlist, "calmer": _calmer, "extend": _extend, "mark": _mark,
+    "ack": _ack, "observe": _observe, "volume": _volume}
