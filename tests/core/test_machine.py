@@ -9,20 +9,25 @@ assigns the state anywhere but `SessionMachine._enter` (read from the source).
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from player.audio.api import MixerEvent
+from player.config import config_from_mapping
 from player.core import session as machine_module
 from player.core.controls import Pause, Press, Resume, Start, control
+from player.core.effects import Record
 from player.core.inputs import Restart, RestartPaused, RestartPlaying
 from player.core.resume import Downtime
 from player.core.running import MixerView
-from player.core.session import HANDLERS, TABLE, Moment, Row, SessionMachine
+from player.core.session import HANDLERS, STORAGE_FAULT, TABLE, Moment, Row, SessionMachine
 from player.core.vocabulary import PRESS_MEANS, STATES, TRANSITIONS
 from player.errors import SessionRefused
+from tests.core.test_checkpoints import ORIGIN
+from tests.core.test_checkpoints import started as checkpoints_started
 from tests.core.test_rules import ARGS, in_state
 from tests.core.test_rules_restore_behaviour import NOW, playlist, restore, saved
 
@@ -97,6 +102,12 @@ def test_a_restart_is_taken_up_silently_only_as_daemon_restarted() -> None:
     assert all(row.announce for (_, cls), row in TABLE.items() if not issubclass(cls, Restart))
 
 
+def _original(name: str) -> str:
+    """A function's own name, also for the mutation tool's copies of it (``xǁClassǁname__mutmut_3``)."""
+    found = re.fullmatch(r"x(?:ǁ\w+ǁ|_)(\w+?)__mutmut_\w+", name)
+    return found.group(1) if found else name
+
+
 def test_no_module_of_the_core_assigns_the_state_outside_enter() -> None:
     writers = []
     for path in sorted(CORE.glob("*.py")):
@@ -107,7 +118,7 @@ def test_no_module_of_the_core_assigns_the_state_outside_enter() -> None:
                     [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
                 names = [t for target in targets for t in ast.walk(target)
                          if isinstance(t, ast.Attribute) and t.attr in ("state", "_state")]
-                writers += [(path.name, fn.name) for _ in names]
+                writers += [(path.name, _original(fn.name)) for _ in names]
     assert sorted(set(writers)) == [("session.py", "__init__"), ("session.py", "_enter"),
                                     ("session.py", "assume_state_for_test")], writers
 
@@ -141,3 +152,54 @@ def test_a_press_that_starts_plays_the_loaded_playlist_before_the_default() -> N
     meant = replace(m.decide(Press(playlist=playlist(), default=True)), session_id="s2")   # the engine names it
     m.command(meant, "button", 130.0, NONE)
     assert m.state == "playing" and m.session is not None and m.session.playlist is loaded
+
+
+def test_the_level_the_engine_set_is_recorded_from_and_to_and_before_a_session_is_its_preset() -> None:
+    m = SessionMachine(restore()[0].config)
+    assert m.level_changed("web", 12.5, -20.004, -14.996) == [
+        Record("volume_changed", "web", 12.5, {"from_db": -20.0, "to_db": -15.0})]
+    assert m.preset_db == -14.996
+    playing = in_state("playing")
+    assert playing.level_changed("button", 3.0, -12.0, -9.0) == [
+        Record("volume_changed", "button", 3.0, {"from_db": -12.0, "to_db": -9.0})]
+    assert playing.preset_db is None                 # during a session: the session's own level
+
+
+def test_a_disk_problem_is_one_fault_until_nothing_waits_then_it_clears() -> None:
+    m = in_state("playing")                           # session time 0 at monotonic 100
+    fault = STORAGE_FAULT + "No space left on device"
+    assert m.storage("No space left on device", 3, 160.0) == [Record("fault", "system", 60.0, {"message": fault})]
+    assert m.faults[-1] == fault
+    assert m.storage("No space left on device", 4, 161.0) == []        # shown once
+    assert m.storage(None, 2, 162.0) == [] and fault in m.faults        # the disk is back; records still wait
+    assert m.storage(None, 0, 163.5) == [Record("fault_cleared", "system", 63.5, {"message": fault})]
+    assert fault not in m.faults and m.storage(None, 0, 164.0) == []
+
+
+def test_a_start_plays_the_named_playlist_over_one_loaded_ahead() -> None:
+    m = in_state("ready")
+    named = replace(playlist(), name="Named")
+    m.command(Start(playlist=named, session_id="s2"), "web", 130.0, NONE)
+    assert m.session is not None and m.session.playlist is named
+
+
+def test_acknowledgements_and_observations_are_recorded_exactly_when_and_by_whom() -> None:
+    r = checkpoints_started()
+    r.tick(ORIGIN + 601.0, NONE)
+    acked = r.command(control("ack", {}), "cli", ORIGIN + 610.0, NONE)
+    assert [(fx.type, fx.source, fx.at_s, fx.details) for fx in acked if isinstance(fx, Record)] == [
+        ("checkpoint_acknowledged", "cli", 610.0, {"index": 0, "text": "BP and sedation", "at_s": 600.0,
+                                                   "late_s": 10.0})]
+    r.tick(ORIGIN + 1201.0, NONE)
+    observed = r.command(control("observe", {"kind": "hr", "value": 72}), "web", ORIGIN + 1230.0, NONE)
+    assert [(fx.type, fx.source, fx.at_s) for fx in observed if isinstance(fx, Record)] == [
+        ("observation", "web", 1230.0), ("checkpoint_acknowledged", "web", 1230.0)]
+    assert r.session is not None and r.session.checkpoints.done[1].source == "web"
+
+
+def test_an_observation_of_a_configured_kind_is_checked_against_the_config() -> None:
+    m = SessionMachine(config_from_mapping({"session": {"observation_kinds": {
+        "etco2": {"label": "EtCO2", "unit": "mmHg", "min": 10, "max": 60}}}}))
+    m.command(Start(playlist=playlist(), session_id="s1"), "web", 100.0, NONE)
+    observed = m.command(control("observe", {"kind": "etco2", "value": 35}), "web", 110.0, NONE)
+    assert [fx.details["label"] for fx in observed if isinstance(fx, Record)] == ["EtCO2"]

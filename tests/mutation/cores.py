@@ -58,7 +58,7 @@ CORES: tuple[Core, ...] = (
                                     "tests/audio/test_levels_behaviour.py")),
     Core("player/audio/device_watch.py", ("tests/audio/test_mixer.py", "tests/audio/test_device_watch_behaviour.py")),
     Core("player/audio/exposure.py", ("tests/audio/test_exposure.py", "tests/audio/test_exposure_behaviour.py")),
-    Core("player/core/session.py", _SESSION_TESTS, tables=("HANDLERS",)),
+    Core("player/core/session.py", _SESSION_TESTS, tables=("TABLE",)),
     *(Core(f"player/core/{name}.py", _SESSION_TESTS) for name in ("phases", "restart", "running", "status")),
     Core("player/core/cursor.py", ("tests/core/test_rules.py", "tests/core/test_cursor_behaviour.py",
                                       "tests/core/test_calmer.py")),
