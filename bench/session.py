@@ -41,9 +41,9 @@ from player.clock import FakeClock
 from player.config import config_from_mapping
 from player.core.cap import cap_db
 from player.demo_audio import generate_demo_library
+from player.engine.eventlog import EventLog, encode_record
+from player.engine.loop import SessionEngine
 from player.playlist.validate import load_playlist
-from player.session.engine import SessionEngine
-from player.session.eventlog import EventLog, encode_record
 
 PY = sys.executable
 BARE_PLAY = """

@@ -27,9 +27,9 @@ from player.clock import Clock, SystemClock
 from player.config import Config, load_config
 from player.control import ControlSocketServer
 from player.core.cap import cap_db
+from player.engine.loop import Notifier, SessionEngine
 from player.fsutil import make_dirs_durable
 from player.playlist.validate import load_playlist, load_playlist_to_resume
-from player.session.engine import Notifier, SessionEngine
 from player.usb import PendingApplier, apply_pending, recover_library
 
 log = logging.getLogger(__name__)
@@ -174,7 +174,7 @@ class Daemon:
             self.faults.append(f"station feed: {exc}")
 
     def status(self) -> dict:
-        """The session's status (see `player.session.control.STATUS_KEYS`), plus daemon faults."""
+        """The session's status (see `player.control.controller.STATUS_KEYS`), plus daemon faults."""
         if self.controller is None:
             return {"state": "stopped", "phase": None, "volume_db": None, "session_id": None,
                     "faults": list(self.faults)}

@@ -14,8 +14,8 @@ from player.audio.api import AudioOutput
 from player.bluetooth.gate import HeadsetGate
 from player.clock import Clock
 from player.config import BluetoothConfig
+from player.control.controller import Controller
 from player.errors import SessionRefused
-from player.session.control import Controller
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ import threading
 import time
 
 from player.config import load_config
+from player.control.fake import FakeController
 from player.core.cap import cap_db
 from player.errors import HardwareUnavailable
-from player.session.fake_controller import FakeController
 
 NAME = "hw-test"
 HELP = "check the bedside button, volume knob/buttons and LED wiring"

@@ -29,9 +29,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from player.control.controller import Controller
 from player.errors import DaemonUnreachable, PlaylistNotFound, SessionRefused
 from player.playlist.library import library_playlist
-from player.session.control import Controller
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 
 from player.audio.exposure import exposure_text
+from player.core.vocabulary import describe
 from player.reports.cells import _clock, _dur, _e, _pct, _table, _td
 from player.reports.clinical_html import clinical_sections, vitals_plot
-from player.session.events import describe
 
 _PHASE_COLOURS = ("#8fb8de", "#f2c46d", "#e08e79", "#9fd4a3", "#c3a6d8", "#86cfc8", "#d8b08c", "#b5bdc7")
 

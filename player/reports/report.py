@@ -21,11 +21,11 @@ from datetime import datetime
 from pathlib import Path
 
 from player.audio.exposure import exposure_text
+from player.core.vocabulary import STAFF_SOURCES, describe
 from player.durations import format_duration
+from player.engine.eventlog import EVENTS_FILE, SESSIONS_DIR, is_session_id, scan_events, session_log_path
 from player.errors import SessionNotFound
 from player.reports.clinical import ClinicalRecords, clinical_csv_rows
-from player.session.eventlog import EVENTS_FILE, SESSIONS_DIR, is_session_id, scan_events, session_log_path
-from player.session.events import STAFF_SOURCES, describe
 
 log = logging.getLogger(__name__)
 

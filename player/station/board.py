@@ -21,8 +21,8 @@ from collections import OrderedDict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from player.core.vocabulary import describe
 from player.mqtt.topics import room_slug, split_topic
-from player.session.events import describe
 
 EVENTS_KEPT = 200
 DEFAULT_KEEPALIVE_S = 30.0   # mqtt.keepalive_s's default, for a chair that does not say its own

@@ -18,7 +18,9 @@ from pathlib import Path
 from aiohttp import web
 
 from player.config import Config
+from player.control.controller import Controller, check_control
 from player.core.cap import cap_db
+from player.core.vocabulary import CONTROLS, next_state
 from player.errors import PlaylistNotFound, SessionNotFound, SessionRefused
 from player.http.app import (
     CONFIG_KEY,
@@ -34,8 +36,6 @@ from player.http.auth import Authenticator
 from player.playlist.library import library_playlist, library_playlists, voice_heard
 from player.playlist.summary import summarize_library
 from player.reports.report import REPORT_FORMATS, build_report, list_sessions, render_report
-from player.session.control import Controller, check_control
-from player.session.states import CONTROLS, next_state
 from player.web.events import EventHub
 
 log = logging.getLogger(__name__)

@@ -17,11 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 from aiohttp import web
 
 from player.config import Config
+from player.control.controller import Controller
+from player.core.vocabulary import describe
 from player.http.auth import Authenticator, FailureLimiter
 from player.http.loopserver import LoopServer
 from player.http.token import load_or_create_token
-from player.session.control import Controller
-from player.session.events import describe
 from player.web.api import build_app, status_payload
 from player.web.events import EventHub
 

@@ -16,11 +16,11 @@ from player.clock import SystemClock
 from player.config import load_config
 from player.control import send_request
 from player.daemon import Daemon, build_output
-from player.session.eventlog import read_events
+from player.engine.eventlog import read_events
 from player.web import WebServer
 from tests.bluetooth.radio import ADDRESS, Radio
 from tests.bluetooth.test_keeper import paired
-from tests.session.conftest import daemon_config, demo_playlist  # noqa: F401 - demo_playlist is a fixture
+from tests.engine.conftest import daemon_config, demo_playlist  # noqa: F401 - demo_playlist is a fixture
 from tests.web.test_browser import WAIT_S, driver  # noqa: F401 - the fixture
 
 ROOT = Path(__file__).parents[2]

@@ -20,11 +20,11 @@ from player.bluetooth.gate import HeadsetGate
 from player.bluetooth.keeper import HeadsetKeeper
 from player.clock import FakeClock
 from player.config import config_from_mapping
-from player.session.engine import SessionEngine
-from player.session.eventlog import read_events
+from player.engine.eventlog import read_events
+from player.engine.loop import SessionEngine
 from tests.bluetooth.radio import ADDRESS, Radio
 from tests.bluetooth.test_keeper import paired
-from tests.session.test_engine import make_playlist
+from tests.engine.test_engine import make_playlist
 
 
 class Chair:

@@ -6,12 +6,12 @@ import threading
 import time
 
 from player.daemon import Daemon
+from player.engine.eventlog import read_events, session_log_path
 from player.mqtt.publisher import ChairPublisher
-from player.session.eventlog import read_events, session_log_path
 from player.station.server import StationServer
+from tests.engine.conftest import daemon_config, demo_playlist  # noqa: F401 - a fixture
 from tests.mqtt.conftest import until
 from tests.mqtt.station_rig import StationApi, station_config
-from tests.session.conftest import daemon_config, demo_playlist  # noqa: F401 - a fixture
 from tests.support.broker import free_port
 
 

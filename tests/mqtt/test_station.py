@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 from player.station.server import StationServer
+from tests.engine.conftest import daemon_config
 from tests.mqtt.conftest import until
 from tests.mqtt.station_rig import FakeChair, StationApi, station_config
-from tests.session.conftest import daemon_config
 
 CLI = [sys.executable, "-m", "player.cli"]
 

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from player.engine.eventlog import check_session_id, session_log_path
 from player.errors import PlayerError, SessionNotFound
 from player.reports.html_page import timeline_span_s
 from player.reports.report import (
@@ -22,7 +23,6 @@ from player.reports.report import (
     render_report,
     summarize,
 )
-from player.session.eventlog import check_session_id, session_log_path
 from tests.support.records_factory import (
     MARKER_TEXT,
     PLAN,

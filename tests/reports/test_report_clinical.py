@@ -12,8 +12,8 @@ from player.clock import FakeClock
 from player.control import send_request
 from player.daemon import Daemon
 from player.reports.report import build_report, render_report
-from tests.session.conftest import daemon_config
-from tests.session.test_daemon_checkpoints import PLAYLIST, to
+from tests.engine.conftest import daemon_config
+from tests.engine.test_daemon_checkpoints import PLAYLIST, to
 from tests.support.audio_files import write_audio
 
 

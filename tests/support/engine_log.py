@@ -24,10 +24,10 @@ from player.audio.mixer import Mixer
 from player.clock import FakeClock
 from player.config import Config, load_config
 from player.core.cap import cap_db
+from player.engine.eventlog import read_events
+from player.engine.loop import SessionEngine
+from player.engine.records import RecordKeeper
 from player.playlist.validate import load_playlist
-from player.session.engine import SessionEngine
-from player.session.eventlog import read_events
-from player.session.records import RecordKeeper
 from tests.support.audio_files import write_audio
 
 ROOM = "Room 4"

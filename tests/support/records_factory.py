@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from player.session.eventlog import EventLog
+from player.engine.eventlog import EventLog
 
 START_WALL = datetime(2026, 1, 1, 9, 0, tzinfo=timezone(timedelta(hours=1)))
 SESSION_ID = "20260101-090000-room-3"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from player.config import load_config
-from player.session.fake_controller import FakeController
+from player.control.fake import FakeController
 from player.web import WebServer
 from tests.support.records_factory import SESSION_ID, realistic_session, write_session_log
 from tests.web.conftest import Http

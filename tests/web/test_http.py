@@ -10,8 +10,8 @@ from http.client import HTTPConnection
 import pytest
 
 from player.config import Config, WebConfig
+from player.control.fake import FakeController
 from player.http.app import COOKIE_NAME
-from player.session.fake_controller import FakeController
 from player.web import WebServer
 from tests.support.records_factory import SESSION_ID, realistic_session, write_session_log
 from tests.web.conftest import Http, Reply

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from player.config import load_config
-from player.session.fake_controller import FakeController
+from player.control.fake import FakeController
 from player.web import WebServer
 from tests.support.audio_files import write_audio
 from tests.web.test_browser import WAIT_S, driver  # noqa: F401 - the fixture
