@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
-from player.audio.exposure import HARD_CEILING_DBA, effective_cap_db
+from player.core.exposure import HARD_CEILING_DBA, effective_cap_db
 from player.durations import parse_duration
 from player.errors import ConfigInvalid
 from player.oneline import is_one_line

@@ -4,7 +4,7 @@ The mixer never plays a guessed level: before a deck may be heard its normalizat
 must be known, from tags or the cache (at once), or from a measurement. A measurement
 reports as it goes (ffmpeg's running integrated loudness), so a track needed right now can
 come in on a *provisional* gain after a few seconds of analysis; the final figure then
-reaches the heard deck as a slow glide (see `player.audio.gain.Glide`), never as a step.
+reaches the heard deck as a slow glide (see `player.core.gain.Glide`), never as a step.
 
 `want(path, priority)` asks (lower priority = sooner; the mixer uses 0 for a deck it is
 loading now, the engine's prefetch uses the play order); `result(path)` is a cheap,

@@ -13,14 +13,14 @@ import logging
 import math
 from dataclasses import dataclass
 
-from player.audio.api import MixerEvent, Source
-from player.audio.deck import Cue, Deck, DeckState
-from player.audio.gain import CrossfadeRamp, Ramp
-from player.audio.levels import MasterLevel
 from player.audio.modes import Mode
 from player.audio.slots import DeckSlots, LoadFailed
 from player.clock import Clock
 from player.config import VolumeConfig
+from player.core.deck import Cue, Deck, DeckState
+from player.core.gain import CrossfadeRamp, Ramp
+from player.core.levels import MasterLevel
+from player.core.media import MixerEvent, Source
 
 log = logging.getLogger(__name__)
 

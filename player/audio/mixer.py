@@ -14,7 +14,7 @@ Levels (all dB; `gain.py` turns them into VLC percent in one place)::
   volume.floor_db over the fade time), out for pause, stop and emergency stop, back in on
   resume. A skip or a phase change during the start fade crossfades between decks while
   the mix fader goes on along its path, so nothing ever rises above that path;
-* *master* is the level story of `player.audio.levels.MasterLevel`;
+* *master* is the level story of `player.core.levels.MasterLevel`;
 * *normalization* is known before a deck is heard (or provisional, then glides).
 
 The parts: decks (player/audio/deck.py, one state table), the slots they play on
@@ -27,11 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from player.audio.analysis import Analyzer
-from player.audio.api import AudioOutput, MixerEvent, OutputEvent, Source
-from player.audio.deck import Deck, DeckState
-from player.audio.device_watch import POLL_S
-from player.audio.gain import CrossfadeRamp, Ramp
-from player.audio.levels import MasterLevel
+from player.audio.api import AudioOutput
 from player.audio.mix import PREROLL_S, Mix, Plan
 from player.audio.modes import Mode
 from player.audio.sequencer import PREROLL_LEAD_S, Sequencer
@@ -39,6 +35,11 @@ from player.audio.slots import DeckSlots
 from player.audio.transport import Transport
 from player.clock import Clock
 from player.config import Config
+from player.core.deck import Deck, DeckState
+from player.core.device_watch import POLL_S
+from player.core.gain import CrossfadeRamp, Ramp
+from player.core.levels import MasterLevel
+from player.core.media import MixerEvent, OutputEvent, Source
 
 __all__ = ["Mixer", "PREROLL_S", "TICK_S", "IDLE_TICK_S"]
 

@@ -14,12 +14,12 @@ import dataclasses
 import logging
 
 from player.audio.api import AudioOutput
-from player.audio.deck import Cue, Deck, DeckState
-from player.audio.device_watch import DeviceWatch
-from player.audio.gain import Ramp, crossfade_length_s
 from player.audio.mix import FAILED_FADE_S, PREROLL_S, Mix, Plan
 from player.audio.transport import Transport
 from player.config import AudioConfig, VolumeConfig
+from player.core.deck import Cue, Deck, DeckState
+from player.core.device_watch import DeviceWatch
+from player.core.gain import Ramp, crossfade_length_s
 
 log = logging.getLogger(__name__)
 

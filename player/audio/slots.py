@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 
 from player.audio.analysis import Analyzer
-from player.audio.api import DECKS, AudioOutput, DeckName, Source
-from player.audio.deck import Cue, Deck, DeckState
-from player.audio.gain import Glide, db_to_vlc_percent, effective_db
+from player.audio.api import AudioOutput
+from player.core.deck import Cue, Deck, DeckState
+from player.core.gain import Glide, db_to_vlc_percent, effective_db
+from player.core.media import DECKS, DeckName, Source
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ resume brings it back, so decks in the middle of a crossfade fade with everythin
 
 from __future__ import annotations
 
-from player.audio.api import Source
-from player.audio.deck import Cue, DeckState
-from player.audio.gain import Ramp
 from player.audio.mix import PREROLL_S, URGENT_SETTLE_S, Mix, Plan
 from player.audio.modes import Command, transition
+from player.core.deck import Cue, DeckState
+from player.core.gain import Ramp
+from player.core.media import Source
 
 
 class Transport:

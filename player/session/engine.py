@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from player.audio.api import OutputEvent
-from player.audio.exposure import ExposureMeter
 from player.clock import Clock
 from player.config import Config
+from player.core.exposure import ExposureMeter
+from player.core.media import OutputEvent
 from player.errors import PlaylistInvalid, SessionRefused
 from player.playlist.model import Playlist
 from player.session.control import STATUS_KEYS, Listener, Listeners, check_control

@@ -14,9 +14,9 @@ import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from player.audio.levels import MasterLevel
 from player.clock import Clock, SystemClock
 from player.config import Config, load_config
+from player.core.levels import MasterLevel
 from player.playlist.model import Phase, Playlist, Track
 from player.session.control import STATUS_KEYS, Listener, Listeners, check_control
 from player.session.events import check_record

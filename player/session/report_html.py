@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from player.audio.exposure import exposure_text
+from player.core.exposure import exposure_text
 from player.session.events import describe
 from player.session.report_cells import _clock, _dur, _e, _pct, _table, _td
 from player.session.report_clinical_html import clinical_sections, vitals_plot

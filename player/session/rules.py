@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from player.audio.api import MixerEvent, Source
 from player.config import Config
+from player.core.media import MixerEvent, Source
 from player.errors import SessionRefused
 from player.playlist.checkpoint_spec import checkpoints_to_json
 from player.playlist.model import Phase, Playlist, Track

@@ -6,9 +6,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from player.audio.api import Source
-from player.audio.gain import vlc_percent_to_db
 from player.audio.mixer import PREROLL_S
+from player.core.gain import vlc_percent_to_db
+from player.core.media import Source
 from tests.audio.mixer_harness import Rig
 
 
@@ -221,7 +221,7 @@ def test_events_for_replaced_loads_are_ignored():
     rig = Rig()
     a = rig.track("a", 300)
     rig.mixer.play(a, fade_in_s=1)
-    from player.audio.api import OutputEvent
+    from player.core.media import OutputEvent
     assert rig.mixer.handle(OutputEvent("ended", "A", token=999)) == []
     assert rig.mixer.handle(OutputEvent("error", "B", token=1)) == []
 

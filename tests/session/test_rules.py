@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from player.audio.api import MixerEvent, Source
 from player.config import config_from_mapping
+from player.core.media import MixerEvent, Source
 from player.errors import SessionRefused
 from player.playlist.model import Phase, Playlist, Track
 from player.session.cursor import Cursor

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from player.audio.api import MixerEvent
 from player.config import config_from_mapping
+from player.core.media import MixerEvent
 from player.playlist.model import Phase, Playlist, Track
 from player.session.resume import ClockReadings, Downtime, Saved
 from player.session.rules import Audio, MixerView, Notify, Record, SessionRules, Storage

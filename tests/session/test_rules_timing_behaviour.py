@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from player.audio.api import MixerEvent
+from player.core.media import MixerEvent
 from player.errors import SessionRefused
 from player.playlist.model import Phase, Playlist, Track
 from player.session.rules import STOP_FADE_S, Audio, MixerView, Record

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from player.audio.api import Source
-from player.audio.deck import MAX_EXTRAPOLATION_S, POSITION_POLL_S, Cue, Deck, DeckError, DeckState
-from player.audio.gain import Glide
+from player.core.deck import MAX_EXTRAPOLATION_S, POSITION_POLL_S, Cue, Deck, DeckError, DeckState
+from player.core.gain import Glide
+from player.core.media import Source
 
 S = DeckState
 STALL_S, START_S, SETTLE_S = 3.0, 2.0, 1.0

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from player.audio.gain import (
+from player.core.gain import (
     CrossfadeRamp,
     Ramp,
     crossfade_length_s,

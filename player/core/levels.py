@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import math
 
-from player.audio.gain import Ramp
 from player.config import VolumeConfig
+from player.core.gain import Ramp
 
 STAFF_RAMP_S = 0.3
 

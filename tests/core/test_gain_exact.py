@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from player.audio.gain import (
+from player.core.gain import (
     CrossfadeRamp,
     Glide,
     amplitude_to_db,
