@@ -19,10 +19,10 @@ from pathlib import Path
 from player.audio.analysis import Analyzer
 from player.audio.api import AudioOutput
 from player.audio.loudness import LoudnessLookup
-from player.audio.mixer import Mixer
 from player.clock import Clock, SystemClock
 from player.config import Config, load_config
 from player.control import ControlSocketServer
+from player.engine.output import Mixer
 from player.fsutil import make_dirs_durable
 from player.playlist.validate import load_playlist, load_playlist_to_resume
 from player.session.engine import Notifier, SessionEngine

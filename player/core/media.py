@@ -76,3 +76,28 @@ class MixerEvent:
     @property
     def token(self) -> int | None:
         return None if self.source is None else self.source.token
+
+
+#: A provisional gain is used only once this much audio was analysed (or the whole file).
+PROVISIONAL_MIN_S = 20.0
+
+
+@dataclass(frozen=True)
+class GainResult:
+    """What is known of one file's normalization gain.
+
+    Attributes:
+        gain_db: the gain (None: nothing usable yet).
+        final: the whole file was measured (or tags/cache gave it).
+        analysed_s: seconds of audio behind a provisional figure.
+        error: why it could not be measured (the mixer then plays it at the cautious default).
+    """
+
+    gain_db: float | None = None
+    final: bool = False
+    analysed_s: float = 0.0
+    error: str = ""
+
+    @property
+    def usable(self) -> bool:
+        return self.final or bool(self.error) or (self.gain_db is not None and self.analysed_s >= PROVISIONAL_MIN_S)

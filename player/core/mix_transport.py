@@ -1,51 +1,62 @@
-"""The mixer's transport: play, crossfade, pause, resume, stop, by the table in modes.py.
+"""The mix's transport: play, crossfade, pause, resume, stop, by the table in mix_modes.py.
 
-Each command is looked up in `player.audio.modes.MODE_TRANSITIONS`, which names the next
-mode and the action; the actions are the `_act_*` methods here. The whole mix fades
-through the mix fader (`Mix.gate`): pause, stop and emergency fade it to silence and
-resume brings it back, so decks in the middle of a crossfade fade with everything else.
+Each command is looked up in `player.core.mix_modes.MODE_TRANSITIONS`, which names the next
+mode and the `Action`; `Transport` runs it through one dict from action to method. The whole
+mix fades through the mix fader (`Mix.gate`): pause, stop and emergency fade it to silence
+and resume brings it back, so decks in the middle of a crossfade fade with everything else.
+Pure: what the output must do goes out as commands (`PlayDeck`, `PauseDeck`, ...).
 """
 
 from __future__ import annotations
 
-from player.audio.mix import PREROLL_S, URGENT_SETTLE_S, Mix, Plan
-from player.audio.modes import Command, transition
+from collections.abc import Callable
+
 from player.core.deck import Cue, DeckState
 from player.core.gain import Ramp
 from player.core.media import Source
+from player.core.mix_commands import PauseDeck, PlayDeck
+from player.core.mix_modes import Action, Command, transition
+from player.core.mix_state import PREROLL_S, URGENT_SETTLE_S, Mix, Plan
+
+_Act = Callable[[Mix, float, "Source | None", float], None]
 
 
 class Transport:
-    def __init__(self, mix: Mix, output) -> None:
-        self._m = mix
-        self._out = output
+    """Runs the mode table's actions on a `Mix` (no state of its own)."""
 
-    def command(self, command: Command, source: Source | None = None, fade_s: float = 0.0, kind: str = "") -> None:
-        m = self._m
-        now = m.clock.monotonic()
+    def __init__(self) -> None:
+        self._actions: dict[Action, _Act] = {
+            Action.ENTER: self._enter, Action.REPLACE: self._replace,
+            Action.DETACH_AND_ENTER: self._detach_and_enter, Action.FADE_OUT: self._fade_out,
+            Action.FADE_BACK: self._fade_back, Action.RESUME_DECKS: self._resume_decks,
+            Action.HOLD: self._hold, Action.RELEASE: self._release,
+            Action.ALREADY_SILENT: self._already_silent, Action.NONE: self._none,
+        }
+
+    def command(self, m: Mix, now: float, command: Command, source: Source | None = None, fade_s: float = 0.0,
+                kind: str = "") -> None:
         m.mode, action = transition(m.mode, command)
         if kind:
             m.fade_kind = kind
-        getattr(self, f"_act_{action}")(now, source, fade_s)
+        self._actions[action](m, now, source, fade_s)
 
-    def faded(self) -> None:
+    def faded(self, m: Mix, now: float) -> None:
         """The mix fader reached silence (or nothing is left to fade)."""
-        self.command("faded")
+        self.command(m, now, "faded")
 
-    def _act_none(self, now: float, source: Source | None, fade_s: float) -> None:
+    def _none(self, m: Mix, now: float, source: Source | None, fade_s: float) -> None:
         pass
 
-    def _act_enter(self, now: float, source: Source | None, fade_s: float) -> None:
+    def _enter(self, m: Mix, now: float, source: Source | None, fade_s: float) -> None:
         """From silence or paused: drop what is held, and fade the mix in with `source`."""
         assert source is not None
-        for deck in self._m.slots.live():
-            self._m.stop(deck)
-        self._m.enter_fresh(now, source, fade_s)
+        for deck in m.slots.live():
+            m.stop(deck)
+        m.enter_fresh(now, source, fade_s)
 
-    def _act_replace(self, now: float, source: Source | None, fade_s: float) -> None:
+    def _replace(self, m: Mix, now: float, source: Source | None, fade_s: float) -> None:
         """Playing: crossfade into `source` if music is heard; else enter with it (keeping a start fade)."""
         assert source is not None
-        m = self._m
         cur = m.current
         if cur is None or not cur.is_sounding:
             m.stop(cur)
@@ -60,26 +71,24 @@ class Transport:
         else:
             m.next = m.load(source, now, Cue("now", fade_s), PREROLL_S)
 
-    def _act_detach_and_enter(self, now: float, source: Source | None, fade_s: float) -> None:
+    def _detach_and_enter(self, m: Mix, now: float, source: Source | None, fade_s: float) -> None:
         """A start while the mix fades out: the old decks finish that fade on their own, the new one comes in."""
         assert source is not None
-        m = self._m
         left = m.gate_left_s(now)
         for deck in m.slots.live():
             if deck.is_sounding:
                 level = deck.fader_db(now)
                 gate = m.gate_db(now)
                 start = None if level is None or gate is None else level + gate
-                deck.fader, deck.gated = Ramp(start, None, now, left, m.floor_rel()), False
+                deck.fader, deck.gated = Ramp(start, None, now, left, m.floor_rel(now)), False
                 if deck.state is DeckState.AUDIBLE:
                     deck.fire("fade_out")
             else:
                 m.stop(deck)
         m.enter_fresh(now, source, fade_s)
 
-    def _act_fade_out(self, now: float, source: Source | None, fade_s: float) -> None:
+    def _fade_out(self, m: Mix, now: float, source: Source | None, fade_s: float) -> None:
         """Pause, stop, emergency: the whole mix fades to silence (a faster fade wins)."""
-        m = self._m
         pausing = m.mode == "pausing"
         nxt, cur = m.next, m.current
         if nxt is not None and not nxt.heard:
@@ -94,18 +103,16 @@ class Transport:
             m.plan, m.held = None, None
         if isinstance(m.gate, Ramp) and m.gate.end_db is None:
             fade_s = min(fade_s, m.gate_left_s(now))
-        m.gate = Ramp(m.gate_db(now), None, now, max(0.0, fade_s), m.floor_rel())
+        m.gate = Ramp(m.gate_db(now), None, now, max(0.0, fade_s), m.floor_rel(now))
         m.gate_in_s = None
         m.fade_done_at = now + max(0.0, fade_s) + m.slots.latency_s
         if not m.slots.live():
-            self.faded()
+            self.faded(m, now)
 
-    def _act_fade_back(self, now: float, source: Source | None, fade_s: float) -> None:
-        m = self._m
-        m.gate = Ramp(m.gate_db(now), 0.0, now, fade_s, m.floor_rel())
+    def _fade_back(self, m: Mix, now: float, source: Source | None, fade_s: float) -> None:
+        m.gate = Ramp(m.gate_db(now), 0.0, now, fade_s, m.floor_rel(now))
 
-    def _act_resume_decks(self, now: float, source: Source | None, fade_s: float) -> None:
-        m = self._m
+    def _resume_decks(self, m: Mix, now: float, source: Source | None, fade_s: float) -> None:
         cur = m.current
         m.gate, m.gate_in_s = None, fade_s
         if cur is None:
@@ -113,31 +120,29 @@ class Transport:
                 held, m.held = m.held, None
                 m.start_current(held, now, Cue("resume", fade_s))
             return
-        self._out.play(cur.slot)
+        m.commands.append(PlayDeck(cur.slot))
         cur.fire("resume")
         cur.restart_clock(now, URGENT_SETTLE_S)
         cur.cue, cur.fader = Cue("resume", fade_s), 0.0
 
-    def _act_hold(self, now: float, source: Source | None, fade_s: float) -> None:
-        m = self._m
+    def _hold(self, m: Mix, now: float, source: Source | None, fade_s: float) -> None:
         for deck in m.slots.live():
             if deck is m.current and deck.state is DeckState.AUDIBLE:
-                self._out.pause(deck.slot)
+                m.commands.append(PauseDeck(deck.slot))
                 deck.fire("pause")
             else:
                 m.stop(deck)
                 m.emit_ended(deck)
         m.emit("fade_finished", kind=m.fade_kind)
 
-    def _act_release(self, now: float, source: Source | None, fade_s: float) -> None:
-        m = self._m
+    def _release(self, m: Mix, now: float, source: Source | None, fade_s: float) -> None:
         for deck in m.slots.live():
             m.stop(deck)
             m.emit_ended(deck)
         m.plan, m.pending, m.held, m.gate = None, None, None, None
         m.emit("fade_finished", kind=m.fade_kind)
 
-    def _act_already_silent(self, now: float, source: Source | None, fade_s: float) -> None:
-        if self._m.mode == "silent":
-            self._m.held = None
-        self._m.emit("fade_finished", kind=self._m.fade_kind)
+    def _already_silent(self, m: Mix, now: float, source: Source | None, fade_s: float) -> None:
+        if m.mode == "silent":
+            m.held = None
+        m.emit("fade_finished", kind=m.fade_kind)

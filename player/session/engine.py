@@ -114,7 +114,7 @@ class SessionEngine:
 
     Args:
         config: the daemon's configuration.
-        mixer: a `player.audio.mixer.Mixer`, used only from the engine thread.
+        mixer: a `player.engine.output.Mixer`, used only from the engine thread.
         clock: monotonic time for phases, wall time for records, boot clock for restarts.
         load_playlist: validates a playlist file (raises PlaylistInvalid); runs in the caller's thread.
         notifier: told the phase and watchdog pings.

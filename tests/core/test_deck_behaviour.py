@@ -2,7 +2,7 @@
 a stream that stops moving noticed, and a deck that is done holding nothing.
 
 Pure: each test drives a `Deck` through a scenario (the readings libVLC would give, the events
-the mixer would fire) and checks what the deck says, as described in player/audio/deck.py.
+the mixer would fire) and checks what the deck says, as described in player/core/deck.py.
 """
 
 from __future__ import annotations

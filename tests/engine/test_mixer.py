@@ -6,10 +6,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from player.audio.mixer import PREROLL_S
 from player.core.gain import vlc_percent_to_db
 from player.core.media import Source
-from tests.audio.mixer_harness import Rig
+from player.core.mix_state import PREROLL_S
+from tests.engine.mixer_harness import Rig
 
 
 def test_play_starts_muted_then_fades_from_floor_to_start_level_then_master():

@@ -31,6 +31,10 @@ class Core:
 _PLAYLIST_TESTS = ("tests/playlist/test_validate.py", "tests/playlist/test_corpus.py",
                    "tests/playlist/test_hostile_files.py")
 
+# The mix's behaviour, through the output shell on FakeOutput (tests/engine/).
+_MIXER_TESTS = ("tests/engine/test_mixer.py", "tests/engine/test_mixer_modes.py",
+                "tests/engine/test_mixer_modes_behaviour.py")
+
 CORES: tuple[Core, ...] = (
     Core("player/playlist/parse.py", ("tests/playlist/test_parse_exact.py", *_PLAYLIST_TESTS)),
     Core("player/playlist/checks.py", ("tests/playlist/test_checks_exact.py", *_PLAYLIST_TESTS)),
@@ -45,16 +49,23 @@ CORES: tuple[Core, ...] = (
     Core("player/session/states.py", ("tests/session/test_states.py", "tests/session/test_states_wording.py"),
          tables=("TRANSITIONS", "_ACTIVE")),
     Core("player/hardware/gestures.py", ("tests/hardware/test_gestures.py", "tests/hardware/test_gestures_exact.py")),
-    Core("player/audio/modes.py", ("tests/audio/test_mixer_modes.py", "tests/audio/test_mixer.py",
-                                   "tests/audio/test_mixer_modes_behaviour.py"),
+    Core("player/core/mix_modes.py", ("tests/engine/test_mixer_modes.py", "tests/engine/test_mixer.py",
+                                   "tests/engine/test_mixer_modes_behaviour.py"),
          tables=("MODE_TRANSITIONS",)),
-    Core("player/core/deck.py", ("tests/audio/test_mixer.py", "tests/audio/test_mixer_modes.py",
+    Core("player/core/deck.py", ("tests/engine/test_mixer.py", "tests/engine/test_mixer_modes.py",
                                   "tests/core/test_deck_behaviour.py"),
          tables=("DECK_TRANSITIONS", "SOUNDING")),
-    Core("player/core/levels.py", ("tests/core/test_levels.py", "tests/audio/test_mixer.py",
+    Core("player/core/levels.py", ("tests/core/test_levels.py", "tests/engine/test_mixer.py",
                                     "tests/core/test_levels_behaviour.py")),
-    Core("player/core/device_watch.py", ("tests/audio/test_mixer.py", "tests/core/test_device_watch_behaviour.py")),
+    Core("player/core/device_watch.py", ("tests/engine/test_mixer.py", "tests/core/test_device_watch_behaviour.py")),
     Core("player/core/exposure.py", ("tests/core/test_exposure.py", "tests/core/test_exposure_behaviour.py")),
+    Core("player/core/crossfade.py", ("tests/core/test_gain.py", "tests/core/test_gain_exact.py",
+                                      "tests/core/test_crossfade.py", *_MIXER_TESTS)),
+    Core("player/core/mix.py", ("tests/core/test_mix_machine.py", *_MIXER_TESTS)),
+    Core("player/core/mix_state.py", ("tests/core/test_mix_machine.py", *_MIXER_TESTS)),
+    Core("player/core/mix_transport.py", ("tests/core/test_mix_machine.py", *_MIXER_TESTS)),
+    Core("player/core/mix_sequencer.py", ("tests/core/test_mix_machine.py", *_MIXER_TESTS)),
+    Core("player/core/mix_slots.py", ("tests/core/test_mix_machine.py", *_MIXER_TESTS)),
     Core("player/session/rules.py", ("tests/session/test_rules.py", "tests/session/test_rules_behaviour.py",
                                      "tests/session/test_rules_restore_behaviour.py",
                                      "tests/session/test_rules_timing_behaviour.py", "tests/session/test_calmer.py",

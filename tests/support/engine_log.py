@@ -19,9 +19,9 @@ from pathlib import Path
 from player.audio.analysis import Analyzer
 from player.audio.fake import FakeOutput
 from player.audio.loudness import LoudnessLookup
-from player.audio.mixer import Mixer
 from player.clock import FakeClock
 from player.config import Config, load_config
+from player.engine.output import Mixer
 from player.playlist.validate import load_playlist
 from player.session.engine import SessionEngine
 from player.session.eventlog import read_events

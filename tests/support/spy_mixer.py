@@ -11,10 +11,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from player.audio.fake import FakeOutput
-from player.audio.mixer import Mixer
 from player.clock import Clock
 from player.config import Config
 from player.core.media import Source
+from player.engine.output import Mixer
 
 
 class SpyMixer(Mixer):
