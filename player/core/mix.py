@@ -4,10 +4,13 @@
 engine command, a tick, an output event; player/core/mix_commands.py) changes the `Mix`
 (player/core/mix_state.py), and what the device must do comes back as output commands the
 shell (player/engine/output.py) performs, one method per command class. Each input class
-has one handler here, found through one dict; the modes are a table (mix_modes.py) run by
-the transport (mix_transport.py), each tick's moves are the sequencer's (mix_sequencer.py),
-every crossfade length is decided in crossfade.py. No I/O, no clock: `now` is passed in and
-what must be read comes through `readings`.
+has one handler here, found through one dict. The transport is here too: each command is
+looked up in the mode table (mix_modes.py), which names the next mode and the `Action`, run
+through one dict from action to method. The whole mix fades through the mix fader
+(`Mix.gate`): pause, stop and emergency fade it to silence and resume brings it back, so
+decks in the middle of a crossfade fade with everything else. Each tick's moves are the
+sequencer's (mix_sequencer.py); every crossfade length is decided in crossfade.py. No I/O,
+no clock: `now` is passed in and what must be read comes through `readings`.
 """
 
 from __future__ import annotations
@@ -16,11 +19,10 @@ from collections.abc import Callable
 from typing import Any
 
 from player.config import AudioConfig, VolumeConfig
-from player.core.crossfade import PREROLL_LEAD_S
-from player.core.deck import DeckState
+from player.core.deck import Cue, DeckState
 from player.core.device_watch import POLL_S
-from player.core.gain import CrossfadeRamp, Ramp
-from player.core.media import MixerEvent, OutputEvent
+from player.core.gain import Ramp
+from player.core.media import MixerEvent, OutputEvent, Source
 from player.core.mix_commands import (
     BeginLevel,
     Closed,
@@ -31,7 +33,9 @@ from player.core.mix_commands import (
     Opened,
     OutputCommand,
     Pause,
+    PauseDeck,
     Play,
+    PlayDeck,
     QueueNext,
     Readings,
     Resume,
@@ -40,9 +44,9 @@ from player.core.mix_commands import (
     Stop,
     Tick,
 )
+from player.core.mix_modes import Action, Command, transition
 from player.core.mix_sequencer import Sequencer
-from player.core.mix_state import IDLE_TICK_S, TICK_S, Mix, Plan
-from player.core.mix_transport import Transport
+from player.core.mix_state import PREROLL_S, URGENT_SETTLE_S, Mix, Plan
 
 MixInput = (Play | CrossfadeTo | QueueNext | Pause | Resume | Stop | EmergencyStop | BeginLevel | SetMaster
             | StepMaster | Tick | OutputEvent | Opened | Closed | LoadRefused)
@@ -63,8 +67,14 @@ class MixMachine:
     def __init__(self, volume: VolumeConfig, audio: AudioConfig, *, cap_db: float, target_lufs: float) -> None:
         self._volume, self._audio = volume, audio
         self._cap_db, self._target_lufs = cap_db, target_lufs
-        self._transport = Transport()
-        self._seq = Sequencer(self._transport, audio, volume)
+        self._seq = Sequencer(self, audio, volume)
+        self._actions: dict[Action, Callable[[Mix, float, Source | None, float], None]] = {
+            Action.ENTER: self._enter, Action.REPLACE: self._replace,
+            Action.DETACH_AND_ENTER: self._detach_and_enter, Action.FADE_OUT: self._fade_out,
+            Action.FADE_BACK: self._fade_back, Action.RESUME_DECKS: self._resume_decks,
+            Action.HOLD: self._hold, Action.RELEASE: self._release,
+            Action.ALREADY_SILENT: self._already_silent, Action.NONE: self._none,
+        }
         self._handlers: dict[type, Callable[[Mix, Any, float], None]] = {
             Play: self._play, CrossfadeTo: self._crossfade_to, QueueNext: self._queue_next,
             Pause: self._pause, Resume: self._resume, Stop: self._stop, EmergencyStop: self._emergency_stop,
@@ -87,11 +97,11 @@ class MixMachine:
 
     # --- the engine's commands ---------------------------------------------------------
     def _play(self, m: Mix, given: Play, now: float) -> None:
-        self._transport.command(m, now, "play", given.source, given.fade_s)
+        self.command(m, now, "play", given.source, given.fade_s)
 
     def _crossfade_to(self, m: Mix, given: CrossfadeTo, now: float) -> None:
         m.xfade_hint = given.fade_s
-        self._transport.command(m, now, "crossfade", given.source, given.fade_s)
+        self.command(m, now, "crossfade", given.source, given.fade_s)
 
     def _queue_next(self, m: Mix, given: QueueNext, now: float) -> None:
         source = given.source
@@ -106,16 +116,16 @@ class MixMachine:
             m.commands.append(Measure(source.path, 10))
 
     def _pause(self, m: Mix, given: Pause, now: float) -> None:
-        self._transport.command(m, now, "pause", None, given.fade_s, kind="pause")
+        self.command(m, now, "pause", None, given.fade_s, kind="pause")
 
     def _resume(self, m: Mix, given: Resume, now: float) -> None:
-        self._transport.command(m, now, "resume", None, given.fade_s)
+        self.command(m, now, "resume", None, given.fade_s)
 
     def _stop(self, m: Mix, given: Stop, now: float) -> None:
-        self._transport.command(m, now, "stop", None, given.fade_s, kind="stop")
+        self.command(m, now, "stop", None, given.fade_s, kind="stop")
 
     def _emergency_stop(self, m: Mix, given: EmergencyStop, now: float) -> None:
-        self._transport.command(m, now, "emergency", None, min(given.fade_s, EMERGENCY_FADE_MAX_S), kind="emergency")
+        self.command(m, now, "emergency", None, min(given.fade_s, EMERGENCY_FADE_MAX_S), kind="emergency")
 
     def _begin_level(self, m: Mix, given: BeginLevel, now: float) -> None:
         m.master.begin(now, given.target_db)
@@ -125,6 +135,121 @@ class MixMachine:
 
     def _step_master(self, m: Mix, given: StepMaster, now: float) -> None:
         m.master.step(now, given.delta_db)
+
+    # --- the transport: (mode, command) -> (mode, action) by mix_modes.py's table ----------
+    def command(self, m: Mix, now: float, command: Command, source: Source | None = None, fade_s: float = 0.0,
+                kind: str = "") -> None:
+        m.mode, action = transition(m.mode, command)
+        if kind:
+            m.fade_kind = kind
+        self._actions[action](m, now, source, fade_s)
+
+    def faded(self, m: Mix, now: float) -> None:
+        """The mix fader reached silence (or nothing is left to fade)."""
+        self.command(m, now, "faded")
+
+    def _none(self, m: Mix, now: float, source: Source | None, fade_s: float) -> None:
+        pass
+
+    def _enter(self, m: Mix, now: float, source: Source | None, fade_s: float) -> None:
+        """From silence or paused: drop what is held, and fade the mix in with `source`."""
+        assert source is not None
+        for deck in m.slots.live():
+            m.stop(deck)
+        m.enter_fresh(now, source, fade_s)
+
+    def _replace(self, m: Mix, now: float, source: Source | None, fade_s: float) -> None:
+        """Playing: crossfade into `source` if music is heard; else enter with it (keeping a start fade)."""
+        assert source is not None
+        cur = m.current
+        if cur is None or not cur.is_sounding:
+            m.stop(cur)
+            m.stop(m.next)
+            m.plan, m.pending, m.needs_sent = None, None, False
+            m.start_current(source, now, Cue("enter", fade_s))
+            return
+        m.stop(m.next)
+        m.plan, m.needs_sent = None, True
+        if m.slots.free_slot() is None:
+            m.pending = (source, fade_s)
+        else:
+            m.next = m.load(source, now, Cue("now", fade_s), PREROLL_S)
+
+    def _detach_and_enter(self, m: Mix, now: float, source: Source | None, fade_s: float) -> None:
+        """A start while the mix fades out: the old decks finish that fade on their own, the new one comes in."""
+        assert source is not None
+        left = m.gate_left_s(now)
+        for deck in m.slots.live():
+            if deck.is_sounding:
+                level = deck.fader_db(now)
+                gate = m.gate_db(now)
+                start = None if level is None or gate is None else level + gate
+                deck.fader, deck.gated = Ramp(start, None, now, left, m.floor_rel(now)), False
+                if deck.state is DeckState.AUDIBLE:
+                    deck.fire("fade_out")
+            else:
+                m.stop(deck)
+        m.enter_fresh(now, source, fade_s)
+
+    def _fade_out(self, m: Mix, now: float, source: Source | None, fade_s: float) -> None:
+        """Pause, stop, emergency: the whole mix fades to silence (a faster fade wins)."""
+        pausing = m.mode == "pausing"
+        nxt, cur = m.next, m.current
+        if nxt is not None and not nxt.heard:
+            if pausing and nxt.cue.kind == "planned":
+                m.plan = Plan(nxt.source, nxt.cue.length_s)    # loaded again after the resume
+            m.stop(nxt)
+        if cur is not None and not cur.heard:
+            m.held = cur.source if pausing else None           # never heard: nothing to fade
+            m.stop(cur)
+        m.pending = None
+        if not pausing:
+            m.plan, m.held = None, None
+        if isinstance(m.gate, Ramp) and m.gate.end_db is None:
+            fade_s = min(fade_s, m.gate_left_s(now))
+        m.gate = Ramp(m.gate_db(now), None, now, max(0.0, fade_s), m.floor_rel(now))
+        m.gate_in_s = None
+        m.fade_done_at = now + max(0.0, fade_s) + m.slots.latency_s
+        if not m.slots.live():
+            self.faded(m, now)
+
+    def _fade_back(self, m: Mix, now: float, source: Source | None, fade_s: float) -> None:
+        m.gate = Ramp(m.gate_db(now), 0.0, now, fade_s, m.floor_rel(now))
+
+    def _resume_decks(self, m: Mix, now: float, source: Source | None, fade_s: float) -> None:
+        cur = m.current
+        m.gate, m.gate_in_s = None, fade_s
+        if cur is None:
+            if m.held is not None:
+                held, m.held = m.held, None
+                m.start_current(held, now, Cue("resume", fade_s))
+            return
+        m.commands.append(PlayDeck(cur.slot))
+        cur.fire("resume")
+        cur.restart_clock(now, URGENT_SETTLE_S)
+        cur.cue, cur.fader = Cue("resume", fade_s), 0.0
+
+    def _hold(self, m: Mix, now: float, source: Source | None, fade_s: float) -> None:
+        for deck in m.slots.live():
+            if deck is m.current and deck.state is DeckState.AUDIBLE:
+                m.commands.append(PauseDeck(deck.slot))
+                deck.fire("pause")
+            else:
+                m.stop(deck)
+                m.emit_ended(deck)
+        m.emit("fade_finished", kind=m.fade_kind)
+
+    def _release(self, m: Mix, now: float, source: Source | None, fade_s: float) -> None:
+        for deck in m.slots.live():
+            m.stop(deck)
+            m.emit_ended(deck)
+        m.plan, m.pending, m.held, m.gate = None, None, None, None
+        m.emit("fade_finished", kind=m.fade_kind)
+
+    def _already_silent(self, m: Mix, now: float, source: Source | None, fade_s: float) -> None:
+        if m.mode == "silent":
+            m.held = None
+        m.emit("fade_finished", kind=m.fade_kind)
 
     # --- time and the output -------------------------------------------------------------
     def _tick(self, m: Mix, given: Tick, now: float) -> None:
@@ -157,42 +282,3 @@ class MixMachine:
 
     def _load_refused(self, m: Mix, given: LoadRefused, now: float) -> None:
         m.load_refused(given)
-
-    # --- what the shell reads ------------------------------------------------------------
-    def activity(self, m: Mix) -> str:
-        """For staff: silent, preparing (pre-roll and measurement before the first sound), playing, ..."""
-        if not m.device.ok:
-            return "device lost"
-        if m.mode == "playing" and not any(d.is_sounding for d in m.slots.live()):
-            return "preparing" if m.current is not None else "silent"
-        return m.mode
-
-    def idle_s(self, m: Mix, now: float) -> float:
-        """How long the shell may wait before the next tick without coarsening anything.
-
-        libVLC's volume is an integer percent, so a fade changes it only every so often: this
-        looks ahead in 20 ms steps for the next change of any deck's percent or the end of any
-        ramp (20 ms to 250 ms). Steady playback ticks 4 times a second.
-        """
-        decks = m.slots.live()
-        if any(d.state in (DeckState.LOADING, DeckState.PREROLL) for d in decks):
-            return TICK_S
-        wait = IDLE_TICK_S
-        if m.current is not None and m.mode == "playing" and m.current.is_sounding:
-            rem = m.slots.remaining(m.current, now)
-            if rem is not None:
-                lead = (m.plan.crossfade_s if m.plan else m.xfade_hint) + PREROLL_LEAD_S
-                wait = min(wait, max(TICK_S, rem - lead - IDLE_TICK_S))
-        wait = max(TICK_S, min(wait, m.device.next_check - now))
-        ramps = [d.fader for d in decks if isinstance(d.fader, (Ramp, CrossfadeRamp))] + [d.norm for d in decks]
-        ramps += [m.master.ramp] + ([m.gate] if isinstance(m.gate, Ramp) else [])
-        if all(r.done(now) for r in ramps):
-            return wait
-        steps = max(1, int(wait / TICK_S + 1e-9))
-        for k in range(1, steps + 1):
-            t = now + k * TICK_S
-            gate, master = m.gate_db(t), m.master.value(t)
-            if any(r.done(t) for r in ramps if not r.done(now)) or any(
-                    m.slots.percent_at(d, t, gate, master) != d.percent for d in decks):
-                return k * TICK_S
-        return steps * TICK_S

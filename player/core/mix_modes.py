@@ -1,6 +1,6 @@
 """The mixer's modes as one table: ``(mode, command) -> (next mode, action)``.
 
-Pure: no I/O, no clock. The transport (mix_transport.py) looks every command up here and
+Pure: no I/O, no clock. The transport (MixMachine, mix.py) looks every command up here and
 runs the action through its own dict from `Action` to method, so what a pause means while
 stopping, or a play while pausing, is written down once instead of spread through
 conditionals. Tests walk every pair.

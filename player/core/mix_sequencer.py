@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from typing import Protocol
 
 from player.config import AudioConfig, VolumeConfig
 from player.core.crossfade import PREROLL_LEAD_S, plan_crossfade
 from player.core.deck import Cue, Deck, DeckState
 from player.core.gain import Ramp
+from player.core.media import Source
+from player.core.mix_modes import Command
 from player.core.mix_state import FAILED_FADE_S, PREROLL_S, Mix, Plan
-from player.core.mix_transport import Transport
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,15 @@ NEEDS_TRACK_MARGIN_S = 10.0  # needs_track comes this much earlier than the pre-
 PREPARE_MAX_S = 10.0         # a start from silence waits at most this long for a loudness figure
 URGENT_WAIT_S = 0.5          # ...and a deck filling a silence this long
 START_TIMEOUT_CAP_S = 2.0    # a deck that never advances fails after min(stall_timeout_s, this)
+
+
+class Transport(Protocol):
+    """The transport's moves the sequencer makes (`MixMachine` is the one)."""
+
+    def command(self, m: Mix, now: float, command: Command, source: Source | None = None, fade_s: float = 0.0,
+                kind: str = "") -> None: ...
+
+    def faded(self, m: Mix, now: float) -> None: ...
 
 
 class Sequencer:

@@ -1,7 +1,7 @@
 """The state of the mix (`Mix`): the decks and their roles, the plan, the mix fader, the master.
 
-`MixMachine` (player/core/mix.py) steps it; the transport (mix_transport.py) and the
-sequencer (mix_sequencer.py) make their moves through the primitives here. Roles are
+`MixMachine` (player/core/mix.py, with the transport) and the sequencer (mix_sequencer.py)
+make their moves on it through the primitives here. Roles are
 references, not flags: `current` is what the session hears as "the track" (or the deck
 entering from silence), `next` the deck pre-rolling to crossfade in; any other live deck is
 on its way out. What the output must do is queued in `commands`, what the session must hear
@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 
 from player.config import AudioConfig, VolumeConfig
-from player.core.crossfade import fit_crossfade
+from player.core.crossfade import PREROLL_LEAD_S, fit_crossfade
 from player.core.deck import Cue, Deck, DeckState
 from player.core.device_watch import DeviceWatch
 from player.core.gain import CrossfadeRamp, Ramp
@@ -228,3 +228,44 @@ class Mix:
             return
         self.needs_sent, self.plan = True, None
         self.emit("needs_track", after, **({"now": True} if now else {}))
+
+    # --- what the shell reads ----------------------------------------------------------
+    def activity(self) -> str:
+        """For staff: silent, preparing (pre-roll and measurement before the first sound), playing, ..."""
+        m = self
+        if not m.device.ok:
+            return "device lost"
+        if m.mode == "playing" and not any(d.is_sounding for d in m.slots.live()):
+            return "preparing" if m.current is not None else "silent"
+        return m.mode
+
+    def idle_s(self, now: float) -> float:
+        """How long the shell may wait before the next tick without coarsening anything.
+
+        libVLC's volume is an integer percent, so a fade changes it only every so often: this
+        looks ahead in 20 ms steps for the next change of any deck's percent or the end of any
+        ramp (20 ms to 250 ms). Steady playback ticks 4 times a second.
+        """
+        m = self
+        decks = m.slots.live()
+        if any(d.state in (DeckState.LOADING, DeckState.PREROLL) for d in decks):
+            return TICK_S
+        wait = IDLE_TICK_S
+        if m.current is not None and m.mode == "playing" and m.current.is_sounding:
+            rem = m.slots.remaining(m.current, now)
+            if rem is not None:
+                lead = (m.plan.crossfade_s if m.plan else m.xfade_hint) + PREROLL_LEAD_S
+                wait = min(wait, max(TICK_S, rem - lead - IDLE_TICK_S))
+        wait = max(TICK_S, min(wait, m.device.next_check - now))
+        ramps = [d.fader for d in decks if isinstance(d.fader, (Ramp, CrossfadeRamp))] + [d.norm for d in decks]
+        ramps += [m.master.ramp] + ([m.gate] if isinstance(m.gate, Ramp) else [])
+        if all(r.done(now) for r in ramps):
+            return wait
+        steps = max(1, int(wait / TICK_S + 1e-9))
+        for k in range(1, steps + 1):
+            t = now + k * TICK_S
+            gate, master = m.gate_db(t), m.master.value(t)
+            if any(r.done(t) for r in ramps if not r.done(now)) or any(
+                    m.slots.percent_at(d, t, gate, master) != d.percent for d in decks):
+                return k * TICK_S
+        return steps * TICK_S

@@ -236,7 +236,7 @@ class Mixer:
     @property
     def activity(self) -> str:
         """For staff: silent, preparing (pre-roll and measurement before the first sound), playing, ..."""
-        return self._machine.activity(self._mix)
+        return self._mix.activity()
 
     @property
     def decks(self) -> list[Deck]:
@@ -246,7 +246,7 @@ class Mixer:
     @property
     def idle_s(self) -> float:
         """How long the engine may wait before the next `tick` without coarsening anything (20 ms to 250 ms)."""
-        return self._machine.idle_s(self._mix, self._clock.monotonic())
+        return self._mix.idle_s(self._clock.monotonic())
 
     # --- commands --------------------------------------------------------------------
     def prefetch(self, sources: Iterable[Source]) -> None:

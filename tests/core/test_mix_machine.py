@@ -111,7 +111,7 @@ def test_opening_probes_the_device_once_and_a_missing_one_is_reported() -> None:
     _, commands, events = machine.step(mix, Opened(), 0.0, readings)
     assert readings.reads == ["probe"] and commands == []
     assert [(e.kind, e.detail) for e in events] == [("device_lost", {"reason": "audio device missing at start"})]
-    assert machine.activity(mix) == "device lost"
+    assert mix.activity() == "device lost"
 
 
 INPUTS: list[MixInput] = [Play(SOURCE, 1.0), CrossfadeTo(SOURCE, 1.0), QueueNext(None, 4.0), Pause(1.0), Resume(1.0),

@@ -63,7 +63,6 @@ CORES: tuple[Core, ...] = (
                                       "tests/core/test_crossfade.py", *_MIXER_TESTS)),
     Core("player/core/mix.py", ("tests/core/test_mix_machine.py", *_MIXER_TESTS)),
     Core("player/core/mix_state.py", ("tests/core/test_mix_machine.py", *_MIXER_TESTS)),
-    Core("player/core/mix_transport.py", ("tests/core/test_mix_machine.py", *_MIXER_TESTS)),
     Core("player/core/mix_sequencer.py", ("tests/core/test_mix_machine.py", *_MIXER_TESTS)),
     Core("player/core/mix_slots.py", ("tests/core/test_mix_machine.py", *_MIXER_TESTS)),
     Core("player/session/rules.py", ("tests/session/test_rules.py", "tests/session/test_rules_behaviour.py",
