@@ -139,6 +139,7 @@ class MixMachine:
     # --- the transport: (mode, command) -> (mode, action) by mix_modes.py's table ----------
     def command(self, m: Mix, now: float, command: Command, source: Source | None = None, fade_s: float = 0.0,
                 kind: str = "") -> None:
+        """Take the table's transition for `command` and run its action (`kind`: what a fade out is for)."""
         m.mode, action = transition(m.mode, command)
         if kind:
             m.fade_kind = kind

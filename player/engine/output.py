@@ -68,7 +68,6 @@ from player.core.mix_modes import Mode
 log = logging.getLogger(__name__)
 
 
-
 class _Readings:
     """What the machine reads, answered from the output and the analyzer (the machine's `Readings`)."""
 
@@ -121,7 +120,7 @@ class Mixer:
 
     # --- stepping the machine and performing what it says ----------------------------------
     def _step(self, given: MixInput) -> None:
-        _, commands, events = self._machine.step(self._mix, given, self._clock.monotonic(), self._readings)
+        self._mix, commands, events = self._machine.step(self._mix, given, self._clock.monotonic(), self._readings)
         self._events += events
         refused = [r for r in (self._perform[type(c)](c) for c in commands) if r is not None]
         for refusal in refused:
