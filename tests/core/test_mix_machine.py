@@ -141,3 +141,12 @@ def test_the_core_imports_nothing_that_does_io(module: str) -> None:
     names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
     bad = [n for n in names if any(n == x or n.startswith(x + ".") for x in NO_IO)]
     assert not bad, f"player/core/{module} imports {bad}"
+
+
+def test_the_track_to_come_is_measured_soon_and_nothing_more_is_asked() -> None:
+    machine, mix, readings = machine_and_mix()
+    _, commands, events = machine.step(mix, QueueNext(SOURCE, 6.0), 0.0, readings)
+    assert commands == [Measure(SOURCE.path, 10)] and events == []
+    assert mix.plan is not None and (mix.plan.source, mix.plan.crossfade_s, mix.xfade_hint) == (SOURCE, 6.0, 6.0)
+    _, commands, _ = machine.step(mix, QueueNext(None, 2.0), 0.0, readings)
+    assert commands == [] and mix.plan.source is None

@@ -33,7 +33,7 @@ _PLAYLIST_TESTS = ("tests/playlist/test_validate.py", "tests/playlist/test_corpu
 
 # The mix's behaviour, through the output shell on FakeOutput (tests/engine/).
 _MIXER_TESTS = ("tests/engine/test_mixer.py", "tests/engine/test_mixer_modes.py",
-                "tests/engine/test_mixer_modes_behaviour.py")
+                "tests/engine/test_mixer_modes_behaviour.py", "tests/engine/test_mixer_transport_paths.py")
 
 CORES: tuple[Core, ...] = (
     Core("player/playlist/parse.py", ("tests/playlist/test_parse_exact.py", *_PLAYLIST_TESTS)),
