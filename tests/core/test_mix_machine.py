@@ -150,3 +150,13 @@ def test_the_track_to_come_is_measured_soon_and_nothing_more_is_asked() -> None:
     assert mix.plan is not None and (mix.plan.source, mix.plan.crossfade_s, mix.xfade_hint) == (SOURCE, 6.0, 6.0)
     _, commands, _ = machine.step(mix, QueueNext(None, 2.0), 0.0, readings)
     assert commands == [] and mix.plan.source is None
+
+
+def test_the_level_story_takes_its_target_and_staff_steps_ramp_from_now() -> None:
+    machine, mix, readings = machine_and_mix()
+    machine.step(mix, BeginLevel(-14.0), 10.0, readings)
+    assert mix.master.target_db == -14.0 and mix.master.value(10.0) == min(-14.0, mix.volume.start_db)
+    machine.step(mix, SetMaster(-30.0), 20.0, readings)
+    assert mix.master.value(20.3) == -30.0
+    machine.step(mix, StepMaster(3.0), 30.0, readings)
+    assert mix.master.target_db == -27.0 and abs(mix.master.value(30.15) - -28.5) < 1e-9

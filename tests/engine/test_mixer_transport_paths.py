@@ -81,6 +81,8 @@ def test_an_emergency_stop_is_over_half_a_second_after_it_was_asked_plus_the_lat
     rig.run(5)
     t = rig.clock.monotonic()
     rig.mixer.emergency_stop(0.2)
+    rig.run(0.3)
+    assert rig.mixer.is_silent                            # muted after its 0.2 s (heard 1.5 s later)
     rig.run(3)
     done = next(when for when, ev in rig.events if ev.kind == "fade_finished")
     assert t + 0.2 + LATENCY_S - 0.05 <= done <= t + 0.2 + LATENCY_S + 0.1
@@ -137,3 +139,32 @@ def test_a_device_back_event_has_it_probed_at_the_next_tick() -> None:
     rig.out.set_device_present(True)                  # the backoff would wait 1 s more; the event does not
     rig.run(0.1)
     assert rig.mixer.device_ok
+
+
+def test_a_resume_during_the_pause_fade_turns_back_from_where_it_is_to_the_level_before() -> None:
+    rig = Rig()
+    a = rig.track("a", 300)
+    rig.mixer.play(a, fade_in_s=1)
+    rig.run(5)
+    before = rig.mixer.level_db
+    rig.mixer.pause(4)
+    rig.run(2)
+    turning = rig.mixer.level_db
+    rig.mixer.resume(2)
+    rig.run(0.1)
+    assert before - 30 < turning < before - 5 and abs(rig.mixer.level_db - turning) < 1.5   # no dip, no jump
+    rig.run(3)
+    assert abs(rig.mixer.level_db - before) < 0.01
+
+
+def test_crossfade_to_takes_the_length_asked() -> None:
+    rig = Rig()
+    a, b = rig.track("a", 300), rig.track("b", 300)
+    rig.mixer.play(a, fade_in_s=1)
+    rig.run(5)
+    rig.mixer.crossfade_to(b, crossfade_s=4)
+    rig.run(4)
+    t = rig.when("track_started", "b")
+    assert rig.level_at("A", t + 2) is not None and rig.level_at("B", t + 2) is not None   # both heard mid-way
+    rig.run(5)
+    assert [d.source for d in rig.mixer.decks] == [b]
