@@ -168,3 +168,29 @@ def test_crossfade_to_takes_the_length_asked() -> None:
     assert rig.level_at("A", t + 2) is not None and rig.level_at("B", t + 2) is not None   # both heard mid-way
     rig.run(5)
     assert [d.source for d in rig.mixer.decks] == [b]
+
+
+def test_a_skip_from_a_heard_track_asks_for_nothing_until_the_new_one_is_heard() -> None:
+    rig = Rig()
+    a, b = rig.track("a", 26), rig.track("b", 300)     # a's successor would be asked for at 4 s
+    rig.mixer.play(a, fade_in_s=1)
+    rig.run(3)
+    rig.mixer.crossfade_to(b, crossfade_s=2)
+    rig.run(8)
+    assert rig.mixer.current == b and ("needs_track", "a") not in rig.kinds()
+
+
+def test_a_skip_into_a_gap_fades_the_new_track_in_over_the_length_asked() -> None:
+    rig = Rig()
+    a, c = rig.track("a", 300), rig.track("c", 300)
+    rig.mixer.play(a, fade_in_s=1)
+    rig.run(5)
+    deck = rig.mixer.decks[0]
+    rig.mixer.handle(OutputEvent("error", deck.slot, rig.out._decks[deck.slot].token))
+    rig.run(3)
+    assert rig.mixer.current is None and rig.mixer.is_silent        # a gap: the mix is open, nothing plays
+    rig.mixer.crossfade_to(c, crossfade_s=4)
+    rig.run(8)
+    t = rig.when("track_started", "c")
+    early, late = rig.level_at(rig.mixer.decks[-1].slot, t + 1.0), rig.level_at(rig.mixer.decks[-1].slot, t + 5)
+    assert early is not None and late is not None and early < late - 6          # a 4 s fade, not a 0.5 s one
