@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from player.audio.api import MixerEvent
 from player.config import config_from_mapping
 from player.core import session as machine_module
 from player.core.controls import Pause, Press, Resume, Start, control
 from player.core.effects import Record
 from player.core.inputs import Restart, RestartPaused, RestartPlaying
+from player.core.media import MixerEvent
 from player.core.resume import Downtime
 from player.core.running import MixerView
 from player.core.session import HANDLERS, STORAGE_FAULT, TABLE, Moment, Row, SessionMachine
