@@ -192,7 +192,13 @@ class HardwareConfig:
                              "gpiozero pin factory: lgpio on a Pi, mock for tests/demo")
     button_pin: int = _spec(_pin, 17, "BCM pin of the staff button (to ground, pull-up)")
     double_press_s: float = _spec(_seconds(0.1, 2), 0.4, "second press within this = double press")
-    long_press_s: float = _spec(_seconds(0.5, 10), 2.0, "held this long = end session")
+    long_press_s: float = _spec(_seconds(0.5, 10), 2.0,
+                                "held this long = ask to end the session (see button_stop)")
+    button_stop: str = _spec(_choice("off", "confirm"), "off",
+                             "off: the button never ends a session (it is within the patient's reach); "
+                             "confirm: a long press, then a double press within stop_confirm_s, ends it")
+    stop_confirm_s: float = _spec(_seconds(2, 15), 5.0,
+                                  "button_stop confirm: a double press within this after a long press ends it")
     bounce_s: float = _spec(_seconds(0, 0.2), 0.02, "ignore edges closer than this")
     led_pin: int | None = _spec(_optional(_pin), 27, "BCM pin of the status LED (PWM)")
     led_brightness: float = _spec(_number(0.01, 1), 0.3, "LED brightness for a dark room")
