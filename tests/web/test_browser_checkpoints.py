@@ -58,7 +58,8 @@ def test_due_banner_acknowledge_and_observations(driver, tmp_path: Path) -> None
         text_is("cp-next-in", "at 0:04 · in 0:0")                      # the countdown
         wait.until(ec.visibility_of_element_located((By.ID, "cp-due")))   # 4 s on the engine's clock
         text_is("cp-due-text", "BP and sedation")
-        text_is("cp-next-text", "HR")
+        text_is("cp-panel-due-text", "BP and sedation")  # repeated beside the observation form
+        assert not driver.find_element(By.ID, "cp-next").is_displayed()  # never "next: HR" while one is due
         driver.save_screenshot(str(tmp_path / "checkpoint-due.png"))
         driver.find_element(By.ID, "btn-ack").click()
         wait.until(ec.invisibility_of_element_located((By.ID, "cp-due")))
@@ -80,3 +81,74 @@ def test_due_banner_acknowledge_and_observations(driver, tmp_path: Path) -> None
                                                                   "observation")] == [
         ("checkpoint_due", "system"), ("checkpoint_acknowledged", "web"), ("observation", "web")]
     assert (tmp_path / "checkpoint-due.png").stat().st_size > 10_000
+
+
+PINNED_PLAYLIST = """\
+name: Pinned checkpoint
+crossfade: 1s
+phases:
+  - name: onset
+    duration: 10m
+    tracks: [a.flac]
+checkpoints:
+  - {at: 2s, text: BP now}
+  - {at: 1m, text: Sedation score}
+"""
+
+#: Where the banner is, whether its centre is really the banner (not covered), and whether the page scrolls.
+WHERE_IS = """
+const el = document.getElementById(arguments[0]);
+const r = el.getBoundingClientRect();
+const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+return {top: r.top, bottom: r.bottom, height: innerHeight, shown: el.offsetParent !== null && el.contains(hit),
+        scrolls: document.documentElement.scrollHeight > innerHeight + 100, y: scrollY};
+"""
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (390, 844)])
+def test_due_checkpoint_stays_in_sight_at_every_scroll_position(driver, tmp_path: Path, width: int,  # noqa: F811
+                                                               height: int) -> None:
+    """As found: started from the playlist list (page scrolled down) or typing an observation, the
+    1280x800 view showed no DUE at all and the panel by the form said "next: Sedation score"."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(driver, WAIT_S)
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+    write_audio(tmp_path / "a.flac", 30.0)
+    (tmp_path / "p.yaml").write_text(PINNED_PLAYLIST)
+    config = daemon_config(tmp_path / "data", web={"enabled": True, "port": 0})
+    with Daemon(config) as daemon:
+        server = daemon.part(WebServer)
+        assert server is not None, daemon.faults
+        driver.get(server.url + "/")
+        wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(
+            daemon.config.token_path.read_text().strip())
+        driver.find_element(By.ID, "sign-in").click()
+        wait.until(ec.text_to_be_present_in_element_attribute((By.ID, "state"), "textContent", "idle"))
+        driver.execute_script("window.scrollTo(0, document.documentElement.scrollHeight)")  # the playlist list
+        send_request(daemon.config.socket_path, {"action": "start", "playlist": str(tmp_path / "p.yaml")})
+        wait.until(ec.visibility_of_element_located((By.ID, "cp-due")))
+        wait.until(ec.text_to_be_present_in_element_attribute((By.ID, "cp-panel-due-text"), "textContent", "BP now"))
+        positions = {}
+        for name, script in (("bottom", "window.scrollTo(0, document.documentElement.scrollHeight)"),
+                             ("top", "window.scrollTo(0, 0)"),
+                             ("middle", "window.scrollTo(0, document.documentElement.scrollHeight / 2)"),
+                             ("typing an observation", "document.getElementById('obs-value').focus();"
+                                                       "document.getElementById('obs-value').scrollIntoView()")):
+            driver.execute_script(script)
+            where = driver.execute_script(WHERE_IS, "cp-due")
+            positions[name] = where["y"]
+            assert where["scrolls"], "the page must be taller than the view, or this proves nothing"
+            assert where["shown"] and where["top"] >= 0 and where["bottom"] <= where["height"], (name, where)
+        assert positions["bottom"] > positions["middle"] > positions["top"] == 0
+        beside = driver.execute_script(WHERE_IS, "cp-panel-due")  # still scrolled to the observation form
+        assert beside["shown"] and beside["top"] >= 0 and beside["bottom"] <= beside["height"], beside
+        assert not driver.find_element(By.ID, "cp-next").is_displayed()
+        driver.save_screenshot(str(tmp_path / f"pinned-{width}x{height}.png"))
+        driver.find_element(By.ID, "btn-ack-2").click()
+        wait.until(ec.invisibility_of_element_located((By.ID, "cp-due")))
+        wait.until(ec.visibility_of_element_located((By.ID, "cp-next")))
+        assert [c["state"] for c in daemon.status()["checkpoints"]] == ["done", "upcoming"]
