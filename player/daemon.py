@@ -86,7 +86,7 @@ class Daemon:
                 engine.start()
                 self._parts.append(engine)
                 self.controller = engine
-                sock = ControlSocketServer(cfg.socket_path, engine, data_dir=cfg.data_dir)
+                sock = ControlSocketServer(cfg.socket_path, engine, data_dir=cfg.data_dir, status=self.status)
                 sock.start()
                 self._parts.append(sock)
             except BaseException:

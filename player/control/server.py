@@ -26,6 +26,7 @@ import socketserver
 import stat
 import struct
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from player.errors import DaemonUnreachable, PlaylistNotFound, SessionRefused
@@ -97,7 +98,7 @@ def _answer(server: _Server, line: bytes, peer: dict) -> dict:
         return {"ok": False, "error": 'a request is a JSON object with an "action", e.g. {"action": "status"}'}
     action = request.pop("action")
     if action == "status":
-        return {"ok": True, "status": server.controller.status()}
+        return {"ok": True, "status": server.status()}
     request.pop("source", None)          # the socket says who asks; a client cannot choose
     try:
         if action in ("start", "load") and request.get("playlist") is not None:
@@ -145,9 +146,11 @@ class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
     request_queue_size = BACKLOG
 
-    def __init__(self, path: str, controller: Controller, data_dir: Path | None) -> None:
+    def __init__(self, path: str, controller: Controller, data_dir: Path | None,
+                 status: Callable[[], dict] | None = None) -> None:
         super().__init__(path, _Handler)
         self.controller = controller
+        self.status = status or controller.status
         self.data_dir = data_dir
         self.slots = threading.BoundedSemaphore(MAX_CLIENTS)
 
@@ -179,11 +182,15 @@ class ControlSocketServer:
 
     Args:
         data_dir: where the USB library is (library playlists by name); None: paths only.
+        status: what a ``status`` request answers (the daemon's, with its own faults: a station
+            feed or web page that did not start); None: the controller's.
     """
 
-    def __init__(self, path: Path, controller: Controller, *, data_dir: Path | None = None) -> None:
+    def __init__(self, path: Path, controller: Controller, *, data_dir: Path | None = None,
+                 status: Callable[[], dict] | None = None) -> None:
         self.path = Path(path)
         self._controller = controller
+        self._status = status
         self._data_dir = data_dir
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -199,7 +206,7 @@ class ControlSocketServer:
             self.path.unlink()  # left by a crash
         old_umask = os.umask(0o117)
         try:
-            self._server = _Server(str(self.path), self._controller, self._data_dir)
+            self._server = _Server(str(self.path), self._controller, self._data_dir, self._status)
         finally:
             os.umask(old_umask)
         os.chmod(self.path, 0o660)

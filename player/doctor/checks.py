@@ -267,9 +267,27 @@ def check_web(ctx: DoctorContext, system: System) -> CheckResult:
                   + (" (this machine; web.bind: 0.0.0.0 serves the clinic LAN)" if web.bind.startswith("127.") else ""))
 
 
+def check_station_feed(ctx: DoctorContext, system: System) -> CheckResult:
+    """A chair whose feed did not start drops off the nursing station without a sound: say so here."""
+    mqtt = ctx.config.mqtt
+    if not mqtt.enabled:
+        return passed("station-feed", "mqtt.enabled is false: this chair is not on a nursing station")
+    if not system.python_module("paho.mqtt.client"):
+        return failed("station-feed", "mqtt.enabled is true but paho-mqtt is not installed: the feed does not start "
+                      "and the nursing station never shows this chair",
+                      "sudo apt install python3-paho-mqtt && sudo systemctl restart session-player")
+    port = mqtt.port or (8883 if mqtt.tls else 1883)
+    error = system.tcp_connect(mqtt.host, port)
+    if error is not None:
+        return failed("station-feed", f"cannot reach the broker {mqtt.host}:{port}: {error}: the nursing station "
+                      "shows this chair offline", "check mqtt.host and mqtt.port, the station's Mosquitto "
+                      "(systemctl status mosquitto there) and the network between (docs/station.md)")
+    return passed("station-feed", f"paho-mqtt is installed and the broker {mqtt.host}:{port} answers")
+
+
 CHECKS: tuple[Check, ...] = (check_config, check_audio_device, check_pin_factory, check_service_user,
                              check_admin_group, check_data_dir, check_ffmpeg, check_loudness,
-                             check_default_playlist, check_clock, check_disk_space, check_web)
+                             check_default_playlist, check_clock, check_disk_space, check_web, check_station_feed)
 
 
 def run_checks(ctx: DoctorContext, system: System, checks: tuple[Check, ...] = CHECKS) -> list[CheckResult]:

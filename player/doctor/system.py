@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import ctypes
 import grp
+import importlib.util
 import json
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -112,6 +114,21 @@ class System:
 
     def which(self, program: str) -> str | None:
         return shutil.which(program, path=SERVICE_PATH)
+
+    def python_module(self, name: str) -> bool:
+        """Whether the player's Python can import `name` (the service runs the same interpreter)."""
+        try:
+            return importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            return False
+
+    def tcp_connect(self, host: str, port: int) -> str | None:
+        """None when a TCP connection to host:port opens within 3 s, else why not."""
+        try:
+            with socket.create_connection((host, port), timeout=3):
+                return None
+        except OSError as exc:
+            return exc.strerror or str(exc)
 
     def ffmpeg_filters(self, ffmpeg: str) -> str:
         try:

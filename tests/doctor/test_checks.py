@@ -26,6 +26,7 @@ from player.doctor.checks import (
     check_loudness,
     check_pin_factory,
     check_service_user,
+    check_station_feed,
     check_web,
 )
 from player.doctor.unit import parse_unit
@@ -69,7 +70,7 @@ def test_a_healthy_chair_passes_every_check(chair):
     results = run_checks(chair, FakeSystem())
     assert [r.check for r in results] == ["config", "audio-device", "pin-factory", "service-user", "admin-group",
                                           "data-dir", "ffmpeg", "loudness", "default-playlist", "clock",
-                                          "disk-space", "web"]
+                                          "disk-space", "web", "station-feed"]
     assert all(r.ok for r in results), [r for r in results if not r.ok]
     assert len(CHECKS) == len(results)
 
@@ -232,6 +233,18 @@ def test_web_token_owned_by_root_fails(chair):
     chair.config.token_path.write_text("x" * 32)
     result = check_web(chair, FakeSystem(owners={chair.config.token_path: "root"}))
     assert not result.ok and "chown session-player:session-player" in result.fix
+
+
+def test_station_feed_without_paho_or_broker_fails_and_disabled_passes(chair):
+    """As found: mqtt.enabled with no paho-mqtt: the log said the feed did not start, the doctor had no check."""
+    assert check_station_feed(chair, FakeSystem()).ok  # mqtt disabled: nothing to check
+    enabled = with_config(chair, mqtt={"enabled": True, "host": "station.local"})
+    result = check_station_feed(enabled, FakeSystem(modules=set()))
+    assert not result.ok and "paho-mqtt is not installed" in result.detail
+    assert "apt install python3-paho-mqtt" in result.fix
+    result = check_station_feed(enabled, FakeSystem(unreachable={("station.local", 1883): "Connection refused"}))
+    assert not result.ok and "station.local:1883: Connection refused" in result.detail
+    assert check_station_feed(enabled, FakeSystem()).ok
 
 
 def test_a_check_that_raises_is_reported_and_the_others_still_run(chair):
