@@ -633,7 +633,8 @@ class SessionRules(CalmerRules):
         snap: dict = {"state": self.state, "room": self.config.room, "max_db": self.config.volume.max_db,
                       "faults": list(self.faults), "phases": [], "elapsed_s": 0.0, "phase": None,
                       "phase_index": None, "session_id": None, "playlist": None, "phase_elapsed_s": None,
-                      "phase_remaining_s": None, "remaining_s": None, "track": None, "checkpoints": [],
+                      "phase_remaining_s": None, "remaining_s": None, "track": None, "track_title": None,
+                      "checkpoints": [],
                       "calmer": None, "calmer_available": False}
         if self.ready is not None:
             snap["playlist"] = self.ready.name
@@ -649,6 +650,7 @@ class SessionRules(CalmerRules):
             phase_remaining_s=round(max(0.0, tl.phase_end_s + paused - at), 3),
             remaining_s=round(max(0.0, tl.projected_end_s(at) - at), 3),
             track=None if track is None else self.track_name(track.path), phases=self._phases(s, at),
+            track_title=None if track is None else track.shown_title,
             checkpoints=s.checkpoints.snapshot(at),
             calmer=None if s.calmer is None else s.calmer.status(),
             calmer_available=calm.has_calmer(s.playlist, tl.index))

@@ -152,3 +152,64 @@ def test_due_checkpoint_stays_in_sight_at_every_scroll_position(driver, tmp_path
         wait.until(ec.invisibility_of_element_located((By.ID, "cp-due")))
         wait.until(ec.visibility_of_element_located((By.ID, "cp-next")))
         assert [c["state"] for c in daemon.status()["checkpoints"]] == ["done", "upcoming"]
+
+
+#: The brightest colour on screen (text or background of any visible element), as relative luminance 0..1.
+BRIGHTEST = """
+const lum = (c) => {
+  const m = c.match(/rgba?\\(([\\d.]+), ([\\d.]+), ([\\d.]+)(?:, ([\\d.]+))?\\)/);
+  if (!m || (m[4] !== undefined && Number(m[4]) === 0)) return 0;
+  const lin = (v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+  const alpha = m[4] === undefined ? 1 : Number(m[4]);   // over the black page
+  return alpha * (0.2126 * lin(+m[1]) + 0.7152 * lin(+m[2]) + 0.0722 * lin(+m[3]));
+};
+let max = 0, what = "";
+for (const el of document.querySelectorAll("body *")) {
+  const r = el.getBoundingClientRect();
+  if (!r.width || !r.height || r.bottom < 0 || r.top > innerHeight || el.closest("[hidden]")) continue;
+  const st = getComputedStyle(el);
+  const here = Math.max(lum(st.backgroundColor), el.childElementCount ? 0 : lum(st.color));
+  if (here > max) { max = here; what = `${el.tagName}#${el.id}.${el.className}`; }
+}
+return [max, what];
+"""
+
+
+def test_dim_mode_is_toggled_remembered_and_keeps_the_due_bar_pinned(driver, tmp_path: Path) -> None:  # noqa: F811
+    """As found: the full-width yellow bar and buttons were the brightest things in a dark room, no dim mode."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(driver, WAIT_S)
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
+    write_audio(tmp_path / "a.flac", 30.0)
+    (tmp_path / "p.yaml").write_text(PINNED_PLAYLIST)
+    config = daemon_config(tmp_path / "data", web={"enabled": True, "port": 0})
+    with Daemon(config) as daemon:
+        server = daemon.part(WebServer)
+        driver.get(server.url + "/")
+        wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(
+            daemon.config.token_path.read_text().strip())
+        driver.find_element(By.ID, "sign-in").click()
+        wait.until(ec.text_to_be_present_in_element_attribute((By.ID, "state"), "textContent", "idle"))
+        send_request(daemon.config.socket_path, {"action": "start", "playlist": str(tmp_path / "p.yaml")})
+        wait.until(ec.visibility_of_element_located((By.ID, "cp-due")))
+        bright, _ = driver.execute_script(BRIGHTEST)
+        driver.find_element(By.ID, "btn-dim").click()
+        wait.until(lambda d: d.execute_script("return document.documentElement.classList.contains('dim')"))
+        dim, brightest = driver.execute_script(BRIGHTEST)
+        print(f"brightest colour on screen, relative luminance: bright {bright:.3f}, dim {dim:.3f} ({brightest})")
+        assert bright > 0.6 and dim < 0.35, (bright, dim)
+        driver.refresh()  # remembered by this browser
+        wait.until(ec.visibility_of_element_located((By.ID, "cp-due")))
+        assert driver.execute_script("return document.documentElement.classList.contains('dim')")
+        assert driver.find_element(By.ID, "btn-dim").get_attribute("aria-pressed") == "true"
+        driver.execute_script("window.scrollTo(0, document.documentElement.scrollHeight)")
+        where = driver.execute_script(WHERE_IS, "cp-due")
+        assert where["shown"] and where["top"] >= 0 and where["bottom"] <= where["height"], where
+        driver.save_screenshot(str(tmp_path / "dim.png"))
+        driver.find_element(By.ID, "btn-dim").click()
+        assert not driver.execute_script("return document.documentElement.classList.contains('dim')")
+        assert driver.execute_script("return localStorage.getItem('session-player.dim')") == "0"

@@ -104,7 +104,8 @@ function render(s) {
   $("phase-remaining").textContent = fmt(s.phase_remaining_s);
   $("elapsed").textContent = fmt(s.elapsed_s);
   $("remaining").textContent = fmt(s.remaining_s);
-  $("track").textContent = s.track || "—";
+  $("track").textContent = s.track_title || s.track || "—";   // the title staff know; the file in the tooltip
+  $("track").title = s.track || "";
   const faults = s.faults || [];
   $("faults").hidden = !faults.length;
   $("faults").textContent = faults.length ? "⚠ " + faults.join(" · ") : "";
