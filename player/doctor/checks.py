@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 AUDIO_SUFFIXES = frozenset({".flac", ".mp3", ".ogg", ".oga", ".opus", ".wav", ".m4a", ".aac", ".aif", ".aiff"})
 SPARE_BYTES = 1024**3  # room for an import (a library is staged beside the current one), above usb.reserve_bytes
 GROUP = "session-player"
+#: Device names that mean "whichever card ALSA picks first".
+BARE_DEFAULTS = ("default", "sysdefault")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,12 @@ def check_audio_device(ctx: DoctorContext, system: System) -> CheckResult:
     if audio.output != "vlc":
         return failed("audio-device", f"audio.output is {audio.output!r}: simulated, nothing plays",
                       "set audio.output: vlc")
+    cards = system.sound_cards() if audio.device in BARE_DEFAULTS else []
+    if len(cards) > 1:
+        return failed("audio-device", f"audio.device is the bare {audio.device!r} and this Pi has {len(cards)} sound "
+                      f"cards ({', '.join(cards)}): it plays on whichever ALSA picks first, which may be HDMI, "
+                      "not the headphones", f"set audio.device to the DAC's own device, e.g. default:CARD="
+                      f"{_likely_dac(cards)} ('sudo session-player devices' lists them and tries two streams)")
     probe = system.two_streams(audio.device)
     who = f"as {system.identity}"
     if probe.get("opened", 0) >= 2:
@@ -81,6 +89,12 @@ def check_audio_device(ctx: DoctorContext, system: System) -> CheckResult:
     return failed("audio-device", detail, "no device here took two streams: check the DAC or HAT is connected "
                   "and 'session-player devices' lists it; use its default:CARD=<name> or dmix:CARD=<name>, "
                   "not hw:")
+
+
+def _likely_dac(cards: list[str]) -> str:
+    """The card that is not the Pi's own HDMI or headphone jack, when there is one."""
+    own = ("vc4hdmi", "hdmi", "Headphones", "bcm2835")
+    return next((c for c in cards if not c.startswith(own)), cards[-1])
 
 
 def check_pin_factory(ctx: DoctorContext, system: System) -> CheckResult:

@@ -13,6 +13,7 @@ import importlib.util
 import json
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -24,6 +25,11 @@ import player
 WORKER_TIMEOUT_S = 60.0
 SERVICE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"  # systemd's PATH for services
 TIME_ERROR = 5  # adjtimex(): the kernel clock is not synchronized
+
+
+def parse_asound_cards(text: str) -> list[str]:
+    """The card ids in /proc/asound/cards' format (`` 1 [Device         ]: USB-Audio - ...``)."""
+    return re.findall(r"^\s*\d+\s+\[(\S+?)\s*\]", text, re.M)
 
 
 class System:
@@ -114,6 +120,14 @@ class System:
 
     def which(self, program: str) -> str | None:
         return shutil.which(program, path=SERVICE_PATH)
+
+    def sound_cards(self) -> list[str]:
+        """The ALSA card ids (``vc4hdmi0``, ``Device``...) from /proc/asound/cards; [] when unreadable."""
+        try:
+            text = Path("/proc/asound/cards").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return []
+        return parse_asound_cards(text)
 
     def python_module(self, name: str) -> bool:
         """Whether the player's Python can import `name` (the service runs the same interpreter)."""

@@ -27,6 +27,7 @@ class FakeSystem:
     free_total: tuple[int, int] = (20 * 10**9, 32 * 10**9)
     clock: tuple[bool | None, str] = (True, "timedatectl")
     modules: set[str] = field(default_factory=lambda: {"paho.mqtt.client"})
+    cards: list[str] = field(default_factory=lambda: ["Device"])
     unreachable: dict[tuple[str, int], str] = field(default_factory=dict)
     asked: list[tuple] = field(default_factory=list)
 
@@ -59,6 +60,9 @@ class FakeSystem:
 
     def which(self, program: str) -> str | None:
         return self.programs.get(program)
+
+    def sound_cards(self) -> list[str]:
+        return list(self.cards)
 
     def python_module(self, name: str) -> bool:
         return name in self.modules

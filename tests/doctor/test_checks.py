@@ -235,6 +235,18 @@ def test_web_token_owned_by_root_fails(chair):
     assert not result.ok and "chown session-player:session-player" in result.fix
 
 
+def test_a_bare_default_with_several_cards_fails_naming_the_dac(chair):
+    """As found: on a Pi 5 with a USB DAC, `default` is HDMI, and the doctor passed it."""
+    system = FakeSystem(cards=["vc4hdmi0", "vc4hdmi1", "Device"])
+    result = check_audio_device(chair, system)  # the shipped config says `default`
+    assert chair.config.audio.device == "default"
+    assert not result.ok and "3 sound cards (vc4hdmi0, vc4hdmi1, Device)" in result.detail
+    assert "default:CARD=Device" in result.fix
+    assert check_audio_device(chair, FakeSystem(cards=["Device"])).ok  # one card: default is that card
+    named = with_config(chair, audio={"device": "default:CARD=Device"})
+    assert check_audio_device(named, system).ok
+
+
 def test_station_feed_without_paho_or_broker_fails_and_disabled_passes(chair):
     """As found: mqtt.enabled with no paho-mqtt: the log said the feed did not start, the doctor had no check."""
     assert check_station_feed(chair, FakeSystem()).ok  # mqtt disabled: nothing to check
@@ -254,3 +266,14 @@ def test_a_check_that_raises_is_reported_and_the_others_still_run(chair):
     results = run_checks(chair, FakeSystem(), checks=(check_boom, check_clock))
     assert [(r.check, r.ok) for r in results] == [("boom", False), ("clock", True)]
     assert "RuntimeError: boom" in results[0].detail
+
+
+def test_sound_cards_are_read_from_proc_asound_cards_format():
+    from player.doctor.system import parse_asound_cards
+
+    pi5 = (" 0 [vc4hdmi0       ]: vc4-hdmi - vc4-hdmi-0\n                      vc4-hdmi-0\n"
+           " 1 [vc4hdmi1       ]: vc4-hdmi - vc4-hdmi-1\n                      vc4-hdmi-1\n"
+           " 2 [Device         ]: USB-Audio - USB Audio Device\n"
+           "                      GeneralPlus USB Audio Device at usb-xhci-hcd.1-1, full speed\n")
+    assert parse_asound_cards(pi5) == ["vc4hdmi0", "vc4hdmi1", "Device"]
+    assert parse_asound_cards("--- no soundcards ---\n") == []
