@@ -40,7 +40,6 @@ from player.clock import Clock, SystemClock
 from player.config import Config
 from player.errors import HardwareUnavailable, SessionRefused
 from player.hardware.gestures import (
-    CANCELLED,
     DECISIONS,
     DOUBLE,
     HOLD_ARMED,
@@ -320,7 +319,7 @@ class Bedside:
         if gesture not in DECISIONS:
             self._report("gesture", gesture=gesture)
             return
-        if pending and gesture in (SINGLE, DOUBLE, CANCELLED):
+        if pending:  # the one gesture after a long press: a double press ends the session, anything else cancels
             self._stop_pending_until = None
             if gesture == DOUBLE:
                 self._submit(gesture, "stop")

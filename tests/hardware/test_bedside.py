@@ -130,6 +130,14 @@ def test_unconfirmed_stop_request_expires_or_is_cancelled(make_rig, controller):
     rig.press(0.1)
     rig.settle(1)
     assert [a for a, _ in actions(rig)] == ["start", "mark", "mark"]
+    rig.press(2.5)
+    rig.settle(0.5)
+    rig.press(2.5)  # a second grip cancels too, it does not re-arm
+    rig.settle(0.5)
+    rig.press(0.1, gap_s=0.2)
+    rig.press(0.1)
+    rig.settle(1)
+    assert [a for a, _ in actions(rig)] == ["start", "mark", "mark", "mark"]
     assert controller.status()["state"] == "playing"
 
 
