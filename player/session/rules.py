@@ -633,8 +633,7 @@ class SessionRules(CalmerRules):
         snap: dict = {"state": self.state, "room": self.config.room, "max_db": self.config.volume.max_db,
                       "faults": list(self.faults), "phases": [], "elapsed_s": 0.0, "phase": None,
                       "phase_index": None, "session_id": None, "playlist": None, "phase_elapsed_s": None,
-                      "phase_remaining_s": None, "remaining_s": None, "track": None, "track_title": None,
-                      "checkpoints": [],
+                      "phase_remaining_s": None, "remaining_s": None, "track": None, "checkpoints": [],
                       "calmer": None, "calmer_available": False}
         if self.ready is not None:
             snap["playlist"] = self.ready.name
