@@ -154,7 +154,13 @@ class HardwareConfig:
                            "gpiozero pin factory: lgpio on a Pi, mock for tests/demo"] = "lgpio"
     button_pin: Annotated[Pin, "BCM pin of the staff button (to ground, pull-up)"] = 17
     double_press_s: Annotated[float, Seconds(0.1, 2), "second press within this = double press"] = 0.4
-    long_press_s: Annotated[float, Seconds(0.5, 10), "held this long = end session"] = 2.0
+    long_press_s: Annotated[float, Seconds(0.5, 10),
+                            "held this long = ask to end the session (see button_stop)"] = 2.0
+    button_stop: Annotated[Literal["off", "confirm"],
+                           "off: the button never ends a session (it is within the patient's reach); "
+                           "confirm: a long press, then a double press within stop_confirm_s, ends it"] = "off"
+    stop_confirm_s: Annotated[float, Seconds(2, 15),
+                              "button_stop confirm: a double press within this after a long press ends it"] = 5.0
     bounce_s: Annotated[float, Seconds(0, 0.2), "ignore edges closer than this"] = 0.02
     led_pin: Annotated[Pin | None, "BCM pin of the status LED (PWM)"] = 27
     led_brightness: Annotated[float, Range(0.01, 1), "LED brightness for a dark room"] = 0.3

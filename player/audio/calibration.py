@@ -30,6 +30,9 @@ DECK = "A"
 START_TIMEOUT_S = 10.0
 TICK_S = 0.02
 STOP_RAMP_S = 0.3
+#: From this long after the start, the stream must have advanced at least this share of the time.
+MIN_ADVANCE_AFTER_S = 2.0
+MIN_ADVANCE_RATIO = 0.5
 
 
 def write_pink_noise(path: Path, seconds: float, *, rate: int = RATE_HZ, rms_dbfs: float = NOISE_RMS_DBFS,
@@ -102,9 +105,17 @@ def play_noise(output: AudioOutput, path: Path, plan: NoisePlan, *, clock: Clock
 
     `wait(seconds)` paces the loop (a fake clock's advance in tests). Ctrl-C (or any error)
     ramps the noise down over 0.3 s rather than cutting it.
+
+    Raises:
+        AudioFailed: the device did not open, went away, or the stream stopped advancing: a meter
+            reading taken then would be room noise, and a calibration from it would make the
+            dBA cap meaningless, so no reading may be asked for.
     """
     events: queue.Queue[OutputEvent] = queue.Queue()
     output.open(events.put)  # libVLC's threads only enqueue; everything else happens here
+    if not output.device_ok():
+        raise AudioFailed("the audio device did not open: nothing was played, so no meter reading can be taken "
+                          "(check audio.device with `session-player devices`)")
     token = output.load(DECK, path)
     output.set_gain_db(DECK, None)
     output.play(DECK)
@@ -114,19 +125,43 @@ def play_noise(output: AudioOutput, path: Path, plan: NoisePlan, *, clock: Clock
             raise AudioFailed(f"the noise did not start playing within {START_TIMEOUT_S:g} s")
         wait(TICK_S)
     t0, last_second, gain = clock.monotonic(), -1, None
+    start_position = output.position_s(DECK) or 0.0
     try:
         while (t := clock.monotonic() - t0) < plan.total_s:
             gain = plan.gain_db(t)
             output.set_gain_db(DECK, gain)
-            if on_second is not None and int(t) != last_second:
+            if int(t) != last_second:
                 last_second = int(t)
-                on_second(t)
+                _check_still_playing(output, events, token, t, start_position)
+                if on_second is not None:
+                    on_second(t)
             wait(TICK_S)
+        _check_still_playing(output, events, token, plan.total_s, start_position)
     except BaseException:
         _ramp_down(output, gain, plan.floor_db, clock, wait)
         raise
     finally:
         output.stop(DECK)
+
+
+def _check_still_playing(output: AudioOutput, events: queue.Queue[OutputEvent], token: int, t: float,
+                         start_position: float) -> None:
+    """Raise unless the device is there and the noise has advanced about as far as the clock (t s)."""
+    while True:
+        try:
+            event = events.get_nowait()
+        except queue.Empty:
+            break
+        if event.kind == "device_lost" or (event.kind in ("error", "ended") and event.token == token):
+            raise AudioFailed(f"the noise stopped after {t:.0f} s ({event.kind}): no meter reading can be taken")
+    if not output.device_ok():
+        raise AudioFailed(f"the audio device went away after {t:.0f} s: no meter reading can be taken")
+    position = output.position_s(DECK)
+    advanced = None if position is None else position - start_position
+    if t >= MIN_ADVANCE_AFTER_S and (advanced is None or advanced < t * MIN_ADVANCE_RATIO):
+        shown = "nothing" if advanced is None else f"{advanced:.1f} s"
+        raise AudioFailed(f"the noise is not playing: {shown} of it played in {t:.0f} s "
+                          "(the device is failing?): no meter reading can be taken")
 
 
 def _playing(events: queue.Queue[OutputEvent], token: int) -> bool:

@@ -8,6 +8,7 @@ each key, its default and what it does.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 from dataclasses import fields, is_dataclass
 
 from player.config import describe_schema, load_config
@@ -60,4 +61,7 @@ def run(args: argparse.Namespace) -> int:
               f"calibration_dba_at_0db ({v.max_dba:g} - {v.calibration_dba_at_0db:g} = "
               f"{dba_to_db(v.max_dba, v.calibration_dba_at_0db):g} dB); {cap:g} dB gives at most "
               f"{db_to_dba(cap, v.calibration_dba_at_0db):g} dBA at the ear")
+    if config.mqtt.enabled and importlib.util.find_spec("paho") is None:
+        print("# WARNING: mqtt.enabled is true but paho-mqtt is not installed: the nursing station feed will not "
+              "start (sudo apt install python3-paho-mqtt; 'session-player doctor' checks the broker too)")
     return 0

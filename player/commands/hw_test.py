@@ -6,8 +6,9 @@ recorded). The LED shows the simulated session's pattern, so a short press shoul
 slow breathe into a steady dim light. Exits 1 if a pin or the pin factory cannot be used.
 
 With --pin-factory mock (no Pi needed, for CI) the pins are simulated and a short, a double
-and a long press (and two knob clicks, if an encoder is configured) are driven on them, so
-the whole path can be seen working; it then stops without waiting for --seconds.
+and a long press (then, with ``hardware.button_stop: confirm``, the confirming double press;
+and two knob clicks, if an encoder is configured) are driven on them, so the whole path
+can be seen working; it then stops without waiting for --seconds.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ def _printer(started: float, controller: FakeController):
         elif kind == "gesture" and "action" not in info:
             led = "fast blink" if info["gesture"] == "hold_warning" else "steady bright"
             print(f"{t}  held: {info['gesture'].replace('_', ' ')} (LED {led})", flush=True)
+        elif kind == "gesture" and info.get("stop"):
+            print(f"{t}  gesture: {info['gesture'].replace('_', ' ')} -> {_STOP_STEPS[info['stop']]}", flush=True)
         elif kind == "gesture":
             action = info["action"] or "nothing (released between warning and long press)"
             print(f"{t}  gesture: {info['gesture']} press -> {action}; simulated session now "
@@ -74,6 +77,11 @@ def _printer(started: float, controller: FakeController):
         elif kind == "fault":
             print(f"{t}  FAULT: {info['message']}", flush=True)
     return report
+
+
+_STOP_STEPS = {"pending": "asks to end the session: a double press now confirms (hardware.button_stop: confirm)",
+               "cancelled": "end of session not confirmed, nothing done",
+               "expired": "no double press in time, the session goes on"}
 
 
 def _simulate(factory, hw, stop: threading.Event, finished: threading.Event) -> None:
@@ -96,6 +104,8 @@ def _press_script(factory, hw, stop: threading.Event) -> None:
 
     window = hw.double_press_s
     script = [(0.1, window + 0.3), (0.1, window / 3), (0.1, window + 0.3), (hw.long_press_s + 0.1, 0.3)]
+    if hw.button_stop == "confirm":
+        script += [(0.1, window / 3), (0.1, window + 0.3)]
     for held, gap in script:
         if not click(held, gap):
             return

@@ -12,6 +12,7 @@ import argparse
 
 from player.config import load_config
 from player.usb.library import generations, rollback
+from player.usb.plan import printable, warning_lines
 
 NAME = "library"
 HELP = "list library generations or roll back the last import"
@@ -34,4 +35,7 @@ def run(args: argparse.Namespace) -> int:
         links = ",".join(row["links"]) or "-"
         print(f"{row['name']}  {links:16} {row['time'] or '?':25} {row['files']:5d} files  "
               f"{', '.join(row['playlists'])}")
+        for line in [f"REFUSED {r['subject']}: {r['reason']}" for r in row["refusals"]] \
+                + warning_lines(row["warnings"]):
+            print("    " + printable(line))  # what the stick's import report said, every error and warning
     return 0

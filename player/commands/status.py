@@ -32,13 +32,12 @@ def format_status(st: dict) -> str:
             f"phase:     {st.get('phase')} ({(st.get('phase_index') or 0) + 1}/{len(st.get('phases') or [])}),"
             f" {_t(st.get('phase_elapsed_s'))} in, {_t(st.get('phase_remaining_s'))} left",
             f"session:   {_t(st.get('elapsed_s'))} in, {_t(st.get('remaining_s'))} left",
-            f"track:     {st.get('track') or '-'}",
+            f"track:     {_track(st)}",
         ]
         lines += checkpoint_lines(st.get("checkpoints") or [], st.get("elapsed_s") or 0.0)
         calmer = st.get("calmer")
         if calmer:
-            until = "until 'calmer off' or the phase ends" if calmer.get("until_s") is None \
-                else f"until {_t(calmer['until_s'])}"
+            until = calmer_until(calmer.get("until_s"), st)
             lines.append(f"calmer:    calmer music since {_t(calmer.get('since_s'))}, {until}")
     level = st.get("level_db")
     dba = f" = {st['volume_dba']} dBA (cap {st.get('max_dba')} dBA)" if st.get("volume_dba") is not None else ""
@@ -54,6 +53,23 @@ def format_status(st: dict) -> str:
                      f"{'connected' if bt.get('connected') else 'NOT CONNECTED'}{battery}")
     lines.append("faults:    " + ("; ".join(st.get("faults") or []) or "none"))
     return "\n".join(lines)
+
+
+def _track(st: dict) -> str:
+    """The title staff know the music by, then the file (for the technician)."""
+    title, path = st.get("track_title"), st.get("track")
+    return f"{title} ({path})" if title and path else (title or path or "-")
+
+
+def calmer_until(until_s: object, st: dict) -> str:
+    """Calmer music ends at `until_s` or at the phase end, whichever comes first (the engine ends it
+    with the phase): never show a time after the phase has ended."""
+    elapsed, left = st.get("elapsed_s"), st.get("phase_remaining_s")
+    phase_end = elapsed + left if isinstance(elapsed, (int, float)) and isinstance(left, (int, float)) else None
+    if until_s is None or (phase_end is not None and until_s >= phase_end):
+        when = f"until {_t(phase_end)}, when the phase ends" if phase_end is not None else "until the phase ends"
+        return when + (", or 'calmer off'" if until_s is None else "")
+    return f"until {_t(until_s)}"
 
 
 def checkpoint_lines(checkpoints: list[dict], elapsed_s: float) -> list[str]:

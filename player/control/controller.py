@@ -37,7 +37,8 @@ STATUS_KEYS = ("state", "phase", "phase_index", "session_id", "room", "playlist"
                "level_db", "max_db", "audio", "faults", "records_pending", "phases",
                "volume_dba", "max_dba", "heard_dba",   # (dBA: None unless the chair is calibrated)
                "checkpoints",   # [{"at_s", "text", "state", "done_at_s"}] (player/core/checkpoints.py)
-               "calmer", "calmer_available")   # calmer music: None or {since_s, until_s}; the phase has some
+               "calmer", "calmer_available",   # calmer music: None or {since_s, until_s}; the phase has some
+               "track_title")   # what the page shows for `track`: its title tag, else the file name
 
 Listener = Callable[[dict], None]
 

@@ -181,7 +181,8 @@ class ControlSocketServer:
 
     Args:
         data_dir: where the USB library is (library playlists by name); None: paths only.
-        status: what a status request answers (the daemon's: its faults, the headphones); default the controller's.
+        status: what a ``status`` request answers (the daemon's, with its own faults: a station feed or
+            web page that did not start; the headphones); None: the controller's.
     """
 
     def __init__(self, path: Path, controller: Controller, *, data_dir: Path | None = None,

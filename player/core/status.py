@@ -42,6 +42,7 @@ class StatusCache:
             phase_remaining_s=round(max(0.0, tl.phase_end_s + paused - at), 3),
             remaining_s=round(max(0.0, tl.projected_end_s(at) - at), 3),
             track=None if track is None else s.track_name(track.path), phases=self._phases(s, at),
+            track_title=None if track is None else track.shown_title,
             checkpoints=s.checkpoints.snapshot(at),
             calmer=None if s.calmer is None else s.calmer.status(),
             calmer_available=calm.has_calmer(s.playlist, tl.index))

@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 AUDIO_SUFFIXES = frozenset({".flac", ".mp3", ".ogg", ".oga", ".opus", ".wav", ".m4a", ".aac", ".aif", ".aiff"})
 SPARE_BYTES = 1024**3  # room for an import (a library is staged beside the current one), above usb.reserve_bytes
 GROUP = "session-player"
+#: Device names that mean "whichever card ALSA picks first".
+BARE_DEFAULTS = ("default", "sysdefault")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,12 @@ def check_audio_device(ctx: DoctorContext, system: System) -> CheckResult:
     if audio.output != "vlc":
         return failed("audio-device", f"audio.output is {audio.output!r}: simulated, nothing plays",
                       "set audio.output: vlc")
+    cards = system.sound_cards() if audio.device in BARE_DEFAULTS else []
+    if len(cards) > 1:
+        return failed("audio-device", f"audio.device is the bare {audio.device!r} and this Pi has {len(cards)} sound "
+                      f"cards ({', '.join(cards)}): it plays on whichever ALSA picks first, which may be HDMI, "
+                      "not the headphones", f"set audio.device to the DAC's own device, e.g. default:CARD="
+                      f"{_likely_dac(cards)} ('sudo session-player devices' lists them and tries two streams)")
     probe = system.two_streams(audio.device)
     who = f"as {system.identity}"
     if probe.get("opened", 0) >= 2:
@@ -81,6 +89,12 @@ def check_audio_device(ctx: DoctorContext, system: System) -> CheckResult:
     return failed("audio-device", detail, "no device here took two streams: check the DAC or HAT is connected "
                   "and 'session-player devices' lists it; use its default:CARD=<name> or dmix:CARD=<name>, "
                   "not hw:")
+
+
+def _likely_dac(cards: list[str]) -> str:
+    """The card that is not the Pi's own HDMI or headphone jack, when there is one."""
+    own = ("vc4hdmi", "hdmi", "Headphones", "bcm2835")
+    return next((c for c in cards if not c.startswith(own)), cards[-1])
 
 
 def check_pin_factory(ctx: DoctorContext, system: System) -> CheckResult:
@@ -291,9 +305,28 @@ def check_web(ctx: DoctorContext, system: System) -> CheckResult:
                   + (" (this machine; web.bind: 0.0.0.0 serves the clinic LAN)" if web.bind.startswith("127.") else ""))
 
 
+def check_station_feed(ctx: DoctorContext, system: System) -> CheckResult:
+    """A chair whose feed did not start drops off the nursing station without a sound: say so here."""
+    mqtt = ctx.config.mqtt
+    if not mqtt.enabled:
+        return passed("station-feed", "mqtt.enabled is false: this chair is not on a nursing station")
+    if not system.python_module("paho.mqtt.client"):
+        return failed("station-feed", "mqtt.enabled is true but paho-mqtt is not installed: the feed does not start "
+                      "and the nursing station never shows this chair",
+                      "sudo apt install python3-paho-mqtt && sudo systemctl restart session-player")
+    port = mqtt.port or (8883 if mqtt.tls else 1883)
+    error = system.tcp_connect(mqtt.host, port)
+    if error is not None:
+        return failed("station-feed", f"cannot reach the broker {mqtt.host}:{port}: {error}: the nursing station "
+                      "shows this chair offline", "check mqtt.host and mqtt.port, the station's Mosquitto "
+                      "(systemctl status mosquitto there) and the network between (docs/station.md)")
+    return passed("station-feed", f"paho-mqtt is installed and the broker {mqtt.host}:{port} answers")
+
+
 CHECKS: tuple[Check, ...] = (check_config, check_audio_device, check_pin_factory, check_service_user,
                              check_admin_group, check_data_dir, check_ffmpeg, check_loudness,
-                             check_voice_scan, check_default_playlist, check_clock, check_disk_space, check_web)
+                             check_voice_scan, check_default_playlist, check_clock, check_disk_space, check_web,
+                             check_station_feed)
 
 
 def run_checks(ctx: DoctorContext, system: System, checks: tuple[Check, ...] = CHECKS) -> list[CheckResult]:

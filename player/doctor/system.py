@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import ctypes
 import grp
+import importlib.util
 import json
 import os
 import pwd
+import re
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +25,11 @@ import player
 WORKER_TIMEOUT_S = 60.0
 SERVICE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"  # systemd's PATH for services
 TIME_ERROR = 5  # adjtimex(): the kernel clock is not synchronized
+
+
+def parse_asound_cards(text: str) -> list[str]:
+    """The card ids in /proc/asound/cards' format (`` 1 [Device         ]: USB-Audio - ...``)."""
+    return re.findall(r"^\s*\d+\s+\[(\S+?)\s*\]", text, re.M)
 
 
 class System:
@@ -116,6 +124,29 @@ class System:
 
     def which(self, program: str) -> str | None:
         return shutil.which(program, path=SERVICE_PATH)
+
+    def sound_cards(self) -> list[str]:
+        """The ALSA card ids (``vc4hdmi0``, ``Device``...) from /proc/asound/cards; [] when unreadable."""
+        try:
+            text = Path("/proc/asound/cards").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return []
+        return parse_asound_cards(text)
+
+    def python_module(self, name: str) -> bool:
+        """Whether the player's Python can import `name` (the service runs the same interpreter)."""
+        try:
+            return importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            return False
+
+    def tcp_connect(self, host: str, port: int) -> str | None:
+        """None when a TCP connection to host:port opens within 3 s, else why not."""
+        try:
+            with socket.create_connection((host, port), timeout=3):
+                return None
+        except OSError as exc:
+            return exc.strerror or str(exc)
 
     def ffmpeg_filters(self, ffmpeg: str) -> str:
         try:

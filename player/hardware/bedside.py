@@ -16,6 +16,13 @@ Threads, and why:
 Buttons are plain `DigitalInputDevice`s (pull-up, active low), not gpiozero `Button`s: we
 time holds ourselves, so Button's hold thread would only cost a thread and a slow close.
 
+Ending a session from the button (`hardware.button_stop`): the button lies within reach of a
+patient who may be dissociated and grip it, so by default (``off``) no gesture ends the
+session and a held button only gives the refused blink at release. With ``confirm`` (a button
+mounted out of the patient's reach, staff only) a long press only *asks*: the LED stays
+steady bright for `stop_confirm_s` and a double press within that window ends the session;
+a single press or the window running out cancels. See hardware/README.md, "Where the button goes".
+
 Nothing here raises out of the worker: refusals (`SessionRefused`), timeouts and surprises are
 logged, reported and shown as a ``refused`` LED double blink.
 """
@@ -86,6 +93,7 @@ class Bedside:
         self._reporter = reporter
         self._volume_step_db = config.volume.step_db
         self._timing = Timing(hw.double_press_s, hw.long_press_s, hw.bounce_s)
+        self._stop_pending_until: float | None = None  # button_stop confirm: a long press awaits its double press
         self._inbox: queue.SimpleQueue[tuple] = queue.SimpleQueue()
         self._pins: Devices | None = None
         self._button: GestureMachine | None = None
@@ -214,6 +222,8 @@ class Bedside:
         machines = [m for m in (self._button, *self._keys.values()) if m is not None]
         deadlines = [d for d in (m.next_deadline() for m in machines) if d is not None]
         deadlines.append(self._next_led_refresh)
+        if self._stop_pending_until is not None:
+            deadlines.append(self._stop_pending_until)
         return max(0.0, min(deadlines) - self._clock.monotonic())
 
     def _run(self) -> None:
@@ -235,7 +245,7 @@ class Bedside:
                 log.exception("bedside worker error (carrying on)")
 
     def _handle(self, batch: list[tuple]) -> None:
-        gestures: list[str] = []
+        gestures: list[tuple[str, float]] = []
         delta_db = 0.0
         status_changed = False
         new_state: str | None = None
@@ -243,7 +253,7 @@ class Bedside:
         for kind, *args, at in batch:
             if kind == "button" and self._button is not None:
                 pressed = args[0]
-                gestures += self._button.press(at) if pressed else self._button.release(at)
+                gestures += [(g, at) for g in (self._button.press(at) if pressed else self._button.release(at))]
                 self._report("pressed" if pressed else "released", at=at)
             elif kind == "key":
                 direction, pressed = args
@@ -261,11 +271,12 @@ class Bedside:
                 synced.append(args[0])
         now = self._clock.monotonic()
         if self._button is not None:
-            gestures += self._button.tick(now)
+            gestures += [(g, now) for g in self._button.tick(now)]
         for direction, key in self._keys.items():
             delta_db += direction * len(key.tick(now)) * self._volume_step_db
-        for gesture in gestures:
-            self._on_gesture(gesture)
+        for gesture, at in gestures:
+            self._on_gesture(gesture, at)
+        self._expire_stop_request(now)
         if delta_db:
             self._change_volume(delta_db)
         if status_changed or now >= self._next_led_refresh:
@@ -277,14 +288,25 @@ class Bedside:
         for done in synced:
             done.set()
 
-    def _on_gesture(self, gesture: str) -> None:
+    def _on_gesture(self, gesture: str, at: float) -> None:
+        self._expire_stop_request(at)
+        pending = self._stop_pending_until is not None
         if self.led is not None:
             if gesture in (HOLD_WARNING, HOLD_ARMED):
-                self.led.hold(gesture)
+                if self._hw.button_stop != "off":  # a gripped button shows nothing when it cannot stop
+                    self.led.hold(gesture)
             elif gesture in DECISIONS:
                 self.led.hold(None)
         if gesture not in DECISIONS:
             self._report("gesture", gesture=gesture)
+            return
+        if pending:  # the one gesture after a long press: a double press ends the session, anything else cancels
+            self._stop_pending_until = None
+            if gesture == DOUBLE:
+                self._submit(gesture, "stop")
+            else:
+                log.info("bedside: end of session not confirmed (%s): nothing done", gesture)
+                self._report("gesture", gesture=gesture, action=None, stop="cancelled")
             return
         if gesture == SINGLE:   # the session core decides what it means (start, pause, resume) from its state
             self._submit(gesture, "press", **({"playlist": str(self._default_playlist)} if self._default_playlist
@@ -293,11 +315,32 @@ class Bedside:
             if self._submit(gesture, "mark", text=MARK_TEXT) is not None and self.led is not None:
                 self.led.flash("ack")
         elif gesture == LONG:
-            self._submit(gesture, "stop")
+            self._ask_to_stop(gesture, at)
         else:
             log.info("button released between %.1f s and %.1f s: cancelled, nothing done",
                      self._timing.hold_warn_s, self._timing.long_press_s)
             self._report("gesture", gesture=gesture, action=None)
+
+    def _ask_to_stop(self, gesture: str, at: float) -> None:
+        """A long press: refused (``button_stop: off``) or waiting for its confirming double press."""
+        if self._hw.button_stop == "off":
+            self._refused(gesture, None, "ending a session from the bedside button is off (hardware.button_stop: off): "
+                          "end it from the staff page or with `session-player stop`")
+            return
+        self._stop_pending_until = at + self._hw.stop_confirm_s
+        log.info("bedside long press: a double press within %.0f s ends the session", self._hw.stop_confirm_s)
+        self._report("gesture", gesture=gesture, action=None, stop="pending")
+        if self.led is not None:
+            self.led.hold(HOLD_ARMED)
+
+    def _expire_stop_request(self, now: float) -> None:
+        if self._stop_pending_until is not None and now >= self._stop_pending_until:
+            self._stop_pending_until = None
+            log.info("bedside: no double press within %.0f s of the long press: the session goes on",
+                     self._hw.stop_confirm_s)
+            self._report("gesture", gesture="stop_expired", action=None, stop="expired")
+            if self.led is not None:
+                self.led.hold(None)
 
     def _submit(self, gesture: str, action: str, **args: object) -> dict | None:
         try:

@@ -37,6 +37,7 @@ class Track:
         duration_s: length probed from the file (None when not probed).
         sample_rate: Hz, when probed.
         line: line in the playlist that named it.
+        tag_title: the file's title tag, when probed and it has one.
     """
 
     path: Path
@@ -44,10 +45,16 @@ class Track:
     duration_s: float | None = None
     sample_rate: int | None = None
     line: int = 0
+    tag_title: str | None = field(default=None, compare=False)
 
     @property
     def title(self) -> str:
         return self.path.name
+
+    @property
+    def shown_title(self) -> str:
+        """What staff see on the page and in `status`: the title tag, else the file name without its suffix."""
+        return self.tag_title or self.path.stem
 
 
 @dataclass(frozen=True)

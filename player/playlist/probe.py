@@ -39,6 +39,7 @@ class AudioInfo:
     duration_s: float
     sample_rate: int | None
     vocal_hint: str | None = None
+    title: str | None = None
 
 
 def probe_audio(path: Path) -> AudioInfo:
@@ -58,7 +59,22 @@ def probe_audio(path: Path) -> AudioInfo:
     if not length > 0:
         raise ProbeFailed("has no audio (length 0)")
     rate = getattr(audio.info, "sample_rate", None)
-    return AudioInfo(duration_s=length, sample_rate=int(rate) if rate else None, vocal_hint=_vocal_hint(audio.tags))
+    return AudioInfo(duration_s=length, sample_rate=int(rate) if rate else None, vocal_hint=_vocal_hint(audio.tags),
+                     title=_title(audio.tags))
+
+
+def _title(tags: object) -> str | None:
+    """The title tag (ID3 TIT2, Vorbis/FLAC title, MP4 nam): what staff see as the track, not its file path."""
+    try:
+        keys = [str(k) for k in tags.keys()] if tags else []  # type: ignore[attr-defined]  # noqa: SIM118
+    except (AttributeError, TypeError):
+        return None
+    lowered = {k.lower().split(":")[0]: k for k in keys}
+    for name in _TEXT_TAGS["title"]:
+        text = _tag_text(tags, lowered[name]).strip() if name in lowered else ""
+        if text:
+            return text[:200]
+    return None
 
 
 def _short(exc: BaseException) -> str:

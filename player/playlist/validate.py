@@ -141,7 +141,7 @@ def _track(found: Found, probe: bool, cache: dict, out: Collector) -> Track | No
         out.warning(line, f"{found.relative} may have vocals or lyrics ({info.vocal_hint}); "
                     "check it suits the session")
     return Track(path=found.path, gain_db=found.entry.gain_db, duration_s=info.duration_s,
-                 sample_rate=info.sample_rate, line=line)
+                 sample_rate=info.sample_rate, line=line, tag_title=info.title)
 
 
 def _by_line(items: list[Diagnostic]) -> list[Diagnostic]:

@@ -1,8 +1,9 @@
 """The report's checkpoints and observations: read from the records, pure (used by report.py).
 
-`ClinicalRecords` is mixed into the report's walk (player/reports/report.py): it keeps every
-planned checkpoint (from ``session_started``) with what happened to it (due, done at, by whom,
-or missed), and every observation grouped by kind. `clinical_csv_rows` gives their CSV rows.
+`ClinicalRecords` is mixed into the report's walk (player/reports/report.py): it keeps the
+pre-session checklist as answered at Start, every planned checkpoint (from ``session_started``)
+with what happened to it (due, done at, by whom, missed, or "not reached" when the session ended
+first), and every observation grouped by kind. `clinical_csv_rows` gives their CSV rows.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ def _num(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
     return float(value)
+
+
+NOT_REACHED = "not reached"
 
 
 class ClinicalRecords:
@@ -30,6 +34,17 @@ class ClinicalRecords:
                "due_s": None, "done_at_s": None, "done_at": None, "by": None, "observation": None}
         rows.append(row)
         return row
+
+    def _plan_checklist(self, answers: object) -> None:
+        """The checklist as staff answered it at Start: every item, ticked or not."""
+        self.report["checklist"] = [{"item": str(a.get("item") or ""), "checked": a.get("checked") is True}
+                                    for a in (answers if isinstance(answers, list) else []) if isinstance(a, dict)]
+
+    def _close_checkpoints(self) -> None:
+        """The session ended: a checkpoint it never reached is "not reached", not "upcoming"."""
+        for row in self.report["checkpoints"]:
+            if row["state"] == "upcoming":
+                row["state"] = NOT_REACHED
 
     def _plan_checkpoints(self, planned: object) -> None:
         for cp in planned if isinstance(planned, list) else []:
@@ -60,8 +75,10 @@ class ClinicalRecords:
 
 
 def clinical_csv_rows(report: dict) -> list[list[object]]:
-    """CSV rows (report.CSV_COLUMNS) for each checkpoint and each observation."""
-    rows: list[list[object]] = []
+    """CSV rows (report.CSV_COLUMNS) for each checklist item, each checkpoint and each observation."""
+    rows: list[list[object]] = [["checklist", None, report.get("started"), 0.0, None, None, None, None, None, None,
+                                 f"{a['item']}: {'checked' if a['checked'] else 'NOT checked'}"]
+                                for a in report.get("checklist", [])]
     for cp in report.get("checkpoints", []):
         by = f"; by {cp['by']}" + (f" ({cp['observation']} observation)" if cp["observation"] else "") \
             if cp["by"] else ""

@@ -65,7 +65,12 @@ def clinical_sections(report: dict, day: str | None) -> str:
              _td((c["by"] or "–") + (f" ({c['observation']} observation)" if c["observation"] else ""))]
             for c in cps]
     missed = {i for i, c in enumerate(cps) if c["state"] == "missed"}
-    parts = ["<section><h2>Checkpoints</h2>",
+    checklist = report.get("checklist", [])
+    parts = ["<section><h2>Pre-session checklist</h2>",
+             _table(("Item", "At Start"), [[_td(a["item"]), _td("checked" if a["checked"] else "NOT checked")]
+                                           for a in checklist], "No pre-session checklist was configured.",
+                    {i for i, a in enumerate(checklist) if not a["checked"]}), "</section>",
+             "<section><h2>Checkpoints</h2>",
              _table(("Planned", "What", "State", "Done at", "Clock", "By"), rows, "No checkpoints in this playlist.",
                     missed), "</section>", "<section><h2>Observations</h2>"]
     observations = report.get("observations", {})

@@ -63,7 +63,7 @@ class _Summary(ClinicalRecords):
             "phases": [], "pauses": [], "extensions": [], "advances": [], "markers": [],
             "staff_actions": [], "volume_changes": [], "tracks": [], "faults": [], "restarts": [], "calmer": [],
             "log_problems": [], "events": [],
-            "checkpoints": [], "observations": {},   # player/reports/clinical.py
+            "checklist": [], "checkpoints": [], "observations": {},   # player/reports/clinical.py
         }
         self.phases: dict[object, dict] = {}
         self.current: dict | None = None
@@ -152,6 +152,7 @@ class _Summary(ClinicalRecords):
         r.update(room=d.get("room"), playlist=d.get("playlist"), playlist_path=d.get("playlist_path"),
                  resume_policy=d.get("resume_policy"), started=time)
         r["volume"].update({k: _num(d.get(k)) for k in ("max_db", "start_db", "default_db")})
+        self._plan_checklist(d.get("checklist"))
         self._plan_checkpoints(d.get("checkpoints"))
         phases = d.get("phases")
         for i, planned in enumerate(phases if isinstance(phases, list) else []):
@@ -271,6 +272,7 @@ class _Summary(ClinicalRecords):
         r.update(ended=time, outcome=_text(d.get("reason")) or "ended", in_progress=False)
         self._close_pause(elapsed, time, None, source)
         self._close_calmer(elapsed, time, "session ended")
+        self._close_checkpoints()
         reason = _text(d.get("reason"))
         if self.current is not None:
             self.current["ended_by"] = self.current["ended_by"] or reason

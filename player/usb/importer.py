@@ -65,15 +65,40 @@ def _default_loader() -> Loader:
     return load_playlist
 
 
-def _validate(loader: Loader, path: Path, name: str, probe: bool) -> tuple[Playlist | None, list[Refusal]]:
-    """Run the validator; each error becomes a refusal ``playlists/NAME:LINE: message``."""
+#: The import's warnings, in the order found, each once (a warning of the quick pass comes again when probing).
+Warnings = dict[Refusal, None]
+
+
+def _validate(loader: Loader, path: Path, name: str, probe: bool,
+              warnings: Warnings) -> tuple[Playlist | None, list[Refusal]]:
+    """Run the validator; each error becomes a refusal ``playlists/NAME:LINE: message``, each warning
+    (may have vocals, loops, mixed sample rates...) goes into `warnings` the same way: the clinician
+    reads them on the stick, where `check` on their laptop may never have been run."""
     try:
-        return loader(path, probe=probe), []
+        playlist = loader(path, probe=probe)
     except (PlaylistInvalid, ValueError, OSError) as exc:
+        _add_warnings(warnings, name, getattr(exc, "diagnostics", []))
         diags = [d for d in getattr(exc, "diagnostics", []) if getattr(d, "severity", "error") == "error"]
         if not diags:
             return None, [Refusal(PREFIX + name, f"invalid playlist: {exc}")]
         return None, [Refusal(f"{PREFIX}{name}:{d.line}", f"invalid playlist: {d.message}") for d in diags]
+    _add_warnings(warnings, name, getattr(playlist, "diagnostics", ()))
+    return playlist, []
+
+
+def _add_warnings(warnings: Warnings, name: str, diagnostics) -> None:
+    for d in diagnostics:
+        if getattr(d, "severity", None) == "warning":
+            warnings[Refusal(f"{PREFIX}{name}:{d.line}", d.message)] = None
+
+
+def _by_playlist(warnings: Warnings) -> list[dict]:
+    """Grouped by playlist (in name order), in line order within each (a voice beside its track's tags)."""
+    def key(w: Refusal) -> tuple[str, int]:
+        name, _, line = w.subject.rpartition(":")
+        return (name, int(line)) if line.isdigit() else (w.subject, 0)
+    ordered = sorted(warnings, key=key)
+    return [{"subject": w.subject, "warning": w.reason} for w in ordered]
 
 
 def _track_paths(playlist: Playlist) -> list[str]:
@@ -122,10 +147,12 @@ def import_stick(root: str | os.PathLike[str], config: Config, *, dry_run: bool 
     status = status or StatusReporter(None if dry_run else config.data_dir)
     report = _summary_report(config, root, dry_run)
     refusals: list[Refusal] = []
+    warnings: Warnings = {}
 
     def finish(result: str, summary: str) -> dict:
         report.update(result=result, summary=summary,
-                      refusals=[{"subject": r.subject, "reason": r.reason} for r in refusals])
+                      refusals=[{"subject": r.subject, "reason": r.reason} for r in refusals],
+                      warnings=_by_playlist(warnings))
         status.stage(result, summary)
         return printable_tree(report)  # type: ignore[return-value]
 
@@ -141,7 +168,7 @@ def import_stick(root: str | os.PathLike[str], config: Config, *, dry_run: bool 
         return finish("unchanged", "nothing imported; library unchanged")
     try:
         active = session_active or (lambda: library.session_is_active(config))
-        return _import(root, fd, config, dry_run, loader, status, active, report, refusals, finish)
+        return _import(root, fd, config, dry_run, loader, status, active, report, refusals, warnings, finish)
     except OSError as exc:
         status.stage("failed", f"{exc}; library unchanged")
         raise
@@ -150,7 +177,7 @@ def import_stick(root: str | os.PathLike[str], config: Config, *, dry_run: bool 
 
 
 def _import(root: Path, fd: int, config: Config, dry_run: bool, loader: Loader, status: StatusReporter,
-            session_active: Callable[[], bool], report: dict, refusals: list[Refusal],
+            session_active: Callable[[], bool], report: dict, refusals: list[Refusal], warnings: Warnings,
             finish: Callable[[str, str], dict]) -> dict:
     usb = config.usb
     entries, complete = scan(fd, usb.max_files)
@@ -180,7 +207,7 @@ def _import(root: Path, fd: int, config: Config, dry_run: bool, loader: Loader, 
         except UnsafePath as exc:
             refusals.append(Refusal(PREFIX + name, str(exc)))
             continue
-        playlist, problems = _validate(loader, playlists_path / name, name, probe=False)
+        playlist, problems = _validate(loader, playlists_path / name, name, probe=False, warnings=warnings)
         if playlist is not None:
             raw = _track_paths(playlist)
             refs = [relative_reference(p, base) for p in raw]
@@ -203,11 +230,11 @@ def _import(root: Path, fd: int, config: Config, dry_run: bool, loader: Loader, 
     if not sel.accepted:
         return finish("unchanged", "nothing imported; library unchanged")
     if dry_run:
-        kept = _probe_gate(sel.accepted, playlists_path, loader, refusals)
+        kept = _probe_gate(sel.accepted, playlists_path, loader, refusals, warnings)
         files = set().union(*(c.files for c in kept))
         hashes = {rel: hash_file(fd, rel) for rel in sorted(files)} if key is not None else {}
         kept = _check_signatures(kept, key, texts, sigs, hashes, refusals)
-        kept = _listen(kept, playlists_path, loader, config, None, refusals, report).kept
+        kept = _listen(kept, playlists_path, loader, config, None, refusals, warnings).kept
         files = set().union(*(c.files for c in kept))
         nbytes = sum(sizes[f] for f in files)
         report.update(accepted=[PREFIX + c.name for c in kept], files=len(files), bytes=nbytes)
@@ -231,9 +258,9 @@ def _import(root: Path, fd: int, config: Config, dry_run: bool, loader: Loader, 
             status.stage("verifying", "validating the copied playlists, probing every file and listening for voices")
             for cand in kept:
                 _write_new(staging / cand.name, texts[cand.name])
-            kept = _probe_gate(kept, staging, loader, refusals)
+            kept = _probe_gate(kept, staging, loader, refusals, warnings)
             kept = _check_signatures(kept, key, texts, sigs, hashes, refusals)
-            heard = _listen(kept, staging, loader, config, Path(config.data_dir), refusals, report)
+            heard = _listen(kept, staging, loader, config, Path(config.data_dir), refusals, warnings)
             kept = heard.kept
             for name in {c.name for c in sel.accepted} - {c.name for c in kept}:
                 (staging / name).unlink(missing_ok=True)
@@ -246,7 +273,9 @@ def _import(root: Path, fd: int, config: Config, dry_run: bool, loader: Loader, 
             nbytes = sum(sizes[f] for f in files)
             manifest = {"time": report["time"], "source": report["source"], "playlists": [c.name for c in kept],
                         "files": {f: {"sha256": hashes[f], "bytes": sizes[f]} for f in files}, "bytes": nbytes,
-                        "voice": {f: heard.scans[f] for f in files if f in heard.scans}}
+                        "voice": {f: heard.scans[f] for f in files if f in heard.scans},
+                        "refusals": [{"subject": r.subject, "reason": r.reason} for r in refusals],
+                        "warnings": _by_playlist(warnings)}  # `library list` shows the import's full report
             _write_new(staging / MANIFEST, json.dumps(manifest, indent=1).encode())
             defer = session_active()
             gen = library.commit(lib, staging, defer=defer)
@@ -263,11 +292,11 @@ def _import(root: Path, fd: int, config: Config, dry_run: bool, loader: Loader, 
 
 
 def _listen(cands: list[Candidate], folder: Path, loader: Loader, config: Config, cache_dir: Path | None,
-            refusals: list[Refusal], report: dict) -> voice_gate.Heard:
-    """Listen for a spoken voice (`voice_gate`); its refusals and every playlist warning go into the report."""
+            refusals: list[Refusal], warnings: Warnings) -> voice_gate.Heard:
+    """Listen for a spoken voice (`voice_gate`); its refusals and warnings join the import's (one list each)."""
     heard = voice_gate.listen(cands, folder, loader, config.library.voice_scan, cache_dir)
     refusals.extend(heard.refusals)
-    report["warnings"] = heard.warnings
+    warnings.update(dict.fromkeys(Refusal(w["subject"], w["warning"]) for w in heard.warnings))
     return heard
 
 
@@ -294,7 +323,8 @@ def _write_new(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _probe_gate(cands: list[Candidate], folder: Path, loader: Loader, refusals: list[Refusal]) -> list[Candidate]:
+def _probe_gate(cands: list[Candidate], folder: Path, loader: Loader, refusals: list[Refusal],
+                warnings: Warnings) -> list[Candidate]:
     """Validate each playlist in `folder` with probing; keep the valid ones.
 
     A kept candidate's files shrink to what the probed playlist really plays (globs skip
@@ -303,7 +333,7 @@ def _probe_gate(cands: list[Candidate], folder: Path, loader: Loader, refusals: 
     kept = []
     base = os.path.abspath(folder)
     for cand in cands:
-        playlist, problems = _validate(loader, Path(base) / cand.name, cand.name, probe=True)
+        playlist, problems = _validate(loader, Path(base) / cand.name, cand.name, probe=True, warnings=warnings)
         if playlist is not None:
             staged = {relative_reference(p, base) for p in _track_paths(playlist)}
             if not staged <= cand.files:

@@ -265,5 +265,6 @@ def generations(data_dir: str | os.PathLike[str]) -> list[dict]:
             manifest = {}
         rows.append({"name": entry.name, "links": [k for k, v in links.items() if v == entry.name],
                      "time": manifest.get("time"), "playlists": manifest.get("playlists", []),
-                     "files": len(manifest.get("files", {})), "bytes": manifest.get("bytes")})
+                     "files": len(manifest.get("files", {})), "bytes": manifest.get("bytes"),
+                     "refusals": manifest.get("refusals", []), "warnings": manifest.get("warnings", [])})
     return rows

@@ -204,6 +204,11 @@ def select(candidates: Iterable[Candidate], sizes: Mapping[str, int], *, max_fil
     return sel
 
 
+def warning_lines(warnings: list[Mapping]) -> list[str]:
+    """``WARNING playlists/NAME:LINE: message``, one per warning, grouped by playlist."""
+    return [f"WARNING {w['subject']}: {w['warning']}" for w in warnings]
+
+
 def render_text(report: Mapping) -> str:
     """The human import report (``import-report.txt``) from the JSON report dict.
 
@@ -214,7 +219,7 @@ def render_text(report: Mapping) -> str:
     for name in report["accepted"]:
         lines.append(f"ACCEPTED {name}")
     lines.extend(f"REFUSED {r['subject']}: {r['reason']}" for r in report["refusals"])
-    lines.extend(f"WARNING {w['subject']}: {w['warning']}" for w in report.get("warnings", ()))
+    lines.extend(warning_lines(report.get("warnings") or []))
     if report.get("library"):
         lines.append(f"library: {report['library']}")
     if "exported" in report:

@@ -11,6 +11,7 @@ from player.audio.calibration import NoisePlan, play_noise, write_pink_noise
 from player.audio.fake import FakeOutput
 from player.clock import FakeClock
 from player.core.gain import db_to_vlc_percent
+from player.errors import AudioFailed
 
 
 def read_wav(path) -> np.ndarray:
@@ -95,3 +96,38 @@ def test_ctrl_c_during_the_hold_ramps_down_instead_of_cutting(tmp_path):
     assert tail[0] <= held and tail[-1] == 0
     assert len([p for p in tail if 0 < p < held]) >= 5  # several steps down over 0.3 s, not a cut
     assert output.calls[-1][1] == "stop"
+
+
+def test_a_device_that_did_not_open_refuses_before_anything_plays(tmp_path):
+    clock = FakeClock()
+    output = FakeOutput(clock=clock, cap_db=-6.0)
+    output.set_device_present(False)
+    noise = write_pink_noise(tmp_path / "n.wav", 20.0)
+    with pytest.raises(AudioFailed, match="did not open: nothing was played"):
+        play_noise(output, noise, plan(), clock=clock, wait=Ticker(clock, output))
+    assert "play" not in [c[1] for c in output.calls]
+
+
+def test_a_stream_that_stops_advancing_refuses_the_reading_and_ramps_down(tmp_path):
+    clock = FakeClock()
+    output = FakeOutput(clock=clock, cap_db=-6.0)
+    noise = tmp_path / "n.wav"
+    output.add_media(noise, 20.0, fault="stall", stall_at_s=1.0)  # libVLC "playing", the device not taking samples
+    with pytest.raises(AudioFailed, match="the noise is not playing"):
+        play_noise(output, noise, plan(), clock=clock, wait=Ticker(clock, output))
+    assert output.calls[-1][1] == "stop"
+
+
+def test_a_device_lost_during_the_hold_refuses_the_reading(tmp_path):
+    clock = FakeClock()
+    output = FakeOutput(clock=clock, cap_db=-6.0)
+    noise = write_pink_noise(tmp_path / "n.wav", 20.0)
+
+    def wait(seconds: float) -> bool:
+        Ticker(clock, output)(seconds)
+        if clock.monotonic() > 7:
+            output.set_device_present(False)
+        return False
+
+    with pytest.raises(AudioFailed, match="device_lost|went away"):
+        play_noise(output, noise, plan(), clock=clock, wait=wait)

@@ -89,3 +89,16 @@ def test_interactive_reading_is_asked_until_it_is_a_number(tmp_path, monkeypatch
     out = capsys.readouterr().out
     assert "expected a number" in out and "between 30 and 140" in out
     assert "volume.calibration_dba_at_0db: 107.5" in out  # 77.5 dBA at the default level -30 dB
+
+
+def test_calibrate_with_a_failing_device_refuses_and_takes_no_reading(tmp_path, monkeypatch, capsys):
+    """As found: device failing, `echo 40 | session-player calibrate --seconds 3` printed a calibration, exit 0."""
+    import io
+
+    path = tmp_path / "config.yaml"
+    path.write_text(CONFIG + "audio:\n  device: hw:CARD=NoSuchCard\n")
+    monkeypatch.setattr("sys.stdin", io.StringIO("40\n"))
+    assert cli.main(["calibrate", "--seconds", "3", "--config", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert "calibration_dba_at_0db" not in captured.out
+    assert "no meter reading can be taken" in captured.err

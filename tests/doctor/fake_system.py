@@ -27,6 +27,9 @@ class FakeSystem:
     default_owner: str = "session-player"
     free_total: tuple[int, int] = (20 * 10**9, 32 * 10**9)
     clock: tuple[bool | None, str] = (True, "timedatectl")
+    modules: set[str] = field(default_factory=lambda: {"paho.mqtt.client"})
+    cards: list[str] = field(default_factory=lambda: ["Device"])
+    unreachable: dict[tuple[str, int], str] = field(default_factory=dict)
     asked: list[tuple] = field(default_factory=list)
 
     def invoking_admin(self) -> str | None:
@@ -58,6 +61,16 @@ class FakeSystem:
 
     def which(self, program: str) -> str | None:
         return self.programs.get(program)
+
+    def sound_cards(self) -> list[str]:
+        return list(self.cards)
+
+    def python_module(self, name: str) -> bool:
+        return name in self.modules
+
+    def tcp_connect(self, host: str, port: int) -> str | None:
+        self.asked.append(("tcp_connect", host, port))
+        return self.unreachable.get((host, port))
 
     def ffmpeg_filters(self, ffmpeg: str) -> str:
         return self.filters

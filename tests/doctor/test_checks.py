@@ -26,6 +26,7 @@ from player.doctor.checks import (
     check_loudness,
     check_pin_factory,
     check_service_user,
+    check_station_feed,
     check_web,
 )
 from player.doctor.unit import parse_unit
@@ -69,7 +70,7 @@ def test_a_healthy_chair_passes_every_check(chair):
     results = run_checks(chair, FakeSystem())
     assert [r.check for r in results] == ["config", "audio-device", "pin-factory", "service-user", "admin-group",
                                           "data-dir", "ffmpeg", "loudness", "voice-scan", "default-playlist", "clock",
-                                          "disk-space", "web"]
+                                          "disk-space", "web", "station-feed"]
     assert all(r.ok for r in results), [r for r in results if not r.ok]
     assert len(CHECKS) == len(results)
 
@@ -234,6 +235,30 @@ def test_web_token_owned_by_root_fails(chair):
     assert not result.ok and "chown session-player:session-player" in result.fix
 
 
+def test_a_bare_default_with_several_cards_fails_naming_the_dac(chair):
+    """As found: on a Pi 5 with a USB DAC, `default` is HDMI, and the doctor passed it."""
+    system = FakeSystem(cards=["vc4hdmi0", "vc4hdmi1", "Device"])
+    result = check_audio_device(chair, system)  # the shipped config says `default`
+    assert chair.config.audio.device == "default"
+    assert not result.ok and "3 sound cards (vc4hdmi0, vc4hdmi1, Device)" in result.detail
+    assert "default:CARD=Device" in result.fix
+    assert check_audio_device(chair, FakeSystem(cards=["Device"])).ok  # one card: default is that card
+    named = with_config(chair, audio={"device": "default:CARD=Device"})
+    assert check_audio_device(named, system).ok
+
+
+def test_station_feed_without_paho_or_broker_fails_and_disabled_passes(chair):
+    """As found: mqtt.enabled with no paho-mqtt: the log said the feed did not start, the doctor had no check."""
+    assert check_station_feed(chair, FakeSystem()).ok  # mqtt disabled: nothing to check
+    enabled = with_config(chair, mqtt={"enabled": True, "host": "station.local"})
+    result = check_station_feed(enabled, FakeSystem(modules=set()))
+    assert not result.ok and "paho-mqtt is not installed" in result.detail
+    assert "apt install python3-paho-mqtt" in result.fix
+    result = check_station_feed(enabled, FakeSystem(unreachable={("station.local", 1883): "Connection refused"}))
+    assert not result.ok and "station.local:1883: Connection refused" in result.detail
+    assert check_station_feed(enabled, FakeSystem()).ok
+
+
 def test_a_check_that_raises_is_reported_and_the_others_still_run(chair):
     def check_boom(ctx, system):
         raise RuntimeError("boom")
@@ -241,3 +266,14 @@ def test_a_check_that_raises_is_reported_and_the_others_still_run(chair):
     results = run_checks(chair, FakeSystem(), checks=(check_boom, check_clock))
     assert [(r.check, r.ok) for r in results] == [("boom", False), ("clock", True)]
     assert "RuntimeError: boom" in results[0].detail
+
+
+def test_sound_cards_are_read_from_proc_asound_cards_format():
+    from player.doctor.system import parse_asound_cards
+
+    pi5 = (" 0 [vc4hdmi0       ]: vc4-hdmi - vc4-hdmi-0\n                      vc4-hdmi-0\n"
+           " 1 [vc4hdmi1       ]: vc4-hdmi - vc4-hdmi-1\n                      vc4-hdmi-1\n"
+           " 2 [Device         ]: USB-Audio - USB Audio Device\n"
+           "                      GeneralPlus USB Audio Device at usb-xhci-hcd.1-1, full speed\n")
+    assert parse_asound_cards(pi5) == ["vc4hdmi0", "vc4hdmi1", "Device"]
+    assert parse_asound_cards("--- no soundcards ---\n") == []

@@ -63,9 +63,9 @@ def test_two_slow_presses_are_two_singles(make_rig):
     assert [a for a, _ in actions(rig)] == ["start", "pause"]
 
 
-def test_long_press_stops_with_hold_signal_and_threshold(make_rig, controller):
+def test_long_press_then_double_press_stops_with_hold_signal_and_threshold(make_rig, controller):
     controller.submit("start", source="cli")
-    rig = make_rig()
+    rig = make_rig(hardware={"button_stop": "confirm"})
     led = rig.bedside.led
     n = led.shown_count
     rig.pin(17).drive_low()
@@ -78,10 +78,67 @@ def test_long_press_stops_with_hold_signal_and_threshold(make_rig, controller):
     rig.settle(0.01)
     assert led.wait_for_pattern("hold_armed", 5, after=n)
     rig.pin(17).drive_high()
+    rig.settle(1)
+    assert [a for a, _ in actions(rig)] == ["start"]  # the long press only asks
+    assert controller.status()["state"] == "playing"
+    assert led.current == "hold_armed"  # steady bright: "double press to end"
+    rig.press(0.1, gap_s=0.2)
+    rig.press(0.1)
     rig.settle()
     assert actions(rig)[-1] == ("stop", {})
     assert controller.status()["state"] == "ended"
     assert led.wait_for_pattern("breathe", 5, after=n)
+
+
+def test_gripped_button_never_stops_by_default(make_rig, controller):
+    """The shipped default (button_stop: off): a patient gripping the button for 10 s, letting go,
+    gripping again and double-pressing neither ends nor marks an end; no hold signal is shown."""
+    controller.submit("start", source="cli")
+    rig = make_rig()
+    led = rig.bedside.led
+    n = led.shown_count
+    rig.pin(17).drive_low()
+    rig.settle(10)
+    assert led.current != "hold_armed" and led.current != "hold_warning"
+    rig.pin(17).drive_high()
+    rig.settle(1)
+    assert rig.reports.of("refused")[-1]["reason"].startswith("ending a session from the bedside button is off")
+    assert led.wait_for_pattern("refused", 5, after=n)
+    rig.press(0.1, gap_s=0.2)
+    rig.press(0.1)
+    rig.settle(1)
+    assert [a for a, _ in actions(rig)] == ["start", "mark"]
+    assert controller.status()["state"] == "playing"
+
+
+def test_unconfirmed_stop_request_expires_or_is_cancelled(make_rig, controller):
+    controller.submit("start", source="cli")
+    rig = make_rig(hardware={"button_stop": "confirm", "stop_confirm_s": 5})
+    rig.press(2.5)
+    rig.settle(5)  # the window runs out
+    assert [g["gesture"] for g in rig.reports.of("gesture") if g.get("stop")] == ["long", "stop_expired"]
+    assert rig.bedside.led.current != "hold_armed"
+    rig.press(0.1, gap_s=0.2)
+    rig.press(0.1)
+    rig.settle(1)
+    assert [a for a, _ in actions(rig)] == ["start", "mark"]  # a late double press is only a mark
+    rig.press(2.5)
+    rig.settle(0.5)
+    rig.press(0.1)  # a single press cancels: no pause either
+    rig.settle(1)
+    rig.press(0.1, gap_s=0.2)
+    rig.press(0.1)
+    rig.settle(1)
+    assert [a for a, _ in actions(rig)] == ["start", "mark", "mark"]
+    rig.press(2.5)
+    rig.settle(0.5)
+    rig.press(2.5)  # a second grip cancels too, it does not re-arm
+    rig.settle(0.5)
+    rig.press(0.1, gap_s=0.2)
+    rig.press(0.1)
+    rig.settle(1)
+    assert [a for a, _ in actions(rig)] == ["start", "mark", "mark", "mark"]
+    assert controller.status()["state"] == "playing"
 
 
 def test_release_between_warning_and_threshold_cancels(make_rig, controller):
@@ -177,13 +234,16 @@ def test_button_held_at_boot_is_ignored_until_released(factory, make_rig, caplog
 
 
 def test_refused_answer_is_logged_flashed_and_the_worker_carries_on(make_rig, caplog):
-    rig = make_rig()
+    rig = make_rig(hardware={"button_stop": "confirm"})
     n = rig.bedside.led.shown_count
-    rig.press(3.0, gap_s=1)  # long press while idle: the engine refuses "stop"
+    rig.press(3.0, gap_s=1)  # long press, then a double press, while idle: the engine refuses "stop"
+    rig.press(0.1, gap_s=0.2)
+    rig.press(0.1)
     rig.settle()
     assert rig.reports.of("refused")[0]["action"] == "stop"
     assert "cannot stop" in caplog.text
     assert rig.bedside.led.wait_for_pattern("refused", 5, after=n)
+    rig.settle(1)
     rig.press(0.1)
     rig.settle(1)
     assert actions(rig) == [("start", {})]

@@ -41,7 +41,8 @@ def wait_for_state(daemon: Daemon, state: str, timeout: float = 10.0) -> bool:
 def test_button_starts_marks_pauses_resumes_and_stops_a_real_session(tmp_path: Path, demo_playlist: Path):  # noqa: F811
     factory = MockFactory(pin_class=MockPWMPin)
     config = daemon_config(tmp_path / "data", session={"default_playlist": str(demo_playlist)},
-                           hardware={"enabled": True, "pin_factory": "mock", "bounce_s": 0})
+                           hardware={"enabled": True, "pin_factory": "mock", "bounce_s": 0,
+                                     "button_stop": "confirm"})
     hw = daemon_config_hardware(config)
     clock = FakeClock()
     button = factory.pin(17)
@@ -83,6 +84,10 @@ def test_button_starts_marks_pauses_resumes_and_stops_a_real_session(tmp_path: P
             assert bedside.sync_for_test(10)
             assert bedside.led.wait_for_pattern("hold_armed", 10, after=n)
             button.drive_high()
+            assert bedside.sync_for_test(10)
+            assert daemon.status()["state"] == "playing"  # the long press only asks
+            click(bedside)
+            click(bedside)  # the confirming double press
             assert wait_for_state(daemon, "ended")
             assert bedside.sync_for_test(10)
         events = read_events(tmp_path / "data" / "sessions" / session_id / "events.jsonl")
@@ -91,6 +96,32 @@ def test_button_starts_marks_pauses_resumes_and_stops_a_real_session(tmp_path: P
         assert len(marks) == 1 and marks[0]["details"]["text"] == "staff mark"
         assert [e["type"] for e in by_button] == ["session_started", "marked", "paused", "resumed", "session_ended"]
         assert [e["details"]["reason"] for e in events if e["type"] == "session_ended"] == ["stopped"]
+    finally:
+        factory.reset()
+        factory.close()
+
+
+def test_button_cannot_start_without_the_checklist_when_the_clinic_requires_it(tmp_path: Path,
+                                                                               demo_playlist: Path):  # noqa: F811
+    factory = MockFactory(pin_class=MockPWMPin)
+    config = daemon_config(tmp_path / "data",
+                           session={"default_playlist": str(demo_playlist), "require_checklist": True,
+                                    "checklist": ["comfortable level checked"]},
+                           hardware={"enabled": True, "pin_factory": "mock", "bounce_s": 0})
+    clock = FakeClock()
+    button = factory.pin(17)
+    try:
+        with Daemon(config, pin_factory=factory, clock=clock) as daemon:
+            bedside = daemon.part(Bedside)
+            n = bedside.led.shown_count
+            button.drive_low()
+            clock.advance(0.1)
+            button.drive_high()
+            clock.advance(daemon_config_hardware(config)["double_press_s"])
+            assert bedside.sync_for_test(10)
+            daemon.controller.sync()
+            assert daemon.status()["state"] == "idle"
+            assert bedside.led.wait_for_pattern("refused", 10, after=n)
     finally:
         factory.reset()
         factory.close()

@@ -12,6 +12,7 @@ CONFIG = """\
 hardware:
   double_press_s: 0.4
   long_press_s: 0.6
+  button_stop: confirm
   encoder_pins: [5, 6]
 """
 
@@ -26,9 +27,19 @@ def test_hw_test_on_mock_pins_reports_every_gesture(tmp_path, capsys):
     assert "single press -> start; simulated session now playing" in out
     assert "double press -> mark" in out
     assert "hold warning (LED fast blink)" in out and "hold armed" in out
-    assert "long press -> stop; simulated session now ended" in out
+    assert "gesture: long -> asks to end the session" in out
+    assert "double press -> stop; simulated session now ended" in out
     assert "volume +1.5 dB" in out and "volume -1.5 dB" in out
     assert "6 control(s) seen" in out
+
+
+def test_hw_test_with_the_shipped_default_shows_the_button_cannot_end_a_session(tmp_path, capsys):
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG.replace("  button_stop: confirm\n", ""))
+    assert main(["hw-test", "--pin-factory", "mock", "--seconds", "30", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "long -> refused: ending a session from the bedside button is off" in out
+    assert "simulated session now ended" not in out
 
 
 def test_hw_test_seconds_zero_stops_at_once(capsys):

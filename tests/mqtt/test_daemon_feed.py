@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
+import yaml
+
+from player import cli
 from player.daemon import Daemon
 from player.engine.eventlog import read_events, session_log_path
 from player.mqtt.publisher import ChairPublisher
@@ -76,3 +80,17 @@ def test_a_control_over_mqtt_goes_through_the_real_engine_and_is_logged(broker, 
         records = read_events(session_log_path(tmp_path / "chair", daemon.status()["session_id"]))
         marks = [r for r in records if r["type"] == "marked"]
         assert [(m["source"], m["details"]["text"]) for m in marks] == [("mqtt", "from the station")]
+
+
+def test_a_feed_without_paho_is_a_fault_that_session_player_status_shows(tmp_path, monkeypatch, capsys):
+    """As found: mqtt.enabled, no paho-mqtt: the log said the feed did not start, `status` said "faults: none"."""
+    for name in ("paho", "paho.mqtt", "paho.mqtt.client"):
+        monkeypatch.setitem(sys.modules, name, None)  # what a chair without python3-paho-mqtt has
+    config = daemon_config(tmp_path / "chair", mqtt={"enabled": True})
+    with Daemon(config) as daemon:
+        assert daemon.part(ChairPublisher) is None
+        path = tmp_path / "config.yaml"
+        path.write_text(yaml.safe_dump(config))
+        assert cli.main(["status", "--config", str(path)]) == 0
+        out = capsys.readouterr().out
+    assert "faults:    station feed: mqtt.enabled needs paho-mqtt" in out

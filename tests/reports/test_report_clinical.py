@@ -48,8 +48,8 @@ def test_the_report_shows_checkpoints_and_observations_in_every_format(tmp_path:
     assert [(c["at_s"], c["text"], c["state"], c["done_at_s"], c["by"], c["observation"])
             for c in report["checkpoints"]] == [
         (40.0, "BP and sedation score", "done", 45.0, "cli", "bp"), (120.0, "HR", "done", 130.0, "cli", None),
-        (240.0, "HR", "missed", None, None, None), (600.0, "Check the headphones", "upcoming", None, None, None),
-        (1200.0, "BP before the end", "upcoming", None, None, None)]
+        (240.0, "HR", "missed", None, None, None), (600.0, "Check the headphones", "not reached", None, None, None),
+        (1200.0, "BP before the end", "not reached", None, None, None)]  # stopped at 6:40: never reached
     obs = report["observations"]
     assert list(obs) == ["hr", "bp", "note"]
     assert [(o["elapsed_s"], o["systolic"], o["diastolic"]) for o in obs["bp"]] == [(45.0, 128, 82),
@@ -84,3 +84,33 @@ def test_a_report_without_checkpoints_or_observations_says_so(tmp_path: Path) ->
     page = render_html(summarize("s", []))
     assert "No checkpoints in this playlist." in page and "No observations recorded." in page
     assert 'id="vitals"' not in page
+
+
+def test_the_report_shows_the_checklist_as_answered_and_a_stopped_session_s_unreached_checkpoints(tmp_path: Path):
+    """As found: an unticked "comfortable level checked" was only in events.jsonl, and after a stop the
+    checkpoints never reached still said "upcoming"."""
+    from player.reports.html_page import render_html
+
+    write_audio(tmp_path / "a.flac", 30.0)
+    write_audio(tmp_path / "b.flac", 30.0)
+    playlist = tmp_path / "p.yaml"
+    playlist.write_text(PLAYLIST)
+    clock = FakeClock()
+    items = ["consent confirmed", "comfortable level checked"]
+    with Daemon(daemon_config(tmp_path / "data", session={"checklist": items}), clock=clock) as daemon:
+        sock = daemon.config.socket_path
+        sid = send_request(sock, {"action": "start", "playlist": str(playlist),
+                                  "checked": ["consent confirmed"]})["session_id"]
+        to(daemon, clock, 20.0)
+        send_request(sock, {"action": "stop"})
+    report = build_report(tmp_path / "data", sid)
+    assert report["checklist"] == [{"item": "consent confirmed", "checked": True},
+                                   {"item": "comfortable level checked", "checked": False}]
+    assert {c["state"] for c in report["checkpoints"]} == {"not reached"}
+    rows = list(csv.DictReader(io.StringIO(render_report(report, "csv"))))
+    assert [r["detail"] for r in rows if r["kind"] == "checklist"] == [
+        "consent confirmed: checked", "comfortable level checked: NOT checked"]
+    page = render_html(report)
+    section = page[page.index("<h2>Pre-session checklist</h2>"):page.index("<h2>Checkpoints</h2>")]
+    assert "<tr class=bad><td>comfortable level checked</td><td>NOT checked</td></tr>" in section
+    assert "<td>not reached</td>" in page and "<td>upcoming</td>" not in page

@@ -205,3 +205,32 @@ def test_stick_pulled_mid_copy_leaves_library_and_says_so(stick, config, monkeyp
     cfg.write_text(f"data_dir: {config.data_dir}\nusb:\n  reserve_bytes: 0\n")
     assert main(["import", str(stick.root), "--config", str(cfg)]) == 1
     assert "the library is unchanged" in capsys.readouterr().err
+
+
+def test_every_error_and_warning_reaches_the_stick_report_and_library_list(stick, config, tmp_path, capsys):
+    """As found: "may have vocals", loop and mixed-rate warnings reached only a laptop that ran `check`."""
+    from tests.support.audio_files import write_audio
+
+    write_audio(stick.playlists / "v" / "song.flac", 5.0, tags={"LYRICS": "la la"})
+    write_audio(stick.playlists / "v" / "hi.flac", 5.0, rate=44100)
+    stick.playlist("vocal.yaml", playlist_yaml("v/song.flac", "v/hi.flac", name="Vocal"))
+    stick.playlist("broken.yaml", playlist_yaml("calm/a.flac", "gone1.flac", "gone2.flac", name="Broken"))
+    report = import_stick(stick.root, config)
+    write_stick_report(stick.root, report)
+    text = (stick.root / "session-player" / "import-report.txt").read_text()
+    assert "REFUSED playlists/broken.yaml:8: invalid playlist: file not found: gone1.flac" in text
+    assert "REFUSED playlists/broken.yaml:9: invalid playlist: file not found: gone2.flac" in text
+    warnings = [w for w in text.splitlines() if w.startswith("WARNING playlists/vocal.yaml:")]
+    assert any("may have vocals or lyrics" in w for w in warnings), text
+    assert any("they will loop" in w for w in warnings) and any("mixed sample rates" in w for w in warnings)
+    shown = json.loads((stick.root / "session-player" / "import-report.json").read_text())["warnings"]
+    subjects = [w["subject"].rpartition(":")[0] for w in shown]
+    assert subjects == sorted(subjects) and "playlists/vocal.yaml" in subjects  # grouped per playlist
+    assert len(set(map(str, shown))) == len(shown)  # each once, though the import validates twice
+
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(f"data_dir: {config.data_dir}\nusb:\n  reserve_bytes: 0\n")
+    assert main(["library", "list", "--config", str(config_file)]) == 0
+    listed = capsys.readouterr().out
+    assert "    REFUSED playlists/broken.yaml:9: invalid playlist: file not found: gone2.flac" in listed
+    assert sum(line.startswith("    WARNING playlists/vocal.yaml:") for line in listed.splitlines()) == len(warnings)

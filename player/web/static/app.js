@@ -92,7 +92,8 @@ function render(s) {
   $("phase-remaining").textContent = fmt(s.phase_remaining_s);
   $("elapsed").textContent = fmt(s.elapsed_s);
   $("remaining").textContent = fmt(s.remaining_s);
-  $("track").textContent = s.track || "—";
+  $("track").textContent = s.track_title || s.track || "—";   // the title staff know; the file in the tooltip
+  $("track").title = s.track || "";
   const bt = s.bluetooth;   // only on a chair with Bluetooth headphones (audio.bluetooth)
   $("headphones-row").hidden = !bt;
   if (bt) {

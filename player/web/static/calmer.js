@@ -15,7 +15,12 @@ function renderCalmer(s) {
   const state = $("calmer-state");
   state.hidden = !on;
   if (on) {
-    const until = s.calmer.until_s === null ? "until the phase ends or you switch back" : `until ${fmt(s.calmer.until_s)}`;
+    // It ends with the phase at the latest: never show an "until" after the phase end.
+    const phaseEnd = typeof s.elapsed_s === "number" && typeof s.phase_remaining_s === "number"
+      ? s.elapsed_s + s.phase_remaining_s : null;
+    const capped = s.calmer.until_s !== null && phaseEnd !== null && s.calmer.until_s >= phaseEnd;
+    const until = s.calmer.until_s === null ? "until the phase ends or you switch back"
+      : capped ? `until ${fmt(phaseEnd)}, when the phase ends` : `until ${fmt(s.calmer.until_s)}`;
     state.textContent = `Calmer music since ${fmt(s.calmer.since_s)}, ${until}`;
   }
 }

@@ -21,6 +21,11 @@ function cpRender() {
     document.getElementById("cp-due-text").textContent = due.map((c) => c.text).join(" · ");
     document.getElementById("cp-due-since").textContent = `(due ${fmt(Math.max(0, elapsed - due[0].at_s))} ago)`;
   }
+  // Beside the observation form the due checkpoint is repeated; while one is due the next one
+  // is not shown at all, so "next: HR in 0:54" can never be read as "nothing is due".
+  document.getElementById("cp-panel-due").hidden = !due.length;
+  document.getElementById("cp-panel-due-text").textContent = due.map((c) => c.text).join(" · ");
+  document.getElementById("cp-next").hidden = due.length > 0;
   const next = cps.find((c) => c.state === "upcoming");
   document.getElementById("cp-panel").hidden = !cps.length;
   document.getElementById("cp-next-text").textContent = next ? next.text : (cps.length ? "none left" : "—");
@@ -28,6 +33,7 @@ function cpRender() {
     ? `at ${fmt(next.at_s)} · in ${fmt(Math.max(0, next.at_s - elapsed))}` : "";
   const allowed = new Set((s && s.allowed) || []);
   document.getElementById("btn-ack").disabled = !allowed.has("ack");
+  document.getElementById("btn-ack-2").disabled = !allowed.has("ack");
   document.getElementById("btn-observe").disabled = !allowed.has("observe");
 }
 
@@ -39,7 +45,9 @@ document.addEventListener("session-status", (ev) => {
 
 document.addEventListener("DOMContentLoaded", () => {
   setInterval(cpRender, 1000);
-  document.getElementById("btn-ack").addEventListener("click", () => control({ action: "ack" }));
+  for (const id of ["btn-ack", "btn-ack-2"]) {
+    document.getElementById(id).addEventListener("click", () => control({ action: "ack" }));
+  }
   const kind = document.getElementById("obs-kind");
   const value = document.getElementById("obs-value");
   kind.addEventListener("change", () => { value.placeholder = EXAMPLES[kind.value] || ""; });
