@@ -13,12 +13,12 @@ socket and the web API accept and refuse exactly the same things.
 from __future__ import annotations
 
 import logging
-import math
 import threading
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from player.errors import SessionRefused
+from player.numbers import finite, shown
 from player.oneline import is_one_line
 from player.session.events import SOURCES
 from player.session.observations import ObservationKind, check_observation
@@ -98,9 +98,10 @@ class Controller(Protocol):
 
 def _number(args: Mapping, key: str, default: float | None = None) -> float:
     value = args.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise SessionRefused(f"{key} must be a number, got {value!r}")
-    return float(value)
+    number = finite(value)
+    if number is None:
+        raise SessionRefused(f"{key} must be a number, got {shown(value)}")
+    return number
 
 
 def check_control(action: str, source: str, args: Mapping[str, object],

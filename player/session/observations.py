@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from player.numbers import finite, shown
 from player.oneline import is_one_line
 
 MAX_NOTE_CHARS = 200
@@ -83,8 +84,8 @@ def parse_kinds(value: object) -> dict[str, ObservationKind]:
             raise ValueError(f"{name}: a built-in kind whose form is {base.form}; only number kinds can change")
         lo, hi = spec.get("min", base.lo if base else None), spec.get("max", base.hi if base else None)
         for key, bound in (("min", lo), ("max", hi)):
-            if isinstance(bound, bool) or not isinstance(bound, (int, float)) or not math.isfinite(bound):
-                raise ValueError(f"{name}.{key}: expected a number, got {bound!r}")
+            if finite(bound) is None:
+                raise ValueError(f"{name}.{key}: expected a number, got {shown(bound)}")
         if lo >= hi:
             raise ValueError(f"{name}: min ({lo:g}) must be below max ({hi:g})")
         label, unit = spec.get("label", base.label if base else name), spec.get("unit", base.unit if base else "")
@@ -164,9 +165,10 @@ def _value_text(value: object) -> str:
     if isinstance(value, bool):
         raise ValueError(f"expected a value such as 72 or 128/82, got {value!r}")
     if isinstance(value, (int, float)):
-        if not math.isfinite(value):
-            raise ValueError(f"expected a finite number, got {value!r}")
-        return f"{value:g}"
+        number = finite(value)
+        if number is None:
+            raise ValueError(f"expected a finite number, got {shown(value)}")
+        return f"{number:g}"
     if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         return " ".join(v.strip() for v in value).strip()
     if isinstance(value, str):

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from player.mqtt.topics import room_slug, split_topic
+from player.numbers import finite, json_numbers_checked
 from player.session.events import describe
 
 EVENTS_KEPT = 200
@@ -54,20 +55,14 @@ class Chair:
         """
         feed = (self.status or {}).get("feed")
         feed = feed if isinstance(feed, dict) else {}
-        longest = max(_number(feed.get("keepalive_s")) or DEFAULT_KEEPALIVE_S,
-                      _number(feed.get("status_interval_s")) or 0.0)
+        longest = max(finite(feed.get("keepalive_s")) or DEFAULT_KEEPALIVE_S,
+                      finite(feed.get("status_interval_s")) or 0.0)
         return 1.5 * longest
 
     @property
     def room(self) -> str:
         room = (self.status or {}).get("room")
         return room if isinstance(room, str) and room else self.slug
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None
-    return float(value)
 
 
 def next_checkpoint(status: Mapping) -> dict | None:
@@ -79,12 +74,12 @@ def next_checkpoint(status: Mapping) -> dict | None:
     checkpoints = status.get("checkpoints")
     if not isinstance(checkpoints, list):
         return None
-    usable = [c for c in checkpoints if isinstance(c, dict) and _number(c.get("at_s")) is not None]
+    usable = [c for c in checkpoints if isinstance(c, dict) and finite(c.get("at_s")) is not None]
     for state in ("due", "upcoming"):
         chosen = sorted((c for c in usable if c.get("state") == state), key=lambda c: c["at_s"])
         if chosen:
             shown = {k: chosen[0].get(k) for k in ("at_s", "text", "state")}
-            elapsed = _number(status.get("elapsed_s"))
+            elapsed = finite(status.get("elapsed_s"))
             shown["in_s"] = None if elapsed is None else round(chosen[0]["at_s"] - elapsed, 1)
             return shown
     return None
@@ -126,7 +121,7 @@ class Board:
         if kind == "online":
             return self._presence(slug, payload, now, retained)
         try:
-            body = json.loads(payload)
+            body = json_numbers_checked(json.loads(payload))
         except (ValueError, RecursionError):
             body = None
         if not isinstance(body, dict):
@@ -206,6 +201,6 @@ class Board:
     def views(self, now: float) -> list[dict]:
         """Every tile, most urgent first (then least time left in the phase, then room)."""
         def key(view: dict) -> tuple:
-            left = _number((view["status"] or {}).get("phase_remaining_s"))
+            left = finite((view["status"] or {}).get("phase_remaining_s"))
             return view["urgency"], math.inf if left is None else left, view["room"].lower()
         return sorted((self.view(c, now) for c in self.chairs.values()), key=key)

@@ -118,3 +118,23 @@ def test_a_killed_chair_shows_offline_within_one_and_a_half_keepalives(broker, s
     finally:
         proc.kill()
         proc.wait(10)
+
+
+def test_a_chair_status_with_hostile_numbers_shows_and_nothing_breaks(broker, station, watcher_factory):
+    """A 401-digit integer, NaN and inf from a chair: the tile shows, the API answers, no traceback."""
+    server, api = station
+    rogue = watcher_factory(broker.port, "session-player/none")
+    assert until(lambda: rogue.link.connected)
+    huge = "1" + "0" * 400
+    rogue.link.publish("session-player/room-9/status",
+                       '{"state": "playing", "room": "Room 9", "phase_remaining_s": ' + huge
+                       + ', "elapsed_s": NaN, "feed": {"keepalive_s": ' + huge + '}, "checkpoints": '
+                       + '[{"at_s": Infinity, "text": "x", "state": "due"}]}')
+    for seq, kind in enumerate(("phase_extended", "exposure", "calmer_started"), 1):
+        rogue.link.publish("session-player/room-9/events",
+                           '{"session_id": "s", "seq": ' + str(seq) + ', "type": "' + kind + '", "details": '
+                           + '{"minutes": ' + huge + ', "seconds": ' + huge + ', "daily_dose": "x", "leq_db": 1}}')
+    assert until(lambda: len(api.events("room-9")) == 3)
+    assert api.chairs()["Room 9"]["status"]["state"] == "playing"
+    descriptions = [e["description"] for e in api.events("room-9")]
+    assert "?" in descriptions[0] and "?" in descriptions[1], descriptions
