@@ -6,7 +6,11 @@ One request per line, one answer per line: ``{"action": "pause"}`` ->
 and nothing else, with three rules of its own:
 
 * **who asks is the kernel's word**: the source is always ``cli`` and the record carries
-  the caller's uid, gid and pid (SO_PEERCRED); a ``source`` in the request is ignored;
+  the caller's uid, gid and pid (SO_PEERCRED); a ``source`` or ``actor`` in the request is ignored;
+* **a control is applied only while its caller waits for it**: the request carries when it
+  was sent and how long the caller waits (``sent_at``, ``timeout_s``; at most 30 s, see
+  deadline.py); one read after that deadline (the daemon was frozen) is refused, and the
+  engine drops one whose deadline passed or whose caller hung up before its turn;
 * **the daemon reads no file for a caller that the caller could not read**: ``start`` and
   ``load`` take a library playlist by name, or an absolute path the caller's uid and groups
   may read (checked on every folder on the way);
@@ -26,8 +30,11 @@ import socketserver
 import stat
 import struct
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
+from player.control.deadline import engine_wait_s, peer_waiting
 from player.errors import DaemonUnreachable, PlaylistNotFound, SessionRefused
 from player.session.control import Controller
 
@@ -88,7 +95,7 @@ def may_read(path: Path, uid: int, groups: set[int]) -> bool:
     return stat.S_ISREG(st.st_mode) and _allows(st, uid, groups, 4)
 
 
-def _answer(server: _Server, line: bytes, peer: dict) -> dict:
+def _answer(server: _Server, line: bytes, peer: dict, waiting: Callable[[], bool]) -> dict:
     try:
         request = json.loads(line.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -96,13 +103,16 @@ def _answer(server: _Server, line: bytes, peer: dict) -> dict:
     if not isinstance(request, dict) or not isinstance(request.get("action"), str):
         return {"ok": False, "error": 'a request is a JSON object with an "action", e.g. {"action": "status"}'}
     action = request.pop("action")
-    if action == "status":
-        return {"ok": True, "status": server.controller.status()}
     request.pop("source", None)          # the socket says who asks; a client cannot choose
+    request.pop("actor", None)
     try:
+        wait_s = engine_wait_s(request.pop("sent_at", None), request.pop("timeout_s", None), time.monotonic())
+        if action == "status":
+            return {"ok": True, "status": server.controller.status()}
         if action in ("start", "load") and request.get("playlist") is not None:
             request["playlist"] = str(server.playlist_for(request["playlist"], peer))
-        return {"ok": True, "status": server.controller.submit(action, source="cli", actor=peer, **request)}
+        return {"ok": True, "status": server.controller.submit(action, source="cli", actor=peer, timeout_s=wait_s,
+                                                               wanted=waiting, **request)}
     except SessionRefused as exc:
         return {"ok": False, "error": str(exc)}
     except TypeError as exc:
@@ -132,7 +142,7 @@ class _Handler(socketserver.StreamRequestHandler):
                     self._send({"ok": False, "error": f"request longer than {MAX_LINE_BYTES} bytes"})
                     return
                 if line.strip():
-                    self._send(_answer(server, line, peer))
+                    self._send(_answer(server, line, peer, lambda: peer_waiting(self.request)))
         finally:
             server.slots.release()
 

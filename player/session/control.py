@@ -73,8 +73,12 @@ class Listeners:
 class Controller(Protocol):
     """What an edge may ask of the session. Thread-safe; callable from any thread."""
 
-    def submit(self, action: str, *, source: str, timeout_s: float = 10.0, **args: object) -> dict:
+    def submit(self, action: str, *, source: str, timeout_s: float = 10.0,
+               wanted: Callable[[], bool] | None = None, **args: object) -> dict:
         """Queue a control and wait for the engine to act on it and log it durably.
+
+        A control whose `timeout_s` has passed, or whose `wanted()` says False (its caller
+        hung up), when the engine's turn comes is dropped, never applied late.
 
         Returns:
             the status snapshot right after the control took effect.

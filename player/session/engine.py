@@ -72,6 +72,7 @@ class _Command:
     args: dict
     actor: dict | None
     deadline: float
+    wanted: Callable[[], bool] | None = None   # False once the caller hung up (the socket's peer)
     done: threading.Event = field(default_factory=threading.Event)
     result: dict | None = None
     error: BaseException | None = None
@@ -81,7 +82,8 @@ class _Command:
     def take(self) -> bool:
         """The engine's turn: True to apply it, False when its caller has given up (or will)."""
         with self._lock:
-            if self._state == "queued" and time.monotonic() <= self.deadline:
+            if self._state == "queued" and time.monotonic() <= self.deadline and (
+                    self.wanted is None or self.wanted()):
                 self._state = "taken"
                 return True
             self._state = "dropped"
@@ -156,7 +158,7 @@ class SessionEngine:
     # --- the Controller protocol (any thread) -------------------------------------------
 
     def submit(self, action: str, *, source: str, timeout_s: float = 10.0, actor: dict | None = None,
-               **args: object) -> dict:
+               wanted: Callable[[], bool] | None = None, **args: object) -> dict:
         """Queue a control and wait for it (see `player.session.control.Controller`).
 
         Raises:
@@ -171,7 +173,7 @@ class SessionEngine:
             raise SessionRefused("the session engine is not running")
         if action in ("start", "load"):
             checked = self._prepare_playlist(checked)
-        cmd = _Command(action, source, checked, actor, deadline)
+        cmd = _Command(action, source, checked, actor, deadline, wanted)
         self._queue.put(cmd)
         if not cmd.done.wait(max(0.0, deadline - time.monotonic())) and cmd.give_up():
             raise TimeoutError(f"the session engine did not answer {action!r} within {timeout_s:g} s; "
@@ -286,7 +288,8 @@ class SessionEngine:
 
     def _on_command(self, cmd: _Command) -> None:
         if not cmd.take():
-            cmd.error = TimeoutError(f"{cmd.action} came too late to the session engine; it was not applied")
+            cmd.error = TimeoutError(f"{cmd.action} came too late to the session engine (past its caller's "
+                                     "deadline, or the caller hung up); it was not applied")
             cmd.done.set()
             return
         try:
