@@ -187,6 +187,10 @@ class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 class ControlSocketServer:
     """Serves `controller` on `path`; `start()` binds (replacing a stale socket), `close()` is idempotent.
 
+    A folder that refuses the socket (a read-only or full data disk, when the socket is there:
+    manual runs, ``demo``, or ``session.socket`` set so) does not stop the player: `start()`
+    then serves nothing and says why in `fault` (the daemon shows it like any fault).
+
     Args:
         data_dir: where the USB library is (library playlists by name); None: paths only.
     """
@@ -197,15 +201,33 @@ class ControlSocketServer:
         self._data_dir = data_dir
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self.fault: str | None = None
 
     def __repr__(self) -> str:
         return f"<ControlSocketServer {self.path} {'serving' if self._server else 'closed'}>"
 
     def start(self) -> None:
+        """Bind and serve; a folder that refuses the socket sets `fault` instead of raising.
+
+        Raises:
+            DaemonUnreachable: another player answers on `path`.
+        """
+        if (self.path.exists() or self.path.is_symlink()) and _answers(self.path):
+            raise DaemonUnreachable(f"another player already serves {self.path}")
+        try:
+            self._bind()
+        except OSError as exc:
+            self.fault = (f"control socket {self.path}: {exc.strerror or exc}; the CLI cannot reach this player "
+                          "(set session.socket to a writable folder; the service's is /run/session-player)")
+            log.error("%s", self.fault)
+            return
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.5},
+                                        name="control-socket", daemon=True)
+        self._thread.start()
+
+    def _bind(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists() or self.path.is_symlink():
-            if _answers(self.path):
-                raise DaemonUnreachable(f"another player already serves {self.path}")
             self.path.unlink()  # left by a crash
         old_umask = os.umask(0o117)
         try:
@@ -213,9 +235,6 @@ class ControlSocketServer:
         finally:
             os.umask(old_umask)
         os.chmod(self.path, 0o660)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.5},
-                                        name="control-socket", daemon=True)
-        self._thread.start()
 
     def close(self) -> None:
         server, self._server = self._server, None
