@@ -26,6 +26,7 @@ from player.numbers import finite, json_numbers_checked
 from player.session.events import describe
 
 EVENTS_KEPT = 200
+WILL_HOLD_S = 1.0            # a playing chair's will waits this long: is the broker itself shutting down?
 DEFAULT_KEEPALIVE_S = 30.0   # mqtt.keepalive_s's default, for a chair that does not say its own
 STREAMS_KEPT = 16
 ACTIVE_STATES = frozenset({"playing", "paused", "faulted"})  # a session runs (states.py)
@@ -46,6 +47,7 @@ class Chair:
     last_seq: OrderedDict = field(default_factory=OrderedDict)   # stream -> highest seq seen
     repeats: int = 0
     silent: bool = False                    # marked offline by `Board.expire`, not by the broker
+    will_at: float | None = None            # a will for a chair in a session, held (`Board.expire`)
 
     def silence_limit_s(self) -> float:
         """How long this chair may be silent while alive: 1.5 x the longer of its keepalive and status interval.
@@ -133,7 +135,7 @@ class Board:
         if kind == "status":
             chair.status = body
             if not retained:
-                chair.online, chair.silent = True, False
+                chair.online, chair.silent, chair.will_at = True, False, None
             return chair
         if kind == "events":
             return chair if self._event(chair, body) else None
@@ -145,22 +147,38 @@ class Board:
             self.ignored += 1
             return None
         chair = self.chairs.setdefault(slug, Chair(slug))
-        chair.online, chair.silent = text == "online", False
+        if text == "offline" and chair.online and (chair.status or {}).get("state") in ACTIVE_STATES:
+            # Mosquitto publishes every will as it shuts down cleanly, just before the station loses
+            # it too: hold a live one (`expire` applies it, `broker_lost` forgets it); a retained one
+            # after a reconnect is old news, and the silence rule decides.
+            if not retained and chair.will_at is None:
+                chair.will_at = now
+            return None
+        chair.online, chair.silent, chair.will_at = text == "online", False, None
         if not retained and chair.online:
             chair.last_seen = now
         return chair
 
     def expire(self, now: float) -> list[Chair]:
-        """Mark offline every chair silent past its `Chair.silence_limit_s`; the chairs that changed.
+        """Mark offline every chair silent past its `Chair.silence_limit_s`, or whose held will is
+        `WILL_HOLD_S` old while the station kept the broker; the chairs that changed.
 
         Call it only while the station itself is connected (else every chair would go silent).
         """
         changed = []
         for chair in self.chairs.values():
-            if chair.online and chair.last_seen is not None and now - chair.last_seen > chair.silence_limit_s():
+            if chair.online and chair.will_at is not None and now - chair.will_at >= WILL_HOLD_S:
+                chair.online, chair.will_at = False, None
+                changed.append(chair)
+            elif chair.online and chair.last_seen is not None and now - chair.last_seen > chair.silence_limit_s():
                 chair.online, chair.silent = False, True
                 changed.append(chair)
         return changed
+
+    def broker_lost(self) -> None:
+        """The station lost the broker: the wills it just sent were its shutdown's, not the chairs' verdict."""
+        for chair in self.chairs.values():
+            chair.will_at = None
 
     def grace(self, now: float) -> None:
         """The station (re)connected: count every chair's silence from now."""

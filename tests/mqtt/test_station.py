@@ -138,3 +138,24 @@ def test_a_chair_status_with_hostile_numbers_shows_and_nothing_breaks(broker, st
     assert api.chairs()["Room 9"]["status"]["state"] == "playing"
     descriptions = [e["description"] for e in api.events("room-9")]
     assert "?" in descriptions[0] and "?" in descriptions[1], descriptions
+
+
+def test_a_graceful_broker_restart_calls_no_playing_chair_offline(broker, station, chairs):
+    """`systemctl restart mosquitto`: Mosquitto publishes every chair's will as it shuts down; the
+    station, about to lose the broker itself, keeps the tiles as they were (docs/station.md)."""
+    server, api = station
+    chair = chairs("Room 6")
+    chair.controller.submit("start", source="button", playlist="Ketamine 40 min")
+    assert until(lambda: api.chairs().get("Room 6", {}).get("status", {}).get("state") == "playing")
+    seen: list[bool] = []
+    broker.stop()                                           # SIGTERM: a clean shutdown
+    assert until(lambda: not server.broker_connected)
+    seen.append(api.chairs()["Room 6"]["online"])
+    broker.start()
+    assert until(lambda: server.broker_connected and chair.feed.connected, 30)
+    settle = time.monotonic() + 3.0                         # "never offline": watch a while after both are back
+    while time.monotonic() < settle:
+        seen.append(api.chairs()["Room 6"]["online"])
+        time.sleep(0.1)
+    assert all(seen), seen
+    assert "Room 6" in api.chairs() and api.chairs()["Room 6"]["urgency"] != 0
