@@ -11,21 +11,32 @@ of its stream: in a session, the session (``session_id``) and its ``seq``, which
 over a chair's restart; outside one (no session id, and ``seq`` starts again after each
 session), the publisher's run (``boot``) and its ``feed_seq``. The chair's own event log
 stays the record; the station keeps the last `EVENTS_KEPT` per chair for its page.
+
+The station trusts no chair (a chair's password only lets it write its own topics): the
+topic names the chair, so a tile's room is the topic's (the status's ``room`` is shown only
+when it is that same room); a link is an http(s) URL or the station's own ``chair_urls``;
+numbers that are not finite are dropped (player/numbers.py); a message over
+`MAX_MESSAGE_BYTES` is refused unread, never kept.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections import OrderedDict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from player.mqtt.topics import room_slug, split_topic
 from player.numbers import finite, json_numbers_checked
+from player.oneline import is_one_line
 from player.session.events import describe
 
 EVENTS_KEPT = 200
+MAX_MESSAGE_BYTES = 256 * 1024   # a chair's status is a few KiB; the shipped broker refuses more (message_size_limit)
+MAX_ROOM_CHARS = 60
+_WEB_URL = re.compile(r"https?://[^\s/?#]+([/?#]\S*)?", re.IGNORECASE)
 WILL_HOLD_S = 1.0            # a playing chair's will waits this long: is the broker itself shutting down?
 DEFAULT_KEEPALIVE_S = 30.0   # mqtt.keepalive_s's default, for a chair that does not say its own
 STREAMS_KEPT = 16
@@ -63,8 +74,22 @@ class Chair:
 
     @property
     def room(self) -> str:
+        """The status's room name when it is this topic's room (``Room 3`` on ``room-3``), else the topic's."""
         room = (self.status or {}).get("room")
-        return room if isinstance(room, str) and room else self.slug
+        if (isinstance(room, str) and 0 < len(room) <= MAX_ROOM_CHARS and is_one_line(room)
+                and room_slug(room) == self.slug):
+            return room
+        return self.slug
+
+
+def web_url(value: object) -> str | None:
+    """`value` when it is an http(s) URL with a host and no spaces or control characters, else None.
+
+    A chair's ``javascript:``, ``data:`` or any other scheme never becomes a link on the page.
+    """
+    if isinstance(value, str) and len(value) <= 2000 and is_one_line(value) and _WEB_URL.fullmatch(value):
+        return value
+    return None
 
 
 def next_checkpoint(status: Mapping) -> dict | None:
@@ -120,6 +145,9 @@ class Board:
         if where is None or where[1] == "control":   # control is written by staff tools, not the chair
             return None
         slug, kind = where
+        if len(payload) > MAX_MESSAGE_BYTES:      # refused unread: never parsed, never kept
+            self.ignored += 1
+            return None
         if kind == "online":
             return self._presence(slug, payload, now, retained)
         try:
@@ -206,11 +234,11 @@ class Board:
     def view(self, chair: Chair, now: float) -> dict:
         """One tile: the API's ``{"room", "online", "last_seen_s", "status"}`` and what the page shows."""
         status = chair.status or {}
-        url = status.get("web_url") or self._urls.get(chair.slug) or self._urls.get(room_slug(chair.room))
+        url = self._urls.get(chair.slug) or web_url(status.get("web_url"))
         last = chair.events[-1] if chair.events else None
         return {"room": chair.room, "slug": chair.slug, "online": chair.online,
                 "last_seen_s": None if chair.last_seen is None else round(now - chair.last_seen, 1),
-                "status": chair.status, "url": url if isinstance(url, str) else None,
+                "status": chair.status, "url": url,
                 "urgency": urgency(chair), "next_checkpoint": next_checkpoint(status),
                 "last_event": None if last is None else {k: last.get(k) for k in (
                     "seq", "session_id", "type", "description", "elapsed_s", "time")},

@@ -183,3 +183,38 @@ def test_a_will_while_the_station_keeps_the_broker_shows_the_chair_offline_mid_s
     board.receive("session-player/room-2/status", status("Room 2", state="idle"), 0.0)
     board.receive("session-player/room-2/online", b"offline", 1.0)     # idle: at once
     assert board.chairs["room-2"].online is False
+
+
+def test_the_topic_names_the_chair_not_what_it_says_of_itself():
+    board = Board(P)
+    board.receive("session-player/room-a/status", status("Room B", state="playing"), 0.0)
+    board.receive("session-player/room-3/status", status("Room 3"), 0.0)
+    board.receive("session-player/salle-ete/status", status("Salle Été"), 0.0)
+    assert {v["room"] for v in board.views(1.0)} == {"room-a", "Room 3", "Salle Été"}
+    board.receive("session-player/room-3/status", status("Room\u202e 3"), 0.0)   # the same slug, a BIDI override
+    assert board.chairs["room-3"].room == "room-3"
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(document.cookie)", "JavaScript:alert(1)", " javascript:x",
+                                 "java\tscript:alert(1)", "data:text/html,<script>x</script>", "vbscript:x",
+                                 "//evil.example/", "http://", "http://a b/", "file:///etc/passwd", 5, None])
+def test_a_chair_link_is_http_or_https_only(url):
+    board = Board(P)
+    board.receive("session-player/room-1/status", json.dumps({"room": "Room 1", "web_url": url}).encode(), 0.0)
+    assert board.views(1.0)[0]["url"] is None
+
+
+def test_the_stations_own_chair_urls_come_before_what_a_chair_says():
+    board = Board(P, {"Room 1": "https://room1.clinic/"})
+    board.receive("session-player/room-1/status", status("Room 1", web_url="https://phish.example/"), 0.0)
+    board.receive("session-player/room-2/status", status("Room 2", web_url="HTTP://room2.clinic:8080/x?y#z"), 0.0)
+    urls = {v["room"]: v["url"] for v in board.views(1.0)}
+    assert urls == {"Room 1": "https://room1.clinic/", "Room 2": "HTTP://room2.clinic:8080/x?y#z"}
+
+
+def test_a_20_mb_status_is_refused_unread_and_the_last_good_one_kept():
+    board = Board(P)
+    board.receive("session-player/room-1/status", status("Room 1", state="playing"), 0.0)
+    huge = json.dumps({"room": "Room 1", "state": "idle", "pad": "x" * (20 << 20)}).encode()
+    assert board.receive("session-player/room-1/status", huge, 1.0) is None
+    assert board.chairs["room-1"].status["state"] == "playing" and board.ignored == 1

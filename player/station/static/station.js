@@ -44,7 +44,7 @@ function renderTile(entry) {
   tile.classList.add(urgency);
   const top = el("div", "top");
   const room = el("span", "room");
-  if (v.url) {
+  if (typeof v.url === "string" && /^https?:\/\//i.test(v.url)) {   // the server checks too: never javascript:
     const a = el("a", "", v.room); a.href = v.url; a.target = "_blank"; a.rel = "noopener noreferrer";
     room.appendChild(a);
   } else {
