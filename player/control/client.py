@@ -8,6 +8,7 @@ import socket
 import time
 from pathlib import Path
 
+from player.config import GROUP_HINT
 from player.errors import DaemonUnreachable, SessionRefused
 from player.session.states import is_active
 
@@ -32,8 +33,7 @@ def send_request(path: Path, request: dict, timeout_s: float = 15.0) -> dict:
             raise DaemonUnreachable(f"the player is not running (no answer on {path}: {exc.strerror}); "
                                     "start it with 'systemctl start session-player'") from None
         except PermissionError:
-            raise DaemonUnreachable(f"not allowed to use {path}: add your user to the session-player group "
-                                    "(sudo adduser $USER session-player, then log in again)") from None
+            raise DaemonUnreachable(f"not allowed to use {path}: {GROUP_HINT}") from None
         except BlockingIOError:
             raise DaemonUnreachable(f"the player is busy (too many clients on {path}); try again") from None
         except OSError as exc:
