@@ -27,6 +27,7 @@ from player.session.states import CONTROLS, USB_INPUTS
 MAX_MARK_CHARS = 200
 MAX_EXTEND_MIN = 120.0
 MAX_CALMER_MIN = 240.0
+MIN_CALMER_MIN = 1.0     # shorter is not a calmer period (1e-9 minutes would start and end it at once)
 MAX_CHECKLIST_ITEMS = 30
 
 #: Keys always present in a status snapshot (`Controller.status()`, `session-player status --json`).
@@ -119,7 +120,7 @@ def check_control(action: str, source: str, args: Mapping[str, object],
     ``text`` (optional: the start of the due checkpoint's text); ``observe`` takes ``kind``,
     ``value`` and optional ``note`` (player/session/observations.py, with the config's extra
     `kinds`: a value out of its plausible range is refused here, so nothing is logged); ``calmer`` takes
-    ``minutes`` (0 < m <= 240; omitted = until ``off`` or the phase ends) or ``off: true``; ``start``
+    ``minutes`` (1 <= m <= 240; omitted = until ``off`` or the phase ends) or ``off: true``; ``start``
     also takes ``checked``: the pre-session checklist's items ticked (a list), or true for all.
     Others take none.
 
@@ -203,6 +204,8 @@ def _calmer(args: Mapping[str, object]) -> dict:
     minutes = _number(args, "minutes")
     if not 0 < minutes <= MAX_CALMER_MIN:
         raise SessionRefused(f"minutes must be more than 0 and at most {MAX_CALMER_MIN:g}, got {minutes:g}")
+    if minutes < MIN_CALMER_MIN:
+        raise SessionRefused(f"a calmer period lasts at least {MIN_CALMER_MIN:g} minute, got {minutes:g}")
     return {"minutes": minutes}
 
 

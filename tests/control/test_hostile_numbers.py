@@ -76,3 +76,10 @@ def test_the_real_socket_answers_a_401_digit_integer_and_keeps_serving(tmp_path:
         assert "must be" in answer["error"] or "finite number" in answer["error"], answer
         assert len(answer["error"]) < 200
     assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+
+
+@pytest.mark.parametrize("minutes", [1e-9, 0.5, 5e-324])
+def test_calmer_refuses_a_period_too_short_to_be_one(minutes) -> None:
+    with pytest.raises(SessionRefused, match="at least 1 minute"):
+        check_control("calmer", "cli", {"minutes": minutes})
+    assert check_control("calmer", "cli", {"minutes": 1}) == {"minutes": 1.0}
