@@ -27,6 +27,7 @@ from player.yamlsafe import YamlRefused, load_yaml_file
 DEFAULT_CONFIG_PATH = Path("/etc/session-player/config.yaml")
 DEFAULT_DATA_DIR = Path("/var/lib/session-player")
 SERVICE_RUNTIME_DIR = Path("/run/session-player")   # the unit's RuntimeDirectory
+SERVICE_USER = "session-player"    # the units' User= and Group=
 #: What a local user outside the group is told, instead of a traceback (the socket, the config).
 GROUP_HINT = "add your user to the session-player group (sudo adduser $USER session-player, then log in again)"
 
