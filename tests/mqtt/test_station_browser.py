@@ -94,7 +94,8 @@ def test_a_chairs_javascript_link_never_becomes_a_link(driver, broker, tmp_path)
             api = StationApi(station, config)
             assert until(lambda: rogue.connected)
             rogue.publish("session-player/room-a/status", json.dumps(
-                {"room": "Room B", "state": "playing", "web_url": "javascript:document.title='pwned'"}), retain=True)
+                {"room": "Room B", "state": "playing", "web_url": "javascript:document.title='pwned'",
+                 "faults": "not a list", "sent_at": 12}), retain=True)
             driver.get(station.url + "/")
             wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(api.token)
             driver.find_element(By.ID, "sign-in").click()

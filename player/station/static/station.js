@@ -54,7 +54,10 @@ function renderTile(entry) {
   const state = s.state || (v.online === false ? "offline" : "—");
   top.appendChild(el("span", "pill state " + state, state));
   tile.appendChild(top);
-  if (s.faults && s.faults.length) tile.appendChild(el("div", "faults", s.faults.join("; ")));
+  // A chair's status is its own word: a field of the wrong shape shows as text, never stops the board.
+  if (Array.isArray(s.faults) && s.faults.length) {
+    tile.appendChild(el("div", "faults", s.faults.map(String).join("; ")));
+  }
   if (ACTIVE.has(s.state)) {
     tile.appendChild(el("div", "phase", s.phase || "—"));
     const left = el("div", "left");
@@ -72,7 +75,7 @@ function renderTile(entry) {
   const seenAgo = v.last_seen_s === null ? null : v.last_seen_s + age(entry);
   let seen;
   if (v.online === false) {
-    seen = "OFFLINE" + (seenAgo === null ? (s.sent_at ? ` (last status ${s.sent_at.slice(11, 16)})` : "")
+    seen = "OFFLINE" + (seenAgo === null ? (typeof s.sent_at === "string" ? ` (last status ${s.sent_at.slice(11, 16)})` : "")
                                           : ` · last seen ${fmt(seenAgo)} ago`);
   } else {
     seen = "online" + (seenAgo === null ? "" : ` · seen ${fmt(seenAgo)} ago`);
