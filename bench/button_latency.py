@@ -35,8 +35,8 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from player.clock import FakeClock
 from player.config import load_config
+from player.control.fake import FakeController
 from player.hardware import Bedside
-from player.session.fake_controller import FakeController
 
 
 def summary(name: str, samples_s: list[float], baseline_p50_ms: float | None = None) -> str:

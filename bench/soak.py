@@ -40,7 +40,7 @@ def main() -> int:
     ap.add_argument("--every", type=float, default=6.0, help="seconds of session time between staff controls")
     a = ap.parse_args()
     from player.errors import SessionRefused
-    from tests.session.test_engine import Rig
+    from tests.engine.test_engine import Rig
 
     rig = Rig(Path(tempfile.mkdtemp(prefix="soak-")))
     rig.engine.start()

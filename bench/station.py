@@ -36,10 +36,10 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from player.config import Config, MqttConfig  # noqa: E402
+from player.control.fake import FakeController  # noqa: E402
 from player.mqtt.client import MqttLink  # noqa: E402
 from player.mqtt.publisher import ChairPublisher  # noqa: E402
 from player.mqtt.topics import room_slug  # noqa: E402
-from player.session.fake_controller import FakeController  # noqa: E402
 from tests.support.broker import Broker, free_port, missing_broker  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from player.config import Config, WebConfig
-from player.session.fake_controller import FakeController
+from player.control.fake import FakeController
 from player.web import WebServer
 
 

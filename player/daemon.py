@@ -21,12 +21,16 @@ from player.audio.analysis import Analyzer
 from player.audio.api import AudioOutput
 from player.audio.loudness import LoudnessLookup
 from player.audio.mixer import Mixer
+from player.audio.voice_cache import CACHE_NAME as VOICE_CACHE
+from player.audio.voice_cache import VoiceLookup
+from player.audio.voice_worker import VoiceWorker
 from player.clock import Clock, SystemClock
 from player.config import Config, load_config
 from player.control import ControlSocketServer
+from player.core.cap import cap_db
+from player.engine.loop import Notifier, SessionEngine
 from player.fsutil import make_dirs_durable
 from player.playlist.validate import load_playlist, load_playlist_to_resume
-from player.session.engine import Notifier, SessionEngine
 from player.usb import PendingApplier, apply_pending, recover_library
 
 log = logging.getLogger(__name__)
@@ -37,10 +41,10 @@ def build_output(config: Config, clock: Clock) -> AudioOutput:
     if config.audio.output == "fake":
         from player.audio.fake import FakeOutput
 
-        return FakeOutput(clock=clock, cap_db=config.volume.max_db)
+        return FakeOutput(clock=clock, cap_db=cap_db(config.volume))
     from player.audio.vlc import VlcOutput
 
-    return VlcOutput(config.audio, cap_db=config.volume.max_db)
+    return VlcOutput(config.audio, cap_db=cap_db(config.volume))
 
 
 class Daemon:
@@ -65,6 +69,7 @@ class Daemon:
         self.controller: SessionEngine | None = None
         self._parts: list = []  # started parts, in start order
         self.faults: list[str] = []
+        self._headset = None   # player.bluetooth.part.HeadsetPart when audio.bluetooth is set
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -79,6 +84,11 @@ class Daemon:
             cfg = self.config
             self._prepare_data_dir()
             output = self._output or build_output(cfg, self._clock)
+            if cfg.audio.bluetooth is not None:   # the headphones' loss enters as the output's device loss
+                from player.bluetooth.part import HeadsetPart
+
+                self._headset = HeadsetPart(cfg.audio.bluetooth, output, self._clock)
+                output = self._headset.output
             mixer = Mixer(output, cfg, self._clock, self._loudness())
             engine = SessionEngine(cfg, mixer, self._clock, load_playlist=load_playlist, notifier=self._notifier,
                                    apply_pending_library=lambda: apply_pending(cfg, wait=False),
@@ -87,7 +97,7 @@ class Daemon:
                 engine.start()
                 self._parts.append(engine)
                 self.controller = engine
-                sock = ControlSocketServer(cfg.socket_path, engine, data_dir=cfg.data_dir)
+                sock = ControlSocketServer(cfg.socket_path, engine, data_dir=cfg.data_dir, status=self.status)
                 sock.start()
                 self._parts.append(sock)
                 if sock.fault:
@@ -98,11 +108,16 @@ class Daemon:
             applier = PendingApplier(engine, cfg)  # an import deferred during a session lands after it
             applier.start()
             self._parts.append(applier)
+            if self._headset is not None:
+                fault = self._headset.start(engine)
+                self._parts.append(self._headset)
+                if fault:
+                    self.faults.append(fault)
             self._start_edges()
             if self._notifier is not None:
                 self._notifier.ready()
             log.info("session-player ready in %s (data %s, audio %s:%s, cap %.1f dB)", cfg.room, cfg.data_dir,
-                     cfg.audio.output, cfg.audio.device, cfg.volume.max_db)
+                     cfg.audio.output, cfg.audio.device, cap_db(cfg.volume))
 
     def _prepare_data_dir(self) -> None:
         """The data folder, and what an interrupted import left; a full or read-only disk does not stop the player."""
@@ -116,8 +131,15 @@ class Daemon:
                       exc.strerror or exc)
 
     def _loudness(self) -> Analyzer:
-        cache = self.config.data_dir / "loudness-cache.json"
-        return Analyzer(LoudnessLookup(self.config.loudness, cache_path=cache))
+        """The loudness worker, and the voice scan behind it (`library.voice_scan`), never on the engine thread."""
+        cfg = self.config
+        cache = cfg.data_dir / "loudness-cache.json"
+        if cfg.library.voice_scan == "off":
+            return Analyzer(LoudnessLookup(cfg.loudness, cache_path=cache))
+        voice = VoiceWorker(VoiceLookup(cfg.data_dir / VOICE_CACHE), busy=lambda: analyzer.busy())
+        self._parts.append(voice)   # closed last, with the other parts
+        analyzer = Analyzer(LoudnessLookup(cfg.loudness, cache_path=cache), also=voice.want)
+        return analyzer
 
     def _start_edges(self) -> None:
         cfg = self.config
@@ -155,12 +177,14 @@ class Daemon:
             self.faults.append(f"station feed: {exc}")
 
     def status(self) -> dict:
-        """The session's status (see `player.session.control.STATUS_KEYS`), plus daemon faults."""
+        """The session's status (see `player.control.controller.STATUS_KEYS`), plus daemon faults."""
         if self.controller is None:
             return {"state": "stopped", "phase": None, "volume_db": None, "session_id": None,
                     "faults": list(self.faults)}
         status = self.controller.status()
         status["faults"] = status["faults"] + self.faults
+        if self._headset is not None:
+            status["bluetooth"] = self._headset.status()
         return status
 
     def part(self, kind: type):

@@ -10,7 +10,7 @@ import logging
 import os
 import socket
 
-from player.session.engine import Notifier
+from player.engine.loop import Notifier
 
 log = logging.getLogger(__name__)
 

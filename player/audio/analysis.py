@@ -61,10 +61,14 @@ class Analyzer:
         measurer: the loudness lookup (tags, cache, ffmpeg); None means no normalization
             (every file is "measured" at 0 dB at once, for tests and plain playback).
         threaded: False measures inside `want` (deterministic tests with instant measurers).
+        also: told of every `want` (path, priority), e.g. the background voice scan
+            (`player.audio.voice_worker`), which then works in the same order while `busy` is False.
     """
 
-    def __init__(self, measurer: GainMeasurer | None, *, threaded: bool = True) -> None:
+    def __init__(self, measurer: GainMeasurer | None, *, threaded: bool = True,
+                 also: Callable[[Path, int], None] | None = None) -> None:
         self._measurer = measurer
+        self._also = also
         self._threaded = threaded
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
@@ -81,6 +85,8 @@ class Analyzer:
 
     def want(self, path: Path, priority: int = 1000) -> None:
         """Have `path` measured; a lower `priority` than asked before moves it up the queue."""
+        if self._also is not None:
+            self._also(path, priority)
         if self._measurer is None:
             return
         with self._lock:
@@ -108,6 +114,11 @@ class Analyzer:
         """Store what is known of `path` (the worker's progress; tests use it to simulate arrivals)."""
         with self._lock:
             self._results[path] = result
+
+    def busy(self) -> bool:
+        """Something is queued or being measured (cheap; any thread)."""
+        with self._lock:
+            return bool(self._queued or self._running)
 
     def wait_idle(self, timeout_s: float) -> bool:
         """Block until nothing is queued or being measured (start-up, tests)."""

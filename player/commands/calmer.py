@@ -3,7 +3,7 @@
 The phase's ``calmer:`` tracks (else the playlist's) crossfade in now and play for MINUTES,
 or until ``calmer off`` or the phase ends; then the plan's music crossfades back. The phase
 clock does not change. Refused with the reason when the phase has no calmer music, or the
-session is not playing (player/session/calmer.py).
+session is not playing (player/core/calmer.py).
 """
 
 from __future__ import annotations

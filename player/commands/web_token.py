@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     if args.path:
         print(config.token_path)
         return 0
-    from player.web.token import load_or_create_token  # keeps aiohttp out of every CLI start
+    from player.http.token import load_or_create_token  # keeps aiohttp out of every CLI start
 
     token = load_or_create_token(config.token_path)
     give_to_service_user(config.token_path, SERVICE_USER)

@@ -1,4 +1,6 @@
-"""The control socket: how the CLI (and the USB unit) reach the running daemon.
+"""The one door to the session: the `Controller` protocol and `check_control` (controller.py),
+`FakeController` running the real core (fake.py), and the control socket: how the CLI (and
+the USB unit) reach the running daemon.
 
 `server.ControlSocketServer` serves the session's `Controller` on a Unix socket (owner and
 group only); `client.send_request` is the other end. The server, not the client, says

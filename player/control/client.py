@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 from player.config import GROUP_HINT
+from player.core.vocabulary import is_active
 from player.errors import DaemonUnreachable, SessionRefused
-from player.session.states import is_active
 
 MAX_ANSWER_BYTES = 4 << 20
 

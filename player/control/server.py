@@ -34,9 +34,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from player.control.controller import Controller
 from player.control.deadline import engine_wait_s, peer_waiting
 from player.errors import DaemonUnreachable, PlaylistNotFound, SessionRefused
-from player.session.control import Controller
+from player.playlist.library import library_playlist
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ def _answer(server: _Server, line: bytes, peer: dict, waiting: Callable[[], bool
     try:
         wait_s = engine_wait_s(request.pop("sent_at", None), request.pop("timeout_s", None), time.monotonic())
         if action == "status":
-            return {"ok": True, "status": server.controller.status()}
+            return {"ok": True, "status": server.status()}
         if action in ("start", "load") and request.get("playlist") is not None:
             request["playlist"] = str(server.playlist_for(request["playlist"], peer))
         return {"ok": True, "status": server.controller.submit(action, source="cli", actor=peer, timeout_s=wait_s,
@@ -155,9 +156,11 @@ class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
     request_queue_size = BACKLOG
 
-    def __init__(self, path: str, controller: Controller, data_dir: Path | None) -> None:
+    def __init__(self, path: str, controller: Controller, data_dir: Path | None,
+                 status: Callable[[], dict]) -> None:
         super().__init__(path, _Handler)
         self.controller = controller
+        self.status = status
         self.data_dir = data_dir
         self.slots = threading.BoundedSemaphore(MAX_CLIENTS)
 
@@ -170,8 +173,6 @@ class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         if not isinstance(given, str) or not given or "\0" in given:
             raise SessionRefused("playlist must be a library playlist's name or an absolute path")
         if "/" not in given and self.data_dir is not None:
-            from player.usb.library import library_playlist
-
             try:
                 return library_playlist(self.data_dir, given)
             except PlaylistNotFound as exc:
@@ -193,11 +194,14 @@ class ControlSocketServer:
 
     Args:
         data_dir: where the USB library is (library playlists by name); None: paths only.
+        status: what a status request answers (the daemon's: its faults, the headphones); default the controller's.
     """
 
-    def __init__(self, path: Path, controller: Controller, *, data_dir: Path | None = None) -> None:
+    def __init__(self, path: Path, controller: Controller, *, data_dir: Path | None = None,
+                 status: Callable[[], dict] | None = None) -> None:
         self.path = Path(path)
         self._controller = controller
+        self._status = status or controller.status
         self._data_dir = data_dir
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -231,7 +235,7 @@ class ControlSocketServer:
             self.path.unlink()  # left by a crash
         old_umask = os.umask(0o117)
         try:
-            self._server = _Server(str(self.path), self._controller, self._data_dir)
+            self._server = _Server(str(self.path), self._controller, self._data_dir, self._status)
         finally:
             os.umask(old_umask)
         os.chmod(self.path, 0o660)

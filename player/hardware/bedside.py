@@ -8,8 +8,8 @@ Threads, and why:
 * One worker thread (``bedside``) owns the pure gesture machines, turns edges into gestures
   and calls `Controller.submit`, which waits for the engine to act and fsync its log. The
   edges carry their own timestamps, so a slow answer never changes what a press meant;
-  presses made meanwhile queue up and are decided in order against the state the engine
-  reports when they are acted on (so two short presses toggle pause, resume).
+  presses made meanwhile queue up, and the session core decides each ``press`` (start,
+  pause or resume) in order against its own state (so two short presses toggle pause, resume).
 * The LED plays its patterns on its own thread (`LedDriver`). Controller events arrive on
   the engine thread; our listener only enqueues a "status changed" note.
 
@@ -31,6 +31,7 @@ from gpiozero import PWMLED, DigitalInputDevice, RotaryEncoder
 
 from player.clock import Clock, SystemClock
 from player.config import Config
+from player.control.controller import Controller
 from player.errors import HardwareUnavailable, SessionRefused
 from player.hardware.gestures import (
     DECISIONS,
@@ -44,8 +45,7 @@ from player.hardware.gestures import (
     Timing,
 )
 from player.hardware.led import LedDriver, state_pattern_name
-from player.hardware.pins import make_pin_factory
-from player.session.control import Controller
+from player.hardware.pins import Devices, make_pin_factory
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +53,6 @@ SOURCE = "button"
 MARK_TEXT = "staff mark"
 #: The largest single volume change the bedside ever asks for (the engine's limit is 24 dB).
 MAX_VOLUME_STEP_DB = 12.0
-#: What a short press asks for, by session state. Faulted: nothing (the engine is retrying
-#: the audio device; a long press still ends the session).
-SHORT_PRESS_ACTIONS = {"idle": "start", "ready": "start", "ended": "start", "playing": "pause", "paused": "resume"}
 
 #: The LED re-reads the status this often, besides following events: an event's listener runs
 #: before the engine publishes the new snapshot, so a read at event time can be one step stale.
@@ -90,8 +87,7 @@ class Bedside:
         self._volume_step_db = config.volume.step_db
         self._timing = Timing(hw.double_press_s, hw.long_press_s, hw.bounce_s)
         self._inbox: queue.SimpleQueue[tuple] = queue.SimpleQueue()
-        self._factory = None
-        self._devices: list = []
+        self._pins: Devices | None = None
         self._button: GestureMachine | None = None
         self._keys: dict[int, RepeatKey] = {}
         self._worker: threading.Thread | None = None
@@ -128,17 +124,17 @@ class Bedside:
         if not hw.enabled:
             log.info("bedside hardware disabled (hardware.enabled: false)")
             return
-        faults: list[str] = []
         try:
-            self._factory = self._given_factory or make_pin_factory(hw.pin_factory)
+            factory = self._given_factory or make_pin_factory(hw.pin_factory)
         except HardwareUnavailable as exc:
             self._set_fault([str(exc)])
             return
-        button = self._open(faults, f"button on BCM {hw.button_pin}", DigitalInputDevice, hw.button_pin,
-                            pull_up=True, bounce_time=None)
+        pins = self._pins = Devices(factory, owns_factory=factory is not self._given_factory)
+        button = pins.open(f"button on BCM {hw.button_pin}", DigitalInputDevice, hw.button_pin,
+                           pull_up=True, bounce_time=None)
         led = None
         if hw.led_pin is not None:
-            led = self._open(faults, f"LED on BCM {hw.led_pin}", PWMLED, hw.led_pin, initial_value=0.0)
+            led = pins.open(f"LED on BCM {hw.led_pin}", PWMLED, hw.led_pin, initial_value=0.0)
         self.led = LedDriver(led, hw.led_brightness)
         if button is not None:
             held = button.is_active
@@ -149,22 +145,22 @@ class Bedside:
             button.when_deactivated = lambda: self._post("button", False)
         if hw.encoder_pins:
             a, b = hw.encoder_pins
-            encoder = self._open(faults, f"rotary encoder on BCM {a}, {b}", RotaryEncoder, a, b, max_steps=0)
+            encoder = pins.open(f"rotary encoder on BCM {a}, {b}", RotaryEncoder, a, b, max_steps=0)
             if encoder is not None:
                 encoder.when_rotated_clockwise = lambda: self._post("detent", 1)
                 encoder.when_rotated_counter_clockwise = lambda: self._post("detent", -1)
         for direction, pin in ((1, hw.volume_up_pin), (-1, hw.volume_down_pin)):
             if pin is None:
                 continue
-            key = self._open(faults, f"volume {'up' if direction > 0 else 'down'} button on BCM {pin}",
-                             DigitalInputDevice, pin, pull_up=True, bounce_time=None)
+            key = pins.open(f"volume {'up' if direction > 0 else 'down'} button on BCM {pin}",
+                            DigitalInputDevice, pin, pull_up=True, bounce_time=None)
             if key is not None:
                 if key.is_active:
                     log.warning("bedside volume button on BCM %d is down at start: ignored until released", pin)
                 self._keys[direction] = RepeatKey(hw.repeat_s, hw.bounce_s, held_at_start=key.is_active)
                 key.when_activated = lambda d=direction: self._post("key", d, True)
                 key.when_deactivated = lambda d=direction: self._post("key", d, False)
-        self._set_fault(faults)
+        self._set_fault(pins.faults)
         self._worker = threading.Thread(target=self._run, name="bedside", daemon=True)
         self._worker.start()
         self._unsubscribe = self._controller.subscribe(lambda record: self._post("status", record))
@@ -178,8 +174,7 @@ class Bedside:
         unsubscribe, self._unsubscribe = self._unsubscribe, None
         worker, self._worker = self._worker, None
         led, self.led = self.led, None
-        devices, self._devices = self._devices, []
-        factory, self._factory = self._factory, None
+        pins, self._pins = self._pins, None
         if unsubscribe is not None:
             unsubscribe()
         if worker is not None:
@@ -187,13 +182,8 @@ class Bedside:
             worker.join(10)
         if led is not None:
             led.close()
-        for device in reversed(devices):
-            try:
-                device.close()
-            except Exception:
-                log.exception("closing %r", device)
-        if factory is not None and factory is not self._given_factory:
-            factory.close()
+        if pins is not None:
+            pins.close()
 
     def wake_for_test(self) -> None:
         """Test hook, not API: make the worker re-read the (fake) clock, without waiting."""
@@ -212,15 +202,6 @@ class Bedside:
         self._inbox.put((kind, *args, self._clock.monotonic()))
 
     # --- worker ------------------------------------------------------------------------
-
-    def _open(self, faults: list[str], what: str, cls: type, *pins: int, **kwargs: object):
-        try:
-            device = cls(*pins, pin_factory=self._factory, **kwargs)
-        except Exception as exc:  # GPIOPinInUse, PinInvalidPin, lgpio/permission errors...
-            faults.append(f"{what}: {type(exc).__name__}: {exc}")
-            return None
-        self._devices.append(device)
-        return device
 
     def _set_fault(self, faults: list[str]) -> None:
         self.fault = "; ".join(faults) or None
@@ -305,15 +286,9 @@ class Bedside:
         if gesture not in DECISIONS:
             self._report("gesture", gesture=gesture)
             return
-        if gesture == SINGLE:
-            status = self._status()
-            state = status.get("state")
-            action = SHORT_PRESS_ACTIONS.get(state)
-            if action is None:
-                self._refused(gesture, None, f"a short press does nothing while the session is {state}")
-                return
-            args = {"playlist": str(self._default_playlist)} if action == "start" and self._default_playlist else {}
-            self._submit(gesture, action, **args)
+        if gesture == SINGLE:   # the session core decides what it means (start, pause, resume) from its state
+            self._submit(gesture, "press", **({"playlist": str(self._default_playlist)} if self._default_playlist
+                                              else {}))
         elif gesture == DOUBLE:
             if self._submit(gesture, "mark", text=MARK_TEXT) is not None and self.led is not None:
                 self.led.flash("ack")
@@ -334,6 +309,7 @@ class Bedside:
             log.error("bedside %s -> %s failed: %s: %s", gesture, action, type(exc).__name__, exc)
             self._refused(gesture, action, f"{type(exc).__name__}: {exc}")
             return None
+        action = snapshot.get("press", action)      # a press: what the session decided it meant
         log.info("bedside %s -> %s", gesture, action)
         self._report("gesture", gesture=gesture, action=action, args=args, state=snapshot.get("state"))
         self._show_status(snapshot)

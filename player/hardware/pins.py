@@ -7,10 +7,13 @@ MockFactory with PWM-capable pins, for tests, the demo and `hw-test` without a P
 from __future__ import annotations
 
 import importlib
+import logging
 
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from player.errors import HardwareUnavailable
+
+log = logging.getLogger(__name__)
 
 _FACTORIES = {
     "lgpio": ("gpiozero.pins.lgpio", "LGPIOFactory", "python3-lgpio"),
@@ -48,3 +51,37 @@ BCM_TO_PHYSICAL = {2: 3, 3: 5, 4: 7, 14: 8, 15: 10, 17: 11, 18: 12, 27: 13, 22: 
 def describe_pin(bcm: int) -> str:
     """``BCM 17 (pin 11)``: both numbers, since installers count header pins."""
     return f"BCM {bcm} (pin {BCM_TO_PHYSICAL[bcm]})"
+
+
+class Devices:
+    """The gpiozero devices one owner opened on one pin factory; closed in reverse, with the factory if owned.
+
+    A device that cannot be opened is not an error here: its reason is kept in `faults`
+    (staff see it; the player runs on without that device).
+    """
+
+    def __init__(self, factory, *, owns_factory: bool) -> None:
+        self.factory = factory
+        self._owns_factory = owns_factory
+        self._devices: list = []
+        self.faults: list[str] = []
+
+    def open(self, what: str, cls: type, *pins: int, **kwargs: object):
+        """`cls(*pins, **kwargs)` on this factory, or None (the failure noted in `faults` as `what`)."""
+        try:
+            device = cls(*pins, pin_factory=self.factory, **kwargs)
+        except Exception as exc:  # GPIOPinInUse, PinInvalidPin, lgpio/permission errors...
+            self.faults.append(f"{what}: {type(exc).__name__}: {exc}")
+            return None
+        self._devices.append(device)
+        return device
+
+    def close(self) -> None:
+        devices, self._devices = self._devices, []
+        for device in reversed(devices):
+            try:
+                device.close()
+            except Exception:
+                log.exception("closing %r", device)
+        if self._owns_factory:
+            self.factory.close()

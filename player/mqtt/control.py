@@ -19,10 +19,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from player.config import Config
+from player.control.controller import Controller, check_control
 from player.errors import PlaylistNotFound, SessionRefused
 from player.mqtt.topics import Topics
-from player.session.control import Controller, check_control
-from player.usb.library import library_playlist
+from player.playlist.library import library_playlist
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class RemoteControl:
                 raise SessionRefused("a control's arguments are plain values (text, numbers)")
             if not self._config.mqtt.allow_control:
                 raise SessionRefused("controls over MQTT are off on this chair (mqtt.allow_control: false)")
-            args = check_control(action, "mqtt", args)
+            args = check_control(action, "mqtt", args).args
             if action in ("start", "load") and "playlist" in args:
                 args["playlist"] = str(library_playlist(self._config.data_dir, args["playlist"]))
             self._controller.submit(action, source="mqtt", **args)

@@ -24,11 +24,11 @@ from collections.abc import Callable
 from datetime import datetime
 
 from player.config import Config
+from player.control.controller import Controller
 from player.mqtt.client import MqttLink, Will
 from player.mqtt.control import RemoteControl
 from player.mqtt.outbox import Outbox
 from player.mqtt.topics import Topics, room_slug
-from player.session.control import Controller
 
 log = logging.getLogger(__name__)
 

@@ -28,10 +28,10 @@ from collections import OrderedDict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from player.core.vocabulary import describe
 from player.mqtt.topics import room_slug, split_topic
 from player.numbers import finite, json_numbers_checked
 from player.oneline import is_one_line
-from player.session.events import describe
 
 EVENTS_KEPT = 200
 MAX_MESSAGE_BYTES = 256 * 1024   # a chair's status is a few KiB; the shipped broker refuses more (message_size_limit)

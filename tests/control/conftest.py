@@ -1,3 +1,3 @@
 """Fixtures shared with the session tests."""
 
-from tests.session.conftest import demo_playlist  # noqa: F401
+from tests.engine.conftest import demo_playlist  # noqa: F401

@@ -23,9 +23,9 @@ import yaml
 from player.control import send_request
 from player.control.deadline import ANSWER_MARGIN_S, MAX_WAIT_S, engine_wait_s
 from player.daemon import Daemon
+from player.engine.eventlog import read_events, session_log_path
 from player.errors import DaemonUnreachable, SessionRefused
-from player.session.eventlog import read_events, session_log_path
-from tests.session.conftest import daemon_config
+from tests.engine.conftest import daemon_config
 
 CLI = [sys.executable, "-m", "player.cli"]
 SETTLE_S = 3.0   # nothing to wait on for "it did NOT happen": watch this long after the daemon answers again

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from player.control.controller import check_control
+from player.core.vocabulary import TYPES, describe
 from player.daemon import Daemon
 from player.errors import SessionRefused
 from player.numbers import finite, shown
-from player.session.control import check_control
-from player.session.events import TYPES, describe
-from tests.session.conftest import daemon_config
+from tests.engine.conftest import daemon_config
 
 HUGE = 10 ** 400
 HOSTILE = [HUGE, -HUGE, 1e308, -1e308, math.nan, math.inf, -math.inf, True]
@@ -82,4 +82,4 @@ def test_the_real_socket_answers_a_401_digit_integer_and_keeps_serving(tmp_path:
 def test_calmer_refuses_a_period_too_short_to_be_one(minutes) -> None:
     with pytest.raises(SessionRefused, match="at least 1 minute"):
         check_control("calmer", "cli", {"minutes": minutes})
-    assert check_control("calmer", "cli", {"minutes": 1}) == {"minutes": 1.0}
+    assert check_control("calmer", "cli", {"minutes": 1}).minutes == 1.0

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from player.control.controller import check_control
 from player.errors import SessionRefused
-from player.session.control import check_control
 
 
 @pytest.mark.parametrize("control", ["\u202e", "\u202d", "\u202b", "\u2066", "\u2067", "\u2068", "\u2069", "\u202c"])
@@ -20,4 +20,4 @@ def test_direction_overrides_and_isolates_are_refused(control) -> None:
 
 def test_right_to_left_text_and_its_direction_marks_stay_allowed() -> None:
     text = "\u05dc\u05d7\u05e5 \u05d3\u05dd\u200f 128/82 \u200e"
-    assert check_control("mark", "cli", {"text": text}) == {"text": text.strip()}
+    assert check_control("mark", "cli", {"text": text}).text == text.strip()

@@ -15,9 +15,9 @@ import pytest
 from player.control import send_request
 from player.control.server import _Handler, may_read
 from player.daemon import Daemon
+from player.engine.eventlog import read_events, session_log_path
 from player.errors import SessionRefused
-from player.session.eventlog import read_events, session_log_path
-from tests.session.conftest import daemon_config
+from tests.engine.conftest import daemon_config
 
 
 @pytest.fixture

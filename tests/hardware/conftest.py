@@ -10,8 +10,8 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from player.clock import FakeClock
 from player.config import load_config
+from player.control.fake import FakeController
 from player.hardware import Bedside
-from player.session.fake_controller import FakeController
 
 
 class Recorder:

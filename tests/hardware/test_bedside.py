@@ -9,9 +9,9 @@ from gpiozero import Button
 from gpiozero.pins.mock import MockPWMPin
 
 from player.config import load_config
+from player.control.fake import FakeController
 from player.errors import SessionRefused
 from player.hardware import Bedside
-from player.session.fake_controller import FakeController
 
 
 def actions(rig) -> list[tuple[str, dict]]:
@@ -190,8 +190,15 @@ def test_refused_answer_is_logged_flashed_and_the_worker_carries_on(make_rig, ca
 
 
 class BrokenController(FakeController):
+    """Times out on the button's first press (the one that would start a session while idle)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.broken = True
+
     def submit(self, action, *, source, timeout_s=10.0, **args):
-        if source == "button" and action == "start":
+        if source == "button" and action == "press" and self.broken:
+            self.broken = False
             raise TimeoutError("engine did not answer within 10 s")
         return super().submit(action, source=source, timeout_s=timeout_s, **args)
 

@@ -15,9 +15,9 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from player.clock import FakeClock
 from player.daemon import Daemon
+from player.engine.eventlog import read_events
 from player.hardware import Bedside
-from player.session.eventlog import read_events
-from tests.session.conftest import daemon_config, demo_playlist  # noqa: F401 - demo_playlist is a fixture
+from tests.engine.conftest import daemon_config, demo_playlist  # noqa: F401 - demo_playlist is a fixture
 
 
 def wait_for_state(daemon: Daemon, state: str, timeout: float = 10.0) -> bool:

@@ -122,8 +122,8 @@ def test_the_bedside_led_shows_a_due_checkpoint_until_it_is_acknowledged(make_ri
     from dataclasses import replace
 
     from player.clock import FakeClock
+    from player.control.fake import FakeController, planned_only
     from player.playlist.model import Checkpoint
-    from player.session.fake_controller import FakeController, planned_only
 
     clock = FakeClock()
     playlist = replace(planned_only("default.yaml"), checkpoints=(Checkpoint(10.0, "BP"),))

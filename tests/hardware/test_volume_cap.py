@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from player.session.fake_controller import FakeController
+from player.control.fake import FakeController
 
 from .test_bedside import turn
 

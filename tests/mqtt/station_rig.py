@@ -7,8 +7,8 @@ import urllib.request
 from pathlib import Path
 
 from player.config import Config, MqttConfig, WebConfig
+from player.control.fake import FakeController
 from player.mqtt.publisher import ChairPublisher
-from player.session.fake_controller import FakeController
 from player.station.server import StationServer
 
 

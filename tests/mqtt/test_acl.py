@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from player.config import Config, MqttConfig, TlsConfig, WebConfig
+from player.control.fake import FakeController
 from player.mqtt.client import MqttLink
 from player.mqtt.publisher import ChairPublisher
-from player.session.fake_controller import FakeController
 from player.station.server import StationServer
 from tests.mqtt.conftest import until
 from tests.mqtt.station_rig import StationApi

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from player.config import Config, MqttConfig
+from player.control.fake import FakeController
 from player.mqtt.publisher import ChairPublisher
-from player.session.fake_controller import FakeController
 from tests.mqtt.conftest import WAIT_S, until
 
 

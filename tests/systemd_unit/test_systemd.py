@@ -13,7 +13,7 @@ import pytest
 from player.config import load_config
 from player.daemon import Daemon
 from player.systemd import SystemdNotifier
-from tests.session.conftest import daemon_config
+from tests.engine.conftest import daemon_config
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,9 +14,9 @@ import threading
 
 from player.clock import FakeClock
 from player.control import ControlSocketServer
+from player.engine.eventlog import DAEMON_LOG, read_events, session_log_path
+from player.engine.loop import SessionEngine
 from player.playlist.validate import load_playlist
-from player.session.engine import SessionEngine
-from player.session.eventlog import DAEMON_LOG, read_events, session_log_path
 from player.usb import PendingApplier, apply_pending, import_stick
 from tests.support.spy_mixer import SpyMixer
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from player.config import Config, WebConfig
-from player.session.fake_controller import FakeController
+from player.control.fake import FakeController
 from player.web import WebServer
-from tests.session.conftest import demo_playlist  # noqa: F401 - a fixture, used by short_playlist
+from tests.engine.conftest import demo_playlist  # noqa: F401 - a fixture, used by short_playlist
 
 
 @dataclass

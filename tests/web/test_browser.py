@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from player.config import Config, WebConfig
-from player.session.fake_controller import FakeController
+from player.control.fake import FakeController
 from player.web import WebServer
 
 pytestmark = pytest.mark.browser
@@ -134,7 +134,7 @@ def test_staff_page_on_the_real_engine(driver, tmp_path, short_playlist):
     from selenium.webdriver.support.ui import WebDriverWait
 
     from player.daemon import Daemon
-    from tests.session.conftest import daemon_config
+    from tests.engine.conftest import daemon_config
 
     wait = WebDriverWait(driver, WAIT_S)
 

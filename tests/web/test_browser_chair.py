@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from player.config import load_config
+from player.control.fake import FakeController
 from player.playlist.model import Phase, Playlist, Track
-from player.session.fake_controller import FakeController
 from player.web import WebServer
 from tests.support.audio_files import write_audio
 from tests.web.test_browser import WAIT_S, driver  # noqa: F401 - the fixture

@@ -9,9 +9,9 @@ import pytest
 
 from player.control import send_request
 from player.daemon import Daemon
-from player.session.eventlog import read_events
+from player.engine.eventlog import read_events
 from player.web import WebServer
-from tests.session.conftest import daemon_config
+from tests.engine.conftest import daemon_config
 from tests.support.audio_files import write_audio
 from tests.web.test_browser import WAIT_S, driver  # noqa: F401 - the fixture
 

@@ -27,8 +27,8 @@ from pathlib import Path
 import yaml
 
 from player.control import send_request
+from player.engine.eventlog import read_events
 from player.errors import PlayerError
-from player.session.eventlog import read_events
 from tests.support.audio_files import write_audio
 from tests.support.fd_attack import HalfHeadFlood
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from player.daemon import Daemon
-from player.session.eventlog import read_events
+from player.engine.eventlog import read_events
 from player.web import WebServer
-from tests.session.conftest import daemon_config
+from tests.engine.conftest import daemon_config
 from tests.web.conftest import Http
 from tests.web.test_http import SseReader
 
