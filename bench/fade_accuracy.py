@@ -23,7 +23,7 @@ import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from player.audio.api import Source  # noqa: E402
+from player.core.media import Source  # noqa: E402
 from tests.audio.real_rig import RealRig  # noqa: E402
 from tests.audio.signals import sine  # noqa: E402
 from tests.support.audio_sink import AudioSink, envelope  # noqa: E402

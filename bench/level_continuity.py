@@ -136,8 +136,8 @@ def offline_baseline(tmp: Path, sink, masters: dict, lengths: dict) -> np.ndarra
     """
     import subprocess
 
-    from player.audio.gain import db_to_vlc_percent
     from player.config import load_config
+    from player.core.gain import db_to_vlc_percent
     from tests.support.audio_sink import band_envelope
 
     target = load_config({}).loudness.target_lufs

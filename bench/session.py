@@ -104,7 +104,7 @@ def cold_start(root: Path, runs: int) -> None:
 
 def _engine(root: Path, playlist: Path, clock) -> SessionEngine:
     from player.audio.fake import FakeOutput
-    from player.audio.mixer import Mixer
+    from player.engine.output import Mixer
 
     config = config_from_mapping({"room": "Bench", "data_dir": str(root / "data-engine")})
     mixer = Mixer(FakeOutput(clock=clock, cap_db=cap_db(config.volume)), config, clock)

@@ -4,7 +4,7 @@ The mixer never plays a guessed level: before a deck may be heard its normalizat
 must be known, from tags or the cache (at once), or from a measurement. A measurement
 reports as it goes (ffmpeg's running integrated loudness), so a track needed right now can
 come in on a *provisional* gain after a few seconds of analysis; the final figure then
-reaches the heard deck as a slow glide (see `player.audio.gain.Glide`), never as a step.
+reaches the heard deck as a slow glide (see `player.core.gain.Glide`), never as a step.
 
 `want(path, priority)` asks (lower priority = sooner; the mixer uses 0 for a deck it is
 loading now, the engine's prefetch uses the play order); `result(path)` is a cheap,
@@ -18,40 +18,16 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from player.core.media import GainResult
+
 log = logging.getLogger(__name__)
-
-#: A provisional gain is used only once this much audio was analysed (or the whole file).
-PROVISIONAL_MIN_S = 20.0
-
 
 class GainMeasurer(Protocol):
     def measure_gain(self, path: Path, progress: Callable[[float, float], None] | None = None) -> float:
         """Normalization gain (dB) of `path`; calls `progress(analysed_s, gain_so_far_db)` as it goes."""
-
-
-@dataclass(frozen=True)
-class GainResult:
-    """What is known of one file's normalization gain.
-
-    Attributes:
-        gain_db: the gain (None: nothing usable yet).
-        final: the whole file was measured (or tags/cache gave it).
-        analysed_s: seconds of audio behind a provisional figure.
-        error: why it could not be measured (the mixer then plays it at the cautious default).
-    """
-
-    gain_db: float | None = None
-    final: bool = False
-    analysed_s: float = 0.0
-    error: str = ""
-
-    @property
-    def usable(self) -> bool:
-        return self.final or bool(self.error) or (self.gain_db is not None and self.analysed_s >= PROVISIONAL_MIN_S)
 
 
 class Analyzer:

@@ -1,66 +1,24 @@
-"""The audio edge: what the session engine may ask of the sound, and what it hears back.
+"""The audio edge: one sound device with three decks, as the output shell drives it.
 
-Two layers:
+`AudioOutput` is one sound device with three decks ("A", "B", "C"). It only loads,
+plays, pauses, stops and sets each deck's *total* gain in dB (already capped).
+`VlcOutput` is the real one (libVLC, one MediaPlayer per deck), `FakeOutput` simulates
+it on an injectable clock; both pass the same contract tests. Its events (playing,
+ended, error, device lost) arrive through ``on_event`` on *any* thread: the receiver
+only enqueues. Three decks, because with short tracks a deck may have to pre-roll while
+the two decks of the previous crossfade are still sounding.
 
-* `AudioOutput` is one sound device with three decks ("A", "B", "C"). It only loads,
-  plays, pauses, stops and sets each deck's *total* gain in dB (already capped).
-  `VlcOutput` is the real one (libVLC, one MediaPlayer per deck), `FakeOutput` simulates
-  it on an injectable clock; both pass the same contract tests. Its events (playing,
-  ended, error, device lost) arrive through ``on_event`` on *any* thread: the receiver
-  only enqueues. Three decks, because with short tracks a deck may have to pre-roll while
-  the two decks of the previous crossfade are still sounding.
-
-* `Mixer` (player/audio/mixer.py) is driven from the session engine's thread only. It
-  plays `Source`s (a file, its trim, where to start, and a token the engine chose), never
-  playlist objects: the audio package knows nothing of playlists.
+Only the output shell (player/engine/output.py) calls it, from the session engine's
+thread; the values it speaks in (`DeckName`, `OutputEvent`) are in player/core/media.py.
 """
 
 from __future__ import annotations
 
 import abc
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
-DeckName = Literal["A", "B", "C"]
-DECKS: tuple[DeckName, ...] = ("A", "B", "C")
-
-OutputEventKind = Literal["playing", "ended", "error", "device_lost", "device_back"]
-
-
-@dataclass(frozen=True)
-class Source:
-    """One thing to play, as the engine hands it to the mixer.
-
-    Attributes:
-        path: the audio file.
-        token: the engine's name for this one play of the file (a file may be queued twice;
-            mixer events carry the source back, so the engine matches tokens, not paths).
-        trim_db: the playlist's per-track trim (not normalization).
-        duration_s: length if known (probed); else the output's own figure is used.
-        start_s: where to start (a resume after a restart).
-    """
-
-    path: Path
-    token: int = 0
-    trim_db: float = 0.0
-    duration_s: float | None = None
-    start_s: float = 0.0
-
-    @property
-    def name(self) -> str:
-        return self.path.name
-
-
-@dataclass(frozen=True)
-class OutputEvent:
-    """Something the output reports; `token` identifies the load it belongs to."""
-
-    kind: OutputEventKind
-    deck: DeckName | None = None
-    token: int = 0
-    detail: str = ""
+from player.core.media import DeckName, OutputEvent
 
 
 class AudioOutput(abc.ABC):
@@ -114,29 +72,3 @@ class AudioOutput(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None:
         """Stop everything and release the device; safe to call twice."""
-
-
-MixerEventKind = Literal[
-    "track_started",      # the source is audible (its fade or crossfade began)
-    "track_ended",        # an audible source finished (played out, or faded out and stopped)
-    "track_failed",       # could not open/decode, stalled, vanished: skipped (detail: reason)
-    "fade_finished",      # a pause/stop/emergency fade reached its end (detail: kind)
-    "device_lost",
-    "device_restored",
-    "needs_track",        # the mixer wants what follows `source` (answer with queue_next)
-]
-
-
-@dataclass(frozen=True)
-class MixerEvent:
-    kind: MixerEventKind
-    source: Source | None = None
-    detail: dict = field(default_factory=dict)
-
-    @property
-    def path(self) -> Path | None:
-        return None if self.source is None else self.source.path
-
-    @property
-    def token(self) -> int | None:
-        return None if self.source is None else self.source.token

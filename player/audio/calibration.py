@@ -17,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from player.audio.api import AudioOutput, OutputEvent
-from player.audio.gain import Ramp, effective_db
+from player.audio.api import AudioOutput
 from player.clock import Clock
+from player.core.gain import Ramp, effective_db
+from player.core.media import OutputEvent
 from player.errors import AudioFailed
 
 RATE_HZ = 48000

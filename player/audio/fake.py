@@ -19,9 +19,10 @@ from typing import Literal
 
 import soundfile
 
-from player.audio.api import DECKS, AudioOutput, DeckName, OutputEvent
-from player.audio.gain import db_to_vlc_percent
+from player.audio.api import AudioOutput
 from player.clock import Clock
+from player.core.gain import db_to_vlc_percent
+from player.core.media import DECKS, DeckName, OutputEvent
 from player.errors import AudioFailed
 
 Fault = Literal["error", "stall"]

@@ -18,9 +18,10 @@ from pathlib import Path
 import vlc
 
 from player.audio.alsa import Alsa
-from player.audio.api import DECKS, AudioOutput, DeckName, OutputEvent
-from player.audio.gain import db_to_vlc_percent
+from player.audio.api import AudioOutput
 from player.config import AudioConfig
+from player.core.gain import db_to_vlc_percent
+from player.core.media import DECKS, DeckName, OutputEvent
 from player.errors import AudioFailed
 
 log = logging.getLogger(__name__)

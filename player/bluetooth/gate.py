@@ -15,8 +15,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from player.audio.api import AudioOutput, DeckName, OutputEvent
+from player.audio.api import AudioOutput
 from player.core.bluetooth import HEADPHONES_LOST
+from player.core.media import DeckName, OutputEvent
 
 
 class HeadsetGate(AudioOutput):

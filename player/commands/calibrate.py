@@ -23,10 +23,10 @@ import threading
 from pathlib import Path
 
 from player.audio.calibration import NoisePlan, play_noise, write_pink_noise
-from player.audio.exposure import calibration_from_reading
 from player.clock import SystemClock
 from player.config import DEFAULT_CONFIG_PATH, Config, config_from_mapping, load_config
 from player.core.cap import cap_db, db_to_dba, effective_cap_db
+from player.core.exposure import calibration_from_reading
 from player.errors import AudioFailed, ConfigInvalid
 from player.fsutil import atomic_write_text
 from player.yamlsafe import load_yaml_text

@@ -16,13 +16,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from player.audio.levels import MasterLevel
 from player.clock import Clock, SystemClock
 from player.config import Config, load_config
 from player.control.controller import STATUS_KEYS, Listener, Listeners, check_control
 from player.core.cap import cap_db
 from player.core.controls import Load, Press, Start
 from player.core.effects import BeginLevel, ChangeLevel, Effect, OpenLog, Record
+from player.core.levels import MasterLevel
 from player.core.running import MixerView
 from player.core.session import SessionMachine
 from player.core.vocabulary import check_record

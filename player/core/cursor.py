@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from player.audio.api import Source
+from player.core.media import Source
 from player.playlist.model import Phase, Playlist, Track
 from player.playlist.plan import tracks_for_phase
 

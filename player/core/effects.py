@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from player.audio.api import Source
+from player.core.media import Source
 
 # --- the music (performed on the mixer) -----------------------------------------------------
 

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from player.audio.api import MixerEvent
 from player.core import calmer_rules
 from player.core.effects import Notify, QueueNext, Record, SaveState, StopAudio
 from player.core.inputs import DeviceLost, DeviceRestored, SessionCompleted
+from player.core.media import MixerEvent
 from player.core.running import Running
 from player.core.vocabulary import is_active
 from player.playlist.model import Track

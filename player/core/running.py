@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from player.audio.api import Source
 from player.core import calmer as calm
 from player.core.checkpoints import CheckpointBook
 from player.core.cursor import Cursor, track_at
 from player.core.effects import Crossfade, Play, Prefetch, QueueNext, StopAudio
+from player.core.media import Source
 from player.core.timeline import Timeline
 from player.playlist.model import Phase, Playlist
 from player.playlist.plan import plan_session

@@ -25,7 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from player.audio.api import MixerEvent
 from player.core import calmer_rules, phases, restart, status
 from player.core.bluetooth import HEADPHONES_LOST
 from player.core.cap import cap_db
@@ -75,6 +74,7 @@ from player.core.inputs import (
     RestartPlaying,
     SessionCompleted,
 )
+from player.core.media import MixerEvent
 from player.core.observations import check_observation
 from player.core.phases import enter_phase, phase_started
 from player.core.resume import Downtime, Saved

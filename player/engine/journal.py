@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from player.audio.exposure import ExposureMeter
 from player.clock import Clock
 from player.config import Config
 from player.control.controller import Listeners
 from player.core.effects import Record
+from player.core.exposure import ExposureMeter
 from player.core.vocabulary import check_record
 from player.engine.records import RecordKeeper
 

@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from player.audio.api import OutputEvent
 from player.clock import Clock
 from player.config import Config
 from player.control.controller import STATUS_KEYS, Listener, Listeners, check_control
@@ -41,6 +40,7 @@ from player.core import effects as fx
 from player.core.cap import cap_db
 from player.core.controls import Control, Load, Press, Start
 from player.core.effects import Effect
+from player.core.media import OutputEvent
 from player.core.running import MixerView
 from player.core.session import LOST_FAULT, SessionMachine, lost_fault
 from player.core.vocabulary import is_active
@@ -126,7 +126,7 @@ class SessionEngine:
 
     Args:
         config: the daemon's configuration.
-        mixer: a `player.audio.mixer.Mixer`, used only from the engine thread.
+        mixer: a `player.engine.output.Mixer`, used only from the engine thread.
         clock: monotonic time for phases, wall time for records, boot clock for restarts.
         load_playlist: validates a playlist file (raises PlaylistInvalid); runs in the caller's thread.
         notifier: told the phase and watchdog pings.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from player.audio.exposure import exposure_text
+from player.core.exposure import exposure_text
 from player.core.vocabulary import describe
 from player.reports.cells import _clock, _dur, _e, _pct, _table, _td
 from player.reports.clinical_html import clinical_sections, vitals_plot

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from player.audio.exposure import exposure_text
+from player.core.exposure import exposure_text
 from player.core.vocabulary import STAFF_SOURCES, describe
 from player.durations import format_duration
 from player.engine.eventlog import EVENTS_FILE, SESSIONS_DIR, is_session_id, scan_events, session_log_path

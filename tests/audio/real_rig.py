@@ -7,10 +7,10 @@ import threading
 import time
 
 from player.audio.analysis import Analyzer
-from player.audio.mixer import Mixer
 from player.audio.vlc import VlcOutput
 from player.clock import SystemClock
 from player.config import load_config
+from player.engine.output import Mixer
 
 
 class RealRig:

@@ -9,8 +9,8 @@ import pytest
 
 from player.audio.calibration import NoisePlan, play_noise, write_pink_noise
 from player.audio.fake import FakeOutput
-from player.audio.gain import db_to_vlc_percent
 from player.clock import FakeClock
+from player.core.gain import db_to_vlc_percent
 
 
 def read_wav(path) -> np.ndarray:

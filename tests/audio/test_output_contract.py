@@ -11,12 +11,12 @@ import threading
 
 import pytest
 
-from player.audio.api import OutputEvent
 from player.audio.fake import FakeOutput
-from player.audio.gain import vlc_percent_to_db
 from player.audio.vlc import VlcOutput
 from player.clock import FakeClock
 from player.config import AudioConfig
+from player.core.gain import vlc_percent_to_db
+from player.core.media import OutputEvent
 from tests.audio.signals import broken, sine
 
 

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from player.audio.api import Source
 from player.audio.loudness import LoudnessLookup, measure
+from player.core.media import Source
 from tests.audio.real_rig import RealRig
 from tests.audio.signals import broken, pink_noise, sine
 from tests.support.audio_sink import envelope

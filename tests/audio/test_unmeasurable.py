@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from player.audio.gain import vlc_percent_to_db
-from tests.audio.mixer_harness import Rig
+from player.core.gain import vlc_percent_to_db
+from tests.engine.mixer_harness import Rig
 
 LEVEL = {"volume": {"start_db": -30, "default_db": -30, "fade_in_s": 1}}
 CAUTIOUS_DB = -18.0 - -8.0       # target_lufs minus the hot master assumed for an unmeasurable file

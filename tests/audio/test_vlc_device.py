@@ -5,11 +5,11 @@ import queue
 
 import pytest
 
-from player.audio.api import Source
-from player.audio.mixer import Mixer
 from player.audio.vlc import VlcOutput
 from player.clock import FakeClock
 from player.config import AudioConfig, load_config
+from player.core.media import Source
+from player.engine.output import Mixer
 from tests.audio.signals import sine
 
 pytestmark = pytest.mark.real_audio

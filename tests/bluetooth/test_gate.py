@@ -7,10 +7,10 @@ import queue
 import pytest
 
 import tests.audio.test_output_contract as contract
-from player.audio.api import OutputEvent
 from player.audio.fake import FakeOutput
 from player.bluetooth.gate import HeadsetGate
 from player.clock import FakeClock
+from player.core.media import OutputEvent
 
 
 class TestHeadsetGateOnFakeOutput(contract.TestFakeOutput):

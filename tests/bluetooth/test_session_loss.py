@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from player.audio.api import DECKS
 from player.audio.fake import FakeOutput
-from player.audio.mixer import Mixer
 from player.bluetooth.gate import HeadsetGate
 from player.bluetooth.keeper import HeadsetKeeper
 from player.clock import FakeClock
 from player.config import config_from_mapping
+from player.core.media import DECKS
 from player.engine.eventlog import read_events
 from player.engine.loop import SessionEngine
+from player.engine.output import Mixer
 from tests.bluetooth.radio import ADDRESS, Radio
 from tests.bluetooth.test_keeper import paired
 from tests.engine.test_engine import make_playlist

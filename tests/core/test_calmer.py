@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from player.audio.api import MixerEvent
 from player.config import config_from_mapping
 from player.control.controller import check_control
 from player.core import calmer as calm
 from player.core.calmer_rules import restore_calmer
 from player.core.checklist import checklist_answers
 from player.core.effects import Record
+from player.core.media import MixerEvent
 from player.core.resume import (
     ClockReadings,
     Downtime,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from player.audio.api import Source
 from player.core.cursor import KEEP_TOKENS, RETRY_FIRST_S, RETRY_MAX_S, Cursor, Turn, track_at
+from player.core.media import Source
 from player.playlist.model import Phase, Playlist, Track
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from player.audio.api import MixerEvent, Source
 from player.config import config_from_mapping
 from player.core.cursor import Cursor
 from player.core.effects import Notify, Record
+from player.core.media import MixerEvent, Source
 from player.core.resume import ClockReadings, Downtime, downtime, parse_saved, to_saved
 from player.core.running import MixerView
 from player.core.session import SessionMachine

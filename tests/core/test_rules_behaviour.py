@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from player.audio.api import MixerEvent, Source
 from player.config import config_from_mapping
 from player.core.effects import Effect, Notify, Record
+from player.core.media import MixerEvent, Source
 from player.core.running import EMERGENCY_FADE_S, PAUSE_FADE_S, STOP_FADE_S, MixerView, track_name
 from player.core.session import SessionMachine
 from player.errors import SessionRefused

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from player.audio.api import MixerEvent
 from player.config import config_from_mapping
 from player.core.effects import Notify, Record
+from player.core.media import MixerEvent
 from player.core.resume import ClockReadings, Downtime, Saved
 from player.core.running import MixerView
 from player.core.session import SessionMachine

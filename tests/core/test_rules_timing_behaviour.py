@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from player.audio.api import MixerEvent
 from player.core.effects import Record
+from player.core.media import MixerEvent
 from player.core.running import STOP_FADE_S, MixerView
 from player.errors import SessionRefused
 from player.playlist.model import Phase, Playlist, Track

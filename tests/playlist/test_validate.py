@@ -215,8 +215,8 @@ def test_unreadable_audio_file(open_clinic):
 
 
 def test_a_track_too_short_for_its_crossfades_is_warned_about(tmp_path) -> None:
-    from player.audio.sequencer import PREROLL_LEAD_S
     from player.config import AudioConfig
+    from player.core.crossfade import PREROLL_LEAD_S
     from player.playlist.checks import TRACK_OVERHEAD_S
     from player.playlist.validate import check_playlist
     from tests.support.audio_files import write_audio

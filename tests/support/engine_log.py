@@ -20,12 +20,12 @@ from pathlib import Path
 from player.audio.analysis import Analyzer
 from player.audio.fake import FakeOutput
 from player.audio.loudness import LoudnessLookup
-from player.audio.mixer import Mixer
 from player.clock import FakeClock
 from player.config import Config, load_config
 from player.core.cap import cap_db
 from player.engine.eventlog import read_events
 from player.engine.loop import SessionEngine
+from player.engine.output import Mixer
 from player.engine.records import RecordKeeper
 from player.playlist.validate import load_playlist
 from tests.support.audio_files import write_audio

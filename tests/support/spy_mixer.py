@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from player.audio.api import Source
 from player.audio.fake import FakeOutput
-from player.audio.mixer import Mixer
 from player.clock import Clock
 from player.config import Config
 from player.core.cap import cap_db
+from player.core.media import Source
+from player.engine.output import Mixer
 
 
 class SpyMixer(Mixer):

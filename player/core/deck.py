@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from player.audio.api import DeckName, Source
-from player.audio.gain import CrossfadeRamp, Glide, Ramp
+from player.core.gain import CrossfadeRamp, Glide, Ramp
+from player.core.media import DeckName, Source
 
 MAX_EXTRAPOLATION_S = 1.0  # never guess further than this past libVLC's last time report
 POSITION_POLL_S = 0.1      # libVLC updates its time only every ~250 ms; in between we interpolate

@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from player.audio.exposure import ExposureMeter, allowed_s, exposure_text, laeq
+from player.core.exposure import ExposureMeter, allowed_s, exposure_text, laeq
 
 
 def meter(*segments: tuple[float, float | None]) -> ExposureMeter:

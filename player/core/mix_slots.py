@@ -1,19 +1,20 @@
-"""The three output slots and what the mixer does to each deck on them, in one place.
+"""The three output slots and what the mix does to each deck on them, in one place.
 
 `DeckSlots` loads a source on a free slot (muted, playing: the pre-roll), stops decks,
-reads positions, settles each deck's normalization from the analyzer, and pushes the
-total gains out. It knows nothing of roles or crossfades: that is the mixer's policy.
-Engine thread only.
+reads positions, settles each deck's normalization from the loudness figures, and pushes
+the total gains out, all as output commands (player/core/mix_commands.py) the shell
+performs. It knows nothing of roles or crossfades: that is the mix's policy. Pure: what
+it reads comes through the step's `Readings`.
 """
 
 from __future__ import annotations
 
 import logging
 
-from player.audio.analysis import Analyzer
-from player.audio.api import DECKS, AudioOutput, DeckName, Source
-from player.audio.deck import Cue, Deck, DeckState
-from player.audio.gain import Glide, db_to_vlc_percent, effective_db
+from player.core.deck import Cue, Deck, DeckState
+from player.core.gain import Glide, db_to_vlc_percent, effective_db
+from player.core.media import DECKS, DeckName, Source
+from player.core.mix_commands import LoadDeck, Measure, OutputCommand, Readings, ReleaseDeck, SetGain
 
 log = logging.getLogger(__name__)
 
@@ -22,30 +23,35 @@ HOT_MASTER_LUFS = -8.0      # an unmeasurable file is assumed this loud: it play
 
 
 class LoadFailed(Exception):
-    """The output refused a source (no such file, libVLC error)."""
+    """No deck is free for a source."""
 
 
 class DeckSlots:
     """The decks on an output's slots, with their gains.
 
     Args:
-        output: the opened output.
-        analyzer: where normalization gains come from.
+        commands: where output commands go (the mix's list, taken after each step).
         cap_db: no deck is ever set above this.
         target_lufs: the loudness target (the cautious gain for unmeasurable files derives from it).
+        latency_s: what the output has taken but not yet played (`audio.latency_s`).
     """
 
-    def __init__(self, output: AudioOutput, analyzer: Analyzer, *, cap_db: float, target_lufs: float,
+    def __init__(self, commands: list[OutputCommand], *, cap_db: float, target_lufs: float,
                  latency_s: float = 0.0) -> None:
-        self._out = output
+        self._commands = commands
+        self.readings: Readings | None = None      # the step's readings (set by the machine)
         self.latency_s = latency_s
-        self._analyzer = analyzer
         self._cap = cap_db
         self.cautious_db = min(0.0, target_lufs - HOT_MASTER_LUFS)
         self._decks: dict[DeckName, Deck | None] = dict.fromkeys(DECKS)
+        self._loads = 0
 
     def __repr__(self) -> str:
         return f"<DeckSlots {[d for d in self._decks.values() if d]}>"
+
+    def _read(self) -> Readings:
+        assert self.readings is not None, "read outside a step"
+        return self.readings
 
     def live(self) -> list[Deck]:
         return [d for d in self._decks.values() if d is not None]
@@ -60,20 +66,14 @@ class DeckSlots:
         """Load `source` muted on a free slot and start it (the pre-roll).
 
         Raises:
-            LoadFailed: no free slot, or the output refused.
+            LoadFailed: no free slot. (An output that refuses answers with `LoadRefused`.)
         """
         slot = self.free_slot()
         if slot is None:
             raise LoadFailed("no free deck")
-        self._analyzer.want(source.path, 0)
-        try:
-            token = self._out.load(slot, source.path, source.start_s)
-            self._out.set_gain_db(slot, None)
-            self._out.play(slot)
-        except Exception as exc:  # noqa: BLE001 - an output failure must never take the engine down
-            self._release(slot)
-            raise LoadFailed(str(exc) or type(exc).__name__) from None
-        deck = Deck(slot, source, token, now, settle_s, cue, Glide.at(self.cautious_db, NORM_GLIDE_DB_PER_S))
+        self._loads += 1
+        self._commands += [Measure(source.path, 0), LoadDeck(slot, source, self._loads)]
+        deck = Deck(slot, source, self._loads, now, settle_s, cue, Glide.at(self.cautious_db, NORM_GLIDE_DB_PER_S))
         self._decks[slot] = deck
         return deck
 
@@ -81,18 +81,18 @@ class DeckSlots:
         """Stop the deck now (callers faded it first) and free its slot."""
         if deck.can("stop"):
             deck.fire("stop")
-        self._release(deck.slot)
+        self.release(deck.slot)
 
-    def _release(self, slot: DeckName) -> None:
+    def release(self, slot: DeckName) -> None:
+        """Free `slot` (muted and stopped by the output)."""
         self._decks[slot] = None
-        try:
-            self._out.set_gain_db(slot, None)
-            self._out.stop(slot)
-        except Exception as exc:  # noqa: BLE001
-            log.warning("deck %s: stop failed: %s", slot, exc)
+        self._commands.append(ReleaseDeck(slot))
+
+    def probe_device(self) -> bool:
+        return self._read().device_ok()
 
     def read_position(self, deck: Deck) -> float | None:
-        return self._out.position_s(deck.slot)
+        return self._read().position_s(deck.slot)
 
     def remaining(self, deck: Deck, now: float) -> float | None:
         """Time left to hear the deck: to its end, less the output's latency (`audio.latency_s`).
@@ -101,12 +101,12 @@ class DeckSlots:
         heard (~1.3 s through PulseAudio) is dropped at the end of a stream, so a fade that
         ended at the reported end would be cut there.
         """
-        left = deck.remaining(now, self._out.duration_s(deck.slot))
+        left = deck.remaining(now, self._read().duration_s(deck.slot))
         return None if left is None else left - self.latency_s
 
     def duration(self, deck: Deck) -> float | None:
         """Length that can be heard (the latency taken off its end)."""
-        length = deck.source.duration_s or self._out.duration_s(deck.slot)
+        length = deck.source.duration_s or self._read().duration_s(deck.slot)
         return None if length is None else max(0.0, length - self.latency_s)
 
     # --- normalization -----------------------------------------------------------------
@@ -117,7 +117,7 @@ class DeckSlots:
         enough audio, or cannot be measured (then the cautious gain), or `must_go` (it must
         be heard now: the best figure so far, else the cautious one).
         """
-        result = self._analyzer.result(deck.source.path)
+        result = self._read().loudness(deck.source.path)
         if not (result.usable or must_go):
             return False
         if result.gain_db is not None and not result.error:
@@ -133,7 +133,7 @@ class DeckSlots:
         for deck in self.live():
             if deck.norm_final:
                 continue
-            result = self._analyzer.result(deck.source.path)
+            result = self._read().loudness(deck.source.path)
             target = self.cautious_db if result.error else result.gain_db
             if target is not None and target != deck.norm.target_db:
                 deck.norm = deck.norm.toward(now, target)
@@ -154,7 +154,7 @@ class DeckSlots:
             gain = self.gain(deck, now, gate_db, master_db)
             percent = db_to_vlc_percent(gain, self._cap)
             if percent != deck.percent:
-                self._out.set_gain_db(deck.slot, gain)
+                self._commands.append(SetGain(deck.slot, gain))
                 deck.percent = percent
 
     def percent_at(self, deck: Deck, t: float, gate_db: float | None, master_db: float) -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from player.audio.levels import MasterLevel
 from player.config import load_config
+from player.core.levels import MasterLevel
 
 
 def level(cap_db: float = -6.0, **volume) -> MasterLevel:

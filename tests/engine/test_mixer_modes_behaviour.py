@@ -1,6 +1,6 @@
 """What each command does to the patient's ear in each mode of the mixer, written down on its own.
 
-`test_mixer_modes.py` checks that each pair lands where the table in player/audio/modes.py
+`test_mixer_modes.py` checks that each pair lands where the table in player/core/mix_modes.py
 says; this file does not read that table. It states, for every mode x command, what a
 listener and the engine observe on the real Mixer (FakeOutput, fake clock): the mode right
 after the command, what is heard once everything settled, when the fade the engine asked for
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.audio.test_mixer_modes import issue, rig_in
+from tests.engine.test_mixer_modes import issue, rig_in
 
 L = 1.5        # audio.latency_s
 TICK = 0.02

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from player.audio.levels import MasterLevel
 from player.config import load_config
+from player.core.levels import MasterLevel
 
 
 def level(**volume) -> MasterLevel:

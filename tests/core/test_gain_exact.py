@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import math
 
-from player.audio.gain import (
+from player.core.crossfade import crossfade_length_s
+from player.core.gain import (
     CrossfadeRamp,
     Glide,
     amplitude_to_db,
-    crossfade_length_s,
     db_to_vlc_percent,
     equal_power,
 )

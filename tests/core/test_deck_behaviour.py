@@ -2,7 +2,7 @@
 a stream that stops moving noticed, and a deck that is done holding nothing.
 
 Pure: each test drives a `Deck` through a scenario (the readings libVLC would give, the events
-the mixer would fire) and checks what the deck says, as described in player/audio/deck.py.
+the mixer would fire) and checks what the deck says, as described in player/core/deck.py.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from player.audio.api import Source
-from player.audio.deck import MAX_EXTRAPOLATION_S, POSITION_POLL_S, Cue, Deck, DeckError, DeckState
-from player.audio.gain import Glide
+from player.core.deck import MAX_EXTRAPOLATION_S, POSITION_POLL_S, Cue, Deck, DeckError, DeckState
+from player.core.gain import Glide
+from player.core.media import Source
 
 S = DeckState
 STALL_S, START_S, SETTLE_S = 3.0, 2.0, 1.0

@@ -17,9 +17,12 @@ Pure: times are passed in.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-from player.audio.gain import Ramp
-from player.config import VolumeConfig
+from player.core.gain import Ramp
+
+if TYPE_CHECKING:   # settings come in as values; the core never reads the config
+    from player.config import VolumeConfig
 
 STAFF_RAMP_S = 0.3
 

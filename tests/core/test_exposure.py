@@ -6,14 +6,14 @@ import math
 
 import pytest
 
-from player.audio.exposure import (
+from player.core.cap import db_to_dba, dba_to_db, effective_cap_db
+from player.core.exposure import (
     allowed_s,
     calibration_from_reading,
     daily_dose,
     laeq,
     weekly_share,
 )
-from player.core.cap import db_to_dba, dba_to_db, effective_cap_db
 
 HOUR = 3600.0
 
@@ -95,7 +95,7 @@ def test_laeq_needs_time():
 
 
 def test_the_meter_integrates_to_the_same_figures_as_the_segments() -> None:
-    from player.audio.exposure import ExposureMeter, daily_dose, laeq, weekly_share
+    from player.core.exposure import ExposureMeter, daily_dose, laeq, weekly_share
 
     meter = ExposureMeter()
     segments_db = [(600.0, -20.0), (120.0, None), (5400.0, -8.0), (1200.0, -15.0)]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from player.audio.modes import COMMANDS, MODE_TRANSITIONS, MODES
-from tests.audio.mixer_harness import Rig
+from player.core.mix_modes import COMMANDS, MODE_TRANSITIONS, MODES
+from tests.engine.mixer_harness import Rig
 
 
 def rig_in(mode: str) -> Rig:

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from player.audio.gain import (
+from player.core.crossfade import crossfade_length_s
+from player.core.gain import (
     CrossfadeRamp,
     Ramp,
-    crossfade_length_s,
     db_to_vlc_percent,
     effective_db,
     equal_power,

@@ -1,77 +1,85 @@
-"""The mixer's sequencer: what each tick and each output event does to the decks.
+"""The mix's sequencer: what each tick and each output event does to the decks.
 
 Pre-rolls become ready (once their loudness is known), the track to come is asked for,
 pre-rolled and crossfaded in so that the outgoing track ends exactly at the end of the fade,
 fades end, and failures are skipped: a deck that cannot open, decode or keep playing is
 replaced by the next one at once, heard decks fade out in 0.5 s (never cut), and the
 device is watched (lost: everything stops and what played is remembered; back: it fades
-in again where it was).
+in again where it was). Pure: it reads through the step's `Readings` and sends commands.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+from typing import TYPE_CHECKING, Protocol
 
-from player.audio.api import AudioOutput
-from player.audio.deck import Cue, Deck, DeckState
-from player.audio.device_watch import DeviceWatch
-from player.audio.gain import Ramp, crossfade_length_s
-from player.audio.mix import FAILED_FADE_S, PREROLL_S, Mix, Plan
-from player.audio.transport import Transport
-from player.config import AudioConfig, VolumeConfig
+from player.core.crossfade import PREROLL_LEAD_S, plan_crossfade
+from player.core.deck import Cue, Deck, DeckState
+from player.core.gain import Ramp
+from player.core.media import Source
+from player.core.mix_modes import Command
+from player.core.mix_state import FAILED_FADE_S, PREROLL_S, Mix, Plan
+
+if TYPE_CHECKING:   # settings come in as values; the core never reads the config
+    from player.config import AudioConfig, VolumeConfig
 
 log = logging.getLogger(__name__)
 
-PREROLL_LEAD_S = 2.5         # a planned crossfade's deck starts this long before the fade (pre-roll + margin)
 NEEDS_TRACK_MARGIN_S = 10.0  # needs_track comes this much earlier than the pre-roll must start
 PREPARE_MAX_S = 10.0         # a start from silence waits at most this long for a loudness figure
 URGENT_WAIT_S = 0.5          # ...and a deck filling a silence this long
 START_TIMEOUT_CAP_S = 2.0    # a deck that never advances fails after min(stall_timeout_s, this)
 
 
+class Transport(Protocol):
+    """The transport's moves the sequencer makes (`MixMachine` is the one)."""
+
+    def command(self, m: Mix, now: float, command: Command, source: Source | None = None, fade_s: float = 0.0,
+                kind: str = "") -> None: ...
+
+    def faded(self, m: Mix, now: float) -> None: ...
+
+
 class Sequencer:
-    def __init__(self, mix: Mix, transport: Transport, output: AudioOutput, audio: AudioConfig,
-                 volume: VolumeConfig) -> None:
-        self._m = mix
+    """Each tick's and each output event's moves on a `Mix` (no state of its own)."""
+
+    def __init__(self, transport: Transport, audio: AudioConfig, volume: VolumeConfig) -> None:
         self._transport = transport
-        self._out = output
         self._audio = audio
         self._volume = volume
-        self.device = DeviceWatch(audio.device_retry_max_s)
 
     # --- each tick ------------------------------------------------------------------------
-    def tick(self, now: float) -> None:
-        if self.device.due(now):
-            self._check_device(now)
-        for deck in self._m.slots.live():
+    def tick(self, m: Mix, now: float) -> None:
+        if m.device.due(now):
+            self._check_device(m, now)
+        for deck in m.slots.live():
             if deck.wants_poll(now):
-                self._observe(deck, now)
-        self._m.slots.update_norms(now)
-        self._schedule(now)
-        self._finish_fades(now)
+                self._observe(m, deck, now)
+        m.slots.update_norms(now)
+        self._schedule(m, now)
+        self._finish_fades(m, now)
 
-    def _observe(self, deck: Deck, now: float) -> None:
+    def _observe(self, m: Mix, deck: Deck, now: float) -> None:
         stall = self._audio.stall_timeout_s
-        signal = deck.observe(now, self._m.slots.read_position(deck), stall_timeout_s=stall,
+        signal = deck.observe(now, m.slots.read_position(deck), stall_timeout_s=stall,
                               start_timeout_s=min(stall, START_TIMEOUT_CAP_S))
         if signal == "started":
             deck.fire("started")
-        elif signal == "settled" and self._m.slots.settle_norm(deck, now, must_go=self._must_go(deck, now)):
+        elif signal == "settled" and m.slots.settle_norm(deck, now, must_go=self._must_go(m, deck, now)):
             deck.fire("settled")
             deck.ready_at = now
-            if deck is self._m.current:
-                self._m.enter_now(deck, now)
-            elif deck is self._m.next and deck.cue.kind == "now":
-                self._m.crossfade(now, deck.cue.length_s)
+            if deck is m.current:
+                m.enter_now(deck, now)
+            elif deck is m.next and deck.cue.kind == "now":
+                m.crossfade(now, deck.cue.length_s)
         elif signal == "no_start":
-            self.failed(deck, now, "did not start playing")
+            self.failed(m, deck, now, "did not start playing")
         elif signal == "stalled":
-            self.failed(deck, now, f"stalled: no progress for {stall:g} s")
+            self.failed(m, deck, now, f"stalled: no progress for {stall:g} s")
 
-    def _must_go(self, deck: Deck, now: float) -> bool:
+    def _must_go(self, m: Mix, deck: Deck, now: float) -> bool:
         """Whether a pre-rolled deck must be heard now, its loudness measured or not."""
-        m = self._m
         if deck.cue.kind == "resume":
             return True
         if deck.cue.kind == "planned" and m.current is not None:
@@ -80,14 +88,13 @@ class Sequencer:
         gap = m.current is None or (deck is m.current and m.gate is not None and m.gate_in_s is None)
         return now - deck.started_at - deck.settle_s >= (URGENT_WAIT_S if gap else PREPARE_MAX_S)
 
-    def _schedule(self, now: float) -> None:
+    def _schedule(self, m: Mix, now: float) -> None:
         """What follows the current deck: ask for it, pre-roll it, crossfade into it, or fade to silence."""
-        m = self._m
-        if m.mode != "playing" or not self.device.ok:
+        if m.mode != "playing" or not m.device.ok:
             return
         if m.pending is not None and m.slots.free_slot() is not None:
             (source, length), m.pending = m.pending, None
-            self._transport.command("crossfade", source, length)
+            self._transport.command(m, now, "crossfade", source, length)
         cur = m.current
         if cur is None:
             if m.plan is not None and m.plan.source is not None and m.next is None:
@@ -100,29 +107,29 @@ class Sequencer:
         if m.plan is None and m.next is None and not m.needs_sent \
                 and rem <= m.xfade_hint + PREROLL_LEAD_S + NEEDS_TRACK_MARGIN_S:
             m.ask_for_track(cur.source)
-        plan = m.plan
-        if plan is not None and m.next is None:
-            if plan.source is None:
-                length = crossfade_length_s(plan.crossfade_s, m.slots.duration(cur), None)
-                if rem <= length and cur.fader_done(now):  # nothing follows: fade to silence by its end
-                    m.plan, m.current = None, None
-                    cur.fader = Ramp(cur.fader_db(now), None, now, max(0.0, rem), m.floor_rel())
-                    cur.fire("fade_out")
-            else:
-                length = crossfade_length_s(plan.crossfade_s, m.slots.duration(cur), None)
-                if plan.source.duration_s:     # what its pre-roll and the output's latency leave of it, halved
-                    heard = plan.source.duration_s - PREROLL_LEAD_S - m.slots.latency_s
-                    length = min(length, max(0.0, heard / 2))
-                if rem <= length + PREROLL_LEAD_S and m.slots.free_slot() is not None:
-                    m.plan = None
-                    m.next = m.load(plan.source, now, Cue("planned", length), PREROLL_S)
+        if m.plan is not None and m.next is None:
+            self._follow_plan(m, cur, now, rem)
         nxt = m.next
         if nxt is not None and nxt.state is DeckState.READY and nxt.cue.kind == "planned" and cur.fader_done(now) \
                 and rem <= m.crossfade_length(now, nxt.cue.length_s) + 0.01:
             m.crossfade(now, nxt.cue.length_s)
 
-    def _finish_fades(self, now: float) -> None:
-        m = self._m
+    def _follow_plan(self, m: Mix, cur: Deck, now: float, rem: float) -> None:
+        """The plan's time has come: pre-roll the track to come, or fade to silence by the current one's end."""
+        plan = m.plan
+        assert plan is not None
+        incoming_s = plan.source.duration_s if plan.source is not None else None
+        fade = plan_crossfade(plan.crossfade_s, m.slots.duration(cur), incoming_s, m.slots.latency_s)
+        if plan.source is None:
+            if rem <= fade.length_s and cur.fader_done(now):  # nothing follows: fade to silence by its end
+                m.plan, m.current = None, None
+                cur.fader = Ramp(cur.fader_db(now), None, now, max(0.0, rem), m.floor_rel(now))
+                cur.fire("fade_out")
+        elif rem <= fade.lead_s and m.slots.free_slot() is not None:
+            m.plan = None
+            m.next = m.load(plan.source, now, Cue("planned", fade.length_s), PREROLL_S)
+
+    def _finish_fades(self, m: Mix, now: float) -> None:
         for deck in m.slots.live():
             if deck.state is DeckState.FADING_OUT and deck.fader_done(now):
                 deck.fire("faded")                       # muted now; heard `latency_s` later
@@ -137,22 +144,21 @@ class Sequencer:
         if isinstance(gate, Ramp) and gate.done(now):
             if gate.end_db is None and m.mode in ("pausing", "stopping"):
                 if now >= m.fade_done_at:                # the output has played the fade's end too
-                    self._transport.faded()
+                    self._transport.faded(m, now)
             elif gate.end_db is not None:
                 m.gate = 0.0
         if m.gate == 0.0 and m.master.rise_pending and m.current is not None and m.current.is_sounding:
             m.master.rise(now)
 
     # --- output events ------------------------------------------------------------------
-    def failed(self, deck: Deck, now: float, reason: str) -> None:
-        m = self._m
+    def failed(self, m: Mix, deck: Deck, now: float, reason: str) -> None:
         log.warning("deck %s: %s: %s", deck.slot, deck.source.path, reason)
         was_current, was_next = deck is m.current, deck is m.next
         deck.failure = reason
         heard = deck.state is DeckState.AUDIBLE
         deck.fire("fail")
         if heard:                                    # heard when it failed: fade it out quickly, never cut
-            deck.fader = Ramp(deck.fader_db(now), None, now, FAILED_FADE_S, m.floor_rel())
+            deck.fader = Ramp(deck.fader_db(now), None, now, FAILED_FADE_S, m.floor_rel(now))
         else:
             m.slots.stop(deck)
         if was_current:
@@ -165,10 +171,9 @@ class Sequencer:
         elif was_next:
             m.ask_for_track(m.current.source if m.current else deck.source, now=deck.cue.kind == "now")
 
-    def ended(self, deck: Deck, now: float) -> None:
-        m = self._m
+    def ended(self, m: Mix, deck: Deck, now: float) -> None:
         if not deck.heard:
-            self.failed(deck, now, "ended before playing (cannot decode?)")
+            self.failed(m, deck, now, "ended before playing (cannot decode?)")
             return
         deck.fire("ended")
         was_current = deck is m.current
@@ -177,12 +182,11 @@ class Sequencer:
         if was_current:
             m.current_gone(now, deck.source)
         if m.mode in ("pausing", "stopping") and not m.slots.live():
-            self._transport.faded()
+            self._transport.faded(m, now)
 
     # --- the device -------------------------------------------------------------------
-    def device_lost(self, now: float, reason: str) -> None:
-        m = self._m
-        if not self.device.lost(now):
+    def device_lost(self, m: Mix, now: float, reason: str) -> None:
+        if not m.device.lost(now):
             return
         m.device_ok = False
         cur = m.current
@@ -198,11 +202,10 @@ class Sequencer:
         log.warning("audio device lost: %s", reason)
         m.emit("device_lost", reason=reason)
 
-    def _check_device(self, now: float) -> None:
-        m = self._m
-        result = self.device.probed(now, self._out.device_ok())
+    def _check_device(self, m: Mix, now: float) -> None:
+        result = m.device.probed(now, m.slots.probe_device())
         if result == "lost":
-            self.device_lost(now, "audio device disappeared")
+            self.device_lost(m, now, "audio device disappeared")
         elif result == "restored":
             log.info("audio device back")
             m.device_ok = True

@@ -6,12 +6,12 @@ import queue
 from pathlib import Path
 
 from player.audio.analysis import Analyzer
-from player.audio.api import MixerEvent, Source
 from player.audio.fake import FakeOutput
-from player.audio.gain import vlc_percent_to_db
-from player.audio.mixer import Mixer
 from player.clock import FakeClock
 from player.config import load_config
+from player.core.gain import vlc_percent_to_db
+from player.core.media import MixerEvent, Source
+from player.engine.output import Mixer
 
 TICK_S = 0.02
 

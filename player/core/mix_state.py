@@ -1,10 +1,11 @@
-"""The mix: what the mixer's parts share (roles, plan, mix fader, master), and its primitives.
+"""The state of the mix (`Mix`): the decks and their roles, the plan, the mix fader, the master.
 
-`Transport` (modes: play, pause, stop...) and `Sequencer` (each tick: pre-rolls, crossfades,
-failures, the device) both work on one `Mix`; `Mixer` is the face the engine sees. Roles
-are references, not flags: `current` is what the session hears as "the track" (or the deck
+`MixMachine` (player/core/mix.py, with the transport) and the sequencer (mix_sequencer.py)
+make their moves on it through the primitives here. Roles are
+references, not flags: `current` is what the session hears as "the track" (or the deck
 entering from silence), `next` the deck pre-rolling to crossfade in; any other live deck is
-on its way out. Engine thread only.
+on its way out. What the output must do is queued in `commands`, what the session must hear
+of in the events; `take` hands both over after each step. Pure: no I/O, no clock.
 """
 
 from __future__ import annotations
@@ -12,15 +13,23 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from player.audio.api import MixerEvent, Source
-from player.audio.deck import Cue, Deck, DeckState
-from player.audio.gain import CrossfadeRamp, Ramp
-from player.audio.levels import MasterLevel
-from player.audio.modes import Mode
-from player.audio.slots import DeckSlots, LoadFailed
-from player.clock import Clock
-from player.config import VolumeConfig
+from player.core.crossfade import PREROLL_LEAD_S, fit_crossfade
+from player.core.deck import Cue, Deck, DeckState
+from player.core.device_watch import DeviceWatch
+from player.core.gain import CrossfadeRamp, Ramp
+from player.core.levels import MasterLevel
+from player.core.media import MixerEvent, Source
+from player.core.mix_commands import (
+    LoadRefused,
+    OutputCommand,
+)
+from player.core.mix_modes import Mode
+from player.core.mix_slots import DeckSlots, LoadFailed
+
+if TYPE_CHECKING:   # settings come in as values; the core never reads the config
+    from player.config import AudioConfig, VolumeConfig
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +37,8 @@ PREROLL_S = 2.0             # a new stream plays muted this long (after it advan
 URGENT_SETTLE_S = 0.3       # the pre-roll when the patient hears silence now (after a failure), or on resume
 FAILED_FADE_S = 0.5         # a deck that fails while heard fades out this fast (never cut)
 DEFAULT_CROSSFADE_S = 8.0
+TICK_S = 0.02               # while anything ramps, the engine should tick this often
+IDLE_TICK_S = 0.5           # steady playback: ticking this often is enough (stalls are 1.5 s)
 
 
 @dataclass
@@ -39,13 +50,14 @@ class Plan:
 
 
 class Mix:
-    """The shared state of the mixer's parts, and the moves they all make."""
+    """What plays: the decks and their roles, the plan, the mix fader, the master; and the moves on them."""
 
-    def __init__(self, slots: DeckSlots, master: MasterLevel, volume: VolumeConfig, clock: Clock) -> None:
-        self.slots = slots
-        self.master = master
+    def __init__(self, volume: VolumeConfig, audio: AudioConfig, *, cap_db: float, target_lufs: float) -> None:
+        self.commands: list[OutputCommand] = []
+        self.slots = DeckSlots(self.commands, cap_db=cap_db, target_lufs=target_lufs, latency_s=audio.latency_s)
+        self.master = MasterLevel(volume, cap_db)
         self.volume = volume
-        self.clock = clock
+        self.device = DeviceWatch(audio.device_retry_max_s)
         self.mode: Mode = "silent"
         self.fade_kind = ""
         self.current: Deck | None = None
@@ -61,6 +73,7 @@ class Mix:
         self.fade_done_at = 0.0                 # a pause/stop fade is over (and heard) then
         self._events: list[MixerEvent] = []
 
+
     def __repr__(self) -> str:
         return f"<Mix {self.mode} current={self.current} next={self.next}>"
 
@@ -73,9 +86,9 @@ class Mix:
         gate = self.gate
         return max(0.0, gate.duration_s - (now - gate.t0)) if isinstance(gate, Ramp) else 0.0
 
-    def floor_rel(self) -> float:
+    def floor_rel(self, now: float) -> float:
         """Where a fader starts or ends a fade: the total level (before normalization) at volume.floor_db."""
-        return self.volume.floor_db - self.master.value(self.clock.monotonic())
+        return self.volume.floor_db - self.master.value(now)
 
     def gain(self, deck: Deck, now: float) -> float | None:
         return self.slots.gain(deck, now, self.gate_db(now), self.master.value(now))
@@ -102,9 +115,12 @@ class Mix:
             deck.end_reported = True
             self.emit("track_ended", deck.source)
 
-    def take(self) -> list[MixerEvent]:
-        events, self._events = self._events, []
-        return events
+    def take(self) -> tuple[list[OutputCommand], list[MixerEvent]]:
+        """The output commands and the events of the step just made."""
+        commands, events = list(self.commands), self._events
+        self.commands.clear()
+        self._events = []
+        return commands, events
 
     # --- moves -------------------------------------------------------------------------
     def stop(self, deck: Deck | None) -> None:
@@ -136,41 +152,45 @@ class Mix:
         try:
             return self.slots.load(source, now, cue, settle_s)
         except LoadFailed as exc:
-            log.warning("cannot start %s: %s", source.path, exc)
-            self.emit("track_failed", source, reason=str(exc))
-            self.ask_for_track(source, now=cue.kind == "now")
+            self._load_failed(source, cue, str(exc))
             return None
+
+    def load_refused(self, refused: LoadRefused) -> None:
+        """The output could not load a deck `load` asked for: as if `load` had failed."""
+        deck = self.slots.by_slot(refused.slot)
+        if deck is None or deck.load_token != refused.token:
+            return
+        self.slots.release(deck.slot)
+        if deck is self.current:
+            self.current = None
+        if deck is self.next:
+            self.next = None
+        self._load_failed(deck.source, deck.cue, refused.reason)
+
+    def _load_failed(self, source: Source, cue: Cue, reason: str) -> None:
+        log.warning("cannot start %s: %s", source.path, reason)
+        self.emit("track_failed", source, reason=reason)
+        self.ask_for_track(source, now=cue.kind == "now")
 
     def enter_now(self, deck: Deck, now: float) -> None:
         """The entering deck is ready: the mix fades in with it, or (into a gap) it fades in alone."""
         deck.fire("cue")
         if self.gate_in_s is not None:
             deck.fader = 0.0
-            self.gate = Ramp(None, 0.0, now, self.gate_in_s, self.floor_rel())
+            self.gate = Ramp(None, 0.0, now, self.gate_in_s, self.floor_rel(now))
             self.gate_in_s = None
         else:
-            deck.fader = CrossfadeRamp(True, now, max(deck.cue.length_s, FAILED_FADE_S), self.floor_rel())
+            deck.fader = CrossfadeRamp(True, now, max(deck.cue.length_s, FAILED_FADE_S), self.floor_rel(now))
         if deck.cue.kind != "resume":                 # a resumed track goes on: it did not start again
             self.emit("track_started", deck.source)
         self.needs_sent = self.plan is not None
 
     def crossfade_length(self, now: float, length_s: float) -> float:
-        """The crossfade into `next` now: the asked length, shortened to fit both tracks as heard.
-
-        It ends no later than the current deck's end, and takes at most half of what is left of
-        the next one (its pre-roll already played part of it), so that its own fade-out never
-        begins before this fade-in has ended: two decks sound at a time, equal-power.
-        """
+        """The crossfade into `next` now, fitted to both tracks as heard (`crossfade.fit_crossfade`)."""
         nxt, cur = self.next, self.current
         assert nxt is not None
-        length = length_s
         cur_left = self.slots.remaining(cur, now) if cur is not None else None
-        nxt_left = self.slots.remaining(nxt, now)
-        if cur_left is not None:
-            length = min(length, max(0.0, cur_left))
-        if nxt_left is not None:
-            length = min(length, max(0.0, nxt_left / 2))
-        return length
+        return fit_crossfade(length_s, cur_left, self.slots.remaining(nxt, now))
 
     def crossfade(self, now: float, length_s: float) -> None:
         """Equal-power from the current deck into the next one (see `crossfade_length`)."""
@@ -179,14 +199,14 @@ class Mix:
         length = self.crossfade_length(now, length_s)
         if cur is not None and cur.is_sounding:
             level = cur.fader_db(now)
-            cur.fader = CrossfadeRamp(False, now, length, self.floor_rel(),
-                                      from_db=self.floor_rel() if level is None else level)
+            cur.fader = CrossfadeRamp(False, now, length, self.floor_rel(now),
+                                      from_db=self.floor_rel(now) if level is None else level)
             if cur.state is DeckState.AUDIBLE:
                 cur.fire("fade_out")
         elif cur is not None:
             self.slots.stop(cur)
         nxt.fire("cue")
-        nxt.fader = CrossfadeRamp(True, now, length, self.floor_rel())
+        nxt.fader = CrossfadeRamp(True, now, length, self.floor_rel(now))
         self.current, self.next = nxt, None
         self.emit("track_started", nxt.source)
         self.needs_sent = self.plan is not None
@@ -212,3 +232,44 @@ class Mix:
             return
         self.needs_sent, self.plan = True, None
         self.emit("needs_track", after, **({"now": True} if now else {}))
+
+    # --- what the shell reads ----------------------------------------------------------
+    def activity(self) -> str:
+        """For staff: silent, preparing (pre-roll and measurement before the first sound), playing, ..."""
+        m = self
+        if not m.device.ok:
+            return "device lost"
+        if m.mode == "playing" and not any(d.is_sounding for d in m.slots.live()):
+            return "preparing" if m.current is not None else "silent"
+        return m.mode
+
+    def idle_s(self, now: float) -> float:
+        """How long the shell may wait before the next tick without coarsening anything.
+
+        libVLC's volume is an integer percent, so a fade changes it only every so often: this
+        looks ahead in 20 ms steps for the next change of any deck's percent or the end of any
+        ramp (20 ms to 250 ms). Steady playback ticks 4 times a second.
+        """
+        m = self
+        decks = m.slots.live()
+        if any(d.state in (DeckState.LOADING, DeckState.PREROLL) for d in decks):
+            return TICK_S
+        wait = IDLE_TICK_S
+        if m.current is not None and m.mode == "playing" and m.current.is_sounding:
+            rem = m.slots.remaining(m.current, now)
+            if rem is not None:
+                lead = (m.plan.crossfade_s if m.plan else m.xfade_hint) + PREROLL_LEAD_S
+                wait = min(wait, max(TICK_S, rem - lead - IDLE_TICK_S))
+        wait = max(TICK_S, min(wait, m.device.next_check - now))
+        ramps = [d.fader for d in decks if isinstance(d.fader, (Ramp, CrossfadeRamp))] + [d.norm for d in decks]
+        ramps += [m.master.ramp] + ([m.gate] if isinstance(m.gate, Ramp) else [])
+        if all(r.done(now) for r in ramps):
+            return wait
+        steps = max(1, int(wait / TICK_S + 1e-9))
+        for k in range(1, steps + 1):
+            t = now + k * TICK_S
+            gate, master = m.gate_db(t), m.master.value(t)
+            if any(r.done(t) for r in ramps if not r.done(now)) or any(
+                    m.slots.percent_at(d, t, gate, master) != d.percent for d in decks):
+                return k * TICK_S
+        return steps * TICK_S

@@ -3,7 +3,7 @@ look for it again soon and then less often, and say once when it is back."""
 
 from __future__ import annotations
 
-from player.audio.device_watch import POLL_S, RETRY_FIRST_S, DeviceWatch
+from player.core.device_watch import POLL_S, RETRY_FIRST_S, DeviceWatch
 
 
 def test_a_present_device_is_probed_every_poll_interval() -> None:

@@ -6,10 +6,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from player.audio.api import Source
-from player.audio.gain import vlc_percent_to_db
-from player.audio.mixer import PREROLL_S
-from tests.audio.mixer_harness import Rig
+from player.core.gain import vlc_percent_to_db
+from player.core.media import Source
+from player.core.mix_state import PREROLL_S
+from tests.engine.mixer_harness import Rig
 
 
 def test_play_starts_muted_then_fades_from_floor_to_start_level_then_master():
@@ -221,7 +221,7 @@ def test_events_for_replaced_loads_are_ignored():
     rig = Rig()
     a = rig.track("a", 300)
     rig.mixer.play(a, fade_in_s=1)
-    from player.audio.api import OutputEvent
+    from player.core.media import OutputEvent
     assert rig.mixer.handle(OutputEvent("ended", "A", token=999)) == []
     assert rig.mixer.handle(OutputEvent("error", "B", token=1)) == []
 

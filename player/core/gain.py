@@ -62,15 +62,6 @@ def equal_power(progress: float) -> tuple[float, float]:
     return math.cos(p * math.pi / 2), math.sin(p * math.pi / 2)
 
 
-def crossfade_length_s(crossfade_s: float, outgoing_s: float | None, incoming_s: float | None) -> float:
-    """Crossfade actually used: the playlist's length, at most half of the shorter track."""
-    length = max(0.0, crossfade_s)
-    for duration in (outgoing_s, incoming_s):
-        if duration is not None and duration > 0:
-            length = min(length, duration / 2)
-    return length
-
-
 class _Timed:
     """Progress of a fader change that runs `duration_s` seconds from `t0` (both fader kinds share it)."""
 
