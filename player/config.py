@@ -14,6 +14,7 @@ the config calls both only to refuse a file they could not work with.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -32,6 +33,9 @@ from player.yamlsafe import YamlRefused, load_yaml_file
 DEFAULT_CONFIG_PATH = Path("/etc/session-player/config.yaml")
 DEFAULT_DATA_DIR = Path("/var/lib/session-player")
 SERVICE_RUNTIME_DIR = Path("/run/session-player")   # the unit's RuntimeDirectory
+SERVICE_USER = "session-player"    # the units' User= and Group=
+#: What a local user outside the group is told, instead of a traceback (the socket, the config).
+GROUP_HINT = "add your user to the session-player group (sudo adduser $USER session-player, then log in again)"
 #: In the data dir: whether a session is active (or was cut short and will resume), written by
 #: the engine for the USB import, which reads it when no daemon answers on the control socket.
 SESSION_ACTIVE_FILE = "session-active.json"
@@ -320,7 +324,11 @@ class Config:
         if self.session.socket:
             return self.session.socket
         service = SERVICE_RUNTIME_DIR / "control.sock"
-        return service if service.exists() else self.socket_path
+        try:
+            present = service.exists()
+        except PermissionError:   # the folder is 0750: outside the group, connecting says what to do
+            present = True
+        return service if present else self.socket_path
 
     @property
     def token_path(self) -> Path:
@@ -414,7 +422,11 @@ def load_config(source: str | Path | Mapping | Config | None = None) -> Config:
     if isinstance(source, Mapping):
         return config_from_mapping(source)
     path = DEFAULT_CONFIG_PATH if source is None else Path(source)
-    if not path.exists():
+    try:
+        present = path.exists()
+    except PermissionError:       # a folder the user may not search: reading it says what to do
+        present = True
+    if not present:
         if source is None:
             return Config(source="<defaults>")
         raise ConfigInvalid(f"{path}: config file not found")
@@ -424,7 +436,8 @@ def load_config(source: str | Path | Mapping | Config | None = None) -> Config:
         where = f"{path}:{exc.line}" if exc.line else str(path)
         raise ConfigInvalid(f"{where}: {exc}", [str(exc)]) from None
     except OSError as exc:
-        raise ConfigInvalid(f"{path}: cannot read config: {exc.strerror}") from None
+        hint = f"; {GROUP_HINT}" if exc.errno == errno.EACCES else ""
+        raise ConfigInvalid(f"{path}: cannot read config: {exc.strerror}{hint}") from None
     return config_from_mapping(data, str(path))
 
 

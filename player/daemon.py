@@ -6,7 +6,8 @@ for the edges. Order: library recovery (a USB import cut short), audio + session
 (restoring a session cut short), the control socket, the deferred-import applier, the
 bedside hardware, the web page, the nursing station's MQTT feed. A part at the edge that cannot start (no
 GPIO, port taken) is a logged fault and the player runs on without it; only the engine
-and its socket are essential.
+is essential (and its socket, except when the disk refuses the socket's file: then a fault
+too, so a read-only data disk never keeps the music from playing).
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ class Daemon:
         return f"<Daemon {self.config.room} {state}>"
 
     def start(self) -> None:
-        """Start every part; raises only when the engine or its control socket cannot start."""
+        """Start every part; raises only when the engine cannot start or another player serves the socket."""
         with self._lock:
             if self.controller is not None:
                 return
@@ -99,6 +100,8 @@ class Daemon:
                 sock = ControlSocketServer(cfg.socket_path, engine, data_dir=cfg.data_dir, status=self.status)
                 sock.start()
                 self._parts.append(sock)
+                if sock.fault:
+                    self.faults.append(sock.fault)
             except BaseException:
                 self._stop_parts()
                 raise

@@ -17,7 +17,7 @@ HELP = "play the phase's calmer music now (for MINUTES, or until 'calmer off' or
 
 def _add(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("minutes", nargs="?", metavar="MINUTES|off",
-                        help="how long (minutes, up to 240; default: until 'calmer off' or the phase ends), "
+                        help="how long (minutes, 1 to 240; default: until 'calmer off' or the phase ends), "
                              "or off: back to the plan's music now")
 
 

@@ -8,6 +8,7 @@ import socket
 import time
 from pathlib import Path
 
+from player.config import GROUP_HINT
 from player.core.vocabulary import is_active
 from player.errors import DaemonUnreachable, SessionRefused
 
@@ -16,6 +17,9 @@ MAX_ANSWER_BYTES = 4 << 20
 
 def send_request(path: Path, request: dict, timeout_s: float = 15.0) -> dict:
     """One request to the daemon; returns the status dict or raises.
+
+    The request carries when it was sent and `timeout_s` (player/control/deadline.py): a
+    control the daemon reaches only after this call gave up is refused, never applied late.
 
     Raises:
         DaemonUnreachable: no daemon listens at `path`, it is busy, or it closed without answering.
@@ -29,15 +33,15 @@ def send_request(path: Path, request: dict, timeout_s: float = 15.0) -> dict:
             raise DaemonUnreachable(f"the player is not running (no answer on {path}: {exc.strerror}); "
                                     "start it with 'systemctl start session-player'") from None
         except PermissionError:
-            raise DaemonUnreachable(f"not allowed to use {path}: add your user to the session-player group "
-                                    "(sudo adduser $USER session-player, then log in again)") from None
+            raise DaemonUnreachable(f"not allowed to use {path}: {GROUP_HINT}") from None
         except BlockingIOError:
             raise DaemonUnreachable(f"the player is busy (too many clients on {path}); try again") from None
         except OSError as exc:
             raise DaemonUnreachable(f"cannot reach the player on {path}: {exc.strerror or exc}") from None
         data = b""
         try:
-            sock.sendall(json.dumps(request).encode("utf-8") + b"\n")
+            stamped = {**request, "sent_at": time.monotonic(), "timeout_s": timeout_s}
+            sock.sendall(json.dumps(stamped).encode("utf-8") + b"\n")
             while not data.endswith(b"\n"):
                 chunk = sock.recv(65536)
                 if not chunk or len(data) > MAX_ANSWER_BYTES:

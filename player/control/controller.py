@@ -14,7 +14,6 @@ its class (player/core/controls.py), and from there on every hop is typed.
 from __future__ import annotations
 
 import logging
-import math
 import threading
 from collections.abc import Callable, Mapping
 from typing import Protocol
@@ -24,11 +23,13 @@ from player.core.observation_kinds import ObservationKind
 from player.core.observations import check_observation
 from player.core.vocabulary import BUTTON_INPUTS, CONTROLS, SOURCES, USB_INPUTS
 from player.errors import SessionRefused
+from player.numbers import finite, shown
 from player.oneline import is_one_line
 
 MAX_MARK_CHARS = 200
 MAX_EXTEND_MIN = 120.0
 MAX_CALMER_MIN = 240.0
+MIN_CALMER_MIN = 1.0     # shorter is not a calmer period (1e-9 minutes would start and end it at once)
 MAX_CHECKLIST_ITEMS = 30
 
 #: Keys always present in a status snapshot (`Controller.status()`, `session-player status --json`).
@@ -76,8 +77,12 @@ class Listeners:
 class Controller(Protocol):
     """What an edge may ask of the session. Thread-safe; callable from any thread."""
 
-    def submit(self, action: str, *, source: str, timeout_s: float = 10.0, **args: object) -> dict:
+    def submit(self, action: str, *, source: str, timeout_s: float = 10.0,
+               wanted: Callable[[], bool] | None = None, **args: object) -> dict:
         """Queue a control and wait for the engine to act on it and log it durably.
+
+        A control whose `timeout_s` has passed, or whose `wanted()` says False (its caller
+        hung up), when the engine's turn comes is dropped, never applied late.
 
         Returns:
             the status snapshot right after the control took effect; a bedside ``press`` also
@@ -102,9 +107,10 @@ class Controller(Protocol):
 
 def _number(args: Mapping, key: str, default: float | None = None) -> float:
     value = args.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise SessionRefused(f"{key} must be a number, got {value!r}")
-    return float(value)
+    number = finite(value)
+    if number is None:
+        raise SessionRefused(f"{key} must be a number, got {shown(value)}")
+    return number
 
 
 def check_control(action: str, source: str, args: Mapping[str, object],
@@ -118,7 +124,7 @@ def check_control(action: str, source: str, args: Mapping[str, object],
     ``text`` (optional: the start of the due checkpoint's text); ``observe`` takes ``kind``,
     ``value`` and optional ``note`` (player/core/observations.py, with the config's extra
     `kinds`: a value out of its plausible range is refused here, so nothing is logged); ``calmer`` takes
-    ``minutes`` (0 < m <= 240; omitted = until ``off`` or the phase ends) or ``off: true``; ``start``
+    ``minutes`` (1 <= m <= 240; omitted = until ``off`` or the phase ends) or ``off: true``; ``start``
     also takes ``checked``: the pre-session checklist's items ticked (a list), or true for all.
     ``press`` (the bedside button's short press, source ``button`` only) takes ``playlist``
     like ``start``: the session core decides whether it starts, pauses or resumes.
@@ -218,6 +224,8 @@ def _calmer(args: Mapping[str, object], kinds: object = None) -> dict:
     minutes = _number(args, "minutes")
     if not 0 < minutes <= MAX_CALMER_MIN:
         raise SessionRefused(f"minutes must be more than 0 and at most {MAX_CALMER_MIN:g}, got {minutes:g}")
+    if minutes < MIN_CALMER_MIN:
+        raise SessionRefused(f"a calmer period lasts at least {MIN_CALMER_MIN:g} minute, got {minutes:g}")
     return {"minutes": minutes}
 
 

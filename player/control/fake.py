@@ -69,8 +69,10 @@ class FakeController:
         self.records: list[dict] = []
 
     def submit(self, action: str, *, source: str, timeout_s: float = 10.0, actor: dict | None = None,
-               **args: object) -> dict:
+               wanted: Callable[[], bool] | None = None, **args: object) -> dict:
         checked = check_control(action, source, args, self.config.session.observation_kinds)
+        if wanted is not None and not wanted():
+            raise TimeoutError(f"{action}: the caller hung up; it was not applied")
         with self._lock:
             meant = self._machine.decide(checked)     # a press: what it means now (start, pause, resume)
             control = meant

@@ -6,7 +6,11 @@ One request per line, one answer per line: ``{"action": "pause"}`` ->
 and nothing else, with three rules of its own:
 
 * **who asks is the kernel's word**: the source is always ``cli`` and the record carries
-  the caller's uid, gid and pid (SO_PEERCRED); a ``source`` in the request is ignored;
+  the caller's uid, gid and pid (SO_PEERCRED); a ``source`` or ``actor`` in the request is ignored;
+* **a control is applied only while its caller waits for it**: the request carries when it
+  was sent and how long the caller waits (``sent_at``, ``timeout_s``; at most 30 s, see
+  deadline.py); one read after that deadline (the daemon was frozen) is refused, and the
+  engine drops one whose deadline passed or whose caller hung up before its turn;
 * **the daemon reads no file for a caller that the caller could not read**: ``start`` and
   ``load`` take a library playlist by name, or an absolute path the caller's uid and groups
   may read (checked on every folder on the way);
@@ -26,10 +30,12 @@ import socketserver
 import stat
 import struct
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from player.control.controller import Controller
+from player.control.deadline import engine_wait_s, peer_waiting
 from player.errors import DaemonUnreachable, PlaylistNotFound, SessionRefused
 from player.playlist.library import library_playlist
 
@@ -90,7 +96,7 @@ def may_read(path: Path, uid: int, groups: set[int]) -> bool:
     return stat.S_ISREG(st.st_mode) and _allows(st, uid, groups, 4)
 
 
-def _answer(server: _Server, line: bytes, peer: dict) -> dict:
+def _answer(server: _Server, line: bytes, peer: dict, waiting: Callable[[], bool]) -> dict:
     try:
         request = json.loads(line.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -98,13 +104,16 @@ def _answer(server: _Server, line: bytes, peer: dict) -> dict:
     if not isinstance(request, dict) or not isinstance(request.get("action"), str):
         return {"ok": False, "error": 'a request is a JSON object with an "action", e.g. {"action": "status"}'}
     action = request.pop("action")
-    if action == "status":
-        return {"ok": True, "status": server.status()}
     request.pop("source", None)          # the socket says who asks; a client cannot choose
+    request.pop("actor", None)
     try:
+        wait_s = engine_wait_s(request.pop("sent_at", None), request.pop("timeout_s", None), time.monotonic())
+        if action == "status":
+            return {"ok": True, "status": server.status()}
         if action in ("start", "load") and request.get("playlist") is not None:
             request["playlist"] = str(server.playlist_for(request["playlist"], peer))
-        return {"ok": True, "status": server.controller.submit(action, source="cli", actor=peer, **request)}
+        return {"ok": True, "status": server.controller.submit(action, source="cli", actor=peer, timeout_s=wait_s,
+                                                               wanted=waiting, **request)}
     except SessionRefused as exc:
         return {"ok": False, "error": str(exc)}
     except TypeError as exc:
@@ -134,7 +143,7 @@ class _Handler(socketserver.StreamRequestHandler):
                     self._send({"ok": False, "error": f"request longer than {MAX_LINE_BYTES} bytes"})
                     return
                 if line.strip():
-                    self._send(_answer(server, line, peer))
+                    self._send(_answer(server, line, peer, lambda: peer_waiting(self.request)))
         finally:
             server.slots.release()
 
@@ -179,6 +188,10 @@ class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 class ControlSocketServer:
     """Serves `controller` on `path`; `start()` binds (replacing a stale socket), `close()` is idempotent.
 
+    A folder that refuses the socket (a read-only or full data disk, when the socket is there:
+    manual runs, ``demo``, or ``session.socket`` set so) does not stop the player: `start()`
+    then serves nothing and says why in `fault` (the daemon shows it like any fault).
+
     Args:
         data_dir: where the USB library is (library playlists by name); None: paths only.
         status: what a ``status`` request answers (the daemon's, with its own faults: a station feed or
@@ -193,15 +206,33 @@ class ControlSocketServer:
         self._data_dir = data_dir
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self.fault: str | None = None
 
     def __repr__(self) -> str:
         return f"<ControlSocketServer {self.path} {'serving' if self._server else 'closed'}>"
 
     def start(self) -> None:
+        """Bind and serve; a folder that refuses the socket sets `fault` instead of raising.
+
+        Raises:
+            DaemonUnreachable: another player answers on `path`.
+        """
+        if (self.path.exists() or self.path.is_symlink()) and _answers(self.path):
+            raise DaemonUnreachable(f"another player already serves {self.path}")
+        try:
+            self._bind()
+        except OSError as exc:
+            self.fault = (f"control socket {self.path}: {exc.strerror or exc}; the CLI cannot reach this player "
+                          "(set session.socket to a writable folder; the service's is /run/session-player)")
+            log.error("%s", self.fault)
+            return
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.5},
+                                        name="control-socket", daemon=True)
+        self._thread.start()
+
+    def _bind(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists() or self.path.is_symlink():
-            if _answers(self.path):
-                raise DaemonUnreachable(f"another player already serves {self.path}")
             self.path.unlink()  # left by a crash
         old_umask = os.umask(0o117)
         try:
@@ -209,9 +240,6 @@ class ControlSocketServer:
         finally:
             os.umask(old_umask)
         os.chmod(self.path, 0o660)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.5},
-                                        name="control-socket", daemon=True)
-        self._thread.start()
 
     def close(self) -> None:
         server, self._server = self._server, None

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from player.numbers import finite, shown
 from player.oneline import is_one_line
 
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,19}")
@@ -71,8 +72,8 @@ def parse_kinds(value: object) -> dict[str, ObservationKind]:
             raise ValueError(f"{name}: a built-in kind whose form is {base.form}; only number kinds can change")
         lo, hi = spec.get("min", base.lo if base else None), spec.get("max", base.hi if base else None)
         for key, bound in (("min", lo), ("max", hi)):
-            if isinstance(bound, bool) or not isinstance(bound, (int, float)) or not math.isfinite(bound):
-                raise ValueError(f"{name}.{key}: expected a number, got {bound!r}")
+            if finite(bound) is None:
+                raise ValueError(f"{name}.{key}: expected a number, got {shown(bound)}")
         if lo >= hi:
             raise ValueError(f"{name}: min ({lo:g}) must be below max ({hi:g})")
         label, unit = spec.get("label", base.label if base else name), spec.get("unit", base.unit if base else "")

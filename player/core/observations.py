@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping
 
 from player.core.observation_kinds import ObservationKind, kinds_table
+from player.numbers import finite, shown
 from player.oneline import is_one_line
 
 MAX_NOTE_CHARS = 200
@@ -87,9 +88,10 @@ def _value_text(value: object) -> str:
     if isinstance(value, bool):
         raise ValueError(f"expected a value such as 72 or 128/82, got {value!r}")
     if isinstance(value, (int, float)):
-        if not math.isfinite(value):
-            raise ValueError(f"expected a finite number, got {value!r}")
-        return f"{value:g}"
+        number = finite(value)
+        if number is None:
+            raise ValueError(f"expected a finite number, got {shown(value)}")
+        return f"{number:g}"
     if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         return " ".join(v.strip() for v in value).strip()
     if isinstance(value, str):

@@ -22,6 +22,7 @@ from datetime import datetime
 
 from player.core.timeline import Timeline
 from player.core.vocabulary import is_session_id
+from player.numbers import finite, shown
 
 SAVED_VERSION = 2
 
@@ -79,9 +80,10 @@ def _number(data: dict, key: str, *, optional: bool = False, where: str = "") ->
     value = data.get(key)
     if value is None and optional:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"{where}{key} is not a finite number ({value!r})")
-    return float(value)
+    number = finite(value)
+    if number is None:
+        raise ValueError(f"{where}{key} is not a finite number ({shown(value)})")
+    return number
 
 
 def check_saved_calmer(data: object) -> dict | None:
@@ -124,7 +126,7 @@ def parse_saved(data: object) -> Saved | None:
     try:
         timeline = Timeline.from_dict(data["timeline"])
         wall = datetime.fromisoformat(str(data["wall"]))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise ValueError(f"timeline or wall time unreadable ({exc})") from None
     for value in (timeline.phase_start_s, timeline.phase_end_s, *timeline.durations_s):
         if not math.isfinite(value):

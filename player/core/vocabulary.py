@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from player.core.observations import describe_observation
+from player.numbers import finite
 
 SOURCES = ("button", "cli", "web", "mqtt", "usb", "system")
 #: Sources that are people (everything except "system").
@@ -38,15 +39,20 @@ def _t(value: object) -> str:
 
 
 def _n(value: object) -> str:
-    return f"{value:g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else "?"
+    number = finite(value)
+    return "?" if number is None else f"{number:g}"
+
+
+def _percent(share: object) -> str:
+    number = finite(share)
+    return "?" if number is None else f"{100 * number:.2f}"
 
 
 def _s(value: object) -> str:
     from player.durations import format_duration
 
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return "?"
-    return format_duration(float(value))
+    number = finite(value)
+    return "?" if number is None else format_duration(number)
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,7 @@ _TYPES = (
               optional=("previous",), staff=True),
     EventType("exposure", ("seconds", "leq_db", "laeq_dba", "daily_dose", "weekly_share"),
               lambda d: f"heard so far: {_t(d.get('leq_db'))} dB"
-                        + (f" ({d['laeq_dba']} dBA LAeq, {100 * d['daily_dose']:.2f} % of a daily dose)"
+                        + (f" ({d['laeq_dba']} dBA LAeq, {_percent(d.get('daily_dose'))} % of a daily dose)"
                            if d.get("laeq_dba") is not None else "")
                         + f" over {_s(d.get('seconds'))}",
               optional=("energy", "dose"),

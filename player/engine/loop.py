@@ -80,6 +80,7 @@ class Command:
     source: str
     actor: dict | None
     deadline: float
+    wanted: Callable[[], bool] | None = None   # False once the caller hung up (the socket's peer)
     done: threading.Event = field(default_factory=threading.Event)
     result: dict | None = None
     error: BaseException | None = None
@@ -89,7 +90,8 @@ class Command:
     def take(self) -> bool:
         """The engine's turn: True to apply it, False when its caller has given up (or will)."""
         with self._lock:
-            if self._state == "queued" and time.monotonic() <= self.deadline:
+            if self._state == "queued" and time.monotonic() <= self.deadline and (
+                    self.wanted is None or self.wanted()):
                 self._state = "taken"
                 return True
             self._state = "dropped"
@@ -167,7 +169,7 @@ class SessionEngine:
     # --- the Controller protocol (any thread) -------------------------------------------
 
     def submit(self, action: str, *, source: str, timeout_s: float = 10.0, actor: dict | None = None,
-               **args: object) -> dict:
+               wanted: Callable[[], bool] | None = None, **args: object) -> dict:
         """Queue a control and wait for it (see `player.control.controller.Controller`).
 
         Raises:
@@ -182,7 +184,7 @@ class SessionEngine:
             raise SessionRefused("the session engine is not running")
         if isinstance(control, (Start, Load)) or (isinstance(control, Press) and not self._may_be_running()):
             control = self._prepare_playlist(control)
-        cmd = Command(control, source, actor, deadline)
+        cmd = Command(control, source, actor, deadline, wanted)
         self._queue.put(cmd)
         if not cmd.done.wait(max(0.0, deadline - time.monotonic())) and cmd.give_up():
             raise TimeoutError(f"the session engine did not answer {action!r} within {timeout_s:g} s; "
@@ -305,7 +307,8 @@ class SessionEngine:
 
     def _on_command(self, cmd: Command) -> None:
         if not cmd.take():
-            cmd.error = TimeoutError(f"{cmd.control.action} came too late to the session engine; it was not applied")
+            cmd.error = TimeoutError(f"{cmd.control.action} came too late to the session engine (past its caller's "
+                                     "deadline, or the caller hung up); it was not applied")
             cmd.done.set()
             return
         control = cmd.control

@@ -8,14 +8,7 @@ first), and every observation grouped by kind. `clinical_csv_rows` gives their C
 
 from __future__ import annotations
 
-import math
-
-
-def _num(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None
-    return float(value)
-
+from player.numbers import finite
 
 NOT_REACHED = "not reached"
 
@@ -30,7 +23,7 @@ class ClinicalRecords:
         index = d.get("index")
         if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(rows):
             return rows[index]
-        row = {"at_s": _num(d.get("at_s")), "text": str(d.get("text") or ""), "state": "upcoming",
+        row = {"at_s": finite(d.get("at_s")), "text": str(d.get("text") or ""), "state": "upcoming",
                "due_s": None, "done_at_s": None, "done_at": None, "by": None, "observation": None}
         rows.append(row)
         return row
@@ -70,8 +63,8 @@ class ClinicalRecords:
         kind = str(d.get("kind") or "?")
         rows = self.report["observations"].setdefault(kind, [])
         rows.append({**when, "phase": phase, "label": d.get("label") or kind, "value": d.get("value"),
-                     "unit": d.get("unit") or "", "systolic": _num(d.get("systolic")),
-                     "diastolic": _num(d.get("diastolic")), "note": d.get("note"), "source": source})
+                     "unit": d.get("unit") or "", "systolic": finite(d.get("systolic")),
+                     "diastolic": finite(d.get("diastolic")), "note": d.get("note"), "source": source})
 
 
 def clinical_csv_rows(report: dict) -> list[list[object]]:

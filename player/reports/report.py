@@ -14,7 +14,6 @@ import csv
 import io
 import json
 import logging
-import math
 import os
 from collections.abc import Callable
 from datetime import datetime
@@ -25,6 +24,7 @@ from player.core.vocabulary import STAFF_SOURCES, describe
 from player.durations import format_duration
 from player.engine.eventlog import EVENTS_FILE, SESSIONS_DIR, is_session_id, scan_events, session_log_path
 from player.errors import SessionNotFound
+from player.numbers import finite
 from player.reports.clinical import ClinicalRecords, clinical_csv_rows
 
 log = logging.getLogger(__name__)
@@ -35,18 +35,12 @@ IN_PROGRESS = "in_progress"
 
 # --- pure core -------------------------------------------------------------------------
 
-def _num(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None
-    return float(value)
-
-
 def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
 def _secs(value: object) -> str:
-    seconds = _num(value)
+    seconds = finite(value)
     return "?" if seconds is None else format_duration(seconds)
 
 
@@ -130,7 +124,7 @@ class _Summary(ClinicalRecords):
         r["events"].append(rec)
         kind = rec.get("type")
         d = rec.get("details") if isinstance(rec.get("details"), dict) else {}
-        elapsed = _num(rec.get("elapsed_s"))
+        elapsed = finite(rec.get("elapsed_s"))
         elapsed = self.last_s if elapsed is None else elapsed
         self.last_s = max(self.last_s, elapsed)
         time = rec.get("time") if isinstance(rec.get("time"), str) else None
@@ -151,15 +145,15 @@ class _Summary(ClinicalRecords):
             return
         r.update(room=d.get("room"), playlist=d.get("playlist"), playlist_path=d.get("playlist_path"),
                  resume_policy=d.get("resume_policy"), started=time)
-        r["volume"].update({k: _num(d.get(k)) for k in ("max_db", "start_db", "default_db")})
+        r["volume"].update({k: finite(d.get(k)) for k in ("max_db", "start_db", "default_db")})
         self._plan_checklist(d.get("checklist"))
         self._plan_checkpoints(d.get("checkpoints"))
         phases = d.get("phases")
         for i, planned in enumerate(phases if isinstance(phases, list) else []):
             if isinstance(planned, dict):
                 row = self._phase_row(i, planned.get("name"))
-                row["planned_start_s"] = _num(planned.get("planned_start_s"))
-                row["planned_end_s"] = row["adjusted_end_s"] = _num(planned.get("planned_end_s"))
+                row["planned_start_s"] = finite(planned.get("planned_start_s"))
+                row["planned_end_s"] = row["adjusted_end_s"] = finite(planned.get("planned_end_s"))
 
     def _on_phase_started(self, d: dict, elapsed: float, time, source, phase, when) -> None:
         row = self._phase_by_event(d)
@@ -167,8 +161,8 @@ class _Summary(ClinicalRecords):
             self._close_phase(self.current, elapsed, time)
         if row["actual_start_s"] is None:  # a restart may announce the same phase again
             row["actual_start_s"], row["actual_start"] = elapsed, time
-        if _num(d.get("planned_end_s")) is not None:
-            row["adjusted_end_s"] = _num(d.get("planned_end_s"))
+        if finite(d.get("planned_end_s")) is not None:
+            row["adjusted_end_s"] = finite(d.get("planned_end_s"))
         row["status"], row["actual_end_s"], row["actual_end"] = "current", None, None
         self.current = row
 
@@ -180,12 +174,12 @@ class _Summary(ClinicalRecords):
 
     def _on_phase_extended(self, d: dict, elapsed: float, time, source, phase, when) -> None:
         row = self._phase_by_event(d) if d.get("phase") is not None else self.current
-        minutes = _num(d.get("minutes")) or 0.0
+        minutes = finite(d.get("minutes")) or 0.0
         if row is not None:
             row["extended_min"] += minutes
-            row["adjusted_end_s"] = _num(d.get("planned_end_s")) or row["adjusted_end_s"]
+            row["adjusted_end_s"] = finite(d.get("planned_end_s")) or row["adjusted_end_s"]
         self.report["extensions"].append({**when, "phase": d.get("phase", phase), "minutes": minutes,
-                                          "planned_end_s": _num(d.get("planned_end_s")), "source": source})
+                                          "planned_end_s": finite(d.get("planned_end_s")), "source": source})
 
     def _on_phase_advanced(self, d: dict, elapsed: float, time, source, phase, when) -> None:
         named = [row for row in self.phases.values() if row["name"] == _text(d.get("from"))]
@@ -200,14 +194,14 @@ class _Summary(ClinicalRecords):
             self.report["pauses"].append(self.open_pause)
 
     def _on_resumed(self, d: dict, elapsed: float, time, source, phase, when) -> None:
-        self._close_pause(elapsed, time, _num(d.get("paused_s")), source)
+        self._close_pause(elapsed, time, finite(d.get("paused_s")), source)
 
     def _on_marked(self, d: dict, elapsed: float, time, source, phase, when) -> None:
         self.report["markers"].append({**when, "phase": phase, "text": _text(d.get("text")), "source": source})
 
     def _on_volume_changed(self, d: dict, elapsed: float, time, source, phase, when) -> None:
-        self.report["volume_changes"].append({**when, "from_db": _num(d.get("from_db")),
-                                              "to_db": _num(d.get("to_db")), "source": source})
+        self.report["volume_changes"].append({**when, "from_db": finite(d.get("from_db")),
+                                              "to_db": finite(d.get("to_db")), "source": source})
 
     def _on_track_started(self, d: dict, elapsed: float, time, source, phase, when) -> None:
         track = {"phase": d.get("phase", phase), "file": _text(d.get("file")), "started": time,
@@ -223,7 +217,7 @@ class _Summary(ClinicalRecords):
                                 "end_s": None, "minutes": None, "until_s": None, "asked_by": source,
                                 "ended_by": None}
             self.report["calmer"].append(self.open_calmer)
-        self.open_calmer.update(minutes=_num(d.get("minutes")), until_s=_num(d.get("until_s")))
+        self.open_calmer.update(minutes=finite(d.get("minutes")), until_s=finite(d.get("until_s")))
 
     def _on_calmer_ended(self, d: dict, elapsed: float, time, source, phase, when) -> None:
         self._close_calmer(elapsed, time, _text(d.get("reason")) or "ended")
@@ -255,7 +249,7 @@ class _Summary(ClinicalRecords):
             fault["cleared"], fault["cleared_s"] = time, elapsed
 
     def _on_daemon_restarted(self, d: dict, elapsed: float, time, source, phase, when) -> None:
-        self.report["restarts"].append({**when, "phase": phase, "gap_s": _num(d.get("gap_s")),
+        self.report["restarts"].append({**when, "phase": phase, "gap_s": finite(d.get("gap_s")),
                                         "policy": d.get("policy")})
         for track in self.open_tracks:  # the power cut ended whatever was playing
             track.update(ended_s=elapsed, ended=time, status="interrupted",
@@ -264,7 +258,7 @@ class _Summary(ClinicalRecords):
 
     def _on_exposure(self, d: dict, elapsed: float, time, source, phase, when) -> None:
         """The latest figures of what was heard (each record holds the whole session so far)."""
-        self.report["exposure"] = {k: _num(d.get(k)) for k in ("seconds", "leq_db", "laeq_dba", "daily_dose",
+        self.report["exposure"] = {k: finite(d.get(k)) for k in ("seconds", "leq_db", "laeq_dba", "daily_dose",
                                                                 "weekly_share")}
 
     def _on_session_ended(self, d: dict, elapsed: float, time, source, phase, when) -> None:
@@ -450,7 +444,7 @@ def render_csv(report: dict) -> str:
         if rec.get("type") == "phase_started":
             phase = details.get("phase")
         writer.writerow(map(_cell, [rec.get("type"), details.get("phase", phase), rec.get("time"),
-                                    _num(rec.get("elapsed_s")), None, None, None, None, None,
+                                    finite(rec.get("elapsed_s")), None, None, None, None, None,
                                     rec.get("source"), describe(rec)]))
     return out.getvalue()
 

@@ -11,20 +11,33 @@ of its stream: in a session, the session (``session_id``) and its ``seq``, which
 over a chair's restart; outside one (no session id, and ``seq`` starts again after each
 session), the publisher's run (``boot``) and its ``feed_seq``. The chair's own event log
 stays the record; the station keeps the last `EVENTS_KEPT` per chair for its page.
+
+The station trusts no chair (a chair's password only lets it write its own topics): the
+topic names the chair, so a tile's room is the topic's (the status's ``room`` is shown only
+when it is that same room); a link is an http(s) URL or the station's own ``chair_urls``;
+numbers that are not finite are dropped (player/numbers.py); a message over
+`MAX_MESSAGE_BYTES` is refused unread, never kept.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections import OrderedDict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from player.core.vocabulary import describe
 from player.mqtt.topics import room_slug, split_topic
+from player.numbers import finite, json_numbers_checked
+from player.oneline import is_one_line
 
 EVENTS_KEPT = 200
+MAX_MESSAGE_BYTES = 256 * 1024   # a chair's status is a few KiB; the shipped broker refuses more (message_size_limit)
+MAX_ROOM_CHARS = 60
+_WEB_URL = re.compile(r"https?://[^\s/?#]+([/?#]\S*)?", re.IGNORECASE)
+WILL_HOLD_S = 1.0            # a playing chair's will waits this long: is the broker itself shutting down?
 DEFAULT_KEEPALIVE_S = 30.0   # mqtt.keepalive_s's default, for a chair that does not say its own
 STREAMS_KEPT = 16
 ACTIVE_STATES = frozenset({"playing", "paused", "faulted"})  # a session runs (states.py)
@@ -45,6 +58,7 @@ class Chair:
     last_seq: OrderedDict = field(default_factory=OrderedDict)   # stream -> highest seq seen
     repeats: int = 0
     silent: bool = False                    # marked offline by `Board.expire`, not by the broker
+    will_at: float | None = None            # a will for a chair in a session, held (`Board.expire`)
 
     def silence_limit_s(self) -> float:
         """How long this chair may be silent while alive: 1.5 x the longer of its keepalive and status interval.
@@ -54,20 +68,28 @@ class Chair:
         """
         feed = (self.status or {}).get("feed")
         feed = feed if isinstance(feed, dict) else {}
-        longest = max(_number(feed.get("keepalive_s")) or DEFAULT_KEEPALIVE_S,
-                      _number(feed.get("status_interval_s")) or 0.0)
+        longest = max(finite(feed.get("keepalive_s")) or DEFAULT_KEEPALIVE_S,
+                      finite(feed.get("status_interval_s")) or 0.0)
         return 1.5 * longest
 
     @property
     def room(self) -> str:
+        """The status's room name when it is this topic's room (``Room 3`` on ``room-3``), else the topic's."""
         room = (self.status or {}).get("room")
-        return room if isinstance(room, str) and room else self.slug
+        if (isinstance(room, str) and 0 < len(room) <= MAX_ROOM_CHARS and is_one_line(room)
+                and room_slug(room) == self.slug):
+            return room
+        return self.slug
 
 
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None
-    return float(value)
+def web_url(value: object) -> str | None:
+    """`value` when it is an http(s) URL with a host and no spaces or control characters, else None.
+
+    A chair's ``javascript:``, ``data:`` or any other scheme never becomes a link on the page.
+    """
+    if isinstance(value, str) and len(value) <= 2000 and is_one_line(value) and _WEB_URL.fullmatch(value):
+        return value
+    return None
 
 
 def next_checkpoint(status: Mapping) -> dict | None:
@@ -79,12 +101,12 @@ def next_checkpoint(status: Mapping) -> dict | None:
     checkpoints = status.get("checkpoints")
     if not isinstance(checkpoints, list):
         return None
-    usable = [c for c in checkpoints if isinstance(c, dict) and _number(c.get("at_s")) is not None]
+    usable = [c for c in checkpoints if isinstance(c, dict) and finite(c.get("at_s")) is not None]
     for state in ("due", "upcoming"):
         chosen = sorted((c for c in usable if c.get("state") == state), key=lambda c: c["at_s"])
         if chosen:
             shown = {k: chosen[0].get(k) for k in ("at_s", "text", "state")}
-            elapsed = _number(status.get("elapsed_s"))
+            elapsed = finite(status.get("elapsed_s"))
             shown["in_s"] = None if elapsed is None else round(chosen[0]["at_s"] - elapsed, 1)
             return shown
     return None
@@ -123,10 +145,13 @@ class Board:
         if where is None or where[1] == "control":   # control is written by staff tools, not the chair
             return None
         slug, kind = where
+        if len(payload) > MAX_MESSAGE_BYTES:      # refused unread: never parsed, never kept
+            self.ignored += 1
+            return None
         if kind == "online":
             return self._presence(slug, payload, now, retained)
         try:
-            body = json.loads(payload)
+            body = json_numbers_checked(json.loads(payload))
         except (ValueError, RecursionError):
             body = None
         if not isinstance(body, dict):
@@ -138,7 +163,7 @@ class Board:
         if kind == "status":
             chair.status = body
             if not retained:
-                chair.online, chair.silent = True, False
+                chair.online, chair.silent, chair.will_at = True, False, None
             return chair
         if kind == "events":
             return chair if self._event(chair, body) else None
@@ -150,22 +175,38 @@ class Board:
             self.ignored += 1
             return None
         chair = self.chairs.setdefault(slug, Chair(slug))
-        chair.online, chair.silent = text == "online", False
+        if text == "offline" and chair.online and (chair.status or {}).get("state") in ACTIVE_STATES:
+            # Mosquitto publishes every will as it shuts down cleanly, just before the station loses
+            # it too: hold a live one (`expire` applies it, `broker_lost` forgets it); a retained one
+            # after a reconnect is old news, and the silence rule decides.
+            if not retained and chair.will_at is None:
+                chair.will_at = now
+            return None
+        chair.online, chair.silent, chair.will_at = text == "online", False, None
         if not retained and chair.online:
             chair.last_seen = now
         return chair
 
     def expire(self, now: float) -> list[Chair]:
-        """Mark offline every chair silent past its `Chair.silence_limit_s`; the chairs that changed.
+        """Mark offline every chair silent past its `Chair.silence_limit_s`, or whose held will is
+        `WILL_HOLD_S` old while the station kept the broker; the chairs that changed.
 
         Call it only while the station itself is connected (else every chair would go silent).
         """
         changed = []
         for chair in self.chairs.values():
-            if chair.online and chair.last_seen is not None and now - chair.last_seen > chair.silence_limit_s():
+            if chair.online and chair.will_at is not None and now - chair.will_at >= WILL_HOLD_S:
+                chair.online, chair.will_at = False, None
+                changed.append(chair)
+            elif chair.online and chair.last_seen is not None and now - chair.last_seen > chair.silence_limit_s():
                 chair.online, chair.silent = False, True
                 changed.append(chair)
         return changed
+
+    def broker_lost(self) -> None:
+        """The station lost the broker: the wills it just sent were its shutdown's, not the chairs' verdict."""
+        for chair in self.chairs.values():
+            chair.will_at = None
 
     def grace(self, now: float) -> None:
         """The station (re)connected: count every chair's silence from now."""
@@ -193,11 +234,11 @@ class Board:
     def view(self, chair: Chair, now: float) -> dict:
         """One tile: the API's ``{"room", "online", "last_seen_s", "status"}`` and what the page shows."""
         status = chair.status or {}
-        url = status.get("web_url") or self._urls.get(chair.slug) or self._urls.get(room_slug(chair.room))
+        url = self._urls.get(chair.slug) or web_url(status.get("web_url"))
         last = chair.events[-1] if chair.events else None
         return {"room": chair.room, "slug": chair.slug, "online": chair.online,
                 "last_seen_s": None if chair.last_seen is None else round(now - chair.last_seen, 1),
-                "status": chair.status, "url": url if isinstance(url, str) else None,
+                "status": chair.status, "url": url,
                 "urgency": urgency(chair), "next_checkpoint": next_checkpoint(status),
                 "last_event": None if last is None else {k: last.get(k) for k in (
                     "seq", "session_id", "type", "description", "elapsed_s", "time")},
@@ -206,6 +247,6 @@ class Board:
     def views(self, now: float) -> list[dict]:
         """Every tile, most urgent first (then least time left in the phase, then room)."""
         def key(view: dict) -> tuple:
-            left = _number((view["status"] or {}).get("phase_remaining_s"))
+            left = finite((view["status"] or {}).get("phase_remaining_s"))
             return view["urgency"], math.inf if left is None else left, view["room"].lower()
         return sorted((self.view(c, now) for c in self.chairs.values()), key=key)

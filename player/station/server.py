@@ -125,6 +125,8 @@ class StationServer(LoopServer):
         self.broker_connected = connected
         if connected:
             self.board.grace(time.monotonic())
+        else:
+            self.board.broker_lost()
         if self._hub is not None:
             self._hub.broadcast(("broker", {"broker": connected}))
 
@@ -136,7 +138,10 @@ class StationServer(LoopServer):
                 continue
             now = time.monotonic()
             for chair in self.board.expire(now):
-                log.warning("chair %s silent for %.0f s: shown offline", chair.room, now - chair.last_seen)
+                if chair.silent:
+                    log.warning("chair %s silent for %.0f s: shown offline", chair.room, now - chair.last_seen)
+                else:
+                    log.warning("chair %s went offline mid-session (its last will)", chair.room)
                 if self._hub is not None:
                     self._hub.broadcast(("chair", self.board.view(chair, now)))
 

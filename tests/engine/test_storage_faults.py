@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import socket
 import subprocess
 import threading
 from pathlib import Path
@@ -177,3 +178,23 @@ def test_the_music_keeps_fading_in_and_playing_when_the_disk_fills(tmp_path, tin
     steady = heard[rise:-8]          # to the daemon's exit (its fade): no silence, no freeze at a low level
     assert len(steady) >= 20
     assert np.min(steady) > peak - 6, np.round(steady, 1)
+
+
+def test_a_daemon_whose_socket_is_on_a_read_only_data_disk_starts(tmp_path, tiny_disk):
+    """Manual runs and `demo` keep the socket in the data folder: a stale one there cannot be removed."""
+    cfg = daemon_config(tiny_disk / "data", audio={"output": "fake"})   # no session.socket: <data_dir>/control.sock
+    stale = tiny_disk / "data" / "control.sock"
+    with Daemon(cfg) as daemon:
+        assert daemon.config.socket_path == stale
+        left = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        stale.unlink()
+        left.bind(str(stale))                         # a socket file nobody serves: a crashed daemon's
+        left.close()
+    remount(tiny_disk, "ro")
+    with Daemon(cfg) as daemon:
+        status = daemon.status()
+        assert status["state"] == "idle"
+        assert any(f.startswith(f"control socket {stale}: Read-only file system") and "session.socket" in f
+                   for f in status["faults"]), status["faults"]
+    with contextlib.suppress(subprocess.CalledProcessError):
+        remount(tiny_disk, "rw")

@@ -110,3 +110,27 @@ def test_a_chair_cannot_read_another_chair(clinic_broker, tmp_path):
     finally:
         chair.close()
         snoop.close()
+
+
+def test_a_chair_names_neither_its_room_nor_a_script_link_and_cannot_flood_the_station(clinic_broker, tmp_path):
+    """Through the shipped ACL, chair room-4 writes its own topic only, but says what it likes there."""
+    broker, ca = clinic_broker
+    station_cfg = Config(data_dir=tmp_path / "station", web=WebConfig(port=0),
+                         mqtt=mqtt_for("station", broker.port, ca, tmp_path))
+    rogue = MqttLink(mqtt_for("room-4", broker.port, ca, tmp_path), "rogue")
+    with StationServer(station_cfg, tick_s=0.5, client_id="station-trust") as station:
+        api = StationApi(station, station_cfg)
+        rogue.start()
+        try:
+            assert until(lambda: rogue.connected and station.broker_connected)
+            rogue.publish("session-player/room-4/status", json.dumps(
+                {"room": "Room 3", "state": "playing", "web_url": "javascript:alert(document.cookie)"}))
+            assert until(lambda: "room-4" in station.board.chairs)
+            tile = next(iter(api.chairs().values()))
+            assert tile["room"] == "room-4" and tile["url"] is None, tile
+            rogue.publish("session-player/room-4/status", json.dumps({"state": "idle", "pad": "x" * (20 << 20)}))
+            rogue.publish("session-player/room-4/status", json.dumps({"room": "Room 4", "state": "paused"}))
+            assert until(lambda: api.chairs().get("Room 4", {}).get("status", {}).get("state") == "paused")
+            assert station.board.ignored == 0, "the 20 MB status reached the station (message_size_limit)"
+        finally:
+            rogue.close()

@@ -100,5 +100,8 @@ def test_allowed_controls_go_through_the_same_validation(broker, tmp_path, watch
         assert nested["ok"] is False and "plain values" in nested["error"]
         path = _control(watcher, watcher, {"id": "p", "action": "load", "playlist": "/etc/passwd"})
         assert path["ok"] is False
+        for n, value in enumerate((10 ** 400, float("inf"), float("nan"))):      # one number check for every edge
+            huge = _control(watcher, watcher, {"id": f"h{n}", "action": "extend", "minutes": value})
+            assert huge["ok"] is False and "minutes must be a number" in huge["error"], huge
     finally:
         feed.close()

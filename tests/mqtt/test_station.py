@@ -127,3 +127,44 @@ def test_a_killed_chair_shows_offline_within_one_and_a_half_keepalives(broker, s
     finally:
         proc.kill()
         proc.wait(10)
+
+
+def test_a_chair_status_with_hostile_numbers_shows_and_nothing_breaks(broker, station, watcher_factory):
+    """A 401-digit integer, NaN and inf from a chair: the tile shows, the API answers, no traceback."""
+    server, api = station
+    rogue = watcher_factory(broker.port, "session-player/none")
+    assert until(lambda: rogue.link.connected)
+    huge = "1" + "0" * 400
+    rogue.link.publish("session-player/room-9/status",
+                       '{"state": "playing", "room": "Room 9", "phase_remaining_s": ' + huge
+                       + ', "elapsed_s": NaN, "feed": {"keepalive_s": ' + huge + '}, "checkpoints": '
+                       + '[{"at_s": Infinity, "text": "x", "state": "due"}]}')
+    for seq, kind in enumerate(("phase_extended", "exposure", "calmer_started"), 1):
+        rogue.link.publish("session-player/room-9/events",
+                           '{"session_id": "s", "seq": ' + str(seq) + ', "type": "' + kind + '", "details": '
+                           + '{"minutes": ' + huge + ', "seconds": ' + huge + ', "daily_dose": "x", "leq_db": 1}}')
+    assert until(lambda: len(api.events("room-9")) == 3)
+    assert api.chairs()["Room 9"]["status"]["state"] == "playing"
+    descriptions = [e["description"] for e in api.events("room-9")]
+    assert "?" in descriptions[0] and "?" in descriptions[1], descriptions
+
+
+def test_a_graceful_broker_restart_calls_no_playing_chair_offline(broker, station, chairs):
+    """`systemctl restart mosquitto`: Mosquitto publishes every chair's will as it shuts down; the
+    station, about to lose the broker itself, keeps the tiles as they were (docs/station.md)."""
+    server, api = station
+    chair = chairs("Room 6")
+    chair.controller.submit("start", source="button", playlist="Ketamine 40 min")
+    assert until(lambda: api.chairs().get("Room 6", {}).get("status", {}).get("state") == "playing")
+    seen: list[bool] = []
+    broker.stop()                                           # SIGTERM: a clean shutdown
+    assert until(lambda: not server.broker_connected)
+    seen.append(api.chairs()["Room 6"]["online"])
+    broker.start()
+    assert until(lambda: server.broker_connected and chair.feed.connected, 30)
+    settle = time.monotonic() + 3.0                         # "never offline": watch a while after both are back
+    while time.monotonic() < settle:
+        seen.append(api.chairs()["Room 6"]["online"])
+        time.sleep(0.1)
+    assert all(seen), seen
+    assert "Room 6" in api.chairs() and api.chairs()["Room 6"]["urgency"] != 0

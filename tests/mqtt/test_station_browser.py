@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from player.station.server import StationServer
@@ -97,3 +99,40 @@ def test_a_chair_with_bluetooth_headphones_shows_them_on_its_tile(driver, broker
             assert "headphones disconnected" in tiles(driver)[0]["text"] and "fault" in tiles(driver)[0]["cls"]
     finally:
         chair.close()
+
+
+def test_a_chairs_javascript_link_never_becomes_a_link(driver, broker, tmp_path):  # noqa: F811
+    """Chair room-a said ``"room": "Room B"`` and ``"web_url": "javascript:..."``: its tile's link ran script."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from player.config import MqttConfig
+    from player.mqtt.client import MqttLink
+    from tests.mqtt.conftest import until
+
+    wait = WebDriverWait(driver, WAIT_S)
+    config = station_config(broker.port, tmp_path)
+    rogue = MqttLink(MqttConfig(host="127.0.0.1", port=broker.port, keepalive_s=5), "rogue")
+    honest = FakeChair(broker.port, tmp_path / "b", "Room B", web_url="http://room-b.clinic:8080/")
+    rogue.start()
+    try:
+        with StationServer(config, tick_s=1.0, client_id="station-browser-trust") as station:
+            api = StationApi(station, config)
+            assert until(lambda: rogue.connected)
+            rogue.publish("session-player/room-a/status", json.dumps(
+                {"room": "Room B", "state": "playing", "web_url": "javascript:document.title='pwned'",
+                 "faults": "not a list", "sent_at": 12}), retain=True)
+            driver.get(station.url + "/")
+            wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(api.token)
+            driver.find_element(By.ID, "sign-in").click()
+            wait.until(lambda d: {t["slug"] for t in tiles(d)} == {"room-a", "room-b"})
+            shown = {t["slug"]: t for t in tiles(driver)}
+            assert shown["room-a"]["href"] is None and "Room B" not in shown["room-a"]["text"]
+            assert shown["room-b"]["href"] == "http://room-b.clinic:8080/"
+            assert not driver.find_elements(By.CSS_SELECTOR, "a[href^='javascript' i]")
+            driver.find_element(By.CSS_SELECTOR, "#chair-room-a .room").click()
+            assert driver.title != "pwned"
+    finally:
+        rogue.close()
+        honest.close()

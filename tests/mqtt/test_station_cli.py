@@ -29,3 +29,34 @@ def test_a_bad_station_config_is_a_clear_error(tmp_path):
     assert out.returncode == 1
     assert "mqtt.topic_prefix: a topic prefix has no + or #" in out.stderr
     assert "mqtt.tls: ca_file is required" in out.stderr
+
+
+def test_station_token_made_by_root_before_the_first_start_is_the_service_users(tmp_path, monkeypatch):
+    """`sudo session-player station-token` before the service ever ran: the service must read the token."""
+    import argparse
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    import pytest
+
+    from player.commands import station_token, web_token
+    from tests.support.privileges import UNPRIVILEGED_USER, is_root, run_unprivileged
+
+    if not is_root():
+        pytest.skip("needs root (as the admin running sudo)")
+    folder = Path(tempfile.mkdtemp(prefix="station-token-", dir="/tmp"))     # nobody may search it, as /var/lib
+    try:
+        folder.chmod(0o755)
+        cfg = folder / "station.yaml"
+        cfg.write_text(yaml.safe_dump({"data_dir": str(folder / "station")}))
+        (folder / "station").mkdir(mode=0o755)
+        monkeypatch.setattr(web_token, "SERVICE_USER", UNPRIVILEGED_USER)  # the service user, here: nobody
+        assert station_token.run(argparse.Namespace(config=str(cfg), path=False)) == 0
+        token = folder / "station" / "web-token"
+        assert token.stat().st_mode & 0o777 == 0o600
+        assert run_unprivileged(lambda: token.read_text()).strip() == token.read_text().strip()
+        assert os.stat(folder / "station").st_uid == 0                     # its folder is left alone
+    finally:
+        shutil.rmtree(folder)

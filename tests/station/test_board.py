@@ -7,7 +7,7 @@ import json
 import pytest
 
 from player.mqtt.topics import Topics, room_slug, split_topic
-from player.station.board import DUE, FAULT, GONE, IDLE, RUNNING, Board, next_checkpoint
+from player.station.board import DUE, FAULT, GONE, IDLE, RUNNING, WILL_HOLD_S, Board, next_checkpoint
 
 P = "session-player"
 
@@ -100,6 +100,7 @@ def test_tiles_sort_by_fault_then_due_checkpoint_then_time_left():
         board.receive(f"session-player/{room_slug(room)}/status", body, 0.0)
     board.receive("session-player/room-6/online", b"offline", 1.0)   # gone mid-session
     board.receive("session-player/room-7/online", b"offline", 1.0)   # gone while idle
+    board.expire(1.0 + WILL_HOLD_S)                 # the station kept the broker: the will stands
     views = board.views(2.0)
     assert [v["room"] for v in views] == ["Room 6", "Room 3", "Room 4", "Room 2", "Room 1", "Room 5", "Room 7"]
     assert [v["urgency"] for v in views] == [FAULT, FAULT, DUE, RUNNING, RUNNING, IDLE, GONE]
@@ -156,3 +157,64 @@ def test_exact_details_of_the_tiles():
     cps = [{"at_s": 100.0, "text": "BP", "state": "upcoming"}]
     assert next_checkpoint({"checkpoints": cps})["in_s"] is None
     assert next_checkpoint({"checkpoints": cps, "elapsed_s": 12.345})["in_s"] == 87.7
+
+
+def test_a_will_sent_as_the_broker_shuts_down_leaves_the_tile_as_it_was():
+    board = Board(P)
+    board.receive("session-player/room-1/status", status("Room 1", state="playing"), 0.0)
+    board.receive("session-player/room-1/online", b"online", 0.0)
+    assert board.receive("session-player/room-1/online", b"offline", 1.0) is None   # held
+    assert board.chairs["room-1"].online is True and board.expire(1.0 + WILL_HOLD_S / 2) == []
+    board.broker_lost()                                         # the station lost the broker right after
+    assert board.expire(5.0) == [] and board.chairs["room-1"].online is True
+    board.grace(10.0)
+    board.receive("session-player/room-1/online", b"offline", 10.0, retained=True)   # old news on reconnect
+    assert board.chairs["room-1"].online is True
+    assert [c.slug for c in board.expire(10.0 + board.chairs["room-1"].silence_limit_s() + 1)] == ["room-1"]
+    assert board.chairs["room-1"].silent   # the silence rule decided
+
+
+def test_a_will_while_the_station_keeps_the_broker_shows_the_chair_offline_mid_session():
+    board = Board(P)
+    board.receive("session-player/room-1/status", status("Room 1", state="playing"), 0.0)
+    board.receive("session-player/room-1/online", b"offline", 1.0)
+    assert [c.slug for c in board.expire(1.0 + WILL_HOLD_S)] == ["room-1"]
+    assert board.views(2.0)[0]["urgency"] == FAULT and not board.chairs["room-1"].silent
+    board.receive("session-player/room-2/status", status("Room 2", state="idle"), 0.0)
+    board.receive("session-player/room-2/online", b"offline", 1.0)     # idle: at once
+    assert board.chairs["room-2"].online is False
+
+
+def test_the_topic_names_the_chair_not_what_it_says_of_itself():
+    board = Board(P)
+    board.receive("session-player/room-a/status", status("Room B", state="playing"), 0.0)
+    board.receive("session-player/room-3/status", status("Room 3"), 0.0)
+    board.receive("session-player/salle-ete/status", status("Salle Été"), 0.0)
+    assert {v["room"] for v in board.views(1.0)} == {"room-a", "Room 3", "Salle Été"}
+    board.receive("session-player/room-3/status", status("Room\u202e 3"), 0.0)   # the same slug, a BIDI override
+    assert board.chairs["room-3"].room == "room-3"
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(document.cookie)", "JavaScript:alert(1)", " javascript:x",
+                                 "java\tscript:alert(1)", "data:text/html,<script>x</script>", "vbscript:x",
+                                 "//evil.example/", "http://", "http://a b/", "file:///etc/passwd", 5, None])
+def test_a_chair_link_is_http_or_https_only(url):
+    board = Board(P)
+    board.receive("session-player/room-1/status", json.dumps({"room": "Room 1", "web_url": url}).encode(), 0.0)
+    assert board.views(1.0)[0]["url"] is None
+
+
+def test_the_stations_own_chair_urls_come_before_what_a_chair_says():
+    board = Board(P, {"Room 1": "https://room1.clinic/"})
+    board.receive("session-player/room-1/status", status("Room 1", web_url="https://phish.example/"), 0.0)
+    board.receive("session-player/room-2/status", status("Room 2", web_url="HTTP://room2.clinic:8080/x?y#z"), 0.0)
+    urls = {v["room"]: v["url"] for v in board.views(1.0)}
+    assert urls == {"Room 1": "https://room1.clinic/", "Room 2": "HTTP://room2.clinic:8080/x?y#z"}
+
+
+def test_a_20_mb_status_is_refused_unread_and_the_last_good_one_kept():
+    board = Board(P)
+    board.receive("session-player/room-1/status", status("Room 1", state="playing"), 0.0)
+    huge = json.dumps({"room": "Room 1", "state": "idle", "pad": "x" * (20 << 20)}).encode()
+    assert board.receive("session-player/room-1/status", huge, 1.0) is None
+    assert board.chairs["room-1"].status["state"] == "playing" and board.ignored == 1

@@ -32,7 +32,7 @@ function renderTile(entry) {
   tile.classList.add(urgency);
   const top = el("div", "top");
   const room = el("span", "room");
-  if (v.url) {
+  if (typeof v.url === "string" && /^https?:\/\//i.test(v.url)) {   // the server checks too: never javascript:
     const a = el("a", "", v.room); a.href = v.url; a.target = "_blank"; a.rel = "noopener noreferrer";
     room.appendChild(a);
   } else {
@@ -42,7 +42,10 @@ function renderTile(entry) {
   const state = s.state || (v.online === false ? "offline" : "—");
   top.appendChild(el("span", "pill state " + state, state));
   tile.appendChild(top);
-  if (s.faults && s.faults.length) tile.appendChild(el("div", "faults", s.faults.join("; ")));
+  // A chair's status is its own word: a field of the wrong shape shows as text, never stops the board.
+  if (Array.isArray(s.faults) && s.faults.length) {
+    tile.appendChild(el("div", "faults", s.faults.map(String).join("; ")));
+  }
   const bt = s.bluetooth;   // a chair with Bluetooth headphones
   if (bt) {
     const battery = bt.battery_percent === null || bt.battery_percent === undefined ? "" : `, battery ${bt.battery_percent} %`;
@@ -65,7 +68,7 @@ function renderTile(entry) {
   const seenAgo = v.last_seen_s === null ? null : v.last_seen_s + age(entry);
   let seen;
   if (v.online === false) {
-    seen = "OFFLINE" + (seenAgo === null ? (s.sent_at ? ` (last status ${s.sent_at.slice(11, 16)})` : "")
+    seen = "OFFLINE" + (seenAgo === null ? (typeof s.sent_at === "string" ? ` (last status ${s.sent_at.slice(11, 16)})` : "")
                                           : ` · last seen ${fmt(seenAgo)} ago`);
   } else {
     seen = "online" + (seenAgo === null ? "" : ` · seen ${fmt(seenAgo)} ago`);
