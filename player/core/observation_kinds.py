@@ -2,7 +2,7 @@
 
 The built-in kinds, and `parse_kinds` for a clinic's own kinds or narrowed ranges from the
 config (``session.observation_kinds``, checked when the config loads). Checking and wording
-one observation is player/session/observations.py's job.
+one observation is player/core/observations.py's job.
 """
 
 from __future__ import annotations

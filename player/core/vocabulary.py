@@ -134,7 +134,7 @@ _TYPES = (
                         + f" over {_s(d.get('seconds'))}",
               optional=("energy", "dose"),
               doc="the level heard so far (every 5 min, and at the end): LAeq and the share of a daily "
-                  "85 dBA / 8 h dose when the chair is calibrated (player/audio/exposure.py)"),
+                  "85 dBA / 8 h dose when the chair is calibrated (player/core/exposure.py)"),
     EventType("checkpoint_due", ("index", "text", "at_s"), lambda d: f"checkpoint due: {_t(d.get('text'))}",
               doc="a checkpoint's time came (silent to the patient: the page, the LED and the status show it)"),
     EventType("checkpoint_acknowledged", ("index", "text", "at_s", "late_s"),

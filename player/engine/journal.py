@@ -4,7 +4,7 @@ Part of the engine shell (player/engine/loop.py), engine thread only. It numbers
 the session core decided (player/core/effects.py `Record`), stamps the wall time, hands it
 to the `RecordKeeper` (player/engine/records.py: the durable write, or memory while the disk
 refuses) and then to the listeners; and it integrates the level heard into the session's
-``exposure`` records (player/audio/exposure.py). When a disk problem becomes a fault staff
+``exposure`` records (player/core/exposure.py). When a disk problem becomes a fault staff
 see is the core's rule (`SessionMachine.storage`), not this module's.
 """
 
@@ -81,7 +81,7 @@ class Journal:
         self._listeners.deliver(record)
 
     def exposure(self, now: float, heard_db: float | None, *, final: bool = False) -> Record | None:
-        """Integrate the level heard (player/audio/exposure.py); a record every 5 min and at the end."""
+        """Integrate the level heard (player/core/exposure.py); a record every 5 min and at the end."""
         if self.session_id is None:
             return None
         if self._metered_at is not None:

@@ -434,7 +434,7 @@ class Performer:
 
     Args:
         machine: the session core (told the level changed and the disk's news).
-        mixer: the mixer (player/audio/mixer.py), engine thread only.
+        mixer: the mixer (player/engine/output.py), engine thread only.
         clock: monotonic time for the session's clock.
         journal: writes the records.
         keeper: the durable store (state file, records waiting).
