@@ -106,7 +106,7 @@ def _engine(root: Path, playlist: Path, clock) -> SessionEngine:
     from player.audio.mixer import Mixer
 
     config = config_from_mapping({"room": "Bench", "data_dir": str(root / "data-engine")})
-    mixer = Mixer(FakeOutput(clock=clock, cap_db=config.volume.max_db), config, clock)
+    mixer = Mixer(FakeOutput(clock=clock, max_gain_db=config.loudness.max_boost_db), config, clock)
     return SessionEngine(config, mixer, clock, load_playlist=load_playlist)
 
 

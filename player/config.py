@@ -149,7 +149,8 @@ class AudioConfig:
 
 @dataclass(frozen=True)
 class VolumeConfig:
-    max_db: float = _spec(_number(-60, 0), -6.0, "hard cap, dB relative to unity (VLC 100%)")
+    max_db: float = _spec(_number(-60, 0), -6.0,
+                          "hard cap: the loudest the patient hears, dB relative to the loudness target")
     start_db: float = _spec(_number(-60, 0), -20.0, "level every session and restart fades in to")
     default_db: float = _spec(_number(-60, 0), -12.0, "playing level: reached after the start fade, slowly")
     rise_s: float = _spec(_seconds(10, 1800), 60.0,
@@ -168,6 +169,8 @@ class VolumeConfig:
 class LoudnessConfig:
     target_lufs: float = _spec(_number(-40, -5), -18.0, "normalization target (EBU R128 / ReplayGain 2)")
     max_true_peak_db: float = _spec(_number(-12, 0), -1.0, "true peak never exceeds this after gain")
+    max_boost_db: float = _spec(_number(0, 18), 18.0,
+                                "most a quiet master is amplified above VLC 100% (its true peak bounds it too)")
 
 
 @dataclass(frozen=True)

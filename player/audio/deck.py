@@ -30,6 +30,7 @@ from typing import Literal
 
 from player.audio.api import DeckName, Source
 from player.audio.gain import CrossfadeRamp, Glide, Ramp
+from player.audio.level_model import TrackLevel
 
 MAX_EXTRAPOLATION_S = 1.0  # never guess further than this past libVLC's last time report
 POSITION_POLL_S = 0.1      # libVLC updates its time only every ~250 ms; in between we interpolate
@@ -118,7 +119,8 @@ class Deck:
         settle_s: how long it must play muted before it may be heard.
         cue: what to do once READY.
         fader: its own fader in dB (0 = full, None = muted); fades and crossfades move it.
-        norm: its normalization gain, gliding when a measurement arrives while heard.
+        norm: its normalization need (target - loudness), gliding when a measurement arrives while heard.
+        level: its loudness figures (the level model's bounds: true peak, loudest passage), None unknown.
         norm_final: whether `norm` is the final measurement (not provisional).
     """
 
@@ -130,6 +132,7 @@ class Deck:
     cue: Cue
     norm: Glide
     norm_final: bool = False
+    level: TrackLevel | None = None
     state: DeckState = DeckState.LOADING
     fader: Fader = None
     seen_playing: bool = False

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import mutagen
 
+from player.audio.level_model import TrackLevel
 from player.config import LoudnessConfig
 from player.errors import AudioFailed
 from player.fsutil import atomic_write_text
@@ -48,6 +49,11 @@ class Loudness:
     peak_db: float
     source: str   # "replaygain", "r128", "measured"
     gain_db: float
+    short_term_max_lufs: float | None = None   # the loudest 3 s (measured files only)
+
+    @property
+    def level(self) -> TrackLevel:
+        return TrackLevel(self.loudness_lufs, self.peak_db, self.short_term_max_lufs)
 
 
 def normalization_gain_db(loudness_lufs: float, peak_db: float, config: LoudnessConfig) -> float:
@@ -87,27 +93,27 @@ def read_tags(path: Path) -> tuple[float, float, str] | None:
 
 
 _SUMMARY = re.compile(r"Integrated loudness:\s*I:\s*(-?[\d.]+|-inf)\s*LUFS.*?Peak:\s*(-?[\d.]+|-inf)\s*dBFS", re.S)
-_FRAME = re.compile(r"\bt:\s*([\d.]+).*?\bI:\s*(-?[\d.]+|-inf)\s*LUFS.*?\bTPK:\s*((?:\s*-?[\d.]+|\s*-inf)+)\s*dBFS")
+_FRAME = re.compile(r"\bt:\s*([\d.]+).*?\bS:\s*(-?[\d.]+|-inf)\s*LUFS\s+I:\s*(-?[\d.]+|-inf)\s*LUFS"
+                    r".*?\bTPK:\s*((?:\s*-?[\d.]+|\s*-inf)+)\s*dBFS")
 PROGRESS_EVERY_S = 1.0   # report a running figure once per second of audio analysed
 MEASURE_TIMEOUT_S = 600.0
 
-Progress = Callable[[float, float, float], None]  # (analysed_s, loudness so far LUFS, true peak so far dBTP)
+Progress = Callable[[float, TrackLevel], None]  # (analysed_s, the figures so far)
 
 
 def _finite(value: float, fallback: float) -> float:
     return value if math.isfinite(value) else fallback
 
 
-def measure(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None) -> tuple[float, float]:
-    """(integrated loudness LUFS, true peak dBTP) measured by ffmpeg's ebur128 filter.
+def measure(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None) -> TrackLevel:
+    """Integrated loudness, true peak and short-term maximum, measured by ffmpeg's ebur128 filter.
 
-    With `progress`, ffmpeg's per-frame log is read as it comes and the running figures are
-    reported about once per second of audio: a track needed before its measurement ends can
-    come in on a provisional gain.
+    ffmpeg's per-frame log is read as it comes (the short-term maximum is the loudest of its
+    3 s figures); with `progress`, the running figures are reported about once per second of
+    audio: a track needed before its measurement ends can come in on a provisional gain.
     """
-    frames = "verbose" if progress is None else "info"   # per-frame lines only when someone listens
     cmd = [ffmpeg, "-nostdin", "-hide_banner", "-nostats", "-i", str(path), "-map", "0:a:0",
-           "-af", f"ebur128=peak=true:framelog={frames}", "-f", "null", "-"]
+           "-af", "ebur128=peak=true:framelog=info", "-f", "null", "-"]
     try:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                 text=True, errors="replace")
@@ -119,15 +125,17 @@ def measure(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None
     timer.start()
     tail: list[str] = []
     reported = -PROGRESS_EVERY_S
+    short_max = -math.inf
     try:
         assert proc.stderr is not None
         for line in proc.stderr:
-            if progress is not None and (m := _FRAME.search(line)):
-                t = float(m.group(1))
-                if t - reported >= PROGRESS_EVERY_S:
+            if m := _FRAME.search(line):
+                t, short_max = float(m.group(1)), max(short_max, float(m.group(2)))
+                if progress is not None and t - reported >= PROGRESS_EVERY_S:
                     reported = t
-                    peak = max(float(v) for v in m.group(3).split())
-                    progress(t, _finite(float(m.group(2)), -70.0), _finite(peak, -90.0))
+                    peak = max(float(v) for v in m.group(4).split())
+                    progress(t, TrackLevel(_finite(float(m.group(3)), -70.0), _finite(peak, -90.0),
+                                           _finite(short_max, -70.0)))
                 continue
             tail.append(line)
             del tail[:-40]
@@ -144,7 +152,7 @@ def measure(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None
         raise AudioFailed(f"{path}: cannot measure loudness: {last[0]}")
     loudness, peak = (float(v) for v in found[-1])
     # digital silence: ebur128 gates everything out
-    return _finite(loudness, -70.0), _finite(peak, -90.0)
+    return TrackLevel(_finite(loudness, -70.0), _finite(peak, -90.0), _finite(short_max, -70.0))
 
 
 def file_digest(path: Path) -> str:
@@ -186,14 +194,15 @@ class LoudnessLookup:
                     log.warning("loudness cache %s unreadable (%s): starting afresh", self._cache_path, exc)
         return self._cache
 
-    def analyze(self, path: Path, progress: Callable[[float, float], None] | None = None) -> Loudness:
+    def analyze(self, path: Path, progress: Progress | None = None) -> Loudness:
         """Loudness, peak and gain of `path` (tags, cache, or a measurement: slow the first time).
 
-        `progress(analysed_s, gain_so_far_db)` is called during a measurement (not for tags
+        `progress(analysed_s, figures_so_far)` is called during a measurement (not for tags
         or cached files, which answer at once).
         """
         path = Path(path)
         tagged = read_tags(path)
+        short_max = None
         if tagged is not None:
             loudness, peak, source = tagged
         else:
@@ -202,23 +211,23 @@ class LoudnessLookup:
                 known = self._load_cache().get(digest)
             if known is not None:
                 loudness, peak = known["loudness_lufs"], known["peak_db"]
+                short_max = known.get("short_term_max_lufs")   # older caches lack it: the peak still bounds
             else:
-                def running(t: float, lufs: float, tpk: float) -> None:
-                    if progress is not None:
-                        progress(t, normalization_gain_db(lufs, tpk, self._config))
-                loudness, peak = measure(path, self._ffmpeg, running if progress is not None else None)
+                level = measure(path, self._ffmpeg, progress)
+                loudness, peak, short_max = level.loudness_lufs, level.peak_db, level.short_term_max_lufs
                 with self._lock:
-                    self._load_cache()[digest] = {"loudness_lufs": loudness, "peak_db": peak, "name": path.name}
+                    self._load_cache()[digest] = {"loudness_lufs": loudness, "peak_db": peak,
+                                                  "short_term_max_lufs": short_max, "name": path.name}
                     self._save()
             source = "measured"
-        return Loudness(loudness, peak, source, normalization_gain_db(loudness, peak, self._config))
+        return Loudness(loudness, peak, source, normalization_gain_db(loudness, peak, self._config), short_max)
 
     def gain_db(self, path: Path) -> float:
         return self.analyze(path).gain_db
 
-    def measure_gain(self, path: Path, progress: Callable[[float, float], None] | None = None) -> float:
-        """The `player.audio.analysis.GainMeasurer` protocol: the gain, reporting progress."""
-        return self.analyze(path, progress).gain_db
+    def measure_level(self, path: Path, progress: Progress | None = None) -> TrackLevel:
+        """The `player.audio.analysis.LevelMeasurer` protocol: the figures, reporting progress."""
+        return self.analyze(path, progress).level
 
     def _save(self) -> None:
         if self._cache_path is not None:

@@ -7,7 +7,8 @@ loudness is measured ahead on the analyzer's worker thread (player/audio/analysi
 
 Levels (all dB; `gain.py` turns them into VLC percent in one place)::
 
-    deck gain = normalization + trim + deck fader + mix fader + master   (clamped to the cap)
+    heard     = master + trim + session reference + deck fader + mix fader   (at most the cap)
+    deck gain = normalization need + heard, within the track's headroom  (player/audio/level_model.py)
 
 * the *deck fader* is what crossfades move (equal-power), and a failed deck's quick fade;
 * the *mix fader* ("gate") fades the whole mix: in from silence at a start (dB-linear from
@@ -31,6 +32,7 @@ from player.audio.api import AudioOutput, MixerEvent, OutputEvent, Source
 from player.audio.deck import Deck, DeckState
 from player.audio.device_watch import POLL_S
 from player.audio.gain import CrossfadeRamp, Ramp
+from player.audio.level_model import LevelLimits, heard_of_gain_db
 from player.audio.levels import MasterLevel
 from player.audio.mix import PREROLL_S, Mix, Plan
 from player.audio.modes import Mode
@@ -60,8 +62,7 @@ class Mixer:
         self._out = output
         self._clock = clock
         self._analyzer = analyzer or Analyzer(None)
-        slots = DeckSlots(output, self._analyzer, cap_db=config.volume.max_db, target_lufs=config.loudness.target_lufs,
-                          latency_s=config.audio.latency_s)
+        slots = DeckSlots(output, self._analyzer, LevelLimits.of(config), latency_s=config.audio.latency_s)
         self.master = MasterLevel(config.volume, config.volume.max_db)
         self._m = Mix(slots, self.master, config.volume, clock)
         self._transport = Transport(self._m, output)
@@ -107,9 +108,9 @@ class Mixer:
 
     @property
     def level_db(self) -> float | None:
-        """Total gain (dB) of the current deck now, None when it is not heard."""
-        cur = self._m.current
-        return None if cur is None else self._m.gain(cur, self._clock.monotonic())
+        """The level the current deck is heard at (dB relative to the loudness target), None when silent."""
+        cur, now = self._m.current, self._clock.monotonic()
+        return None if cur is None else heard_of_gain_db(self._m.gain(cur, now), cur.norm.value(now))
 
     @property
     def heard_db(self) -> float | None:
@@ -184,9 +185,14 @@ class Mixer:
 
     # --- commands --------------------------------------------------------------------
     def prefetch(self, sources: Iterable[Source]) -> None:
-        """Have the loudness of sources to come measured, in this order (on the worker thread)."""
-        for i, source in enumerate(sources):
-            self._analyzer.want(source.path, 100 + i)
+        """Have the loudness of the session's sources measured, in this order (on the worker thread).
+
+        They are the session's tracks: its reference keeps them all even (level_model.reference_db).
+        """
+        paths = [source.path for source in sources]
+        self._m.slots.play_session(paths)
+        for i, path in enumerate(paths):
+            self._analyzer.want(path, 100 + i)
 
     def wait_for_prefetch(self, timeout_s: float) -> bool:
         """Block until every measurement asked for so far is done (start-up, tests)."""

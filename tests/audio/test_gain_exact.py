@@ -22,7 +22,7 @@ def test_a_vanishing_gain_is_0_percent_not_1() -> None:
 
 
 def test_an_infinite_request_is_held_at_the_cap() -> None:
-    assert db_to_vlc_percent(math.inf, cap_db=-6.0) == db_to_vlc_percent(-6.0, cap_db=-6.0) == 79
+    assert db_to_vlc_percent(math.inf, ceiling_db=-6.0) == db_to_vlc_percent(-6.0, ceiling_db=-6.0) == 79
 
 
 def test_crossfades_halve_only_real_durations() -> None:

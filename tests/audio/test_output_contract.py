@@ -114,7 +114,7 @@ class TestFakeOutput(OutputContract):
     @pytest.fixture
     def output(self):
         self.clock = FakeClock()
-        self.fake = FakeOutput(self.clock, cap_db=-6.0)
+        self.fake = FakeOutput(self.clock, max_gain_db=-6.0)
         return self.fake
 
     def wait_until(self, predicate, timeout: float) -> bool:
@@ -130,7 +130,7 @@ class TestFakeOutput(OutputContract):
 class TestVlcOutput(OutputContract):
     @pytest.fixture
     def output(self, audio_sink):
-        return VlcOutput(AudioConfig(device="pulse"), cap_db=-6.0)
+        return VlcOutput(AudioConfig(device="pulse"), max_gain_db=-6.0)
 
     def wait_until(self, predicate, timeout: float) -> bool:
         pause = threading.Event()

@@ -153,7 +153,7 @@ def test_two_differently_mastered_files_play_within_1_lu(rig_factory, tmp_path):
         on = np.nonzero(env.rms_db > -70)[0]
         middle = samples[int(env.t[on[0]] * 48000) + 24000: int(env.t[on[-1]] * 48000) - 24000]
         sf.write(tmp_path / "capture.wav", middle, 48000)
-        levels.append(measure(tmp_path / "capture.wav")[0])        # LUFS of what was heard
+        levels.append(measure(tmp_path / "capture.wav").loudness_lufs)        # LUFS of what was heard
     assert abs(levels[0] - levels[1]) < 1.0, f"levels {levels}"
 
 

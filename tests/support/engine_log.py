@@ -70,7 +70,7 @@ class _Player:
     """Engine + mixer + fake output on one clock, built like the daemon builds them."""
 
     def __init__(self, config: Config, clock: FakeClock, broken: Path) -> None:
-        self.output = FakeOutput(clock=clock, cap_db=config.volume.max_db)
+        self.output = FakeOutput(clock=clock, max_gain_db=config.loudness.max_boost_db)
         self.output.add_media(broken, TRACK_S[BROKEN], fault="error")
         loudness = LoudnessLookup(config.loudness, cache_path=config.data_dir / "loudness-cache.json")
         mixer = Mixer(self.output, config, clock, Analyzer(loudness))
