@@ -201,26 +201,34 @@ class LoudnessLookup:
         or cached files, which answer at once).
         """
         path = Path(path)
+        known = self.known(path)
+        if known is not None:
+            return known
+        level = measure(path, self._ffmpeg, progress)
+        with self._lock:
+            self._load_cache()[file_digest(path)] = {"loudness_lufs": level.loudness_lufs, "peak_db": level.peak_db,
+                                                     "short_term_max_lufs": level.short_term_max_lufs,
+                                                     "name": path.name}
+            self._save()
+        return self._result(level, "measured")
+
+    def known(self, path: Path) -> Loudness | None:
+        """What the file's tags or the cache already say (None: it must be measured). Never runs ffmpeg."""
         tagged = read_tags(path)
-        short_max = None
         if tagged is not None:
             loudness, peak, source = tagged
-        else:
-            digest = file_digest(path)
-            with self._lock:
-                known = self._load_cache().get(digest)
-            if known is not None:
-                loudness, peak = known["loudness_lufs"], known["peak_db"]
-                short_max = known.get("short_term_max_lufs")   # older caches lack it: the peak still bounds
-            else:
-                level = measure(path, self._ffmpeg, progress)
-                loudness, peak, short_max = level.loudness_lufs, level.peak_db, level.short_term_max_lufs
-                with self._lock:
-                    self._load_cache()[digest] = {"loudness_lufs": loudness, "peak_db": peak,
-                                                  "short_term_max_lufs": short_max, "name": path.name}
-                    self._save()
-            source = "measured"
-        return Loudness(loudness, peak, source, normalization_gain_db(loudness, peak, self._config), short_max)
+            return self._result(TrackLevel(loudness, peak), source)
+        with self._lock:
+            cached = self._load_cache().get(file_digest(path))
+        if cached is None:
+            return None
+        # older caches lack the short-term maximum: the true peak still bounds the boost
+        level = TrackLevel(cached["loudness_lufs"], cached["peak_db"], cached.get("short_term_max_lufs"))
+        return self._result(level, "measured")
+
+    def _result(self, level: TrackLevel, source: str) -> Loudness:
+        gain = normalization_gain_db(level.loudness_lufs, level.peak_db, self._config)
+        return Loudness(level.loudness_lufs, level.peak_db, source, gain, level.short_term_max_lufs)
 
     def gain_db(self, path: Path) -> float:
         return self.analyze(path).gain_db

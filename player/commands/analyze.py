@@ -3,18 +3,20 @@
 For each FILE: integrated loudness (LUFS), peak (dBTP measured, or the tag's sample peak),
 where the figures come from (ReplayGain/R128 tags, or measured by ffmpeg's ebur128), and
 the gain towards loudness.target_lufs, lowered so the peak stays under
-loudness.max_true_peak_db. Measurements are cached in <data_dir>/loudness-cache.json when
-that directory is writable.
+loudness.max_true_peak_db. Then, taking the files as one session, each that cannot be heard as
+loud as the cap allows and what it costs ("onset/02.flac is 22 LU below target: the session
+plays 3.0 dB quieter to keep it even"; docs/audio.md, "The level model"). Measurements are
+cached in <data_dir>/loudness-cache.json when that directory is writable.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
-from player.audio.loudness import LoudnessLookup, as_dict
+from player.audio.loudness import as_dict
+from player.audio.session_levels import level_notes, lookup_for
 from player.config import load_config
 from player.errors import AudioFailed
 
@@ -29,9 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    cache = config.data_dir / "loudness-cache.json"
-    writable = config.data_dir.is_dir() and os.access(config.data_dir, os.W_OK)
-    lookup = LoudnessLookup(config.loudness, cache if writable else None)
+    lookup = lookup_for(config)
     failed = 0
     if not args.json:
         print(f"target {config.loudness.target_lufs:g} LUFS, peak ceiling {config.loudness.max_true_peak_db:g} dBTP")
@@ -51,6 +51,10 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"{path}: {result.loudness_lufs:6.1f} LUFS  peak {result.peak_db:5.1f} dB  "
                   f"gain {result.gain_db:+5.1f} dB  ({result.source})")
+    if not args.json:
+        measured = {str(p): p for p in args.files if p.is_file()}
+        for note in level_notes(measured, config, lookup=lookup):   # all measured above: from the cache now
+            print(note)
     if failed:
         raise AudioFailed(f"{failed} of {len(args.files)} file(s) could not be analyzed")
     return 0

@@ -3,7 +3,9 @@
 Errors (missing or unreadable files, unknown keys, bad durations, paths leaving the
 playlist's folder ...) make a playlist invalid. Warnings point at what a clinician should
 look at (tracks that may have vocals, phases whose tracks will loop, short tracks at peak,
-mixed sample rates) but do not stop a session.
+mixed sample rates) but do not stop a session. A valid playlist's tracks whose loudness is
+already known (tags, or the chair's loudness cache) are also checked against the level model:
+each that lowers the session's level, and by how much, is named (docs/audio.md).
 
 Exit status: 0 when every playlist is valid (warnings allowed), 1 when any is invalid,
 2 on a usage error.
@@ -14,7 +16,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from player.playlist.validate import check_playlist, has_errors
+from player.audio.session_levels import playlist_level_notes
+from player.errors import PlaylistInvalid
+from player.playlist.validate import check_playlist, has_errors, load_playlist
 
 NAME = "check"
 HELP = "validate playlists (errors and warnings as FILE:LINE)"
@@ -36,10 +40,20 @@ def run(args: argparse.Namespace) -> int:
                 print(d)
         if has_errors(diagnostics):
             invalid += 1
+        elif not args.quiet:
+            for note in _level_notes(path, args):
+                print(f"{path}: level: {note}")
         if not args.quiet:
             verdict = "invalid" if errors else "valid"
             print(f"{path}: {verdict} ({_count(errors, 'error')}, {_count(warnings, 'warning')})")
     return 1 if invalid else 0
+
+
+def _level_notes(path: Path, args: argparse.Namespace) -> list[str]:
+    try:
+        return playlist_level_notes(load_playlist(path), getattr(args, "config", None))
+    except PlaylistInvalid:
+        return []
 
 
 def _count(n: int, word: str) -> str:
