@@ -36,6 +36,7 @@ VLC_MAX_PERCENT = 200                                    # libVLC amplifies up t
 VLC_MAX_DB = 60.0 * math.log10(VLC_MAX_PERCENT / 100)
 HOT_MASTER_LUFS = -8.0          # an unmeasured file is assumed this loud: it plays quieter rather than louder
 MAX_REFERENCE_CUT_DB = 6.0      # the session is lowered at most this much for its quietest track
+SILENT_LUFS = -70.0             # ebur128's absolute gate: a file this quiet is silence, never a reason to lower
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,12 @@ class LevelLimits:
         if track is None:
             return min(ceiling, 0.0)                     # never amplify what nobody measured
         return min(ceiling, self.max_true_peak_db - track.peak_db)
+
+    def lacks_db(self, track: TrackLevel) -> float:
+        """How far below the cap's level `track` stays at most (0: it reaches the cap; silence lacks nothing)."""
+        if track.loudness_lufs <= SILENT_LUFS:
+            return 0.0
+        return max(0.0, self.cap_db - self.reach_db(track))
 
     def reach_db(self, track: TrackLevel) -> float:
         """The loudest level (relative to the target) at which `track` can be heard within its headroom."""
@@ -128,8 +135,7 @@ def reference_db(tracks: Iterable[TrackLevel], limits: LevelLimits) -> float:
     even at every level. Lowered at most `MAX_REFERENCE_CUT_DB`: a track lacking more plays
     that much quieter than the rest (and `shortfall_notes` says so).
     """
-    lack = max((limits.cap_db - limits.reach_db(t) for t in tracks), default=0.0)
-    return -min(MAX_REFERENCE_CUT_DB, max(0.0, lack))
+    return -min(MAX_REFERENCE_CUT_DB, max((limits.lacks_db(t) for t in tracks), default=0.0))
 
 
 def shortfall_notes(tracks: Mapping[str, TrackLevel], limits: LevelLimits) -> tuple[float, list[str]]:
@@ -137,8 +143,8 @@ def shortfall_notes(tracks: Mapping[str, TrackLevel], limits: LevelLimits) -> tu
     ref = reference_db(tracks.values(), limits)
     notes = []
     for name, track in tracks.items():
-        lack = limits.cap_db - limits.reach_db(track)
-        if lack <= 0:
+        lack = limits.lacks_db(track)
+        if lack < 0.05:                                   # nothing a listener (or the figure) would show
             continue
         below = limits.need_db(track)
         why = f"{name} is {below:.0f} LU below target"

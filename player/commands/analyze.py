@@ -1,10 +1,12 @@
 """Show the loudness of audio files and the normalization gain the player will apply.
 
 For each FILE: integrated loudness (LUFS), peak (dBTP measured, or the tag's sample peak),
-where the figures come from (ReplayGain/R128 tags, or measured by ffmpeg's ebur128), and
-the gain towards loudness.target_lufs, lowered so the peak stays under
-loudness.max_true_peak_db. Then, taking the files as one session, each that cannot be heard as
-loud as the cap allows and what it costs ("onset/02.flac is 22 LU below target: the session
+the gain it needs to reach loudness.target_lufs, the loudest level it can be heard at (dB
+relative to the target: the cap, or less where its true peak or loudness.max_boost_db holds
+it back), and where the figures come from (ReplayGain/R128 tags, or measured by ffmpeg's
+ebur128). --json also gives the short-term maximum and gain_db (the gain at 0 dB, peak-bound).
+Then, taking the files as one session, each that cannot be heard as loud as the cap allows and
+what it costs ("onset/02.flac is 22 LU below target: the session
 plays 3.0 dB quieter to keep it even"; docs/audio.md, "The level model"). Measurements are
 cached in <data_dir>/loudness-cache.json when that directory is writable.
 """
@@ -15,6 +17,7 @@ import argparse
 import json
 from pathlib import Path
 
+from player.audio.level_model import LevelLimits
 from player.audio.loudness import as_dict
 from player.audio.session_levels import level_notes, lookup_for
 from player.config import load_config
@@ -32,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     lookup = lookup_for(config)
+    limits = LevelLimits.of(config)
     failed = 0
     if not args.json:
         print(f"target {config.loudness.target_lufs:g} LUFS, peak ceiling {config.loudness.max_true_peak_db:g} dBTP")
@@ -49,8 +53,9 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps({"file": str(path), **as_dict(result)}))
         else:
+            need, reach = limits.need_db(result.level), limits.reach_db(result.level)
             print(f"{path}: {result.loudness_lufs:6.1f} LUFS  peak {result.peak_db:5.1f} dB  "
-                  f"gain {result.gain_db:+5.1f} dB  ({result.source})")
+                  f"needs {need:+5.1f} dB  heard up to {min(reach, limits.cap_db):+5.1f} dB  ({result.source})")
     if not args.json:
         measured = {str(p): p for p in args.files if p.is_file()}
         for note in level_notes(measured, config, lookup=lookup):   # all measured above: from the cache now

@@ -86,7 +86,15 @@ def test_the_reference_lowers_the_session_by_what_its_quietest_track_lacks(sessi
     ref = reference_db(session, lim)
     assert -MAX_REFERENCE_CUT_DB <= ref <= 0.0
     for track in session:                       # each track reaches the cap's level, lowered by the reference
-        assert lim.reach_db(track) >= lim.cap_db + ref - 1e-9 or ref == -MAX_REFERENCE_CUT_DB
+        assert lim.lacks_db(track) <= -ref + 1e-9 or ref == -MAX_REFERENCE_CUT_DB
+        if track.loudness_lufs > -70:
+            assert lim.lacks_db(track) == pytest.approx(max(0.0, lim.cap_db - lim.reach_db(track)))
+
+
+def test_silence_never_lowers_the_session():
+    lim = LevelLimits()
+    silent = TrackLevel(-70.0, -90.0, -70.0)    # ebur128 gates digital silence out: -70 LUFS
+    assert reference_db([silent], lim) == 0.0 and shortfall_notes({"settling/01": silent}, lim) == (0.0, [])
 
 
 def test_the_issue_case_quiet_masters_play_as_loud_as_the_rest_with_the_shipped_defaults():
