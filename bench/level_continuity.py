@@ -146,7 +146,7 @@ def crossfade_dip(tmp: Path, sink) -> str:
             f"(goal <= 0.5 dB; a linear crossfade dips 3 dB)")
 
 
-QUIET_MASTERS = (("quiet", -40, 31), ("loud", -20, 32), ("middle", -30, 33))   # RMS dBFS -> -36.7/-16.7/-27.1 LUFS
+QUIET_MASTERS = (("quiet", -37.8, 31), ("loud", -17.6, 32), ("middle", -28.1, 33))   # RMS -> -36.7/-16.7/-27.1 LUFS
 
 
 def _spread_and_step(levels: np.ndarray) -> tuple[float, float]:
@@ -165,7 +165,7 @@ def _loudnorm(src: Path, dst: Path, target: float = -18.0) -> Path:
     subprocess.run(["ffmpeg", "-hide_banner", "-y", "-loglevel", "error", "-i", str(src), "-af",
                     f"loudnorm=I={target}:TP=-1:LRA=20:linear=true:measured_I={m['input_i']}:"
                     f"measured_TP={m['input_tp']}:measured_LRA={m['input_lra']}:measured_thresh={m['input_thresh']}:"
-                    f"offset={m['target_offset']},aresample=48000", str(dst)], check=True)
+                    f"offset={m['target_offset']}", "-ar", "48000", str(dst)], check=True)
     return dst
 
 

@@ -93,7 +93,8 @@ def read_tags(path: Path) -> tuple[float, float, str] | None:
 
 
 _SUMMARY = re.compile(r"Integrated loudness:\s*I:\s*(-?[\d.]+|-inf)\s*LUFS.*?Peak:\s*(-?[\d.]+|-inf)\s*dBFS", re.S)
-_FRAME = re.compile(r"\bt:\s*([\d.]+).*?\bS:\s*(-?[\d.]+|-inf)\s*LUFS\s+I:\s*(-?[\d.]+|-inf)\s*LUFS"
+# t: 2.99998    TARGET:-23 LUFS    M: -36.6 S: -36.7     I: -36.7 LUFS  LRA: ...  TPK: -25.1 -25.6 dBFS
+_FRAME = re.compile(r"\bt:\s*([\d.]+).*?\bS:\s*(-?[\d.]+|-inf)\s+I:\s*(-?[\d.]+|-inf)\s*LUFS"
                     r".*?\bTPK:\s*((?:\s*-?[\d.]+|\s*-inf)+)\s*dBFS")
 PROGRESS_EVERY_S = 1.0   # report a running figure once per second of audio analysed
 MEASURE_TIMEOUT_S = 600.0
@@ -103,6 +104,11 @@ Progress = Callable[[float, TrackLevel], None]  # (analysed_s, the figures so fa
 
 def _finite(value: float, fallback: float) -> float:
     return value if math.isfinite(value) else fallback
+
+
+def _short_term(lufs: float) -> float | None:
+    """The short-term maximum, None where there is none (silence, or a file shorter than its 3 s window)."""
+    return lufs if math.isfinite(lufs) and lufs > -70.0 else None
 
 
 def measure(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None) -> TrackLevel:
@@ -135,7 +141,7 @@ def measure(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None
                     reported = t
                     peak = max(float(v) for v in m.group(4).split())
                     progress(t, TrackLevel(_finite(float(m.group(3)), -70.0), _finite(peak, -90.0),
-                                           _finite(short_max, -70.0)))
+                                           _short_term(short_max)))
                 continue
             tail.append(line)
             del tail[:-40]
@@ -152,7 +158,7 @@ def measure(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None
         raise AudioFailed(f"{path}: cannot measure loudness: {last[0]}")
     loudness, peak = (float(v) for v in found[-1])
     # digital silence: ebur128 gates everything out
-    return TrackLevel(_finite(loudness, -70.0), _finite(peak, -90.0), _finite(short_max, -70.0))
+    return TrackLevel(_finite(loudness, -70.0), _finite(peak, -90.0), _short_term(short_max))
 
 
 def file_digest(path: Path) -> str:
