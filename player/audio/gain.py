@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from player.audio.level_model import VLC_MAX_DB, VLC_MAX_PERCENT
-
 UNITY_PERCENT = 100
+VLC_MAX_PERCENT = 200                                    # above 100 % libVLC amplifies, up to here (measured)
+VLC_MAX_DB = 60.0 * math.log10(VLC_MAX_PERCENT / UNITY_PERCENT)   # +18.06 dB
 
 
 def db_to_vlc_percent(gain_db: float | None, ceiling_db: float = 0.0) -> int:

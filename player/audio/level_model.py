@@ -30,10 +30,9 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from player.audio.gain import VLC_MAX_DB, Glide
 from player.config import Config
 
-VLC_MAX_PERCENT = 200                                    # libVLC amplifies up to here (cubic: +18.06 dB)
-VLC_MAX_DB = 60.0 * math.log10(VLC_MAX_PERCENT / 100)
 HOT_MASTER_LUFS = -8.0          # an unmeasured file is assumed this loud: it plays quieter rather than louder
 MAX_REFERENCE_CUT_DB = 6.0      # the session is lowered at most this much for its quietest track
 SILENT_LUFS = -70.0             # ebur128's absolute gate: a file this quiet is silence, never a reason to lower
@@ -136,6 +135,36 @@ def reference_db(tracks: Iterable[TrackLevel], limits: LevelLimits) -> float:
     that much quieter than the rest (and `shortfall_notes` says so).
     """
     return -min(MAX_REFERENCE_CUT_DB, max((limits.lacks_db(t) for t in tracks), default=0.0))
+
+
+class SessionReference:
+    """The session's reference as it is heard: it follows `reference_db` of the figures known, as a glide.
+
+    The session's tracks are measured ahead while it plays; a figure that lowers (or, on a new
+    session, restores) the reference moves every deck together at `rate_db_per_s`, never a step.
+    """
+
+    def __init__(self, limits: LevelLimits, rate_db_per_s: float) -> None:
+        self._limits = limits
+        self._glide = Glide.at(0.0, rate_db_per_s)
+
+    def __repr__(self) -> str:
+        return f"<SessionReference toward {self._glide.target_db:+.1f} dB>"
+
+    def value(self, now: float) -> float:
+        return self._glide.value(now)
+
+    @property
+    def target_db(self) -> float:
+        return self._glide.target_db
+
+    def follow(self, now: float, tracks: Iterable[TrackLevel]) -> bool:
+        """Aim at the reference `tracks` call for; True when that moved it."""
+        target = reference_db(tracks, self._limits)
+        if target == self._glide.target_db:
+            return False
+        self._glide = self._glide.toward(now, target)
+        return True
 
 
 def shortfall_notes(tracks: Mapping[str, TrackLevel], limits: LevelLimits) -> tuple[float, list[str]]:

@@ -15,7 +15,7 @@ from player.audio.analysis import Analyzer, GainResult
 from player.audio.api import DECKS, AudioOutput, DeckName, Source
 from player.audio.deck import Cue, Deck, DeckState
 from player.audio.gain import Glide, db_to_vlc_percent
-from player.audio.level_model import LevelLimits, deck_gain_db, heard_level_db, reference_db
+from player.audio.level_model import LevelLimits, SessionReference, deck_gain_db, heard_level_db
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class DeckSlots:
         self._decks: dict[DeckName, Deck | None] = dict.fromkeys(DECKS)
         self._session: list[Path] = []
         self._revision = -1
-        self.reference = Glide.at(0.0, NORM_GLIDE_DB_PER_S)
+        self.reference = SessionReference(limits, NORM_GLIDE_DB_PER_S)
 
     def __repr__(self) -> str:
         return f"<DeckSlots {[d for d in self._decks.values() if d]}>"
@@ -146,7 +146,9 @@ class DeckSlots:
             result = self._analyzer.result(deck.source.path)
             target = self.cautious_db if result.error else self._need(result)
             if target is not None and target != deck.norm.target_db:
-                deck.norm, deck.level = deck.norm.toward(now, target), None if result.error else result.level
+                deck.norm = deck.norm.toward(now, target)
+            if target is not None:      # the bounds (peak, loudest passage) only grow as more is measured
+                deck.level = None if result.error else result.level
             deck.norm_final = result.final or bool(result.error)
         self._update_reference(now)
 
@@ -159,11 +161,9 @@ class DeckSlots:
         if self._analyzer.revision == self._revision:
             return
         self._revision = self._analyzer.revision
-        levels = self._analyzer.final_levels(self._session + [d.source.path for d in self.live()])
-        target = reference_db(levels, self.limits)
-        if target != self.reference.target_db:
-            log.info("session reference %+.1f dB: its quietest track cannot be heard louder", target)
-            self.reference = self.reference.toward(now, target)
+        known = self._analyzer.final_levels(self._session + [d.source.path for d in self.live()])
+        if self.reference.follow(now, known):
+            log.info("session reference %+.1f dB: its quietest track cannot be heard louder", self.reference.target_db)
 
     # --- gains -------------------------------------------------------------------------
     def gain(self, deck: Deck, now: float, gate_db: float | None, master_db: float) -> float | None:

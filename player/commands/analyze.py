@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             need, reach = limits.need_db(result.level), limits.reach_db(result.level)
             print(f"{path}: {result.loudness_lufs:6.1f} LUFS  peak {result.peak_db:5.1f} dB  "
-                  f"needs {need:+5.1f} dB  heard up to {min(reach, limits.cap_db):+5.1f} dB  ({result.source})")
+                  f"gain needed {need:+5.1f} dB  heard up to {min(reach, limits.cap_db):+5.1f} dB  ({result.source})")
     if not args.json:
         measured = {str(p): p for p in args.files if p.is_file()}
         for note in level_notes(measured, config, lookup=lookup):   # all measured above: from the cache now

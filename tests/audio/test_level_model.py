@@ -13,11 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from player.audio.exposure import effective_cap_db
-from player.audio.gain import db_to_vlc_percent, vlc_percent_to_db
+from player.audio.gain import VLC_MAX_DB, db_to_vlc_percent, vlc_percent_to_db
 from player.audio.level_model import (
     MAX_REFERENCE_CUT_DB,
-    VLC_MAX_DB,
     LevelLimits,
+    SessionReference,
     TrackLevel,
     deck_gain_db,
     heard_level_db,
@@ -147,3 +147,12 @@ def test_silence_and_nan_stay_silent():
     assert heard_level_db(math.nan, 0.0, 0.0, 0.0, lim.cap_db) is None
     assert deck_gain_db(TrackLevel(-20, -3, -18), None, lim) is None
     assert heard_of_gain_db(None, 3.0) is None
+
+
+def test_the_session_reference_glides_to_what_the_known_tracks_call_for():
+    lim = LevelLimits()
+    ref = SessionReference(lim, rate_db_per_s=0.5)
+    assert not ref.follow(0.0, [TrackLevel(-18.0, -3.0, -15.0)])          # nothing lacks: stays at 0
+    assert ref.follow(10.0, [TrackLevel(-40.0, -16.0, -38.0)])           # reaches -7: one dB short of the cap
+    assert ref.value(10.0) == 0.0 and ref.value(11.0) == pytest.approx(-0.5) and ref.value(20.0) == -1.0
+    assert not ref.follow(20.0, [TrackLevel(-40.0, -16.0, -38.0)])       # the same figures: no new glide
