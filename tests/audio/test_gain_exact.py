@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 
 from player.audio.gain import (
+    VLC_MAX_DB,
+    VLC_MAX_PERCENT,
     CrossfadeRamp,
     Glide,
     amplitude_to_db,
@@ -62,3 +64,10 @@ def test_a_glide_turned_midway_continues_from_where_it_is() -> None:
 def test_a_resting_glide_is_done_at_once() -> None:
     rest = Glide.at(-7.0, 1.5)
     assert rest == Glide(-7.0, -7.0, 0.0, 1.5) and rest.done(0.0) and rest.value(50.0) == -7.0
+
+
+def test_above_unity_vlc_amplifies_up_to_200_percent_and_rounds_down() -> None:
+    assert db_to_vlc_percent(6.7, ceiling_db=18.0) == 129          # 100·10^(6.7/60) = 129.3
+    assert db_to_vlc_percent(6.7) == 100                            # the default ceiling: unity
+    assert db_to_vlc_percent(40.0, ceiling_db=40.0) == 200          # VLC's range ends at 200 % (+18.06 dB)
+    assert db_to_vlc_percent(VLC_MAX_DB, ceiling_db=VLC_MAX_DB) == VLC_MAX_PERCENT == 200

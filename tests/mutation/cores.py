@@ -51,6 +51,7 @@ CORES: tuple[Core, ...] = (
     Core("player/audio/deck.py", ("tests/audio/test_mixer.py", "tests/audio/test_mixer_modes.py",
                                   "tests/audio/test_deck_behaviour.py"),
          tables=("DECK_TRANSITIONS", "SOUNDING")),
+    Core("player/audio/level_model.py", ("tests/audio/test_level_model.py",)),
     Core("player/audio/levels.py", ("tests/audio/test_levels.py", "tests/audio/test_mixer.py",
                                     "tests/audio/test_levels_behaviour.py")),
     Core("player/audio/device_watch.py", ("tests/audio/test_mixer.py", "tests/audio/test_device_watch_behaviour.py")),
