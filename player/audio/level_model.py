@@ -115,8 +115,9 @@ def deck_gain_db(track: TrackLevel | None, heard_db: float | None, limits: Level
     heard = min(heard_db, limits.cap_db)
     need = limits.need_db(track) if need_db is None else need_db
     gain = min(need + heard, limits.ceiling_db(track))
-    if track is not None and need > 0 and track.short_term_max_lufs is not None:
-        # a quiet track with one loud passage is never boosted into a passage above the cap
+    if track is not None and track.short_term_max_lufs is not None:
+        # a quiet track with one loud passage is never boosted into a passage above the cap (a track
+        # that is not boosted, gain <= heard, is left as mastered: the max() never lowers it)
         gain = min(gain, max(heard, limits.target_lufs + limits.cap_db - track.short_term_max_lufs))
     return gain if math.isfinite(gain) else None
 
@@ -177,7 +178,7 @@ def shortfall_notes(tracks: Mapping[str, TrackLevel], limits: LevelLimits) -> tu
             continue
         below = limits.need_db(track)
         why = f"{name} is {below:.0f} LU below target"
-        if lack <= MAX_REFERENCE_CUT_DB + 1e-9:
+        if lack <= MAX_REFERENCE_CUT_DB:
             notes.append(f"{why}: the session plays {lack:.1f} dB quieter to keep it even")
         else:
             notes.append(f"{why}: it plays {lack - MAX_REFERENCE_CUT_DB:.1f} dB quieter than the rest "

@@ -99,7 +99,7 @@ def test_silence_never_lowers_the_session():
 
 def test_the_issue_case_quiet_masters_play_as_loud_as_the_rest_with_the_shipped_defaults():
     lim = LevelLimits.of(load_config({}))
-    assert (lim.target_lufs, lim.cap_db, lim.max_true_peak_db) == (-18.0, -6.0, -1.0)
+    assert (lim.target_lufs, lim.cap_db, lim.max_true_peak_db, lim.max_boost_db) == (-18.0, -6.0, -1.0, 18.0)
     heard = {}
     for lufs, peak in ((-36.7, -27.0), (-27.1, -17.5), (-16.7, -7.0)):   # pink noise: ~10 dB crest
         track = TrackLevel(lufs, peak, lufs + 0.5)
@@ -156,3 +156,30 @@ def test_the_session_reference_glides_to_what_the_known_tracks_call_for():
     assert ref.follow(10.0, [TrackLevel(-40.0, -16.0, -38.0)])           # reaches -7: one dB short of the cap
     assert ref.value(10.0) == 0.0 and ref.value(11.0) == pytest.approx(-0.5) and ref.value(20.0) == -1.0
     assert not ref.follow(20.0, [TrackLevel(-40.0, -16.0, -38.0)])       # the same figures: no new glide
+
+
+def test_each_term_of_the_heard_level_and_the_gain_counts():
+    lim = LevelLimits()
+    assert heard_level_db(-12.0, -2.0, -1.0, -3.0, -6.0) == -18.0      # master + trim + reference + fader
+    assert heard_level_db(-2.0, 3.0, 0.0, 0.0, -6.0) == -6.0           # at most the cap
+    track = TrackLevel(-30.0, -20.0, -29.0)
+    assert deck_gain_db(track, -12.0, lim) == 0.0                        # need +12 at -12: VLC 100 %
+    assert deck_gain_db(track, -12.0, lim, need_db=4.0) == -8.0          # a provisional need overrides
+    assert deck_gain_db(track, -12.0, lim, need_db=math.nan) is None     # a broken figure mutes, never blasts
+
+
+def test_the_unmeasured_need_and_ceiling_with_a_target_above_the_hot_master():
+    hot_target = LevelLimits(target_lufs=-5.0)
+    assert hot_target.need_db(None) == 0.0                               # never a boost for the unknown
+    assert LevelLimits().ceiling_db(None) == 0.0
+    assert reference_db([], LevelLimits()) == 0.0
+
+
+def test_notes_skip_tracks_that_lack_nothing_and_say_which_side_of_the_cut_a_track_is():
+    lim = LevelLimits()
+    fine, short = TrackLevel(-18.0, -3.0, -15.0), TrackLevel(-40.0, -16.0, -38.0)
+    assert shortfall_notes({"a": fine, "b": short}, lim)[1] == [
+        "b is 22 LU below target: the session plays 1.0 dB quieter to keep it even"]
+    at_cut = TrackLevel(-40.0, -11.0, -38.0)                             # reaches -12: exactly the 6 dB cut
+    assert shortfall_notes({"c": at_cut}, lim)[1] == [
+        "c is 22 LU below target: the session plays 6.0 dB quieter to keep it even"]
