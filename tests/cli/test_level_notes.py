@@ -31,8 +31,8 @@ def spiky_quiet(path: Path) -> Path:
 
 def test_analyze_then_check_and_plan_say_what_a_quiet_dynamic_track_costs(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
-    config = tmp_path / "config.yaml"
-    config.write_text(f"data_dir: {tmp_path / 'data'}\n")
+    config = tmp_path / "config.yaml"       # no voice scan: analyze prints one line per file, then the notes
+    config.write_text(f"data_dir: {tmp_path / 'data'}\nlibrary: {{voice_scan: 'off'}}\n")
     quiet = spiky_quiet(tmp_path / "quiet.flac")
     loud = pink_noise(tmp_path / "loud.flac", 8.0, -20, seed=8)
     result = cli("analyze", "--config", config, quiet, loud)
