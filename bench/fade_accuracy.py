@@ -58,14 +58,21 @@ def _baked_crossfade(path: Path, fade_s: float, level_db: float, *, equal_power:
 
 def _bare_play(path: Path, seconds: float) -> None:
     """Play a file with bare python-vlc at 100 % (0 dB) into the sink: no fades, no steps."""
+    _bare_play_at(path, seconds, 0.0)
+
+
+def _bare_play_at(path: Path, seconds: float, gain_db: float) -> None:
+    """Play a file with bare python-vlc at one fixed volume (`gain_db`) into the sink."""
     import threading
 
     import vlc
 
+    from player.core.gain import db_to_vlc_percent
+
     instance = vlc.Instance(["--aout=alsa", "--alsa-audio-device=pulse", "--no-volume-save"])
     player = instance.media_player_new()
     player.set_media(instance.media_new(str(path)))
-    player.audio_set_volume(100)
+    player.audio_set_volume(db_to_vlc_percent(gain_db))
     player.play()
     threading.Event().wait(seconds)
     player.stop()

@@ -13,7 +13,13 @@ fresh data dir (nothing measured or cached, as an imported playlist's first sess
    the longest silence once the music has begun; goal <= 2 s;
 3. two tracks of the same loudness, an 8 s crossfade: how far the level dips below the steady
    level on both sides; goal <= 0.5 dB. Baseline: a linear crossfade's dip is 3 dB (MPD 0.23:
-   3.0 dB measured the same way, see the engineering notes).
+   3.0 dB measured the same way, see the engineering notes);
+4. quiet masters (issue 22): pink noise mastered at -36.7, -16.7 and -27.1 LUFS, 16 s each,
+   3 s crossfades, the shipped level settings (rise_s shortened to 10 s): the spread of the
+   1 s levels after the start fade and the largest change between adjacent seconds; goal
+   <= 1.0 dB and <= 1.5 dB. Baseline in the same run: the same tracks normalized offline by
+   ffmpeg's loudnorm (two passes, linear) to the target, joined by equal-power 3 s crossfades
+   (acrossfade qsin) and played by bare libVLC at a fixed -12 dB: what a perfect player does.
 
 Levels are of the 200 Hz-8 kHz band (pink noise's own sub-Hz wander would otherwise read as
 +-1.5 dB).
@@ -215,6 +221,74 @@ def crossfade_dip(tmp: Path, sink) -> str:
             f"(goal <= 0.5 dB; a linear crossfade dips 3 dB)")
 
 
+# RMS -> -36.7/-16.7/-27.1 LUFS; one noise spectrum (seed 31): noises of different seeds differ by up to 0.6 dB
+# between their loudness and the band level measured here, which would hide the player's part
+QUIET_MASTERS = (("quiet", -37.8, 31), ("loud", -17.8, 31), ("middle", -28.2, 31))
+
+
+def _spread_and_step(levels: np.ndarray) -> tuple[float, float]:
+    return float(np.max(levels) - np.min(levels)), float(np.max(np.abs(np.diff(levels))))
+
+
+def _loudnorm(src: Path, dst: Path, target: float = -18.0) -> Path:
+    """ffmpeg loudnorm in two passes (measure, then a linear gain): the offline reference."""
+    import json
+    import subprocess
+
+    first = subprocess.run(["ffmpeg", "-hide_banner", "-nostats", "-i", str(src), "-af",
+                            f"loudnorm=I={target}:TP=-1:LRA=20:print_format=json", "-f", "null", "-"],
+                           capture_output=True, text=True, check=True).stderr
+    m = json.loads(first[first.rindex("{"):])
+    subprocess.run(["ffmpeg", "-hide_banner", "-y", "-loglevel", "error", "-i", str(src), "-af",
+                    f"loudnorm=I={target}:TP=-1:LRA=20:linear=true:measured_I={m['input_i']}:"
+                    f"measured_TP={m['input_tp']}:measured_LRA={m['input_lra']}:measured_thresh={m['input_thresh']}:"
+                    f"offset={m['target_offset']}", "-ar", "48000", str(dst)], check=True)
+    return dst
+
+
+def _joined(files: list[Path], dst: Path, crossfade_s: float) -> Path:
+    """The files one after another, equal-power crossfades between them (ffmpeg acrossfade qsin)."""
+    import subprocess
+
+    inputs = [arg for f in files for arg in ("-i", str(f))]
+    chain, last = [], "[0:a]"
+    for i in range(1, len(files)):
+        out = f"[x{i}]"
+        chain.append(f"{last}[{i}:a]acrossfade=d={crossfade_s}:c1=qsin:c2=qsin{out}")
+        last = out
+    subprocess.run(["ffmpeg", "-hide_banner", "-y", "-loglevel", "error", *inputs, "-filter_complex", ";".join(chain),
+                    "-map", last, str(dst)], check=True)
+    return dst
+
+
+def quiet_masters(tmp: Path, sink) -> str:
+    from bench.fade_accuracy import _bare_play_at
+    from tests.audio.signals import pink_noise
+    from tests.support.audio_sink import band_envelope
+
+    for name, rms, seed in QUIET_MASTERS:
+        pink_noise(tmp / f"{name}.flac", 16.0, rms, seed=seed)
+    playlist = tmp / "quiet.yaml"
+    playlist.write_text("name: Quiet masters\ncrossfade: 3s\nphases:\n  - name: onset\n    duration: 120s\n"
+                        "    fade_in: 2s\n    tracks: [quiet.flac, loud.flac, middle.flac]\n")
+    samples = session(tmp, sink, playlist, 68.0, {"rise_s": 10})
+    levels = band_envelope(samples, 1000.0).rms_db
+    audible = np.nonzero(levels > -80)[0]
+    ours = _spread_and_step(levels[audible[0] + 14: audible[-1]])
+
+    normalized = [_loudnorm(tmp / f"{name}.flac", tmp / f"{name}-norm.wav") for name, _, _ in QUIET_MASTERS]
+    order = [normalized[i] for i in (0, 1, 2, 0)]
+    recording = sink.record()
+    _bare_play_at(_joined(order, tmp / "baseline.wav", 3.0), 56.0, -12.0)
+    levels = band_envelope(recording.stop(), 1000.0).rms_db
+    audible = np.nonzero(levels > -80)[0]
+    base = _spread_and_step(levels[audible[0] + 2: audible[-1]])
+    return (f"quiet masters (-36.7/-16.7/-27.1 LUFS, shipped levels, 3 s crossfades): spread of the 1 s levels "
+            f"after the start fade {ours[0]:.2f} dB, largest change between adjacent seconds {ours[1]:.2f} dB "
+            f"(goal <= 1.0 / 1.5 dB); baseline, loudnorm offline + fixed -12 dB in bare libVLC: "
+            f"{base[0]:.2f} / {base[1]:.2f} dB")
+
+
 def main() -> int:
     from tests.support.audio_sink import AudioSink
 
@@ -222,7 +296,7 @@ def main() -> int:
     sink = AudioSink()
     os.environ["PULSE_SERVER"] = sink.start()
     try:
-        for part in [globals()[name] for name in sys.argv[1:]] or (crossfade_dip, two_broken, demo):
+        for part in [globals()[name] for name in sys.argv[1:]] or (crossfade_dip, two_broken, demo, quiet_masters):
             print(part(tmp, sink), flush=True)
     finally:
         sink.stop()

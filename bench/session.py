@@ -39,7 +39,6 @@ import yaml
 from player.audio.virtual_sink import VirtualSink
 from player.clock import FakeClock
 from player.config import config_from_mapping
-from player.core.cap import cap_db
 from player.demo_audio import generate_demo_library
 from player.engine.eventlog import EventLog, encode_record
 from player.engine.loop import SessionEngine
@@ -107,7 +106,7 @@ def _engine(root: Path, playlist: Path, clock) -> SessionEngine:
     from player.engine.output import Mixer
 
     config = config_from_mapping({"room": "Bench", "data_dir": str(root / "data-engine")})
-    mixer = Mixer(FakeOutput(clock=clock, cap_db=cap_db(config.volume)), config, clock)
+    mixer = Mixer(FakeOutput(clock=clock, max_gain_db=config.loudness.max_boost_db), config, clock)
     return SessionEngine(config, mixer, clock, load_playlist=load_playlist)
 
 

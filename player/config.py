@@ -114,7 +114,8 @@ class AudioConfig:
 
 @dataclass(frozen=True)
 class VolumeConfig:
-    max_db: Annotated[float, Range(-60, 0), "hard cap, dB relative to unity (VLC 100%)"] = -6.0
+    max_db: Annotated[float, Range(-60, 0),
+                      "hard cap: the loudest the patient hears, dB relative to the loudness target"] = -6.0
     start_db: Annotated[float, Range(-60, 0), "level every session and restart fades in to"] = -20.0
     default_db: Annotated[float, Range(-60, 0), "playing level: reached after the start fade, slowly"] = -12.0
     rise_s: Annotated[float, Seconds(10, 1800),
@@ -134,6 +135,8 @@ class VolumeConfig:
 class LoudnessConfig:
     target_lufs: Annotated[float, Range(-40, -5), "normalization target (EBU R128 / ReplayGain 2)"] = -18.0
     max_true_peak_db: Annotated[float, Range(-12, 0), "true peak never exceeds this after gain"] = -1.0
+    max_boost_db: Annotated[float, Range(0, 18),
+                            "most a quiet master is amplified above VLC 100% (its true peak bounds it too)"] = 18.0
 
 
 @dataclass(frozen=True)

@@ -41,10 +41,10 @@ def build_output(config: Config, clock: Clock) -> AudioOutput:
     if config.audio.output == "fake":
         from player.audio.fake import FakeOutput
 
-        return FakeOutput(clock=clock, cap_db=cap_db(config.volume))
+        return FakeOutput(clock=clock, max_gain_db=config.loudness.max_boost_db)
     from player.audio.vlc import VlcOutput
 
-    return VlcOutput(config.audio, cap_db=cap_db(config.volume))
+    return VlcOutput(config.audio, max_gain_db=config.loudness.max_boost_db)
 
 
 class Daemon:

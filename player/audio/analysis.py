@@ -21,13 +21,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from player.core.level_model import TrackLevel
 from player.core.media import GainResult
 
 log = logging.getLogger(__name__)
 
-class GainMeasurer(Protocol):
-    def measure_gain(self, path: Path, progress: Callable[[float, float], None] | None = None) -> float:
-        """Normalization gain (dB) of `path`; calls `progress(analysed_s, gain_so_far_db)` as it goes."""
+
+class LevelMeasurer(Protocol):
+    def measure_level(self, path: Path, progress: Callable[[float, TrackLevel], None] | None = None) -> TrackLevel:
+        """Loudness figures of `path`; calls `progress(analysed_s, figures_so_far)` as it goes."""
 
 
 class Analyzer:
@@ -35,13 +37,13 @@ class Analyzer:
 
     Args:
         measurer: the loudness lookup (tags, cache, ffmpeg); None means no normalization
-            (every file is "measured" at 0 dB at once, for tests and plain playback).
+            (every file plays at its mastered level at once, for tests and plain playback).
         threaded: False measures inside `want` (deterministic tests with instant measurers).
         also: told of every `want` (path, priority), e.g. the background voice scan
             (`player.audio.voice_worker`), which then works in the same order while `busy` is False.
     """
 
-    def __init__(self, measurer: GainMeasurer | None, *, threaded: bool = True,
+    def __init__(self, measurer: LevelMeasurer | None, *, threaded: bool = True,
                  also: Callable[[Path, int], None] | None = None) -> None:
         self._measurer = measurer
         self._also = also
@@ -55,6 +57,7 @@ class Analyzer:
         self._thread: threading.Thread | None = None
         self._closed = False
         self._running: set[Path] = set()
+        self.revision = 0            # counts final results: the session reference is recomputed when it moves
 
     def __repr__(self) -> str:
         return f"<Analyzer {len(self._results)} known, {len(self._queued)} queued>"
@@ -82,14 +85,21 @@ class Analyzer:
 
     def result(self, path: Path) -> GainResult:
         if self._measurer is None:
-            return GainResult(0.0, final=True)
+            return GainResult(final=True, unnormalized=True)
         with self._lock:
             return self._results.get(path, GainResult())
+
+    def final_levels(self, paths: list[Path]) -> list[TrackLevel]:
+        """The final figures known among `paths` (what the session's reference is computed from)."""
+        with self._lock:
+            found = (self._results.get(p) for p in paths)
+            return [r.level for r in found if r is not None and r.final and r.level is not None]
 
     def record(self, path: Path, result: GainResult) -> None:
         """Store what is known of `path` (the worker's progress; tests use it to simulate arrivals)."""
         with self._lock:
             self._results[path] = result
+            self.revision += result.final
 
     def busy(self) -> bool:
         """Something is queued or being measured (cheap; any thread)."""
@@ -127,13 +137,14 @@ class Analyzer:
             del self._queued[path]
             self._running.add(path)
         try:
-            gain = self._measurer.measure_gain(path, lambda s, g: self.record(path, GainResult(g, False, s)))
-            final = GainResult(gain, final=True)
+            level = self._measurer.measure_level(path, lambda s, lv: self.record(path, GainResult(lv, False, s)))
+            final = GainResult(level, final=True)
         except Exception as exc:  # noqa: BLE001 - a file that cannot be measured must not stop the others
             log.warning("loudness of %s cannot be measured: %s", path.name, exc)
             final = GainResult(error=str(exc) or type(exc).__name__)
         with self._lock:
             self._results[path] = final
+            self.revision += 1
             self._running.discard(path)
             self._wake.notify_all()
         return True

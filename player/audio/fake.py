@@ -46,7 +46,7 @@ class FakeOutput(AudioOutput):
     """Simulated output. Test hooks (not API): `add_media`, `set_device_present`, `run_due`, `calls`, `gains`."""
 
     clock: Clock
-    cap_db: float = 0.0
+    max_gain_db: float = 0.0     # digital ceiling, as VlcOutput's
     calls: list[tuple[float, str, tuple]] = field(default_factory=list, init=False)
     gains: dict[str, list[tuple[float, int]]] = field(default_factory=lambda: {d: [] for d in DECKS}, init=False)
     _media: dict[Path, tuple[float | None, Fault | None, float]] = field(default_factory=dict, init=False)
@@ -159,7 +159,7 @@ class FakeOutput(AudioOutput):
     def set_gain_db(self, deck: DeckName, gain_db: float | None) -> None:
         self._advance()
         if self._decks[deck] is not None:
-            self._set_percent(deck, db_to_vlc_percent(gain_db, min(0.0, self.cap_db)))
+            self._set_percent(deck, db_to_vlc_percent(gain_db, self.max_gain_db))
 
     def volume_percent(self, deck: DeckName) -> int:
         state = self._decks[deck]

@@ -29,6 +29,7 @@ from pathlib import Path
 import mutagen
 
 from player.config import LoudnessConfig
+from player.core.level_model import TrackLevel
 from player.errors import AudioFailed
 from player.fsutil import atomic_write_text
 
@@ -48,6 +49,11 @@ class Loudness:
     peak_db: float
     source: str   # "replaygain", "r128", "measured"
     gain_db: float
+    short_term_max_lufs: float | None = None   # the loudest 3 s (measured files only)
+
+    @property
+    def level(self) -> TrackLevel:
+        return TrackLevel(self.loudness_lufs, self.peak_db, self.short_term_max_lufs)
 
 
 def normalization_gain_db(loudness_lufs: float, peak_db: float, config: LoudnessConfig) -> float:
@@ -87,27 +93,33 @@ def read_tags(path: Path) -> tuple[float, float, str] | None:
 
 
 _SUMMARY = re.compile(r"Integrated loudness:\s*I:\s*(-?[\d.]+|-inf)\s*LUFS.*?Peak:\s*(-?[\d.]+|-inf)\s*dBFS", re.S)
-_FRAME = re.compile(r"\bt:\s*([\d.]+).*?\bI:\s*(-?[\d.]+|-inf)\s*LUFS.*?\bTPK:\s*((?:\s*-?[\d.]+|\s*-inf)+)\s*dBFS")
+# t: 2.99998    TARGET:-23 LUFS    M: -36.6 S: -36.7     I: -36.7 LUFS  LRA: ...  TPK: -25.1 -25.6 dBFS
+_FRAME = re.compile(r"\bt:\s*([\d.]+).*?\bS:\s*(-?[\d.]+|-inf)\s+I:\s*(-?[\d.]+|-inf)\s*LUFS"
+                    r".*?\bTPK:\s*((?:\s*-?[\d.]+|\s*-inf)+)\s*dBFS")
 PROGRESS_EVERY_S = 1.0   # report a running figure once per second of audio analysed
 MEASURE_TIMEOUT_S = 600.0
 
-Progress = Callable[[float, float, float], None]  # (analysed_s, loudness so far LUFS, true peak so far dBTP)
+Progress = Callable[[float, TrackLevel], None]  # (analysed_s, the figures so far)
 
 
 def _finite(value: float, fallback: float) -> float:
     return value if math.isfinite(value) else fallback
 
 
-def measure(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None) -> tuple[float, float]:
-    """(integrated loudness LUFS, true peak dBTP) measured by ffmpeg's ebur128 filter.
+def _short_term(lufs: float) -> float | None:
+    """The short-term maximum, None where there is none (silence, or a file shorter than its 3 s window)."""
+    return lufs if math.isfinite(lufs) and lufs > -70.0 else None
 
-    With `progress`, ffmpeg's per-frame log is read as it comes and the running figures are
-    reported about once per second of audio: a track needed before its measurement ends can
-    come in on a provisional gain.
+
+def measure(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None) -> TrackLevel:
+    """Integrated loudness, true peak and short-term maximum, measured by ffmpeg's ebur128 filter.
+
+    ffmpeg's per-frame log is read as it comes (the short-term maximum is the loudest of its
+    3 s figures); with `progress`, the running figures are reported about once per second of
+    audio: a track needed before its measurement ends can come in on a provisional gain.
     """
-    frames = "verbose" if progress is None else "info"   # per-frame lines only when someone listens
     cmd = [ffmpeg, "-nostdin", "-hide_banner", "-nostats", "-i", str(path), "-map", "0:a:0",
-           "-af", f"ebur128=peak=true:framelog={frames}", "-f", "null", "-"]
+           "-af", "ebur128=peak=true:framelog=info", "-f", "null", "-"]
     try:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                 text=True, errors="replace")
@@ -119,15 +131,17 @@ def measure(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None
     timer.start()
     tail: list[str] = []
     reported = -PROGRESS_EVERY_S
+    short_max = -math.inf
     try:
         assert proc.stderr is not None
         for line in proc.stderr:
-            if progress is not None and (m := _FRAME.search(line)):
-                t = float(m.group(1))
-                if t - reported >= PROGRESS_EVERY_S:
+            if m := _FRAME.search(line):
+                t, short_max = float(m.group(1)), max(short_max, float(m.group(2)))
+                if progress is not None and t - reported >= PROGRESS_EVERY_S:
                     reported = t
-                    peak = max(float(v) for v in m.group(3).split())
-                    progress(t, _finite(float(m.group(2)), -70.0), _finite(peak, -90.0))
+                    peak = max(float(v) for v in m.group(4).split())
+                    progress(t, TrackLevel(_finite(float(m.group(3)), -70.0), _finite(peak, -90.0),
+                                           _short_term(short_max)))
                 continue
             tail.append(line)
             del tail[:-40]
@@ -144,7 +158,7 @@ def measure(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None
         raise AudioFailed(f"{path}: cannot measure loudness: {last[0]}")
     loudness, peak = (float(v) for v in found[-1])
     # digital silence: ebur128 gates everything out
-    return _finite(loudness, -70.0), _finite(peak, -90.0)
+    return TrackLevel(_finite(loudness, -70.0), _finite(peak, -90.0), _short_term(short_max))
 
 
 def file_digest(path: Path) -> str:
@@ -186,39 +200,48 @@ class LoudnessLookup:
                     log.warning("loudness cache %s unreadable (%s): starting afresh", self._cache_path, exc)
         return self._cache
 
-    def analyze(self, path: Path, progress: Callable[[float, float], None] | None = None) -> Loudness:
+    def analyze(self, path: Path, progress: Progress | None = None) -> Loudness:
         """Loudness, peak and gain of `path` (tags, cache, or a measurement: slow the first time).
 
-        `progress(analysed_s, gain_so_far_db)` is called during a measurement (not for tags
+        `progress(analysed_s, figures_so_far)` is called during a measurement (not for tags
         or cached files, which answer at once).
         """
         path = Path(path)
+        known = self.known(path)
+        if known is not None:
+            return known
+        level = measure(path, self._ffmpeg, progress)
+        with self._lock:
+            self._load_cache()[file_digest(path)] = {"loudness_lufs": level.loudness_lufs, "peak_db": level.peak_db,
+                                                     "short_term_max_lufs": level.short_term_max_lufs,
+                                                     "name": path.name}
+            self._save()
+        return self._result(level, "measured")
+
+    def known(self, path: Path) -> Loudness | None:
+        """What the file's tags or the cache already say (None: it must be measured). Never runs ffmpeg."""
         tagged = read_tags(path)
         if tagged is not None:
             loudness, peak, source = tagged
-        else:
-            digest = file_digest(path)
-            with self._lock:
-                known = self._load_cache().get(digest)
-            if known is not None:
-                loudness, peak = known["loudness_lufs"], known["peak_db"]
-            else:
-                def running(t: float, lufs: float, tpk: float) -> None:
-                    if progress is not None:
-                        progress(t, normalization_gain_db(lufs, tpk, self._config))
-                loudness, peak = measure(path, self._ffmpeg, running if progress is not None else None)
-                with self._lock:
-                    self._load_cache()[digest] = {"loudness_lufs": loudness, "peak_db": peak, "name": path.name}
-                    self._save()
-            source = "measured"
-        return Loudness(loudness, peak, source, normalization_gain_db(loudness, peak, self._config))
+            return self._result(TrackLevel(loudness, peak), source)
+        with self._lock:
+            cached = self._load_cache().get(file_digest(path))
+        if cached is None:
+            return None
+        # older caches lack the short-term maximum: the true peak still bounds the boost
+        level = TrackLevel(cached["loudness_lufs"], cached["peak_db"], cached.get("short_term_max_lufs"))
+        return self._result(level, "measured")
+
+    def _result(self, level: TrackLevel, source: str) -> Loudness:
+        gain = normalization_gain_db(level.loudness_lufs, level.peak_db, self._config)
+        return Loudness(level.loudness_lufs, level.peak_db, source, gain, level.short_term_max_lufs)
 
     def gain_db(self, path: Path) -> float:
         return self.analyze(path).gain_db
 
-    def measure_gain(self, path: Path, progress: Callable[[float, float], None] | None = None) -> float:
-        """The `player.audio.analysis.GainMeasurer` protocol: the gain, reporting progress."""
-        return self.analyze(path, progress).gain_db
+    def measure_level(self, path: Path, progress: Progress | None = None) -> TrackLevel:
+        """The `player.audio.analysis.LevelMeasurer` protocol: the figures, reporting progress."""
+        return self.analyze(path, progress).level
 
     def _save(self) -> None:
         if self._cache_path is not None:

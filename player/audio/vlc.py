@@ -34,12 +34,13 @@ class VlcOutput(AudioOutput):
 
     Args:
         audio: the ``audio`` config section (``device`` is the ALSA device name).
-        cap_db: last line of defence: no deck is ever set above this (the Mixer already caps).
+        max_gain_db: last line of defence: no deck's digital gain is ever set above this (the
+            level model's ceiling: `loudness.max_boost_db`; 0 keeps VLC at or under 100 %).
     """
 
-    def __init__(self, audio: AudioConfig, *, cap_db: float = 0.0) -> None:
+    def __init__(self, audio: AudioConfig, *, max_gain_db: float = 0.0) -> None:
         self._device = audio.device
-        self._cap_db = min(0.0, cap_db)
+        self._max_gain_db = max_gain_db
         self._instance: vlc.Instance | None = None
         self._on_event: Callable[[OutputEvent], None] | None = None
         self._players: dict[DeckName, vlc.MediaPlayer | None] = {d: None for d in DECKS}
@@ -124,7 +125,7 @@ class VlcOutput(AudioOutput):
             player.release()
 
     def set_gain_db(self, deck: DeckName, gain_db: float | None) -> None:
-        percent = db_to_vlc_percent(gain_db, self._cap_db)
+        percent = db_to_vlc_percent(gain_db, self._max_gain_db)
         player = self._players[deck]
         if player is not None and percent != self._percent[deck]:
             player.audio_set_volume(percent)

@@ -110,7 +110,7 @@ def _play(config: Config, level_db: float, hold_s: float) -> None:
         print(f"pink noise normalized to {config.loudness.target_lufs:g} LUFS (gain {normalization:+.1f} dB), at "
               f"level {level_db:g} dB on {config.audio.device} (cap {cap:g} dB): 5 s fade in, "
               f"{hold_s:g} s hold, 1 s fade out")
-        output = VlcOutput(config.audio, cap_db=cap)
+        output = VlcOutput(config.audio, max_gain_db=cap)
         stop = threading.Event()
 
         def second(t: float) -> None:

@@ -3,7 +3,9 @@
 Errors (missing or unreadable files, unknown keys, bad durations, paths leaving the
 playlist's folder ...) make a playlist invalid. Warnings point at what a clinician should
 look at (tracks that may have vocals, phases whose tracks will loop, short tracks at peak,
-mixed sample rates) but do not stop a session.
+mixed sample rates) but do not stop a session. A valid playlist's tracks whose loudness is
+already known (tags, or the chair's loudness cache) are also checked against the level model:
+each that lowers the session's level, and by how much, is named (docs/audio.md).
 
 --analyze also listens to every file for a spoken voice (the optional voice scan,
 ``library.voice_scan``): where one speaks is a warning (an error with ``voice_scan: error``),
@@ -19,6 +21,8 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
+from player.audio.session_levels import playlist_level_notes
+from player.errors import PlaylistInvalid
 from player.playlist.model import Diagnostic
 from player.playlist.validate import check_playlist, has_errors, load_playlist
 from player.playlist.voice_check import tracks_to_scan, voice_diagnostics
@@ -48,6 +52,9 @@ def run(args: argparse.Namespace) -> int:
                 print(d)
         if has_errors(diagnostics):
             invalid += 1
+        elif not args.quiet:
+            for note in _level_notes(path, args):
+                print(f"{path}: level: {note}")
         if not args.quiet:
             verdict = "invalid" if errors else "valid"
             print(f"{path}: {verdict} ({_count(errors, 'error')}, {_count(warnings, 'warning')})")
@@ -70,6 +77,13 @@ def _listener(args: argparse.Namespace) -> Callable[[Path], list[Diagnostic]] | 
         scans = lookup.scan_all(t.path for t in tracks_to_scan(playlist))
         return voice_diagnostics(playlist, scans, mode, file=str(path))
     return listen
+
+
+def _level_notes(path: Path, args: argparse.Namespace) -> list[str]:
+    try:
+        return playlist_level_notes(load_playlist(path), getattr(args, "config", None))
+    except PlaylistInvalid:
+        return []
 
 
 def _count(n: int, word: str) -> str:

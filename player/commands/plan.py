@@ -9,8 +9,9 @@ phase says ``finish_track: true``.
 Checkpoints (``checkpoints:``: what staff must do when, on the session clock) are listed
 after the phases. --json prints {"name", "total_s", "phases": [{"name", "start_s", "end_s",
 "tracks": [{"file", "start_s", "duration_s", ...}]}], "checkpoints": [{"at_s", "text"}],
-"calmer": [{"phase", "files"}]} (calmer: the music `session-player calmer` would play in each
-phase, its own or the playlist's). Exit status: 0 planned, 1 invalid playlist, 2 usage error.
+"calmer": [{"phase", "files"}], "level_notes": [...]} (calmer: the music `session-player calmer` would play in each
+phase, its own or the playlist's; level_notes: the tracks whose known loudness lowers the
+session's level, docs/audio.md). Exit status: 0 planned, 1 invalid playlist, 2 usage error.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import os
 import sys
 from pathlib import Path
 
+from player.audio.session_levels import playlist_level_notes
 from player.durations import format_duration
 from player.errors import PlaylistInvalid
 from player.playlist.checkpoint_spec import checkpoints_to_json
@@ -59,8 +61,9 @@ def run(args: argparse.Namespace) -> int:
         print(d, file=sys.stderr if args.json else sys.stdout)
     plan = plan_session(playlist)
     calmer = calmer_music(playlist)
+    levels = playlist_level_notes(playlist, getattr(args, "config", None))
     if args.json:
-        data = {**plan_to_json(plan), "calmer": calmer}
+        data = {**plan_to_json(plan), "calmer": calmer, "level_notes": levels}
         data["checkpoints"] = checkpoints_to_json(playlist.checkpoints)
         if args.start:
             data["start"] = args.start.strftime("%H:%M")
@@ -69,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
         print("\n".join(render_plan(plan, args.start, playlist.checkpoints)))
         for row in calmer:
             print(f"calmer music in {row['phase']}: {', '.join(row['files']) or 'none'}")
+        for note in levels:
+            print(f"level: {note}")
     return 0
 
 

@@ -39,11 +39,7 @@ def format_status(st: dict) -> str:
         if calmer:
             until = calmer_until(calmer.get("until_s"), st)
             lines.append(f"calmer:    calmer music since {_t(calmer.get('since_s'))}, {until}")
-    level = st.get("level_db")
-    dba = f" = {st['volume_dba']} dBA (cap {st.get('max_dba')} dBA)" if st.get("volume_dba") is not None else ""
-    lines.append(f"volume:    {st.get('volume_db')} dB (cap {st.get('max_db')} dB){dba}"
-                 + (f", now {level} dB" if level is not None else "")
-                 + (f", heard {st['heard_dba']} dBA" if st.get("heard_dba") is not None else ""))
+    lines.append(volume_line(st))
     if st.get("records_pending"):
         lines.append(f"records:   {st['records_pending']} waiting in memory (the data disk refuses writes)")
     bt = st.get("bluetooth")
@@ -70,6 +66,16 @@ def calmer_until(until_s: object, st: dict) -> str:
         when = f"until {_t(phase_end)}, when the phase ends" if phase_end is not None else "until the phase ends"
         return when + (", or 'calmer off'" if until_s is None else "")
     return f"until {_t(until_s)}"
+
+
+def volume_line(st: dict) -> str:
+    """Level set, level heard and the cap on one scale: loudness relative to the target (and dBA)."""
+    level = st.get("level_db")
+    dba = f" = {st['volume_dba']} dBA (cap {st.get('max_dba')} dBA)" if st.get("volume_dba") is not None else ""
+    return (f"volume:    {st.get('volume_db')} dB (cap {st.get('max_db')} dB){dba}"
+            + (f", heard {level} dB" if level is not None else "")
+            + (f" = {st['heard_dba']} dBA" if st.get("heard_dba") is not None else "")
+            + "  (loudness relative to the target)")
 
 
 def checkpoint_lines(checkpoints: list[dict], elapsed_s: float) -> list[str]:

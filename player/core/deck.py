@@ -29,6 +29,7 @@ from enum import StrEnum
 from typing import Literal
 
 from player.core.gain import CrossfadeRamp, Glide, Ramp
+from player.core.level_model import TrackLevel
 from player.core.media import DeckName, Source
 
 MAX_EXTRAPOLATION_S = 1.0  # never guess further than this past libVLC's last time report
@@ -118,7 +119,8 @@ class Deck:
         settle_s: how long it must play muted before it may be heard.
         cue: what to do once READY.
         fader: its own fader in dB (0 = full, None = muted); fades and crossfades move it.
-        norm: its normalization gain, gliding when a measurement arrives while heard.
+        norm: its normalization need (target - loudness), gliding when a measurement arrives while heard.
+        level: its loudness figures (the level model's bounds: true peak, loudest passage), None unknown.
         norm_final: whether `norm` is the final measurement (not provisional).
     """
 
@@ -130,6 +132,7 @@ class Deck:
     cue: Cue
     norm: Glide
     norm_final: bool = False
+    level: TrackLevel | None = None
     state: DeckState = DeckState.LOADING
     fader: Fader = None
     seen_playing: bool = False

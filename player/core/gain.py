@@ -12,18 +12,22 @@ import math
 from dataclasses import dataclass
 
 UNITY_PERCENT = 100
+VLC_MAX_PERCENT = 200                                    # above 100 % libVLC amplifies, up to here (measured)
+VLC_MAX_DB = 60.0 * math.log10(VLC_MAX_PERCENT / UNITY_PERCENT)   # +18.06 dB
 
 
-def db_to_vlc_percent(gain_db: float | None, cap_db: float = 0.0) -> int:
-    """VLC volume percent for a total gain in dB (None or -inf: 0 = muted).
+def db_to_vlc_percent(gain_db: float | None, ceiling_db: float = 0.0) -> int:
+    """VLC volume percent for a digital gain in dB (None or -inf: 0 = muted).
 
-    The gain is clamped to `cap_db` (and to unity) before conversion, and the percent is
-    rounded *down*, so rounding can never lift the level above the cap.
+    The gain is clamped to `ceiling_db` (and to VLC's range: above 100 % VLC amplifies, up
+    to `VLC_MAX_PERCENT`) before conversion, and the percent is rounded *down*, so rounding
+    can never lift the level above the ceiling. What the ceiling is: the level model's
+    (player/core/level_model.py); 0 dB keeps VLC at or under 100 %.
     """
     if gain_db is None or math.isnan(gain_db) or gain_db == -math.inf:
         return 0
-    capped = min(gain_db, cap_db, 0.0)
-    return max(0, min(UNITY_PERCENT, math.floor(UNITY_PERCENT * 10 ** (capped / 60.0) + 1e-9)))
+    capped = min(gain_db, ceiling_db, VLC_MAX_DB)
+    return max(0, min(VLC_MAX_PERCENT, math.floor(UNITY_PERCENT * 10 ** (capped / 60.0) + 1e-9)))
 
 
 def vlc_percent_to_db(percent: int) -> float | None:

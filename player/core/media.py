@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from player.core.level_model import TrackLevel
+
 DeckName = Literal["A", "B", "C"]
 DECKS: tuple[DeckName, ...] = ("A", "B", "C")
 
@@ -84,20 +86,22 @@ PROVISIONAL_MIN_S = 20.0
 
 @dataclass(frozen=True)
 class GainResult:
-    """What is known of one file's normalization gain.
+    """What is known of one file's loudness.
 
     Attributes:
-        gain_db: the gain (None: nothing usable yet).
+        level: its figures (None: nothing usable yet; see `player.core.level_model`).
         final: the whole file was measured (or tags/cache gave it).
         analysed_s: seconds of audio behind a provisional figure.
         error: why it could not be measured (the mixer then plays it at the cautious default).
+        unnormalized: no measurer: the file plays at its mastered level.
     """
 
-    gain_db: float | None = None
+    level: TrackLevel | None = None
     final: bool = False
     analysed_s: float = 0.0
     error: str = ""
+    unnormalized: bool = False
 
     @property
     def usable(self) -> bool:
-        return self.final or bool(self.error) or (self.gain_db is not None and self.analysed_s >= PROVISIONAL_MIN_S)
+        return self.final or bool(self.error) or (self.level is not None and self.analysed_s >= PROVISIONAL_MIN_S)

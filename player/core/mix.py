@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from player.core.deck import Cue, DeckState
 from player.core.device_watch import POLL_S
 from player.core.gain import Ramp
+from player.core.level_model import LevelLimits
 from player.core.media import MixerEvent, OutputEvent, Source
 from player.core.mix_commands import (
     BeginLevel,
@@ -35,6 +36,7 @@ from player.core.mix_commands import (
     PauseDeck,
     Play,
     PlayDeck,
+    PlaySession,
     QueueNext,
     Readings,
     Resume,
@@ -50,8 +52,8 @@ from player.core.mix_state import PREROLL_S, URGENT_SETTLE_S, Mix, Plan
 if TYPE_CHECKING:   # settings come in as values; the core never reads the config
     from player.config import AudioConfig, VolumeConfig
 
-MixInput = (Play | CrossfadeTo | QueueNext | Pause | Resume | Stop | EmergencyStop | BeginLevel | SetMaster
-            | StepMaster | Tick | OutputEvent | Opened | Closed | LoadRefused)
+MixInput = (Play | CrossfadeTo | QueueNext | PlaySession | Pause | Resume | Stop | EmergencyStop | BeginLevel
+            | SetMaster | StepMaster | Tick | OutputEvent | Opened | Closed | LoadRefused)
 
 
 EMERGENCY_FADE_MAX_S = 0.5
@@ -63,13 +65,11 @@ class MixMachine:
     Args:
         volume: the volume section (fades, floor, start and default levels).
         audio: the audio section (stall timeout, device retries, output latency).
-        cap_db: no deck is ever set above this.
-        target_lufs: the loudness target.
+        limits: the level model's settings (the cap in force, the loudness target, the headroom).
     """
 
-    def __init__(self, volume: VolumeConfig, audio: AudioConfig, *, cap_db: float, target_lufs: float) -> None:
-        self._volume, self._audio = volume, audio
-        self._cap_db, self._target_lufs = cap_db, target_lufs
+    def __init__(self, volume: VolumeConfig, audio: AudioConfig, limits: LevelLimits) -> None:
+        self._volume, self._audio, self._limits = volume, audio, limits
         self._seq = Sequencer(self, audio, volume)
         self._actions: dict[Action, Callable[[Mix, float, Source | None, float], None]] = {
             Action.ENTER: self._enter, Action.REPLACE: self._replace,
@@ -80,6 +80,7 @@ class MixMachine:
         }
         self._handlers: dict[type, Callable[[Mix, Any, float], None]] = {
             Play: self._play, CrossfadeTo: self._crossfade_to, QueueNext: self._queue_next,
+            PlaySession: self._play_session,
             Pause: self._pause, Resume: self._resume, Stop: self._stop, EmergencyStop: self._emergency_stop,
             BeginLevel: self._begin_level, SetMaster: self._set_master, StepMaster: self._step_master,
             Tick: self._tick, OutputEvent: self._output_event, Opened: self._opened, Closed: self._closed,
@@ -88,7 +89,7 @@ class MixMachine:
 
     def new_mix(self) -> Mix:
         """Nothing plays, the master at the default level."""
-        return Mix(self._volume, self._audio, cap_db=self._cap_db, target_lufs=self._target_lufs)
+        return Mix(self._volume, self._audio, self._limits)
 
     def step(self, mix: Mix, given: MixInput, now: float,
              readings: Readings) -> tuple[Mix, list[OutputCommand], list[MixerEvent]]:
@@ -117,6 +118,10 @@ class MixMachine:
         m.plan = Plan(source, given.crossfade_s)
         if source is not None:
             m.commands.append(Measure(source.path, 10))
+
+    def _play_session(self, m: Mix, given: PlaySession, now: float) -> None:
+        m.slots.play_session(list(given.paths))
+        m.commands.extend(Measure(path, 100 + i) for i, path in enumerate(given.paths))
 
     def _pause(self, m: Mix, given: Pause, now: float) -> None:
         self.command(m, now, "pause", None, given.fade_s, kind="pause")

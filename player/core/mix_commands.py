@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from player.core.level_model import TrackLevel
 from player.core.media import DeckName, GainResult, Source
 
 # --- inputs: the engine's commands, the clock, the output's answers ------------------------
@@ -41,6 +42,13 @@ class QueueNext:
 
     source: Source | None
     crossfade_s: float
+
+
+@dataclass(frozen=True)
+class PlaySession:
+    """The session's tracks, in play order: measured ahead, and the session's reference keeps them even."""
+
+    paths: tuple[Path, ...]
 
 
 @dataclass(frozen=True)
@@ -139,7 +147,7 @@ class ReleaseDeck:
 
 @dataclass(frozen=True)
 class SetGain:
-    """The deck's total gain in dB, already capped (None: muted)."""
+    """The deck's digital gain in dB, already bounded by the level model (None: muted)."""
 
     slot: DeckName
     gain_db: float | None
@@ -166,7 +174,13 @@ class Readings(Protocol):
         """The output's length of the media on `slot`."""
 
     def loudness(self, path: Path) -> GainResult:
-        """What is known of the file's normalization gain."""
+        """What is known of the file's loudness."""
+
+    def levels_revision(self) -> int:
+        """A count that moves whenever a final loudness figure arrives (cheap: read every tick)."""
+
+    def final_levels(self, paths: list[Path]) -> list[TrackLevel]:
+        """The final loudness figures known among `paths` (the session's reference is computed from them)."""
 
     def device_ok(self) -> bool:
         """The device probe (called every few seconds, and while the device is gone)."""

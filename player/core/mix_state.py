@@ -19,6 +19,7 @@ from player.core.crossfade import PREROLL_LEAD_S, fit_crossfade
 from player.core.deck import Cue, Deck, DeckState
 from player.core.device_watch import DeviceWatch
 from player.core.gain import CrossfadeRamp, Ramp
+from player.core.level_model import LevelLimits
 from player.core.levels import MasterLevel
 from player.core.media import MixerEvent, Source
 from player.core.mix_commands import (
@@ -52,10 +53,10 @@ class Plan:
 class Mix:
     """What plays: the decks and their roles, the plan, the mix fader, the master; and the moves on them."""
 
-    def __init__(self, volume: VolumeConfig, audio: AudioConfig, *, cap_db: float, target_lufs: float) -> None:
+    def __init__(self, volume: VolumeConfig, audio: AudioConfig, limits: LevelLimits) -> None:
         self.commands: list[OutputCommand] = []
-        self.slots = DeckSlots(self.commands, cap_db=cap_db, target_lufs=target_lufs, latency_s=audio.latency_s)
-        self.master = MasterLevel(volume, cap_db)
+        self.slots = DeckSlots(self.commands, limits, latency_s=audio.latency_s)
+        self.master = MasterLevel(volume, limits.cap_db)
         self.volume = volume
         self.device = DeviceWatch(audio.device_retry_max_s)
         self.mode: Mode = "silent"

@@ -14,7 +14,8 @@ loudness is measured ahead on the analyzer's worker thread (player/audio/analysi
 
 Levels (all dB; `player/core/gain.py` turns them into VLC percent in one place)::
 
-    deck gain = normalization + trim + deck fader + mix fader + master   (clamped to the cap)
+    heard     = master + trim + session reference + deck fader + mix fader   (at most the cap)
+    deck gain = normalization need + heard, within the track's headroom  (player/core/level_model.py)
 
 * the *deck fader* is what crossfades move (equal-power), and a failed deck's quick fade;
 * the *mix fader* ("gate") fades the whole mix: in from silence at a start (dB-linear from
@@ -36,8 +37,8 @@ from player.audio.analysis import Analyzer
 from player.audio.api import AudioOutput
 from player.clock import Clock
 from player.config import Config
-from player.core.cap import cap_db
 from player.core.deck import Deck
+from player.core.level_model import LevelLimits, TrackLevel, heard_of_gain_db
 from player.core.levels import MasterLevel
 from player.core.media import DeckName, GainResult, MixerEvent, OutputEvent, Source
 from player.core.mix import MixInput, MixMachine
@@ -55,6 +56,7 @@ from player.core.mix_commands import (
     PauseDeck,
     Play,
     PlayDeck,
+    PlaySession,
     QueueNext,
     ReleaseDeck,
     Resume,
@@ -84,6 +86,12 @@ class _Readings:
     def loudness(self, path: Path) -> GainResult:
         return self._analyzer.result(path)
 
+    def levels_revision(self) -> int:
+        return self._analyzer.revision
+
+    def final_levels(self, paths: list[Path]) -> list[TrackLevel]:
+        return self._analyzer.final_levels(paths)
+
     def device_ok(self) -> bool:
         return self._out.device_ok()
 
@@ -102,8 +110,7 @@ class Mixer:
         self._out = output
         self._clock = clock
         self._analyzer = analyzer or Analyzer(None)
-        self._machine = MixMachine(config.volume, config.audio, cap_db=cap_db(config.volume),
-                                   target_lufs=config.loudness.target_lufs)
+        self._machine = MixMachine(config.volume, config.audio, LevelLimits.of(config))
         self._mix = self._machine.new_mix()
         self._readings = _Readings(output, self._analyzer)
         self._loads: dict[DeckName, tuple[int, int]] = {}
@@ -205,9 +212,9 @@ class Mixer:
 
     @property
     def level_db(self) -> float | None:
-        """Total gain (dB) of the current deck now, None when it is not heard."""
-        cur = self._mix.current
-        return None if cur is None else self._mix.gain(cur, self._clock.monotonic())
+        """The level the current deck is heard at (dB relative to the loudness target), None when silent."""
+        cur, now = self._mix.current, self._clock.monotonic()
+        return None if cur is None else heard_of_gain_db(self._mix.gain(cur, now), cur.norm.value(now))
 
     @property
     def heard_db(self) -> float | None:
@@ -250,9 +257,11 @@ class Mixer:
 
     # --- commands --------------------------------------------------------------------
     def prefetch(self, sources: Iterable[Source]) -> None:
-        """Have the loudness of sources to come measured, in this order (on the worker thread)."""
-        for i, source in enumerate(sources):
-            self._analyzer.want(source.path, 100 + i)
+        """Have the loudness of the session's sources measured, in this order (on the worker thread).
+
+        They are the session's tracks: its reference keeps them all even (level_model.reference_db).
+        """
+        self._step(PlaySession(tuple(source.path for source in sources)))
 
     def wait_for_prefetch(self, timeout_s: float) -> bool:
         """Block until every measurement asked for so far is done (start-up, tests)."""

@@ -144,7 +144,7 @@ def render_html(report: dict) -> str:
              ("Outcome", outcome), ("Volume cap", _db(volume["max_db"])),
              ("Start level", _db(volume["start_db"])), ("Playing level", _db(volume["default_db"])),
              ("Resume policy", report["resume_policy"] or "–"),
-             ("Heard (exposure)", exposure_text(report.get("exposure")) or "–")]
+             ("Heard (exposure, dB re the loudness target)", exposure_text(report.get("exposure")) or "–")]
     title = f"Session report – {report['room'] or ''} – {day or report['session_id']}"
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from player.audio.session_levels import level_notes, lookup_for, playlist_tracks
 from player.config import Config
 from player.errors import ImportRefused, PlaylistInvalid
 from player.fsutil import write_all
@@ -255,13 +256,15 @@ def _import(root: Path, fd: int, config: Config, dry_run: bool, loader: Loader, 
                     refusals.append(Refusal(PREFIX + cand.name, f"{bad[0]} could not be copied: {failed[bad[0]]}"))
                 else:
                     kept.append(cand)
-            status.stage("verifying", "validating the copied playlists, probing every file and listening for voices")
+            status.stage("verifying", "validating the copied playlists, probing and measuring every file "
+                                      "and listening for voices")
             for cand in kept:
                 _write_new(staging / cand.name, texts[cand.name])
             kept = _probe_gate(kept, staging, loader, refusals, warnings)
             kept = _check_signatures(kept, key, texts, sigs, hashes, refusals)
             heard = _listen(kept, staging, loader, config, Path(config.data_dir), refusals, warnings)
             kept = heard.kept
+            report["levels"] = _level_notes(kept, staging, loader, config)
             for name in {c.name for c in sel.accepted} - {c.name for c in kept}:
                 (staging / name).unlink(missing_ok=True)
             if not kept:
@@ -321,6 +324,23 @@ def _write_new(path: Path, data: bytes) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _level_notes(kept: list[Candidate], folder: Path, loader: Loader, config: Config) -> dict[str, list[str]]:
+    """Per playlist, the tracks whose loudness lowers the session's level and what it costs.
+
+    Measured here (ffmpeg, cached by content in the chair's loudness cache), so the first
+    session of a new library needs no measuring; docs/audio.md, "The level model".
+    """
+    lookup = lookup_for(config)
+    notes = {}
+    for cand in kept:
+        playlist, _ = _validate(loader, folder / cand.name, cand.name, probe=False, warnings={})
+        found = [] if playlist is None else level_notes(playlist_tracks(playlist), config, measure=True,
+                                                        lookup=lookup)
+        if found:
+            notes[PREFIX + cand.name] = found
+    return notes
 
 
 def _probe_gate(cands: list[Candidate], folder: Path, loader: Loader, refusals: list[Refusal],

@@ -220,6 +220,7 @@ def render_text(report: Mapping) -> str:
         lines.append(f"ACCEPTED {name}")
     lines.extend(f"REFUSED {r['subject']}: {r['reason']}" for r in report["refusals"])
     lines.extend(warning_lines(report.get("warnings") or []))
+    lines.extend(f"LEVEL {name}: {note}" for name, notes in (report.get("levels") or {}).items() for note in notes)
     if report.get("library"):
         lines.append(f"library: {report['library']}")
     if "exported" in report:

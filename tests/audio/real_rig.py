@@ -17,7 +17,7 @@ class RealRig:
     def __init__(self, config: dict, loudness=None) -> None:
         self.config = load_config({**config, "audio": {"device": "pulse", **config.get("audio", {})}})
         self.clock = SystemClock()
-        self.mixer = Mixer(VlcOutput(self.config.audio, cap_db=self.config.volume.max_db), self.config,
+        self.mixer = Mixer(VlcOutput(self.config.audio, max_gain_db=self.config.loudness.max_boost_db), self.config,
                            self.clock, Analyzer(loudness) if loudness is not None else None)
         self.queue: queue.Queue = queue.Queue()
         self.events: list[tuple[float, object]] = []

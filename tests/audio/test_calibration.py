@@ -72,7 +72,7 @@ class Ticker:
 
 def test_play_noise_on_the_fake_output_stays_under_the_cap_and_stops(tmp_path):
     clock = FakeClock()
-    output = FakeOutput(clock=clock, cap_db=-13.0)
+    output = FakeOutput(clock=clock, max_gain_db=-13.0)
     noise = write_pink_noise(tmp_path / "n.wav", 20.0)
     seconds = []
     play_noise(output, noise, plan(level_db=-10.0, cap_db=-13.0), clock=clock, wait=Ticker(clock, output),
@@ -87,7 +87,7 @@ def test_play_noise_on_the_fake_output_stays_under_the_cap_and_stops(tmp_path):
 
 def test_ctrl_c_during_the_hold_ramps_down_instead_of_cutting(tmp_path):
     clock = FakeClock()
-    output = FakeOutput(clock=clock, cap_db=-6.0)
+    output = FakeOutput(clock=clock, max_gain_db=-6.0)
     noise = write_pink_noise(tmp_path / "n.wav", 20.0)
     with pytest.raises(KeyboardInterrupt):
         play_noise(output, noise, plan(), clock=clock, wait=Ticker(clock, output, interrupt_at=8.0))

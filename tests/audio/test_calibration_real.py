@@ -22,7 +22,7 @@ def test_noise_is_captured_at_normalization_plus_level_and_fades_in(audio_sink, 
     noise = write_pink_noise(tmp_path / "pink.wav", 14.0)
     normalization = LoudnessLookup(config.loudness).gain_db(noise)
     plan = NoisePlan(-24.0, normalization, -6.0, -60.0, hold_s=4.0, fade_in_s=3.0)
-    output = VlcOutput(config.audio, cap_db=-6.0)
+    output = VlcOutput(config.audio, max_gain_db=-6.0)
     recording = audio_sink.record()
     try:
         play_noise(output, noise, plan, clock=SystemClock(), wait=threading.Event().wait)

@@ -129,7 +129,7 @@ class TestFakeOutput(OutputContract):
     @pytest.fixture
     def output(self):
         self.clock = FakeClock()
-        self.fake = FakeOutput(self.clock, cap_db=-6.0)
+        self.fake = FakeOutput(self.clock, max_gain_db=-6.0)
         return self.fake
 
     def elapse(self, seconds: float) -> None:
@@ -141,7 +141,7 @@ class TestFakeOutput(OutputContract):
 class TestVlcOutput(OutputContract):
     @pytest.fixture
     def output(self, audio_sink):
-        return VlcOutput(AudioConfig(device="pulse"), cap_db=-6.0)
+        return VlcOutput(AudioConfig(device="pulse"), max_gain_db=-6.0)
 
     def elapse(self, seconds: float) -> None:
         threading.Event().wait(seconds)

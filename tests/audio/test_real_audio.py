@@ -146,7 +146,7 @@ def heard_lufs(rig, track: Source, tmp_path) -> float:
     on = np.nonzero(env.rms_db > -70)[0]
     middle = samples[int(env.t[on[0]] * 48000) + 24000: int(env.t[on[-1]] * 48000) - 24000]
     sf.write(tmp_path / "capture.wav", middle, 48000)
-    return measure(tmp_path / "capture.wav")[0]
+    return measure(tmp_path / "capture.wav").loudness_lufs
 
 
 def test_two_differently_mastered_files_play_within_1_lu(rig_factory, tmp_path):
@@ -169,13 +169,13 @@ def test_an_unmeasurable_file_is_heard_at_the_cautious_level(rig_factory, tmp_pa
     copy.write_bytes(measured.path.read_bytes())
     unmeasurable = Source(copy, duration_s=10.0)
     lookup = LoudnessLookup(load_cfg().loudness)
-    gain = lookup.measure_gain(measured.path)
+    gain = lookup.gain_db(measured.path)
 
     class FailsOne:
-        def measure_gain(self, path, progress=None):
+        def measure_level(self, path, progress=None):
             if path.name == "unmeasurable.flac":
                 raise RuntimeError("ffmpeg: invalid data found when processing input")
-            return lookup.measure_gain(path, progress)
+            return lookup.measure_level(path, progress)
 
     rig = rig_factory({"volume": {"start_db": -20, "default_db": -20}}, loudness=FailsOne())
     rig.mixer.prefetch([measured, unmeasurable])

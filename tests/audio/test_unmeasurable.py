@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from player.core.gain import vlc_percent_to_db
+from player.core.level_model import TrackLevel
 from tests.engine.mixer_harness import Rig
 
 LEVEL = {"volume": {"start_db": -30, "default_db": -30, "fade_in_s": 1}}
@@ -17,15 +18,15 @@ CAUTIOUS_DB = -18.0 - -8.0       # target_lufs minus the hot master assumed for 
 
 
 class Measurer:
-    """Measures every file at the target (0 dB gain) except those named `broken`."""
+    """Measures every file at the target (0 dB gain, peak well under the ceiling) except those named `broken`."""
 
     def __init__(self, *broken: str) -> None:
         self.broken = set(broken)
 
-    def measure_gain(self, path, progress=None) -> float:
+    def measure_level(self, path, progress=None) -> TrackLevel:
         if path.stem in self.broken:
             raise RuntimeError("ffmpeg: invalid data found when processing input")
-        return 0.0
+        return TrackLevel(-18.0, -10.0)
 
 
 def steady_gain_db(rig: Rig, name: str) -> float:

@@ -8,6 +8,7 @@ from pathlib import Path
 from player.audio.analysis import Analyzer
 from player.audio.voice import VoiceScan
 from player.audio.voice_worker import VoiceWorker
+from player.core.level_model import TrackLevel
 
 TIMEOUT_S = 10.0
 
@@ -36,9 +37,9 @@ class SlowMeasurer:
     def __init__(self) -> None:
         self.release = threading.Event()
 
-    def measure_gain(self, path, progress=None):
+    def measure_level(self, path, progress=None):
         assert self.release.wait(TIMEOUT_S)
-        return -3.0
+        return TrackLevel(-15.0, -10.0)
 
 
 def test_want_from_the_engine_thread_returns_at_once_and_the_scan_runs_on_its_own_thread() -> None:

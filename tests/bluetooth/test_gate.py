@@ -19,14 +19,14 @@ class TestHeadsetGateOnFakeOutput(contract.TestFakeOutput):
     @pytest.fixture
     def output(self):
         self.clock = FakeClock()
-        self.fake = FakeOutput(self.clock, cap_db=-6.0)
+        self.fake = FakeOutput(self.clock, max_gain_db=-6.0)
         gate = HeadsetGate(self.fake)
         gate.headset(True)
         return gate
 
 
 def test_the_headset_going_and_coming_back_posts_the_device_events_once_each():
-    inner = FakeOutput(FakeClock(), cap_db=-6.0)
+    inner = FakeOutput(FakeClock(), max_gain_db=-6.0)
     gate, events = HeadsetGate(inner), queue.Queue()
     gate.headset(True)                       # before open: remembered, nobody to tell
     gate.open(events.put)

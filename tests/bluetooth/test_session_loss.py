@@ -38,7 +38,7 @@ class Chair:
                       "bluetooth": {"address": ADDRESS, "retry_max_s": 8}}})
         self.clock = FakeClock()
         self.playlist = make_playlist(tmp_path)
-        self.out = FakeOutput(clock=self.clock, cap_db=self.config.volume.max_db)
+        self.out = FakeOutput(clock=self.clock, max_gain_db=self.config.loudness.max_boost_db)
         for phase in self.playlist.phases:
             for track in phase.tracks:
                 self.out.add_media(track.path, track.duration_s)

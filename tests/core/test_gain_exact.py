@@ -9,6 +9,8 @@ import math
 
 from player.core.crossfade import crossfade_length_s
 from player.core.gain import (
+    VLC_MAX_DB,
+    VLC_MAX_PERCENT,
     CrossfadeRamp,
     Glide,
     amplitude_to_db,
@@ -22,7 +24,7 @@ def test_a_vanishing_gain_is_0_percent_not_1() -> None:
 
 
 def test_an_infinite_request_is_held_at_the_cap() -> None:
-    assert db_to_vlc_percent(math.inf, cap_db=-6.0) == db_to_vlc_percent(-6.0, cap_db=-6.0) == 79
+    assert db_to_vlc_percent(math.inf, ceiling_db=-6.0) == db_to_vlc_percent(-6.0, ceiling_db=-6.0) == 79
 
 
 def test_crossfades_halve_only_real_durations() -> None:
@@ -62,3 +64,10 @@ def test_a_glide_turned_midway_continues_from_where_it_is() -> None:
 def test_a_resting_glide_is_done_at_once() -> None:
     rest = Glide.at(-7.0, 1.5)
     assert rest == Glide(-7.0, -7.0, 0.0, 1.5) and rest.done(0.0) and rest.value(50.0) == -7.0
+
+
+def test_above_unity_vlc_amplifies_up_to_200_percent_and_rounds_down() -> None:
+    assert db_to_vlc_percent(6.7, ceiling_db=18.0) == 129          # 100·10^(6.7/60) = 129.3
+    assert db_to_vlc_percent(6.7) == 100                            # the default ceiling: unity
+    assert db_to_vlc_percent(40.0, ceiling_db=40.0) == 200          # VLC's range ends at 200 % (+18.06 dB)
+    assert db_to_vlc_percent(VLC_MAX_DB, ceiling_db=VLC_MAX_DB) == VLC_MAX_PERCENT == 200

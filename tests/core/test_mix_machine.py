@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from player.config import load_config
+from player.core.level_model import LevelLimits, TrackLevel
 from player.core.media import GainResult, OutputEvent, Source
 from player.core.mix import MixInput, MixMachine
 from player.core.mix_commands import (
@@ -28,6 +29,7 @@ from player.core.mix_commands import (
     Opened,
     Pause,
     Play,
+    PlaySession,
     QueueNext,
     ReleaseDeck,
     Resume,
@@ -55,7 +57,13 @@ class FakeReadings:
         return None
 
     def loudness(self, path):
-        return GainResult(0.0, final=True)
+        return GainResult(final=True, unnormalized=True)
+
+    def levels_revision(self):
+        return 0
+
+    def final_levels(self, paths):
+        return []
 
     def device_ok(self):
         self.reads.append("probe")
@@ -64,8 +72,7 @@ class FakeReadings:
 
 def machine_and_mix():
     config = load_config({})
-    machine = MixMachine(config.volume, config.audio, cap_db=config.volume.max_db,
-                         target_lufs=config.loudness.target_lufs)
+    machine = MixMachine(config.volume, config.audio, LevelLimits.of(config))
     return machine, machine.new_mix(), FakeReadings()
 
 
@@ -116,7 +123,8 @@ def test_opening_probes_the_device_once_and_a_missing_one_is_reported() -> None:
 
 INPUTS: list[MixInput] = [Play(SOURCE, 1.0), CrossfadeTo(SOURCE, 1.0), QueueNext(None, 4.0), Pause(1.0), Resume(1.0),
                           Stop(1.0), EmergencyStop(3.0), BeginLevel(-20.0), SetMaster(-10.0), StepMaster(-1.0), Tick(),
-                          OutputEvent("device_back"), Opened(), Closed(), LoadRefused("A", 1, "x")]
+                          OutputEvent("device_back"), Opened(), Closed(), LoadRefused("A", 1, "x"),
+                          PlaySession((SOURCE.path,))]
 
 
 def test_every_input_class_has_a_handler_and_the_list_here_is_complete() -> None:
@@ -124,6 +132,19 @@ def test_every_input_class_has_a_handler_and_the_list_here_is_complete() -> None
     for given in INPUTS:
         machine, mix, readings = machine_and_mix()
         machine.step(mix, given, 0.0, readings)
+
+
+def test_the_session_s_tracks_are_measured_in_play_order_and_set_its_reference() -> None:
+    machine, mix, readings = machine_and_mix()
+    paths = (Path("/music/b.flac"), Path("/music/a.flac"))
+    _, commands, events = machine.step(mix, PlaySession(paths), 0.0, readings)
+    assert (commands, events) == ([Measure(paths[0], 100), Measure(paths[1], 101)], [])
+    quiet = TrackLevel(-40.0, -14.0)          # needs +22 dB, its peak allows +13: heard at -9 dB at most
+    readings.final_levels = lambda asked: [quiet] if paths[1] in asked else []
+    readings.levels_revision = lambda: 1
+    machine.step(mix, Tick(), 0.0, readings)
+    assert mix.slots.reference.target_db == pytest.approx(-9.0 - -6.0)     # lowered by what it lacks, as a glide
+    assert mix.slots.reference.value(0.0) == 0.0
 
 
 def test_an_emergency_stop_of_a_track_never_heard_is_over_at_once() -> None:

@@ -22,7 +22,7 @@ class Rig:
     def __init__(self, config: dict | None = None, loudness=None) -> None:
         self.config = load_config(config or {"volume": {"fade_in_s": 10}})
         self.clock = FakeClock()
-        self.out = FakeOutput(self.clock, cap_db=self.config.volume.max_db)
+        self.out = FakeOutput(self.clock, max_gain_db=self.config.loudness.max_boost_db)
         self.analyzer = Analyzer(loudness, threaded=False) if loudness is not None else None
         self.mixer = Mixer(self.out, self.config, self.clock, self.analyzer)
         self.queue: queue.Queue = queue.Queue()

@@ -168,3 +168,30 @@ def test_skip_and_advance_during_the_start_fade_stay_on_its_path(tmp_path: Path,
     path = final - depth * np.clip(1 - (t - t0) / fade_s, 0, 1)
     during = (t > t[first]) & (t < t0 + fade_s + 3)
     assert np.max(level[during] - path[during]) <= 1.5, float(np.max(level[during] - path[during]))
+
+
+def test_quiet_mastered_music_plays_as_loud_as_the_rest_with_the_shipped_levels(tmp_path: Path,
+                                                                                  audio_sink) -> None:
+    """Issue 22: tracks mastered at -36.7, -27.1 and -16.7 LUFS, shipped level settings, 3 s crossfades.
+
+    The cap bounds what is heard, not the gain: the quietest track is boosted above VLC 100 %
+    within its headroom, so after the start fade (and the rise to default_db, shortened here to
+    10 s so that every track comes round after it) all three are heard within 1.0 dB, and no
+    second differs from the next by more than 1.5 dB.
+    """
+    # One noise spectrum (seed) at three levels: noises of different seeds differ by up to 0.6 dB between
+    # their K-weighted loudness and the 200 Hz-8 kHz level measured here, which would hide the player's part.
+    for name, rms in (("quiet", -37.8), ("loud", -17.8), ("middle", -28.2)):
+        pink_noise(tmp_path / f"{name}.flac", 16.0, rms, seed=31)       # -36.7, -16.7, -27.1 LUFS (ffmpeg)
+    playlist = write_playlist(tmp_path / "p.yaml", "name: Quiet masters\ncrossfade: 3s\nphases:\n"
+                              "  - name: onset\n    duration: 120s\n    fade_in: 2s\n"
+                              "    tracks: [quiet.flac, loud.flac, middle.flac]\n")
+    samples, events = run_session(tmp_path, audio_sink, playlist, 68.0, volume={"rise_s": 10})
+    levels = second_levels(samples)
+    audible = np.nonzero(levels > -80)[0]
+    steady = levels[audible[0] + 2 + 10 + 2: audible[-1]]   # after the 2 s start fade and the 10 s rise
+    started = [e["details"]["file"] for e in events if e["type"] == "track_started"]
+    assert started[:4] == ["quiet.flac", "loud.flac", "middle.flac", "quiet.flac"], started
+    assert len(steady) >= 45
+    assert np.max(steady) - np.min(steady) <= 1.0, np.round(steady, 1)
+    assert np.max(np.abs(np.diff(steady))) <= 1.5, np.round(np.diff(steady), 2)

@@ -87,6 +87,7 @@ CORES: tuple[Core, ...] = (
     Core("player/core/cap.py", ("tests/core/test_cap.py", "tests/core/test_exposure.py",
                                 "tests/test_config_calibration.py")),
     Core("player/schema.py", ("tests/test_schema.py", "tests/test_config.py")),
+    Core("player/core/level_model.py", ("tests/core/test_level_model.py",)),
     Core("player/playlist/checkpoint_spec.py", ("tests/playlist/test_checkpoint_spec.py",)),
     Core("player/station/board.py", ("tests/station/test_board.py",)),
     Core("player/mqtt/topics.py", ("tests/station/test_board.py",)),

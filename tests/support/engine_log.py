@@ -22,7 +22,6 @@ from player.audio.fake import FakeOutput
 from player.audio.loudness import LoudnessLookup
 from player.clock import FakeClock
 from player.config import Config, load_config
-from player.core.cap import cap_db
 from player.engine.eventlog import read_events
 from player.engine.loop import SessionEngine
 from player.engine.output import Mixer
@@ -73,7 +72,7 @@ class _Player:
     """Engine + mixer + fake output on one clock, built like the daemon builds them."""
 
     def __init__(self, config: Config, clock: FakeClock, broken: Path, records: RecordKeeper | None = None) -> None:
-        self.output = FakeOutput(clock=clock, cap_db=cap_db(config.volume))
+        self.output = FakeOutput(clock=clock, max_gain_db=config.loudness.max_boost_db)
         self.output.add_media(broken, TRACK_S[BROKEN], fault="error")
         loudness = LoudnessLookup(config.loudness, cache_path=config.data_dir / "loudness-cache.json")
         mixer = Mixer(self.output, config, clock, Analyzer(loudness))

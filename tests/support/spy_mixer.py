@@ -13,7 +13,6 @@ from pathlib import Path
 from player.audio.fake import FakeOutput
 from player.clock import Clock
 from player.config import Config
-from player.core.cap import cap_db
 from player.core.media import Source
 from player.engine.output import Mixer
 
@@ -22,7 +21,7 @@ class SpyMixer(Mixer):
     """`Mixer` on `FakeOutput`; `calls` holds (method, source file name or None, keyword arguments)."""
 
     def __init__(self, config: Config, clock: Clock, media: Iterable[tuple[Path, float]] = ()) -> None:
-        self.out = FakeOutput(clock=clock, cap_db=cap_db(config.volume))
+        self.out = FakeOutput(clock=clock, max_gain_db=config.loudness.max_boost_db)
         for path, duration_s in media:
             self.out.add_media(path, duration_s)
         super().__init__(self.out, config, clock)

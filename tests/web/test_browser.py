@@ -87,6 +87,10 @@ def test_staff_page_live_phase_change_pause_mark_stop(driver, tmp_path):
         text_is("phase", "Settling")
         text_is("state", "playing")
         text_is("room", "Room 3")
+        # Issue 22: the level heard and the cap on one scale (loudness relative to the target; dBA calibrated)
+        text_is("volume-text", "heard -24.0 dB · cap -6.0 dB")
+        controller.set_state_for_test(volume_dba=78.0, heard_dba=66.0, max_dba=84.0)
+        text_is("volume-text", "heard -24.0 dB = 66.0 dBA · cap -6.0 dB = 84.0 dBA")
 
         # A phase boundary passes in the engine: the page follows without a reload.
         controller.set_state_for_test(phase="Onset", phase_index=1, elapsed_s=1210.0, phase_elapsed_s=600.0,

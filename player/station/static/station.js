@@ -22,6 +22,13 @@ function timeLeft(entry) {
   return s.state === "playing" ? s.phase_remaining_s - age(entry) : s.phase_remaining_s;
 }
 
+// The level heard and the cap on one scale: loudness relative to the target (dBA when calibrated).
+function levelText(s) {
+  const one = (dbv, dba) => (typeof dba === "number" ? `${dba.toFixed(1)} dBA` : `${dbv.toFixed(1)} dB`);
+  const cap = typeof s.max_db === "number" ? ` · cap ${one(s.max_db, s.max_dba)}` : "";
+  return `Heard ${one(s.level_db, s.heard_dba)}${cap}`;
+}
+
 function renderTile(entry) {
   const v = entry.view;
   const s = v.status || {};
@@ -57,6 +64,7 @@ function renderTile(entry) {
     left.appendChild(el("span", "label", "Phase left "));
     left.appendChild(el("b", "phase-left", fmt(timeLeft(entry))));
     tile.appendChild(left);
+    if (typeof s.level_db === "number") tile.appendChild(el("div", "level", levelText(s)));
   }
   const cp = v.next_checkpoint;
   if (cp) {

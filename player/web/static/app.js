@@ -64,8 +64,10 @@ function renderVolume(s) {
   $("meter-fill").style.width = s.volume_db === null || s.volume_db === undefined ? "0%" : at(s.volume_db);
   $("meter-level").style.width = s.level_db === null || s.level_db === undefined ? "0%" : at(s.level_db);
   if (s.cap_db !== null && s.cap_db !== undefined) $("meter-cap").style.left = at(s.cap_db);
-  const level = s.level_db === null || s.level_db === undefined ? "" : ` · level ${db(s.level_db)}`;
-  $("volume-text").textContent = `${db(s.volume_db)}${level} · cap ${db(s.cap_db)}`;
+  // One scale: loudness heard, relative to the normalization target (and dBA when calibrated).
+  const dba = (v) => (v === null || v === undefined ? "" : ` = ${v.toFixed(1)} dBA`);
+  const level = s.level_db === null || s.level_db === undefined ? "" : ` · heard ${db(s.level_db)}${dba(s.heard_dba)}`;
+  $("volume-text").textContent = `${db(s.volume_db)}${dba(s.volume_dba)}${level} · cap ${db(s.cap_db)}${dba(s.max_dba)}`;
 }
 
 function renderButtons(s) {
