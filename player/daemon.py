@@ -20,6 +20,8 @@ from player.audio.analysis import Analyzer
 from player.audio.api import AudioOutput
 from player.audio.loudness import LoudnessLookup
 from player.audio.mixer import Mixer
+from player.audio.signalled import SignallingOutput
+from player.background import Foreground, Pacer, cpu_budget, spawn_lowered
 from player.clock import Clock, SystemClock
 from player.config import Config, load_config
 from player.control import ControlSocketServer
@@ -77,8 +79,9 @@ class Daemon:
                 return
             cfg = self.config
             self._prepare_data_dir()
-            output = self._output or build_output(cfg, self._clock)
-            mixer = Mixer(output, cfg, self._clock, self._loudness())
+            foreground = Foreground()   # raised while a deck loads, pre-rolls or fades: background work waits
+            output = SignallingOutput(self._output or build_output(cfg, self._clock), foreground)
+            mixer = Mixer(output, cfg, self._clock, self._loudness(foreground))
             engine = SessionEngine(cfg, mixer, self._clock, load_playlist=load_playlist, notifier=self._notifier,
                                    apply_pending_library=lambda: apply_pending(cfg, wait=False),
                                    load_to_resume=load_playlist_to_resume)
@@ -112,9 +115,15 @@ class Daemon:
             log.error("data folder %s: %s; starting anyway (records wait in memory)", cfg.data_dir,
                       exc.strerror or exc)
 
-    def _loudness(self) -> Analyzer:
+    def _loudness(self, foreground: Foreground) -> Analyzer:
+        """Loudness measured ahead as a background job: playback first (`player.background`)."""
         cache = self.config.data_dir / "loudness-cache.json"
-        return Analyzer(LoudnessLookup(self.config.loudness, cache_path=cache))
+        pacer = Pacer(cpu_budget())
+        if pacer.limited:
+            log.info("CPU budget %.2f cores (cgroup quota): loudness analysis paced to %.0f %% of it",
+                     pacer.cores, pacer.share * 100)
+        lookup = LoudnessLookup(self.config.loudness, cache_path=cache, pacer=pacer, spawn=spawn_lowered)
+        return Analyzer(lookup, foreground=foreground, background=True)
 
     def _start_edges(self) -> None:
         cfg = self.config

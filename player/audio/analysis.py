@@ -9,6 +9,11 @@ reaches the heard deck as a slow glide (see `player.audio.gain.Glide`), never as
 `want(path, priority)` asks (lower priority = sooner; the mixer uses 0 for a deck it is
 loading now, the engine's prefetch uses the play order); `result(path)` is a cheap,
 thread-safe read of what is known. Engine thread and worker thread only meet under one lock.
+
+Playback first (`player.background`): the daemon's worker runs at nice 19 and I/O class idle,
+its ffmpeg at SCHED_IDLE, paced to a share of the CPU budget; and work done ahead (any priority
+but `URGENT`) starts only once the audio path is quiet (no deck loading, pre-rolling or
+fading: the `Foreground` flag), waiting at most `QUIET_MAX_WAIT_S`.
 """
 
 from __future__ import annotations
@@ -22,10 +27,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from player.background import Foreground, lower_priority
+
 log = logging.getLogger(__name__)
 
 #: A provisional gain is used only once this much audio was analysed (or the whole file).
 PROVISIONAL_MIN_S = 20.0
+#: A deck waits for this one now: measured at once, whatever the audio path is doing.
+URGENT = 0
+#: Work ahead waits for a quiet audio path at most this long, then goes on (it must not starve).
+QUIET_MAX_WAIT_S = 30.0
+QUIET_POLL_S = 0.25   # how often a wait for quiet looks for an urgent request
 
 
 class GainMeasurer(Protocol):
@@ -61,11 +73,16 @@ class Analyzer:
         measurer: the loudness lookup (tags, cache, ffmpeg); None means no normalization
             (every file is "measured" at 0 dB at once, for tests and plain playback).
         threaded: False measures inside `want` (deterministic tests with instant measurers).
+        foreground: the audio path's busy flag; work ahead waits for it to clear (None: never waits).
+        background: lower the worker thread to background priority (nice 19, I/O idle) as it starts.
     """
 
-    def __init__(self, measurer: GainMeasurer | None, *, threaded: bool = True) -> None:
+    def __init__(self, measurer: GainMeasurer | None, *, threaded: bool = True,
+                 foreground: Foreground | None = None, background: bool = False) -> None:
         self._measurer = measurer
         self._threaded = threaded
+        self._foreground = foreground
+        self._background = background
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._results: dict[Path, GainResult] = {}
@@ -123,10 +140,13 @@ class Analyzer:
 
     # --- worker -----------------------------------------------------------------------
     def _run(self) -> None:
+        if self._background:
+            lower_priority(idle_policy=False)   # ffmpeg itself is started at SCHED_IDLE (LoudnessLookup)
         while self._measure_next(block=True):
             pass
 
-    def _measure_next(self, block: bool = False) -> bool:
+    def _next_job(self, block: bool, waited_s: float) -> tuple[Path | None, bool]:
+        """(the job to run now, or None; whether to wait for a quiet audio path first)."""
         with self._lock:
             while True:
                 while self._heap and self._queued.get(self._heap[0][2]) != self._heap[0][0]:
@@ -135,10 +155,26 @@ class Analyzer:
                     break
                 self._wake.wait()
             if self._closed or not self._heap:
-                return False
+                return None, False
+            if self._heap[0][0] > URGENT and waited_s < QUIET_MAX_WAIT_S and self._foreground is not None \
+                    and self._foreground.busy():
+                return None, True
             _, _, path = heapq.heappop(self._heap)
             del self._queued[path]
             self._running.add(path)
+            return path, False
+
+    def _measure_next(self, block: bool = False) -> bool:
+        waited_s = 0.0
+        while True:
+            path, wait = self._next_job(block, waited_s)
+            if not wait:
+                break
+            assert self._foreground is not None
+            self._foreground.wait_quiet(QUIET_POLL_S)   # short waits: an urgent request goes first
+            waited_s += QUIET_POLL_S
+        if path is None:
+            return False
         try:
             gain = self._measurer.measure_gain(path, lambda s, g: self.record(path, GainResult(g, False, s)))
             final = GainResult(gain, final=True)

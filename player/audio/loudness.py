@@ -9,6 +9,11 @@ true peak) rather than pyloudnorm + soundfile: ffmpeg decodes every format a cli
 where pyloudnorm needs the whole track as float64 in RAM (a 60-minute track is 1.4 GB, more
 than a Pi 3 has); it gives true peak, which pyloudnorm does not; and ffmpeg is already a
 runtime dependency. Measured speed and agreement: bench/analyze_speed.py, docs/audio.md.
+
+Only what the level model needs is measured, as cheaply as it can be: one pass gives the
+integrated loudness, the short-term loudness maximum and the sample peak (about half the time
+of a true-peak pass); the 4x oversampled true peak is measured in a second pass only for a
+file whose gain it could change (`true_peak_matters`).
 """
 
 from __future__ import annotations
@@ -22,12 +27,14 @@ import os
 import re
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import mutagen
 
+from player.background import Pacer, process_cpu_s
 from player.config import LoudnessConfig
 from player.errors import AudioFailed
 from player.fsutil import atomic_write_text
@@ -42,12 +49,19 @@ CACHE_VERSION = 1
 
 @dataclass(frozen=True)
 class Loudness:
-    """What is known of a file: integrated loudness, (true) peak, where it came from, the gain."""
+    """What is known of a file: integrated loudness, peak, short-term maximum, where it came from, the gain.
+
+    `peak_kind` says what `peak_db` is: ``true`` (dBTP, measured), ``sample`` (dBFS: measured
+    where even `TRUE_PEAK_OVER_SAMPLE_DB` more could not change the gain), ``tag`` (from the
+    file's tags). `short_term_max_lufs` is the loudest 3 s (None: tags, or measured before it was kept).
+    """
 
     loudness_lufs: float
     peak_db: float
     source: str   # "replaygain", "r128", "measured"
     gain_db: float
+    peak_kind: str = "true"
+    short_term_max_lufs: float | None = None
 
 
 def normalization_gain_db(loudness_lufs: float, peak_db: float, config: LoudnessConfig) -> float:
@@ -87,50 +101,66 @@ def read_tags(path: Path) -> tuple[float, float, str] | None:
 
 
 _SUMMARY = re.compile(r"Integrated loudness:\s*I:\s*(-?[\d.]+|-inf)\s*LUFS.*?Peak:\s*(-?[\d.]+|-inf)\s*dBFS", re.S)
-_FRAME = re.compile(r"\bt:\s*([\d.]+).*?\bI:\s*(-?[\d.]+|-inf)\s*LUFS.*?\bTPK:\s*((?:\s*-?[\d.]+|\s*-inf)+)\s*dBFS")
+_FRAME = re.compile(r"\bt:\s*([\d.]+).*?\bS:\s*(-?[\d.]+|-inf)\s+I:\s*(-?[\d.]+|-inf)\s*LUFS.*?\b[ST]PK:"
+                    r"\s*((?:\s*-?[\d.]+|\s*-inf)+)\s*dBFS")
+_ASTATS_PEAK = re.compile(r"Peak level dB:\s*(-?[\d.]+|-inf)")
 PROGRESS_EVERY_S = 1.0   # report a running figure once per second of audio analysed
 MEASURE_TIMEOUT_S = 600.0
+SHORT_TERM_S = 3.0       # the short-term window: earlier frames are not yet a short-term figure
+#: How far the true (inter-sample) peak of real music may lie above its sample peak. A full-scale
+#: sine at a quarter of the sample rate sampled 45 degrees off its crests reads 3.0 dB low; music
+#: rarely comes near. Where even this much more peak would not change the gain, the (2x dearer)
+#: true-peak measurement is skipped and the record says ``peak_kind: sample``.
+TRUE_PEAK_OVER_SAMPLE_DB = 3.0
 
-Progress = Callable[[float, float, float], None]  # (analysed_s, loudness so far LUFS, true peak so far dBTP)
+Progress = Callable[[float, float, float], None]  # (analysed_s, loudness so far LUFS, peak bound so far dB)
+Spawn = Callable[[Callable[[], subprocess.Popen]], subprocess.Popen]
 
 
 def _finite(value: float, fallback: float) -> float:
     return value if math.isfinite(value) else fallback
 
 
-def measure(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None) -> tuple[float, float]:
-    """(integrated loudness LUFS, true peak dBTP) measured by ffmpeg's ebur128 filter.
+@dataclass(frozen=True)
+class Scan:
+    """One ffmpeg pass: what the level model needs, and what the pass cost (for pacing)."""
 
-    With `progress`, ffmpeg's per-frame log is read as it comes and the running figures are
-    reported about once per second of audio: a track needed before its measurement ends can
-    come in on a provisional gain.
-    """
-    frames = "verbose" if progress is None else "info"   # per-frame lines only when someone listens
-    cmd = [ffmpeg, "-nostdin", "-hide_banner", "-nostats", "-i", str(path), "-map", "0:a:0",
-           "-af", f"ebur128=peak=true:framelog={frames}", "-f", "null", "-"]
-    try:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    loudness_lufs: float
+    peak_db: float                 # sample peak, or true peak for a `true_peak` pass
+    short_term_max_lufs: float | None
+    audio_s: float
+    cpu_s: float | None
+
+
+def _popen(cmd: list[str], path: Path, spawn: Spawn | None) -> subprocess.Popen:
+    def start() -> subprocess.Popen:
+        return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                 text=True, errors="replace")
+    try:
+        if spawn is not None:
+            return spawn(start)        # lowered to background priority before ffmpeg starts
+        proc = start()
     except OSError as exc:
         raise AudioFailed(f"{path}: cannot measure loudness: {exc}") from None
     with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, proc.pid, 10)  # playback first: measuring may take its time
+        os.setpriority(os.PRIO_PROCESS, proc.pid, 10)  # a foreground `analyze`: playback still first
+    return proc
+
+
+def _run(cmd: list[str], path: Path, spawn: Spawn | None, on_line: Callable[[str], bool]) -> tuple[str, float | None]:
+    """Run ffmpeg; `on_line` takes the lines it wants (True); (the rest's tail, CPU seconds of the run)."""
+    proc = _popen(cmd, path, spawn)
     timer = threading.Timer(MEASURE_TIMEOUT_S, proc.kill)
     timer.start()
     tail: list[str] = []
-    reported = -PROGRESS_EVERY_S
+    cpu_s = None
     try:
         assert proc.stderr is not None
         for line in proc.stderr:
-            if progress is not None and (m := _FRAME.search(line)):
-                t = float(m.group(1))
-                if t - reported >= PROGRESS_EVERY_S:
-                    reported = t
-                    peak = max(float(v) for v in m.group(3).split())
-                    progress(t, _finite(float(m.group(2)), -70.0), _finite(peak, -90.0))
-                continue
-            tail.append(line)
-            del tail[:-40]
+            if not on_line(line):
+                tail.append(line)
+                del tail[:-40]
+        cpu_s = process_cpu_s(proc.pid)   # exited but not yet reaped: its final figure
         proc.wait()
     finally:
         timer.cancel()
@@ -138,20 +168,95 @@ def measure(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None
             proc.kill()
             proc.wait()
     text = "".join(tail)
-    found = _SUMMARY.findall(text)
-    if proc.returncode != 0 or not found:
+    if proc.returncode != 0:
         last = text.strip().splitlines()[-1:] or ["no output"]
         raise AudioFailed(f"{path}: cannot measure loudness: {last[0]}")
-    loudness, peak = (float(v) for v in found[-1])
+    return text, cpu_s
+
+
+def _input(ffmpeg: str, path: Path, speed: float | None) -> list[str]:
+    rate = ["-readrate", f"{speed:g}"] if speed else []   # paced: a small share of a small CPU budget
+    return [ffmpeg, "-nostdin", "-hide_banner", "-nostats", "-threads", "1", *rate, "-i", str(path), "-map", "0:a:0"]
+
+
+def scan(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None, *, true_peak: bool = False,
+         speed: float | None = None, spawn: Spawn | None = None) -> Scan:
+    """Integrated loudness, peak and short-term maximum of `path` in one pass of ffmpeg's ebur128.
+
+    The sample peak costs little; `true_peak` (4x oversampled, BS.1770) doubles the time.
+    ffmpeg's per-frame log is read as it comes: the short-term maximum, and with `progress`
+    the running figures about once per second of audio, so a track needed before its
+    measurement ends can come in on a provisional gain. `speed` caps it at that many times
+    real time; `spawn` starts ffmpeg (e.g. at background priority).
+    """
+    peak = "true" if true_peak else "sample"
+    cmd = [*_input(ffmpeg, path, speed), "-af", f"ebur128=peak={peak}:framelog=info", "-f", "null", "-"]
+    state = {"t": 0.0, "reported": -PROGRESS_EVERY_S, "short": -math.inf}
+
+    def frame(line: str) -> bool:
+        m = _FRAME.search(line)
+        if m is None:
+            return False
+        t = state["t"] = float(m.group(1))
+        if t >= SHORT_TERM_S:
+            state["short"] = max(state["short"], float(m.group(2)))
+        if progress is not None and t - state["reported"] >= PROGRESS_EVERY_S:
+            state["reported"] = t
+            pk = max(float(v) for v in m.group(4).split())
+            progress(t, _finite(float(m.group(3)), -70.0), _finite(pk, -90.0))
+        return True
+
+    text, cpu_s = _run(cmd, path, spawn, frame)
+    found = _SUMMARY.findall(text)
+    if not found:
+        last = text.strip().splitlines()[-1:] or ["no output"]
+        raise AudioFailed(f"{path}: cannot measure loudness: {last[0]}")
+    loudness, pk = (float(v) for v in found[-1])
+    short = state["short"] if math.isfinite(state["short"]) else None
     # digital silence: ebur128 gates everything out
-    return _finite(loudness, -70.0), _finite(peak, -90.0)
+    return Scan(_finite(loudness, -70.0), _finite(pk, -90.0), short, state["t"], cpu_s)
 
 
-def file_digest(path: Path) -> str:
+def true_peak_db(path: Path, ffmpeg: str = "ffmpeg", *, speed: float | None = None,
+                 spawn: Spawn | None = None) -> tuple[float, float | None]:
+    """(true peak dBTP, CPU seconds): the peak of the signal oversampled to 192 kHz, as ebur128 does it.
+
+    The same resampler ebur128 uses for ``peak=true``, without the loudness meter: a second
+    pass only for the files whose peak could matter.
+    """
+    cmd = [*_input(ffmpeg, path, speed), "-af",
+           "aresample=192000,astats=measure_perchannel=none:measure_overall=Peak_level", "-f", "null", "-"]
+    text, cpu_s = _run(cmd, path, spawn, lambda line: False)
+    found = _ASTATS_PEAK.findall(text)
+    if not found:
+        raise AudioFailed(f"{path}: cannot measure the true peak")
+    return _finite(float(found[-1]), -90.0), cpu_s
+
+
+def measure(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None) -> tuple[float, float]:
+    """(integrated loudness LUFS, true peak dBTP) of `path`, in one ffmpeg pass (the full measurement)."""
+    found = scan(path, ffmpeg, progress, true_peak=True)
+    return found.loudness_lufs, found.peak_db
+
+
+def true_peak_matters(loudness_lufs: float, sample_peak_db: float, config: LoudnessConfig) -> bool:
+    """Could the true peak change the gain? Not when even `TRUE_PEAK_OVER_SAMPLE_DB` more would not."""
+    wanted = min(MAX_GAIN_DB, config.target_lufs - loudness_lufs)
+    return config.max_true_peak_db - (sample_peak_db + TRUE_PEAK_OVER_SAMPLE_DB) < wanted
+
+
+def file_digest(path: Path, pacer: Pacer | None = None) -> str:
+    """The cache key: a hash of the content (a copied or renamed file keeps its measurement)."""
     h = hashlib.blake2b(digest_size=20)
     with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
+        while True:
+            used = time.thread_time()
+            chunk = f.read(1 << 18)
+            if not chunk:
+                break
             h.update(chunk)
+            if pacer is not None:
+                pacer.pace(time.thread_time() - used)
     return h.hexdigest()
 
 
@@ -162,12 +267,18 @@ class LoudnessLookup:
         config: the ``loudness`` config section.
         cache_path: JSON cache of measurements by file digest (the daemon passes
             <data_dir>/loudness-cache.json); None keeps it in memory only.
+        pacer: background pacing (the daemon's analysis beside the music): ffmpeg's speed
+            and the hashing are held to a share of the CPU budget. None: as fast as it goes.
+        spawn: starts ffmpeg (the daemon's lowers it to background priority first).
     """
 
-    def __init__(self, config: LoudnessConfig, cache_path: Path | None = None, *, ffmpeg: str = "ffmpeg") -> None:
+    def __init__(self, config: LoudnessConfig, cache_path: Path | None = None, *, ffmpeg: str = "ffmpeg",
+                 pacer: Pacer | None = None, spawn: Spawn | None = None) -> None:
         self._config = config
         self._cache_path = cache_path
         self._ffmpeg = ffmpeg
+        self._pacer = pacer
+        self._spawn = spawn
         self._lock = threading.Lock()
         self._cache: dict[str, dict] | None = None
 
@@ -196,22 +307,39 @@ class LoudnessLookup:
         tagged = read_tags(path)
         if tagged is not None:
             loudness, peak, source = tagged
-        else:
-            digest = file_digest(path)
+            return Loudness(loudness, peak, source, normalization_gain_db(loudness, peak, self._config), "tag")
+        digest = file_digest(path, self._pacer)
+        with self._lock:
+            known = self._load_cache().get(digest)
+        if known is None:
+            known = self._measure(path, progress)
             with self._lock:
-                known = self._load_cache().get(digest)
-            if known is not None:
-                loudness, peak = known["loudness_lufs"], known["peak_db"]
-            else:
-                def running(t: float, lufs: float, tpk: float) -> None:
-                    if progress is not None:
-                        progress(t, normalization_gain_db(lufs, tpk, self._config))
-                loudness, peak = measure(path, self._ffmpeg, running if progress is not None else None)
-                with self._lock:
-                    self._load_cache()[digest] = {"loudness_lufs": loudness, "peak_db": peak, "name": path.name}
-                    self._save()
-            source = "measured"
-        return Loudness(loudness, peak, source, normalization_gain_db(loudness, peak, self._config))
+                self._load_cache()[digest] = known
+                self._save()
+        loudness, peak = known["loudness_lufs"], known["peak_db"]
+        return Loudness(loudness, peak, "measured", normalization_gain_db(loudness, peak, self._config),
+                        known.get("peak_kind", "true"), known.get("short_term_max_lufs"))
+
+    def _measure(self, path: Path, progress: Callable[[float, float], None] | None) -> dict:
+        """The cache record: one cheap pass (sample peak), a true-peak pass only where the peak could matter."""
+        def running(t: float, lufs: float, sample_peak: float) -> None:
+            if progress is not None:   # provisional: as if the true peak were as high as it could be
+                progress(t, normalization_gain_db(lufs, sample_peak + TRUE_PEAK_OVER_SAMPLE_DB, self._config))
+        speed = self._pacer.speed() if self._pacer is not None else None
+        found = scan(path, self._ffmpeg, running if progress is not None else None, speed=speed, spawn=self._spawn)
+        self._learn(found.cpu_s, found.audio_s)
+        record = {"loudness_lufs": found.loudness_lufs, "peak_db": found.peak_db, "peak_kind": "sample",
+                  "sample_peak_db": found.peak_db, "short_term_max_lufs": found.short_term_max_lufs,
+                  "name": path.name}
+        if true_peak_matters(found.loudness_lufs, found.peak_db, self._config):
+            record["peak_db"], cpu_s = true_peak_db(path, self._ffmpeg, speed=speed, spawn=self._spawn)
+            record["peak_kind"] = "true"
+            self._learn(cpu_s, found.audio_s)
+        return record
+
+    def _learn(self, cpu_s: float | None, audio_s: float) -> None:
+        if self._pacer is not None and cpu_s is not None:
+            self._pacer.learn(cpu_s, audio_s)
 
     def gain_db(self, path: Path) -> float:
         return self.analyze(path).gain_db
