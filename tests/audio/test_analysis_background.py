@@ -1,0 +1,143 @@
+"""Loudness analysis as a background job: it yields to a busy audio path, runs lowered, measures only what is needed."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+
+from player.audio.analysis import URGENT, Analyzer
+from player.audio.fake import FakeOutput
+from player.audio.loudness import LoudnessLookup, file_digest, true_peak_matters
+from player.audio.signalled import SignallingOutput
+from player.background import IOPRIO_CLASS_IDLE, NICE, Foreground, io_class, spawn_lowered
+from player.clock import FakeClock
+from player.config import LoudnessConfig
+from tests.audio.signals import pink_noise
+
+WAIT = 30.0
+CFG = LoudnessConfig()
+
+
+class Recorder:
+    """A measurer that reports each start (an Event per path) and the priority of its thread."""
+
+    def __init__(self) -> None:
+        self.started: dict[str, threading.Event] = {}
+        self.priority: tuple[int, int] | None = None
+        self._lock = threading.Lock()
+
+    def event(self, name: str) -> threading.Event:
+        with self._lock:
+            return self.started.setdefault(name, threading.Event())
+
+    def measure_gain(self, path: Path, progress=None) -> float:
+        tid = threading.get_native_id()
+        self.priority = (os.getpriority(os.PRIO_PROCESS, tid), io_class(tid))
+        self.event(path.name).set()
+        return -3.0
+
+
+def test_work_ahead_waits_for_a_quiet_audio_path_but_an_urgent_deck_does_not():
+    clock = FakeClock()
+    fg = Foreground(clock.monotonic)
+    rec = Recorder()
+    analyzer = Analyzer(rec, foreground=fg)
+    try:
+        fg.busy_for(60.0)                                   # a deck is loading and fading in
+        analyzer.want(Path("ahead.flac"), 100)
+        analyzer.want(Path("now.flac"), URGENT)             # the deck waits for this one
+        assert rec.event("now.flac").wait(WAIT)
+        assert not rec.event("ahead.flac").is_set()        # still held back: the audio path is busy
+        clock.advance(60.0)
+        fg.busy_for(0.0)                                    # quiet again
+        assert rec.event("ahead.flac").wait(WAIT)
+        assert analyzer.wait_idle(WAIT)
+        assert analyzer.result(Path("ahead.flac")).gain_db == -3.0
+    finally:
+        analyzer.close()
+
+
+def test_the_daemons_worker_thread_runs_at_nice_19_and_io_idle():
+    rec = Recorder()
+    analyzer = Analyzer(rec, background=True)
+    try:
+        analyzer.want(Path("a.flac"))
+        assert rec.event("a.flac").wait(WAIT)
+        assert rec.priority == (NICE, IOPRIO_CLASS_IDLE)
+    finally:
+        analyzer.close()
+
+
+def test_the_output_marks_the_audio_path_busy_on_load_play_and_fades_only():
+    clock = FakeClock()
+    fg = Foreground(clock.monotonic)
+    inner = FakeOutput(clock=clock, cap_db=-6.0)
+    out = SignallingOutput(inner, fg)
+    out.open(lambda event: None)
+    inner.add_media("/music/a.flac", 60.0)
+    out.position_s("A")
+    assert not fg.busy()                                    # reading does not count
+    out.load("A", Path("/music/a.flac"))
+    assert fg.busy()
+    clock.advance(5.0)
+    assert not fg.busy()
+    out.set_gain_db("A", -20.0)                             # a fade step
+    assert fg.busy() and inner.volume_percent("A") == out.volume_percent("A")
+    clock.advance(2.0)
+    assert not fg.busy()
+
+
+def test_ffmpeg_started_for_the_daemon_inherits_the_lowest_priority(tmp_path: Path):
+    seen = tmp_path / "seen.txt"
+    wrapper = tmp_path / "ffmpeg"
+    wrapper.write_text(f'#!/bin/sh\necho "$(cut -d" " -f19 /proc/$$/stat) $(chrt -p $$ | grep -c IDLE) '
+                       f'$(ionice -p $$)" >> {seen}\nexec ffmpeg "$@"\n')
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
+    lookup = LoudnessLookup(CFG, ffmpeg=str(wrapper), spawn=spawn_lowered)
+    lookup.analyze(pink_noise(tmp_path / "a.flac", 4, rms_dbfs=-20))
+    nice, idle, io = seen.read_text().splitlines()[0].split(" ", 2)
+    assert (int(nice), int(idle), io) == (NICE, 1, "idle")
+
+
+def test_a_loud_track_skips_the_true_peak_pass_and_keeps_the_short_term_maximum(tmp_path: Path):
+    cache = tmp_path / "cache.json"
+    loud = LoudnessLookup(CFG, cache).analyze(pink_noise(tmp_path / "loud.flac", 8, rms_dbfs=-12))
+    assert loud.gain_db < 0 and loud.peak_kind == "sample"
+    assert loud.short_term_max_lufs is not None and loud.short_term_max_lufs >= loud.loudness_lufs - 0.5
+    record = next(iter(json.loads(cache.read_text())["files"].values()))
+    assert record["peak_kind"] == "sample" and record["short_term_max_lufs"] == loud.short_term_max_lufs
+    again = LoudnessLookup(CFG, cache).analyze(tmp_path / "loud.flac")   # from the cache: the same record
+    assert (again.peak_kind, again.short_term_max_lufs) == ("sample", loud.short_term_max_lufs)
+
+
+def test_a_quiet_track_whose_peak_bounds_its_gain_gets_the_true_peak(tmp_path: Path):
+    path = pink_noise(tmp_path / "quiet.flac", 8, rms_dbfs=-32)
+    data, rate = sf.read(path)
+    data[rate * 4] = 0.7                                   # one loud click: the peak bounds the boost
+    sf.write(path, data, rate)
+    quiet = LoudnessLookup(CFG).analyze(path)
+    assert quiet.peak_kind == "true"
+    assert quiet.gain_db == pytest.approx(min(CFG.target_lufs - quiet.loudness_lufs,
+                                              CFG.max_true_peak_db - quiet.peak_db))
+
+
+@pytest.mark.parametrize(("loudness", "sample_peak", "matters"),
+                         [(-14, -1, False), (-23, -10, False), (-23, -6, True), (-30, -10, True), (-60, -40, False),
+                          (-60, -20, True)])
+def test_true_peak_matters_only_where_3_db_more_could_lower_the_gain(loudness, sample_peak, matters):
+    assert true_peak_matters(loudness, sample_peak, CFG) is matters
+
+
+def test_a_cache_written_before_keeps_its_true_peaks(tmp_path: Path):
+    track = pink_noise(tmp_path / "a.flac", 4, rms_dbfs=-20)
+    cache = tmp_path / "cache.json"
+    cache.write_text(json.dumps({"version": 1, "files": {file_digest(track): {
+        "loudness_lufs": -20.0, "peak_db": -3.0, "name": "a.flac"}}}))
+    known = LoudnessLookup(CFG, cache).analyze(track)
+    assert (known.peak_db, known.peak_kind, known.short_term_max_lufs) == (-3.0, "true", None)
