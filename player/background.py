@@ -18,11 +18,8 @@ The music's own threads never wait on any of this.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import logging
 import os
-import platform
 import threading
 import time
 from collections.abc import Callable
@@ -42,6 +39,10 @@ _IOPRIO_SYSCALLS = {"x86_64": (251, 252), "aarch64": (30, 31), "armv7l": (314, 3
 
 
 def _ioprio(call: int, *args: int) -> int:
+    import ctypes  # here, not at import: ctypes.util and platform cost the daemon's cold start ~25 ms
+    import ctypes.util
+    import platform
+
     numbers = _IOPRIO_SYSCALLS.get(platform.machine())
     if numbers is None:
         raise OSError(f"ioprio syscalls unknown on {platform.machine()}")

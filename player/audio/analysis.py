@@ -74,7 +74,9 @@ class Analyzer:
             (every file is "measured" at 0 dB at once, for tests and plain playback).
         threaded: False measures inside `want` (deterministic tests with instant measurers).
         foreground: the audio path's busy flag; work ahead waits for it to clear (None: never waits).
-        background: lower the worker thread to background priority (nice 19, I/O idle) as it starts.
+        background: lower the worker thread to background priority (nice 19, I/O idle) as it starts,
+            and tell the measurer which jobs are urgent (``measure_gain(..., urgent=True)``: a deck
+            waits for it and nothing plays yet, so it is not held back as work ahead is).
     """
 
     def __init__(self, measurer: GainMeasurer | None, *, threaded: bool = True,
@@ -145,8 +147,8 @@ class Analyzer:
         while self._measure_next(block=True):
             pass
 
-    def _next_job(self, block: bool, waited_s: float) -> tuple[Path | None, bool]:
-        """(the job to run now, or None; whether to wait for a quiet audio path first)."""
+    def _next_job(self, block: bool, waited_s: float) -> tuple[Path | None, bool, bool]:
+        """(the job to run now, or None; whether to wait for a quiet audio path first; whether it is urgent)."""
         with self._lock:
             while True:
                 while self._heap and self._queued.get(self._heap[0][2]) != self._heap[0][0]:
@@ -155,19 +157,19 @@ class Analyzer:
                     break
                 self._wake.wait()
             if self._closed or not self._heap:
-                return None, False
+                return None, False, False
             if self._heap[0][0] > URGENT and waited_s < QUIET_MAX_WAIT_S and self._foreground is not None \
                     and self._foreground.busy():
-                return None, True
-            _, _, path = heapq.heappop(self._heap)
+                return None, True, False
+            priority, _, path = heapq.heappop(self._heap)
             del self._queued[path]
             self._running.add(path)
-            return path, False
+            return path, False, priority <= URGENT
 
     def _measure_next(self, block: bool = False) -> bool:
         waited_s = 0.0
         while True:
-            path, wait = self._next_job(block, waited_s)
+            path, wait, urgent = self._next_job(block, waited_s)
             if not wait:
                 break
             assert self._foreground is not None
@@ -176,7 +178,10 @@ class Analyzer:
         if path is None:
             return False
         try:
-            gain = self._measurer.measure_gain(path, lambda s, g: self.record(path, GainResult(g, False, s)))
+            # a background measurer is told when a deck waits for this one: it then runs at once, unpaced
+            urgency = {"urgent": urgent} if self._background else {}
+            gain = self._measurer.measure_gain(path, lambda s, g: self.record(path, GainResult(g, False, s)),
+                                               **urgency)
             final = GainResult(gain, final=True)
         except Exception as exc:  # noqa: BLE001 - a file that cannot be measured must not stop the others
             log.warning("loudness of %s cannot be measured: %s", path.name, exc)

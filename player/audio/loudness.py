@@ -291,22 +291,25 @@ class LoudnessLookup:
                     log.warning("loudness cache %s unreadable (%s): starting afresh", self._cache_path, exc)
         return self._cache
 
-    def analyze(self, path: Path, progress: Callable[[float, float], None] | None = None) -> Loudness:
+    def analyze(self, path: Path, progress: Callable[[float, float], None] | None = None, *,
+                urgent: bool = False) -> Loudness:
         """Loudness, peak and gain of `path` (tags, cache, or a measurement: slow the first time).
 
         `progress(analysed_s, gain_so_far_db)` is called during a measurement (not for tags
-        or cached files, which answer at once).
+        or cached files, which answer at once). `urgent`: a deck waits for it, so it is neither
+        paced nor started at background priority (nice 10 still).
         """
+        pacer = None if urgent else self._pacer
         path = Path(path)
         tagged = read_tags(path)
         if tagged is not None:
             loudness, peak, source = tagged
             return Loudness(loudness, peak, source, normalization_gain_db(loudness, peak, self._config), "tag")
-        digest = file_digest(path, self._pacer)
+        digest = file_digest(path, pacer)
         with self._lock:
             known = self._load_cache().get(digest)
         if known is None:
-            known = self._measure(path, progress)
+            known = self._measure(path, progress, pacer, None if urgent else self._spawn)
             with self._lock:
                 self._load_cache()[digest] = known
                 self._save()
@@ -314,19 +317,20 @@ class LoudnessLookup:
         return Loudness(loudness, peak, "measured", normalization_gain_db(loudness, peak, self._config),
                         known.get("peak_kind", "true"), known.get("short_term_max_lufs"))
 
-    def _measure(self, path: Path, progress: Callable[[float, float], None] | None) -> dict:
+    def _measure(self, path: Path, progress: Callable[[float, float], None] | None, pacer: Pacer | None,
+                 spawn: Spawn | None) -> dict:
         """The cache record: one cheap pass (sample peak), a true-peak pass only where the peak could matter."""
         def running(t: float, lufs: float, sample_peak: float) -> None:
             if progress is not None:   # provisional: as if the true peak were as high as it could be
                 progress(t, normalization_gain_db(lufs, sample_peak + TRUE_PEAK_OVER_SAMPLE_DB, self._config))
-        speed = self._pacer.speed() if self._pacer is not None else None
-        found = scan(path, self._ffmpeg, running if progress is not None else None, speed=speed, spawn=self._spawn)
+        speed = pacer.speed() if pacer is not None else None
+        found = scan(path, self._ffmpeg, running if progress is not None else None, speed=speed, spawn=spawn)
         self._learn(found.cpu_s, found.audio_s)
         record = {"loudness_lufs": found.loudness_lufs, "peak_db": found.peak_db, "peak_kind": "sample",
                   "sample_peak_db": found.peak_db, "short_term_max_lufs": found.short_term_max_lufs,
                   "name": path.name}
         if true_peak_matters(found.loudness_lufs, found.peak_db, self._config):
-            record["peak_db"], cpu_s = true_peak_db(path, self._ffmpeg, speed=speed, spawn=self._spawn)
+            record["peak_db"], cpu_s = true_peak_db(path, self._ffmpeg, speed=speed, spawn=spawn)
             record["peak_kind"] = "true"
             self._learn(cpu_s, found.audio_s)
         return record
@@ -338,9 +342,10 @@ class LoudnessLookup:
     def gain_db(self, path: Path) -> float:
         return self.analyze(path).gain_db
 
-    def measure_gain(self, path: Path, progress: Callable[[float, float], None] | None = None) -> float:
+    def measure_gain(self, path: Path, progress: Callable[[float, float], None] | None = None, *,
+                     urgent: bool = False) -> float:
         """The `player.audio.analysis.GainMeasurer` protocol: the gain, reporting progress."""
-        return self.analyze(path, progress).gain_db
+        return self.analyze(path, progress, urgent=urgent).gain_db
 
     def _save(self) -> None:
         if self._cache_path is not None:

@@ -30,14 +30,16 @@ class Recorder:
     def __init__(self) -> None:
         self.started: dict[str, threading.Event] = {}
         self.priority: tuple[int, int] | None = None
+        self.urgent: dict[str, bool | None] = {}
         self._lock = threading.Lock()
 
     def event(self, name: str) -> threading.Event:
         with self._lock:
             return self.started.setdefault(name, threading.Event())
 
-    def measure_gain(self, path: Path, progress=None) -> float:
+    def measure_gain(self, path: Path, progress=None, urgent: bool | None = None) -> float:
         tid = threading.get_native_id()
+        self.urgent[path.name] = urgent
         self.priority = (os.getpriority(os.PRIO_PROCESS, tid), io_class(tid))
         self.event(path.name).set()
         return -3.0
@@ -63,13 +65,16 @@ def test_work_ahead_waits_for_a_quiet_audio_path_but_an_urgent_deck_does_not():
         analyzer.close()
 
 
-def test_the_daemons_worker_thread_runs_at_nice_19_and_io_idle():
+def test_the_daemons_worker_thread_runs_at_nice_19_and_io_idle_and_says_which_job_is_urgent():
     rec = Recorder()
     analyzer = Analyzer(rec, background=True)
     try:
         analyzer.want(Path("a.flac"))
         assert rec.event("a.flac").wait(WAIT)
         assert rec.priority == (NICE, IOPRIO_CLASS_IDLE)
+        analyzer.want(Path("now.flac"), URGENT)
+        assert rec.event("now.flac").wait(WAIT)
+        assert rec.urgent == {"a.flac": False, "now.flac": True}   # a deck waits: measured unpaced
     finally:
         analyzer.close()
 
@@ -103,6 +108,9 @@ def test_ffmpeg_started_for_the_daemon_inherits_the_lowest_priority(tmp_path: Pa
     lookup.analyze(pink_noise(tmp_path / "a.flac", 4, rms_dbfs=-20))
     nice, idle, io = seen.read_text().splitlines()[0].split(" ", 2)
     assert (int(nice), int(idle), io) == (NICE, 1, "idle")
+    lookup.analyze(pink_noise(tmp_path / "b.flac", 4, rms_dbfs=-21), urgent=True)   # a deck waits for it
+    nice, idle, io = seen.read_text().splitlines()[1].split(" ", 2)
+    assert (int(nice), int(idle)) == (10, 0) and io != "idle"
 
 
 def test_a_loud_track_skips_the_true_peak_pass_and_keeps_the_short_term_maximum(tmp_path: Path):
