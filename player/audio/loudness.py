@@ -111,6 +111,8 @@ SHORT_TERM_S = 3.0       # the short-term window: earlier frames are not yet a s
 #: rarely comes near. Where even this much more peak would not change the gain, the (2x dearer)
 #: true-peak measurement is skipped and the record says ``peak_kind: sample``.
 TRUE_PEAK_OVER_SAMPLE_DB = 3.0
+#: Audio seen before the cheap pass may decide that the peak bounds the gain and switch to one true-peak pass.
+EARLY_DECISION_S = 20.0
 
 Progress = Callable[[float, float, float], None]  # (analysed_s, loudness so far LUFS, peak bound so far dB)
 Spawn = Callable[[Callable[[], subprocess.Popen]], subprocess.Popen]
@@ -174,19 +176,26 @@ def _run(cmd: list[str], path: Path, spawn: Spawn | None, on_line: Callable[[str
 
 
 def _input(ffmpeg: str, path: Path, speed: float | None) -> list[str]:
-    rate = ["-readrate", f"{speed:g}"] if speed else []   # paced: a small share of a small CPU budget
-    return [ffmpeg, "-nostdin", "-hide_banner", "-nostats", "-threads", "1", *rate, "-i", str(path), "-map", "0:a:0"]
+    # paced (a small share of a small CPU budget): one thread, read at `speed` x real time
+    paced = ["-threads", "1", "-readrate", f"{speed:g}"] if speed else []
+    return [ffmpeg, "-nostdin", "-hide_banner", "-nostats", *paced, "-i", str(path), "-map", "0:a:0"]
+
+
+class GaveUp(Exception):
+    """`scan` stopped early because its `give_up` said another pass would do better."""
 
 
 def scan(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None, *, true_peak: bool = False,
-         speed: float | None = None, spawn: Spawn | None = None) -> Scan:
+         speed: float | None = None, spawn: Spawn | None = None,
+         give_up: Callable[[float, float, float], bool] | None = None) -> Scan:
     """Integrated loudness, peak and short-term maximum of `path` in one pass of ffmpeg's ebur128.
 
     The sample peak costs little; `true_peak` (4x oversampled, BS.1770) doubles the time.
     ffmpeg's per-frame log is read as it comes: the short-term maximum, and with `progress`
     the running figures about once per second of audio, so a track needed before its
     measurement ends can come in on a provisional gain. `speed` caps it at that many times
-    real time; `spawn` starts ffmpeg (e.g. at background priority).
+    real time; `spawn` starts ffmpeg (e.g. at background priority). `give_up(t, loudness,
+    peak)`, asked with the running figures once a second of audio, stops it (raises `GaveUp`).
     """
     peak = "true" if true_peak else "sample"
     cmd = [*_input(ffmpeg, path, speed), "-af", f"ebur128=peak={peak}:framelog=info", "-f", "null", "-"]
@@ -199,10 +208,13 @@ def scan(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None, *
         t = state["t"] = float(m.group(1))
         if t >= SHORT_TERM_S:
             state["short"] = max(state["short"], float(m.group(2)))
-        if progress is not None and t - state["reported"] >= PROGRESS_EVERY_S:
+        if (progress is not None or give_up is not None) and t - state["reported"] >= PROGRESS_EVERY_S:
             state["reported"] = t
-            pk = max(float(v) for v in m.group(4).split())
-            progress(t, _finite(float(m.group(3)), -70.0), _finite(pk, -90.0))
+            lufs, pk = _finite(float(m.group(3)), -70.0), _finite(max(float(v) for v in m.group(4).split()), -90.0)
+            if give_up is not None and give_up(t, lufs, pk):
+                raise GaveUp(path)          # _run kills ffmpeg on the way out
+            if progress is not None:
+                progress(t, lufs, pk)
         return True
 
     text, cpu_s = _run(cmd, path, spawn, frame)
@@ -319,17 +331,40 @@ class LoudnessLookup:
 
     def _measure(self, path: Path, progress: Callable[[float, float], None] | None, pacer: Pacer | None,
                  spawn: Spawn | None) -> dict:
-        """The cache record: one cheap pass (sample peak), a true-peak pass only where the peak could matter."""
+        """The cache record: one cheap pass (sample peak), the true peak only where it could matter.
+
+        Where the running figures already say the peak bounds the gain (`EARLY_DECISION_S` in),
+        the cheap pass stops and one true-peak pass gives everything; where that shows only at
+        the end, a second (true-peak) pass follows.
+        """
+        cfg = self._config
+
         def running(t: float, lufs: float, sample_peak: float) -> None:
             if progress is not None:   # provisional: as if the true peak were as high as it could be
-                progress(t, normalization_gain_db(lufs, sample_peak + TRUE_PEAK_OVER_SAMPLE_DB, self._config))
+                progress(t, normalization_gain_db(lufs, sample_peak + TRUE_PEAK_OVER_SAMPLE_DB, cfg))
+
+        def peak_bound(t: float, lufs: float, sample_peak: float) -> bool:
+            return t >= EARLY_DECISION_S and true_peak_matters(lufs, sample_peak, cfg)
+
+        def running_true(t: float, lufs: float, true_peak: float) -> None:
+            if progress is not None:
+                progress(t, normalization_gain_db(lufs, true_peak, cfg))
+
         speed = pacer.speed() if pacer is not None else None
-        found = scan(path, self._ffmpeg, running if progress is not None else None, speed=speed, spawn=spawn)
+        try:
+            found = scan(path, self._ffmpeg, running if progress is not None else None, speed=speed, spawn=spawn,
+                         give_up=peak_bound)
+        except GaveUp:
+            found = scan(path, self._ffmpeg, running_true if progress is not None else None, true_peak=True,
+                         speed=speed, spawn=spawn)
+            self._learn(found.cpu_s, found.audio_s)
+            return {"loudness_lufs": found.loudness_lufs, "peak_db": found.peak_db, "peak_kind": "true",
+                    "short_term_max_lufs": found.short_term_max_lufs, "name": path.name}
         self._learn(found.cpu_s, found.audio_s)
         record = {"loudness_lufs": found.loudness_lufs, "peak_db": found.peak_db, "peak_kind": "sample",
                   "sample_peak_db": found.peak_db, "short_term_max_lufs": found.short_term_max_lufs,
                   "name": path.name}
-        if true_peak_matters(found.loudness_lufs, found.peak_db, self._config):
+        if true_peak_matters(found.loudness_lufs, found.peak_db, cfg):
             record["peak_db"], cpu_s = true_peak_db(path, self._ffmpeg, speed=speed, spawn=spawn)
             record["peak_kind"] = "true"
             self._learn(cpu_s, found.audio_s)

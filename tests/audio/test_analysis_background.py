@@ -149,3 +149,17 @@ def test_a_cache_written_before_keeps_its_true_peaks(tmp_path: Path):
         "loudness_lufs": -20.0, "peak_db": -3.0, "name": "a.flac"}}}))
     known = LoudnessLookup(CFG, cache).analyze(track)
     assert (known.peak_db, known.peak_kind, known.short_term_max_lufs) == (-3.0, "true", None)
+
+
+def test_a_track_seen_early_to_be_peak_bound_switches_to_one_true_peak_pass(tmp_path: Path):
+    path = pink_noise(tmp_path / "quiet.flac", 30, rms_dbfs=-32)
+    data, rate = sf.read(path)
+    data[rate * 2] = 0.7                                   # the click comes early: known after 20 s
+    sf.write(path, data, rate)
+    cache = tmp_path / "cache.json"
+    seen = []
+    quiet = LoudnessLookup(CFG, cache).analyze(path, lambda t, gain: seen.append(t))
+    record = next(iter(json.loads(cache.read_text())["files"].values()))
+    assert quiet.peak_kind == "true" and "sample_peak_db" not in record
+    assert quiet.short_term_max_lufs is not None
+    assert max(seen) >= 29.0                               # progress went on through the true-peak pass
