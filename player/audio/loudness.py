@@ -3,9 +3,9 @@
 Order of trust: ReplayGain 2 / R128 tags written by the clinic's tools (read with mutagen),
 then our own measurement, cached by file content so each file is measured once.
 
-Measurement uses ffmpeg's ebur128 filter (ITU-R BS.1770-4 integrated loudness, 4x oversampled
-true peak) rather than pyloudnorm + soundfile: ffmpeg decodes every format a clinic brings
-(MP3, AAC/M4A, Opus, FLAC...) while libsndfile does not read AAC; it streams in constant memory
+Measurement (`player.audio.ebur128`) uses ffmpeg's ebur128 filter (ITU-R BS.1770-4 integrated
+loudness, 4x oversampled true peak) rather than pyloudnorm + soundfile: ffmpeg decodes every
+format a clinic brings (MP3, AAC/M4A, Opus, FLAC...) while libsndfile does not read AAC; it streams in constant memory
 where pyloudnorm needs the whole track as float64 in RAM (a 60-minute track is 1.4 GB, more
 than a Pi 3 has); it gives true peak, which pyloudnorm does not; and ffmpeg is already a
 runtime dependency. Measured speed and agreement: bench/analyze_speed.py, docs/audio.md.
@@ -13,19 +13,17 @@ runtime dependency. Measured speed and agreement: bench/analyze_speed.py, docs/a
 Only what the level model needs is measured, as cheaply as it can be: one pass gives the
 integrated loudness, the short-term loudness maximum and the sample peak (about half the time
 of a true-peak pass); the 4x oversampled true peak is measured in a second pass only for a
-file whose gain it could change (`true_peak_matters`).
+file whose gain it could change (`true_peak_matters`); a file seen early to be peak-bound
+switches to a single true-peak pass.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
 import math
-import os
 import re
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -34,9 +32,9 @@ from pathlib import Path
 
 import mutagen
 
-from player.background import Pacer, process_cpu_s
+from player.audio.ebur128 import GaveUp, Spawn, scan, true_peak_db
+from player.background import Pacer
 from player.config import LoudnessConfig
-from player.errors import AudioFailed
 from player.fsutil import atomic_write_text
 
 log = logging.getLogger(__name__)
@@ -100,12 +98,6 @@ def read_tags(path: Path) -> tuple[float, float, str] | None:
     return None
 
 
-_SUMMARY = re.compile(r"Integrated loudness:\s*I:\s*(-?[\d.]+|-inf)\s*LUFS.*?Peak:\s*(-?[\d.]+|-inf)\s*dBFS", re.S)
-_FRAME = re.compile(r"\bt:\s*([\d.]+).*?\bS:\s*(-?[\d.]+|-inf)\s+I:\s*(-?[\d.]+|-inf)\s*LUFS.*?\b[ST]PK:"
-                    r"\s*((?:\s*-?[\d.]+|\s*-inf)+)\s*dBFS")
-PROGRESS_EVERY_S = 1.0   # report a running figure once per second of audio analysed
-MEASURE_TIMEOUT_S = 600.0
-SHORT_TERM_S = 3.0       # the short-term window: earlier frames are not yet a short-term figure
 #: How far the true (inter-sample) peak of real music may lie above its sample peak. A full-scale
 #: sine at a quarter of the sample rate sampled 45 degrees off its crests reads 3.0 dB low; music
 #: rarely comes near. Where even this much more peak would not change the gain, the (2x dearer)
@@ -113,137 +105,6 @@ SHORT_TERM_S = 3.0       # the short-term window: earlier frames are not yet a s
 TRUE_PEAK_OVER_SAMPLE_DB = 3.0
 #: Audio seen before the cheap pass may decide that the peak bounds the gain and switch to one true-peak pass.
 EARLY_DECISION_S = 20.0
-
-Progress = Callable[[float, float, float], None]  # (analysed_s, loudness so far LUFS, peak bound so far dB)
-Spawn = Callable[[Callable[[], subprocess.Popen]], subprocess.Popen]
-
-
-def _finite(value: float, fallback: float) -> float:
-    return value if math.isfinite(value) else fallback
-
-
-@dataclass(frozen=True)
-class Scan:
-    """One ffmpeg pass: what the level model needs, and what the pass cost (for pacing)."""
-
-    loudness_lufs: float
-    peak_db: float                 # sample peak, or true peak for a `true_peak` pass
-    short_term_max_lufs: float | None
-    audio_s: float
-    cpu_s: float | None
-
-
-def _popen(cmd: list[str], path: Path, spawn: Spawn | None) -> subprocess.Popen:
-    def start() -> subprocess.Popen:
-        return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                text=True, errors="replace")
-    try:
-        if spawn is not None:
-            return spawn(start)        # lowered to background priority before ffmpeg starts
-        proc = start()
-    except OSError as exc:
-        raise AudioFailed(f"{path}: cannot measure loudness: {exc}") from None
-    with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, proc.pid, 10)  # a foreground `analyze`: playback still first
-    return proc
-
-
-def _run(cmd: list[str], path: Path, spawn: Spawn | None, on_line: Callable[[str], bool]) -> tuple[str, float | None]:
-    """Run ffmpeg; `on_line` takes the lines it wants (True); (the rest's tail, CPU seconds of the run)."""
-    proc = _popen(cmd, path, spawn)
-    timer = threading.Timer(MEASURE_TIMEOUT_S, proc.kill)
-    timer.start()
-    tail: list[str] = []
-    cpu_s = None
-    try:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            if not on_line(line):
-                tail.append(line)
-                del tail[:-40]
-        cpu_s = process_cpu_s(proc.pid)   # exited but not yet reaped: its final figure
-        proc.wait()
-    finally:
-        timer.cancel()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    text = "".join(tail)
-    if proc.returncode != 0:
-        last = text.strip().splitlines()[-1:] or ["no output"]
-        raise AudioFailed(f"{path}: cannot measure loudness: {last[0]}")
-    return text, cpu_s
-
-
-def _input(ffmpeg: str, path: Path, speed: float | None) -> list[str]:
-    # paced (a small share of a small CPU budget): one thread, read at `speed` x real time
-    paced = ["-threads", "1", "-readrate", f"{speed:g}"] if speed else []
-    return [ffmpeg, "-nostdin", "-hide_banner", "-nostats", *paced, "-i", str(path), "-map", "0:a:0"]
-
-
-class GaveUp(Exception):
-    """`scan` stopped early because its `give_up` said another pass would do better."""
-
-
-def scan(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None, *, true_peak: bool = False,
-         speed: float | None = None, spawn: Spawn | None = None,
-         give_up: Callable[[float, float, float], bool] | None = None) -> Scan:
-    """Integrated loudness, peak and short-term maximum of `path` in one pass of ffmpeg's ebur128.
-
-    The sample peak costs little; `true_peak` (4x oversampled, BS.1770) doubles the time.
-    ffmpeg's per-frame log is read as it comes: the short-term maximum, and with `progress`
-    the running figures about once per second of audio, so a track needed before its
-    measurement ends can come in on a provisional gain. `speed` caps it at that many times
-    real time; `spawn` starts ffmpeg (e.g. at background priority). `give_up(t, loudness,
-    peak)`, asked with the running figures once a second of audio, stops it (raises `GaveUp`).
-    """
-    peak = "true" if true_peak else "sample"
-    cmd = [*_input(ffmpeg, path, speed), "-af", f"ebur128=peak={peak}:framelog=info", "-f", "null", "-"]
-    state = {"t": 0.0, "reported": -PROGRESS_EVERY_S, "short": -math.inf}
-
-    def frame(line: str) -> bool:
-        m = _FRAME.search(line)
-        if m is None:
-            return False
-        t = state["t"] = float(m.group(1))
-        if t >= SHORT_TERM_S:
-            state["short"] = max(state["short"], float(m.group(2)))
-        if (progress is not None or give_up is not None) and t - state["reported"] >= PROGRESS_EVERY_S:
-            state["reported"] = t
-            lufs, pk = _finite(float(m.group(3)), -70.0), _finite(max(float(v) for v in m.group(4).split()), -90.0)
-            if give_up is not None and give_up(t, lufs, pk):
-                raise GaveUp(path)          # _run kills ffmpeg on the way out
-            if progress is not None:
-                progress(t, lufs, pk)
-        return True
-
-    text, cpu_s = _run(cmd, path, spawn, frame)
-    found = _SUMMARY.findall(text)
-    if not found:
-        last = text.strip().splitlines()[-1:] or ["no output"]
-        raise AudioFailed(f"{path}: cannot measure loudness: {last[0]}")
-    loudness, pk = (float(v) for v in found[-1])
-    short = state["short"] if math.isfinite(state["short"]) else None
-    # digital silence: ebur128 gates everything out
-    return Scan(_finite(loudness, -70.0), _finite(pk, -90.0), short, state["t"], cpu_s)
-
-
-def true_peak_db(path: Path, ffmpeg: str = "ffmpeg", *, speed: float | None = None,
-                 spawn: Spawn | None = None) -> tuple[float, float | None]:
-    """(true peak dBTP, CPU seconds): ebur128's 4x oversampled true peak, the meter tests/audio check.
-
-    (A plain ``aresample=192000,astats`` pass costs 40 % less but read up to 2.6 dB high on
-    EBU's true-peak test signals near Nyquist: not the figure the level model trusts.)
-    """
-    found = scan(path, ffmpeg, true_peak=True, speed=speed, spawn=spawn)
-    return found.peak_db, found.cpu_s
-
-
-def measure(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None) -> tuple[float, float]:
-    """(integrated loudness LUFS, true peak dBTP) of `path`, in one ffmpeg pass (the full measurement)."""
-    found = scan(path, ffmpeg, progress, true_peak=True)
-    return found.loudness_lufs, found.peak_db
-
 
 def true_peak_matters(loudness_lufs: float, sample_peak_db: float, config: LoudnessConfig) -> bool:
     """Could the true peak change the gain? Not when even `TRUE_PEAK_OVER_SAMPLE_DB` more would not."""

@@ -13,7 +13,8 @@ import pytest
 import soundfile as sf
 
 from player.audio.api import Source
-from player.audio.loudness import LoudnessLookup, measure
+from player.audio.ebur128 import measure
+from player.audio.loudness import LoudnessLookup
 from tests.audio.real_rig import RealRig
 from tests.audio.signals import broken, pink_noise, sine
 from tests.support.audio_sink import envelope
