@@ -170,7 +170,7 @@ class LoudnessLookup:
 
         `progress(analysed_s, gain_so_far_db)` is called during a measurement (not for tags
         or cached files, which answer at once). `urgent`: a deck waits for it, so it is neither
-        paced nor started at background priority (nice 10 still).
+        paced nor started at SCHED_IDLE (it keeps its thread's nice, at least 10).
         """
         pacer = None if urgent else self._pacer
         path = Path(path)

@@ -110,7 +110,7 @@ def test_ffmpeg_started_for_the_daemon_inherits_the_lowest_priority(tmp_path: Pa
     assert (int(nice), int(idle), io) == (NICE, 1, "idle")
     lookup.analyze(pink_noise(tmp_path / "b.flac", 4, rms_dbfs=-21), urgent=True)   # a deck waits for it
     nice, idle, io = seen.read_text().splitlines()[1].split(" ", 2)
-    assert (int(nice), int(idle)) == (10, 0) and io != "idle"
+    assert int(idle) == 0 and int(nice) >= 10   # not SCHED_IDLE: nothing plays yet, the patient waits
 
 
 def test_a_loud_track_skips_the_true_peak_pass_and_keeps_the_short_term_maximum(tmp_path: Path):
