@@ -11,7 +11,7 @@ of one core: a cgroup with ``cfs_quota_us`` (cgroup v1) or ``cpu.max`` (v2), as 
 20 ms windows of digital silence (every sample zero) inside the music, counted in the
 capture from the first window above -60 dBFS for `--span` seconds. Needs root (cgroups).
 
-Run: .venv/bin/python bench/budget.py --quota 5 [--quota 3 ...] [--span 45] [--runs 2] [--measured]
+Run: .venv/bin/python bench/budget.py --quota 5 [--quota 3 ...] [--span 45] [--runs 2] [--measured] [--web]
 """
 
 from __future__ import annotations
@@ -108,10 +108,12 @@ def dropouts(samples: np.ndarray, span_s: float) -> tuple[int, float | None]:
     return int(np.sum(np.isneginf(windows))), float(env.t[first])
 
 
-def play_daemon(tmp: Path, tracks: list[Path], data: Path, span_s: float, quota: CpuQuota, env: dict) -> None:
+def play_daemon(tmp: Path, tracks: list[Path], data: Path, span_s: float, quota: CpuQuota, env: dict,
+                web: bool = False) -> None:
     config = tmp / "config.yaml"
     config.write_text(f"room: Bench\ndata_dir: {data}\naudio: {{device: pulse}}\nhardware: {{enabled: false}}\n"
-                      "web: {enabled: false}\nvolume: {start_db: -20, default_db: -20, fade_in_s: 2}\n")
+                      f"web: {{enabled: {str(web).lower()}, port: 0}}\n"
+                      "volume: {start_db: -20, default_db: -20, fade_in_s: 2}\n")
     playlist = tmp / "budget.yaml"
     names = ", ".join(t.name for t in tracks)
     playlist.write_text(f"name: Budget\ncrossfade: {CROSSFADE_S:g}s\nphases:\n  - name: onset\n"
@@ -133,11 +135,12 @@ def play_daemon(tmp: Path, tracks: list[Path], data: Path, span_s: float, quota:
         daemon.wait(60)
 
 
-def play_measured(tmp: Path, tracks: list[Path], fresh: Path, span_s: float, quota: CpuQuota, env: dict) -> None:
+def play_measured(tmp: Path, tracks: list[Path], fresh: Path, span_s: float, quota: CpuQuota, env: dict,
+                  web: bool = False) -> None:
     data = fresh.with_name(fresh.name + "-measured")
     data.mkdir()
     shutil.copy(fresh / "loudness-cache.json", data / "loudness-cache.json")
-    play_daemon(tmp, tracks, data, span_s, quota, env)
+    play_daemon(tmp, tracks, data, span_s, quota, env, web)
 
 
 def play_bare(tracks: list[Path], span_s: float, quota: CpuQuota, env: dict) -> None:
@@ -161,6 +164,7 @@ def main() -> int:
     ap.add_argument("--span", type=float, default=45.0, help="seconds of music counted (default 45)")
     ap.add_argument("--runs", type=int, default=1, help="runs per quota and player (default 1)")
     ap.add_argument("--measured", action="store_true", help="also the daemon on a library measured before")
+    ap.add_argument("--web", action="store_true", help="the daemon with its staff web page on (the shipped default)")
     a = ap.parse_args()
     if os.geteuid() != 0:
         print("bench/budget.py needs root (it makes cgroups)")
@@ -170,17 +174,18 @@ def main() -> int:
     sink = AudioSink()
     env = {**os.environ, "PULSE_SERVER": sink.start()}
     try:
-        print(f"20 ms windows of digital silence in {a.span:g} s of music (four {TRACK_S:g} s tones, "
+        print(f"web page {'on' if a.web else 'off'}; 20 ms windows of digital silence in {a.span:g} s of music "
+              f"(four {TRACK_S:g} s tones, "
               f"{CROSSFADE_S:g} s crossfades), each player alone in the quota")
         for percent in a.quota or [5.0]:
             for run in range(a.runs):
                 quota = CpuQuota(f"session-player-budget-{os.getpid()}", percent)
                 fresh = tmp / f"data-{percent:g}-{run}"
                 plays = [("daemon, fresh data dir", functools.partial(play_daemon, tmp, tracks, fresh, a.span,
-                                                                      quota, env))]
+                                                                      quota, env, a.web))]
                 if a.measured:   # a new data dir holding only the fresh run's loudness cache
                     plays.append(("daemon, library measured before",
-                                  functools.partial(play_measured, tmp, tracks, fresh, a.span, quota, env)))
+                                  functools.partial(play_measured, tmp, tracks, fresh, a.span, quota, env, a.web)))
                 plays.append(("bare python-vlc", functools.partial(play_bare, tracks, a.span, quota, env)))
                 try:
                     for label, play in plays:
