@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -144,3 +145,22 @@ def test_cgroup_v2_quota_and_none(tmp_path: Path):
     assert _cgroup_quota("0::/system.slice/player.service\n", tmp_path) == pytest.approx(0.2)
     (leaf / "cpu.max").write_text("max 100000\n")
     assert _cgroup_quota("0::/system.slice/player.service\n", tmp_path) is None
+
+
+V1_CPU = Path("/sys/fs/cgroup/cpu")
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not (V1_CPU / "cpu.cfs_quota_us").exists(),
+                    reason="needs root and the cgroup v1 cpu controller")
+def test_a_process_in_a_real_cgroup_quota_sees_its_budget():
+    group = V1_CPU / f"session-player-test-{os.getpid()}"
+    group.mkdir()
+    try:
+        (group / "cpu.cfs_period_us").write_text("100000")
+        (group / "cpu.cfs_quota_us").write_text("5000")
+        code = "from player.background import cpu_budget; print(*cpu_budget())"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=WAIT,
+                             preexec_fn=lambda: (group / "cgroup.procs").write_text(str(os.getpid())))
+        assert out.stdout.split() == ["0.05", "True"]
+    finally:
+        group.rmdir()
