@@ -13,7 +13,9 @@ thread-safe read of what is known. Engine thread and worker thread only meet und
 Playback first (`player.background`): the daemon's worker runs at nice 19 and I/O class idle,
 its ffmpeg at SCHED_IDLE, paced to a share of the CPU budget; and work done ahead (any priority
 but `URGENT`) starts only once the audio path is quiet (no deck loading, pre-rolling or
-fading: the `Foreground` flag), waiting at most `QUIET_MAX_WAIT_S`.
+fading: the `Foreground` flag), waiting at most `QUIET_MAX_WAIT_S`. Paced work may take
+minutes, so an urgent request stops it (its progress callback raises `Preempted`) and it is
+queued again behind the urgent one.
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ URGENT = 0
 #: Work ahead waits for a quiet audio path at most this long, then goes on (it must not starve).
 QUIET_MAX_WAIT_S = 30.0
 QUIET_POLL_S = 0.25   # how often a wait for quiet looks for an urgent request
+
+
+class Preempted(Exception):
+    """A measurement done ahead was stopped for an urgent one; it is queued again."""
 
 
 class GainMeasurer(Protocol):
@@ -94,6 +100,8 @@ class Analyzer:
         self._thread: threading.Thread | None = None
         self._closed = False
         self._running: set[Path] = set()
+        self._current: tuple[Path, int] | None = None   # the job being measured, and its priority
+        self._preempt = threading.Event()
 
     def __repr__(self) -> str:
         return f"<Analyzer {len(self._results)} known, {len(self._queued)} queued>"
@@ -104,8 +112,15 @@ class Analyzer:
             return
         with self._lock:
             known = self._results.get(path)
-            if self._closed or (known is not None and (known.final or known.error)) or path in self._running \
-                    or self._queued.get(path, priority + 1) <= priority:
+            if self._closed or (known is not None and (known.final or known.error)):
+                return
+            current = self._current
+            if self._background and current is not None and priority <= URGENT < current[1]:
+                # a paced job ahead may take minutes under a CPU quota: the deck waiting goes first
+                self._preempt.set()
+                if current[0] == path:
+                    self._current = (path, priority)
+            if path in self._running or self._queued.get(path, priority + 1) <= priority:
                 return
             self._queued[path] = priority
             heapq.heappush(self._heap, (priority, next(self._order), path))
@@ -164,6 +179,8 @@ class Analyzer:
             priority, _, path = heapq.heappop(self._heap)
             del self._queued[path]
             self._running.add(path)
+            self._current = (path, priority)
+            self._preempt.clear()
             return path, False, priority <= URGENT
 
     def _measure_next(self, block: bool = False) -> bool:
@@ -177,17 +194,29 @@ class Analyzer:
             waited_s += QUIET_POLL_S
         if path is None:
             return False
+        def progress(analysed_s: float, gain_db: float) -> None:
+            if self._preempt.is_set():
+                raise Preempted(path)          # the measurer's ffmpeg is stopped on the way out
+            self.record(path, GainResult(gain_db, False, analysed_s))
+
+        final: GainResult | None
         try:
             # a background measurer is told when a deck waits for this one: it then runs at once, unpaced
             urgency = {"urgent": urgent} if self._background else {}
-            gain = self._measurer.measure_gain(path, lambda s, g: self.record(path, GainResult(g, False, s)),
-                                               **urgency)
-            final = GainResult(gain, final=True)
+            final = GainResult(self._measurer.measure_gain(path, progress, **urgency), final=True)
+        except Preempted:
+            final = None
         except Exception as exc:  # noqa: BLE001 - a file that cannot be measured must not stop the others
             log.warning("loudness of %s cannot be measured: %s", path.name, exc)
             final = GainResult(error=str(exc) or type(exc).__name__)
         with self._lock:
-            self._results[path] = final
+            if final is None:                  # queued again, as urgent as anyone asked since
+                priority = self._current[1] if self._current is not None else URGENT
+                self._queued[path] = priority
+                heapq.heappush(self._heap, (priority, next(self._order), path))
+            else:
+                self._results[path] = final
             self._running.discard(path)
+            self._current = None
             self._wake.notify_all()
         return True

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
-from player.audio.analysis import URGENT, Analyzer
+from player.audio.analysis import URGENT, Analyzer, Preempted
 from player.audio.fake import FakeOutput
 from player.audio.loudness import LoudnessLookup, file_digest, true_peak_matters
 from player.audio.signalled import SignallingOutput
@@ -22,6 +22,18 @@ from tests.audio.signals import pink_noise
 
 WAIT = 30.0
 CFG = LoudnessConfig()
+
+
+def children() -> list[str]:
+    """Processes whose parent is this one (from /proc)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]) == os.getpid():
+                found.append(pid)
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
 
 
 class Recorder:
@@ -163,3 +175,63 @@ def test_a_track_seen_early_to_be_peak_bound_switches_to_one_true_peak_pass(tmp_
     assert quiet.peak_kind == "true" and "sample_peak_db" not in record
     assert quiet.short_term_max_lufs is not None
     assert max(seen) >= 29.0                               # progress went on through the true-peak pass
+
+
+class Slow:
+    """A paced measurement of ``long.flac`` that runs until something urgent comes (then its progress raises)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, bool]] = []
+        self.long_started = threading.Event()
+        self.urgent_asked = threading.Event()
+
+    def measure_gain(self, path: Path, progress=None, urgent: bool = False) -> float:
+        self.calls.append((path.name, urgent))
+        if path.name == "long.flac" and len(self.calls) == 1:
+            self.long_started.set()
+            assert self.urgent_asked.wait(WAIT)
+            progress(10.0, -3.0)                           # the next progress report: preempted here
+            raise AssertionError("not preempted")
+        return -3.0
+
+
+def test_an_urgent_request_stops_paced_work_ahead_which_is_queued_again():
+    slow = Slow()
+    analyzer = Analyzer(slow, background=True)
+    try:
+        analyzer.want(Path("long.flac"), 100)
+        assert slow.long_started.wait(WAIT)
+        analyzer.want(Path("now.flac"), URGENT)            # a deck waits for this one
+        slow.urgent_asked.set()
+        assert analyzer.wait_idle(WAIT)
+        assert slow.calls == [("long.flac", False), ("now.flac", True), ("long.flac", False)]
+        assert analyzer.result(Path("long.flac")).final and analyzer.result(Path("now.flac")).final
+    finally:
+        analyzer.close()
+
+
+def test_the_running_track_asked_for_urgently_starts_again_unpaced():
+    slow = Slow()
+    analyzer = Analyzer(slow, background=True)
+    try:
+        analyzer.want(Path("long.flac"), 100)
+        assert slow.long_started.wait(WAIT)
+        analyzer.want(Path("long.flac"), URGENT)           # the deck now needs the very track measured ahead
+        slow.urgent_asked.set()
+        assert analyzer.wait_idle(WAIT)
+        assert slow.calls == [("long.flac", False), ("long.flac", True)]
+    finally:
+        analyzer.close()
+
+
+def test_a_measurement_stopped_by_its_progress_leaves_no_ffmpeg_and_no_cache_entry(tmp_path: Path):
+    cache = tmp_path / "cache.json"
+    lookup = LoudnessLookup(CFG, cache, spawn=spawn_lowered)
+
+    def stop(analysed_s, gain_db):
+        raise Preempted(Path("x"))
+
+    with pytest.raises(Preempted):
+        lookup.analyze(pink_noise(tmp_path / "a.flac", 30, rms_dbfs=-20), stop)
+    assert not cache.exists()
+    assert children() == []                                 # killed and reaped, not left running
