@@ -83,11 +83,15 @@ class Analyzer:
         background: lower the worker thread to background priority (nice 19, I/O idle) as it starts,
             and tell the measurer which jobs are urgent (``measure_gain(..., urgent=True)``: a deck
             waits for it and nothing plays yet, so it is not held back as work ahead is).
+        also: told of every `want` (path, priority), e.g. the background voice scan
+            (`player.audio.voice_worker`), which then works in the same order while `busy` is False.
     """
 
     def __init__(self, measurer: GainMeasurer | None, *, threaded: bool = True,
-                 foreground: Foreground | None = None, background: bool = False) -> None:
+                 foreground: Foreground | None = None, background: bool = False,
+                 also: Callable[[Path, int], None] | None = None) -> None:
         self._measurer = measurer
+        self._also = also
         self._threaded = threaded
         self._foreground = foreground
         self._background = background
@@ -108,6 +112,8 @@ class Analyzer:
 
     def want(self, path: Path, priority: int = 1000) -> None:
         """Have `path` measured; a lower `priority` than asked before moves it up the queue."""
+        if self._also is not None:
+            self._also(path, priority)
         if self._measurer is None:
             return
         with self._lock:
@@ -142,6 +148,11 @@ class Analyzer:
         """Store what is known of `path` (the worker's progress; tests use it to simulate arrivals)."""
         with self._lock:
             self._results[path] = result
+
+    def busy(self) -> bool:
+        """Something is queued or being measured (cheap; any thread)."""
+        with self._lock:
+            return bool(self._queued or self._running)
 
     def wait_idle(self, timeout_s: float) -> bool:
         """Block until nothing is queued or being measured (start-up, tests)."""

@@ -5,6 +5,11 @@ where the figures come from (ReplayGain/R128 tags, or measured by ffmpeg's ebur1
 the gain towards loudness.target_lufs, lowered so the peak stays under
 loudness.max_true_peak_db. Measurements are cached in <data_dir>/loudness-cache.json when
 that directory is writable.
+
+Each file is also listened to for a spoken voice (``library.voice_scan``, the optional
+``voice`` extra): where speech-like audio is, "no spoken voice heard", or why it could not be
+checked; cached in <data_dir>/voice-cache.json. --json adds "voice": {"checked", "ranges",
+"reason"}.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import os
 from pathlib import Path
 
 from player.audio.loudness import LoudnessLookup, as_dict
+from player.audio.voice_cache import voice_lookup
 from player.config import load_config
 from player.errors import AudioFailed
 
@@ -32,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     cache = config.data_dir / "loudness-cache.json"
     writable = config.data_dir.is_dir() and os.access(config.data_dir, os.W_OK)
     lookup = LoudnessLookup(config.loudness, cache if writable else None)
+    voice = voice_lookup(config.data_dir) if config.library.voice_scan != "off" else None
     failed = 0
     if not args.json:
         print(f"target {config.loudness.target_lufs:g} LUFS, peak ceiling {config.loudness.max_true_peak_db:g} dBTP")
@@ -46,11 +53,15 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {exc}")
             failed += 1
             continue
+        heard = voice.scan(path) if voice is not None else None
         if args.json:
-            print(json.dumps({"file": str(path), **as_dict(result)}))
+            print(json.dumps({"file": str(path), **as_dict(result)}
+                             | ({"voice": heard.as_dict()} if heard is not None else {})))
         else:
             print(f"{path}: {result.loudness_lufs:6.1f} LUFS  peak {result.peak_db:5.1f} dB  "
                   f"gain {result.gain_db:+5.1f} dB  ({result.source})")
+            if heard is not None:
+                print(f"    {heard.describe()}")
     if failed:
         raise AudioFailed(f"{failed} of {len(args.files)} file(s) could not be analyzed")
     return 0

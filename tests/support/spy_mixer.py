@@ -15,13 +15,14 @@ from player.audio.fake import FakeOutput
 from player.audio.mixer import Mixer
 from player.clock import Clock
 from player.config import Config
+from player.core.cap import cap_db
 
 
 class SpyMixer(Mixer):
     """`Mixer` on `FakeOutput`; `calls` holds (method, source file name or None, keyword arguments)."""
 
     def __init__(self, config: Config, clock: Clock, media: Iterable[tuple[Path, float]] = ()) -> None:
-        self.out = FakeOutput(clock=clock, cap_db=config.volume.max_db)
+        self.out = FakeOutput(clock=clock, cap_db=cap_db(config.volume))
         for path, duration_s in media:
             self.out.add_media(path, duration_s)
         super().__init__(self.out, config, clock)
