@@ -14,7 +14,7 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
     packages=find_packages(include=["player", "player.*"]),
-    package_data={"player": ["web/static/*", "station/static/*", "data/*"]},
+    package_data={"player": ["web/static/*", "station/static/*", "http/static/*", "http/page_head.html", "data/*"]},
     install_requires=[
         # Floors are Debian 12's own packages (the .deb depends on them; tests pass with them):
         # python3-vlc 3.0.18121, python3-gpiozero 1.6.2 (Raspberry Pi OS ships 2.x), python3-aiohttp 3.8.4.
@@ -28,9 +28,18 @@ setup(
     ],
     extras_require={
         # pyloudnorm: an independent BS.1770 meter to check our loudness figures against (tests, bench).
-        "test": ["pytest>=7", "hypothesis>=6", "ruff", "selenium>=4.10", "pyloudnorm>=0.1.1", "paho-mqtt>=1.6.1"],
+        # dbus-fast: the Bluetooth tests' client of the fake BlueZ/BlueALSA (the fakes themselves need
+        # dbus-daemon and python3-dbusmock from apt, run by /usr/bin/python3: bootstrap.sh installs them).
+        "test": ["pytest>=7", "hypothesis>=6", "ruff", "selenium>=4.10", "pyloudnorm>=0.1.1", "paho-mqtt>=1.6.1",
+                 "dbus-fast>=1.84"],
         # The nursing station's feed and the station itself (docs/station.md); Debian: python3-paho-mqtt.
         "mqtt": ["paho-mqtt>=1.6.1"],
+        # Bluetooth headphones through BlueZ and BlueALSA (docs/technician.md#bluetooth-headphones): a pure-Python,
+        # asyncio D-Bus client, no libdbus or GLib main loop in the daemon; Debian 12: python3-dbus-fast 1.84.
+        "bluetooth": ["dbus-fast>=1.84"],
+        # The voice scan (docs/technician.md#the-voice-scan): Silero VAD's ONNX model, shipped in player/data/,
+        # run by onnxruntime alone (no torch). Not in Debian 12: pip wheels for x86_64 and aarch64 (Pi 4/5).
+        "voice": ["onnxruntime>=1.16"],
         # Mutation testing of the pure cores (python -m tests.mutation); not needed for a CI run.
         "mutation": ["mutmut>=3.8,<4"],
     },

@@ -7,7 +7,8 @@ fresh data dir (nothing measured or cached, as an imported playlist's first sess
 1. a session of the demo's shape (3.5 min, five phases, its crossfades and fades) on steady
    music mastered at -30 to -12 LUFS: the largest level change between adjacent 1 s windows
    that nobody asked for (the start fade-in and the final fade-out are asked for and left
-   out); goal <= 1.5 dB;
+   out); goal <= 1.5 dB. Baseline, same run: the same tracks normalized offline with ffmpeg's
+   loudnorm and played back to back at one fixed gain by a bare libVLC (hard cuts, no fades);
 2. five tracks, two of them broken after the start (one overwritten with noise, one deleted):
    the longest silence once the music has begun; goal <= 2 s;
 3. two tracks of the same loudness, an 8 s crossfade: how far the level dips below the steady
@@ -91,11 +92,85 @@ def demo(tmp: Path, sink) -> str:
     inner = levels[first + asked_in: last - asked_out]
     steps = np.abs(np.diff(inner))
     worst = int(np.argmax(steps))
+    base = offline_baseline(tmp, sink, masters, lengths)
     return (f"demo-shaped session (five phases, tracks mastered -30 to -12 LUFS, fresh data dir): {len(inner)} s "
             f"between the start fade and the final fade; largest change between adjacent 1 s windows "
             f"{steps[worst]:.2f} dB (at {first + asked_in + worst} s), 95th percentile "
             f"{np.percentile(steps, 95):.2f} dB (goal <= 1.5 dB; the rise from start_db -20 to -14 over 60 s "
-            "is asked for: 0.1 dB/s)")
+            f"is asked for: 0.1 dB/s). Baseline, same run: the same tracks normalized offline by ffmpeg "
+            f"loudnorm (two passes, linear) and played back to back at a fixed gain by a bare libVLC: largest "
+            f"{np.max(base):.2f} dB, 95th percentile {np.percentile(base, 95):.2f} dB; ratio of the largest "
+            f"{steps[worst] / max(float(np.max(base)), 1e-9):.2f}x")
+
+
+BARE_PLAY = """
+import sys, threading, vlc
+instance = vlc.Instance(["--aout=alsa", "--alsa-audio-device=pulse", "--no-volume-save"])
+player = instance.media_player_new()
+player.set_media(instance.media_new(sys.argv[1]))
+player.audio_set_volume(int(sys.argv[2]))
+ended = threading.Event()
+player.event_manager().event_attach(vlc.EventType.MediaPlayerEndReached, lambda _e: ended.set())
+player.play()
+ended.wait(float(sys.argv[3]))
+player.stop()
+"""
+
+
+def _loudnorm(src: Path, dst: Path, target_lufs: float) -> None:
+    """EBU R128 normalization offline, ffmpeg's two-pass loudnorm (linear: one gain for the whole file)."""
+    import json
+    import subprocess
+
+    spec = f"loudnorm=I={target_lufs}:TP=-1:LRA=20"
+    probe = subprocess.run(["ffmpeg", "-hide_banner", "-nostats", "-i", str(src), "-af", f"{spec}:print_format=json",
+                            "-f", "null", "-"], capture_output=True, text=True, check=True).stderr
+    m = json.loads(probe[probe.rindex("{"):])
+    measured = (f"measured_I={m['input_i']}:measured_TP={m['input_tp']}:measured_LRA={m['input_lra']}:"
+                f"measured_thresh={m['input_thresh']}:offset={m['target_offset']}:linear=true")
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(src), "-af", f"{spec}:{measured}", "-ar", "48000",
+                    str(dst)], check=True)
+
+
+def offline_baseline(tmp: Path, sink, masters: dict, lengths: dict) -> np.ndarray:
+    """Adjacent 1 s level changes of the same tracks normalized offline and played at one fixed gain.
+
+    What a player without fades or live normalization gets at best: each phase's tracks, cut
+    to share its length, loudnorm'd to the player's target and joined end to end (hard cuts),
+    played by a bare libVLC at the session's playing level. The first and last seconds (the
+    stream starting and ending) are left out, as the session's asked-for fades are.
+    """
+    import subprocess
+
+    from player.audio.gain import db_to_vlc_percent
+    from player.config import load_config
+    from tests.support.audio_sink import band_envelope
+
+    target = load_config({}).loudness.target_lufs
+    parts = []
+    for phase, levels in masters.items():
+        for n in range(len(levels)):
+            src = tmp / f"steady/{phase}-{n}.flac"
+            normalized = tmp / f"steady/{phase}-{n}.norm.wav"
+            _loudnorm(src, normalized, target)
+            parts.append((normalized, lengths[phase] / len(levels)))
+    listing = tmp / "baseline.txt"
+    listing.write_text("".join(f"file '{p}'\nduration {d}\noutpoint {d}\n" for p, d in parts))
+    joined = tmp / "baseline.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing), str(joined)],
+                   check=True)
+    seconds = sum(d for _, d in parts)
+    recording = sink.record()
+    try:
+        subprocess.run([sys.executable, "-c", BARE_PLAY, str(joined), str(db_to_vlc_percent(-14.0, 0.0)),
+                        str(seconds + 30)], check=True, timeout=seconds + 60,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    finally:
+        samples = recording.stop()
+    levels = band_envelope(samples, 1000.0).rms_db
+    audible = np.nonzero(levels > -75)[0]
+    inner = levels[audible[0] + 2: audible[-1] - 2]
+    return np.abs(np.diff(inner))
 
 
 def two_broken(tmp: Path, sink) -> str:

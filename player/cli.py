@@ -45,6 +45,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hw_test",
     "doctor",
     "devices",
+    "bluetooth",
     "calibrate",
 )
 

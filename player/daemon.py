@@ -18,11 +18,18 @@ from pathlib import Path
 
 from player.audio.analysis import Analyzer
 from player.audio.api import AudioOutput
+from player.audio.level_model import LevelLimits
 from player.audio.loudness import LoudnessLookup
 from player.audio.mixer import Mixer
+from player.audio.signalled import SignallingOutput
+from player.audio.voice_cache import CACHE_NAME as VOICE_CACHE
+from player.audio.voice_cache import VoiceLookup
+from player.audio.voice_worker import VoiceWorker
+from player.background import Foreground, Pacer, cpu_budget, spawn_lowered
 from player.clock import Clock, SystemClock
 from player.config import Config, load_config
 from player.control import ControlSocketServer
+from player.core.cap import cap_db
 from player.fsutil import make_dirs_durable
 from player.playlist.validate import load_playlist, load_playlist_to_resume
 from player.session.engine import Notifier, SessionEngine
@@ -64,6 +71,7 @@ class Daemon:
         self.controller: SessionEngine | None = None
         self._parts: list = []  # started parts, in start order
         self.faults: list[str] = []
+        self._headset = None   # player.bluetooth.part.HeadsetPart when audio.bluetooth is set
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -78,7 +86,14 @@ class Daemon:
             cfg = self.config
             self._prepare_data_dir()
             output = self._output or build_output(cfg, self._clock)
-            mixer = Mixer(output, cfg, self._clock, self._loudness())
+            if cfg.audio.bluetooth is not None:   # the headphones' loss enters as the output's device loss
+                from player.bluetooth.part import HeadsetPart
+
+                self._headset = HeadsetPart(cfg.audio.bluetooth, output, self._clock)
+                output = self._headset.output
+            foreground = Foreground()   # raised while a deck loads, pre-rolls or fades: background work waits
+            output = SignallingOutput(output, foreground)
+            mixer = Mixer(output, cfg, self._clock, self._loudness(foreground))
             engine = SessionEngine(cfg, mixer, self._clock, load_playlist=load_playlist, notifier=self._notifier,
                                    apply_pending_library=lambda: apply_pending(cfg, wait=False),
                                    load_to_resume=load_playlist_to_resume)
@@ -86,7 +101,7 @@ class Daemon:
                 engine.start()
                 self._parts.append(engine)
                 self.controller = engine
-                sock = ControlSocketServer(cfg.socket_path, engine, data_dir=cfg.data_dir)
+                sock = ControlSocketServer(cfg.socket_path, engine, data_dir=cfg.data_dir, status=self.status)
                 sock.start()
                 self._parts.append(sock)
             except BaseException:
@@ -95,11 +110,16 @@ class Daemon:
             applier = PendingApplier(engine, cfg)  # an import deferred during a session lands after it
             applier.start()
             self._parts.append(applier)
+            if self._headset is not None:
+                fault = self._headset.start(engine)
+                self._parts.append(self._headset)
+                if fault:
+                    self.faults.append(fault)
             self._start_edges()
             if self._notifier is not None:
                 self._notifier.ready()
             log.info("session-player ready in %s (data %s, audio %s:%s, cap %.1f dB)", cfg.room, cfg.data_dir,
-                     cfg.audio.output, cfg.audio.device, cfg.volume.max_db)
+                     cfg.audio.output, cfg.audio.device, cap_db(cfg.volume))
 
     def _prepare_data_dir(self) -> None:
         """The data folder, and what an interrupted import left; a full or read-only disk does not stop the player."""
@@ -112,9 +132,27 @@ class Daemon:
             log.error("data folder %s: %s; starting anyway (records wait in memory)", cfg.data_dir,
                       exc.strerror or exc)
 
-    def _loudness(self) -> Analyzer:
-        cache = self.config.data_dir / "loudness-cache.json"
-        return Analyzer(LoudnessLookup(self.config.loudness, cache_path=cache))
+    def _loudness(self, foreground: Foreground) -> Analyzer:
+        """The loudness worker, and the voice scan behind it (`library.voice_scan`), never on the engine thread.
+
+        Both are background jobs (playback first, `player.background`): they wait while a deck
+        loads, pre-rolls or fades (`foreground`), and under a CPU quota the analysis is paced.
+        """
+        cfg = self.config
+        cache = cfg.data_dir / "loudness-cache.json"
+        pacer = Pacer(cpu_budget())
+        if pacer.limited:
+            log.info("CPU budget %.2f cores (cgroup quota): loudness analysis paced to %.0f %% of it",
+                     pacer.cores, pacer.share * 100)
+        lookup = LoudnessLookup(cfg.loudness, cache_path=cache, pacer=pacer, spawn=spawn_lowered,
+                                limits=LevelLimits.of(cfg))
+        if cfg.library.voice_scan == "off":
+            return Analyzer(lookup, foreground=foreground, background=True)
+        voice = VoiceWorker(VoiceLookup(cfg.data_dir / VOICE_CACHE),
+                            busy=lambda: analyzer.busy() or foreground.busy())
+        self._parts.append(voice)   # closed last, with the other parts
+        analyzer = Analyzer(lookup, foreground=foreground, background=True, also=voice.want)
+        return analyzer
 
     def _start_edges(self) -> None:
         cfg = self.config
@@ -158,6 +196,8 @@ class Daemon:
                     "faults": list(self.faults)}
         status = self.controller.status()
         status["faults"] = status["faults"] + self.faults
+        if self._headset is not None:
+            status["bluetooth"] = self._headset.status()
         return status
 
     def part(self, kind: type):

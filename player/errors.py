@@ -53,3 +53,7 @@ class PlaylistNotFound(PlayerError, LookupError):
 
 class SessionNotFound(PlayerError, LookupError):
     """No recorded session has that id (or the id is not a valid session id)."""
+
+
+class BluetoothFailed(PlayerError, RuntimeError):
+    """BlueZ or BlueALSA could not do what was asked (not running, refused, no adapter, no such device)."""

@@ -5,7 +5,7 @@ depends on the DAC and the headphones. `session-player calibrate` plays pink noi
 loudness target through that chain and the technician reads an SPL meter:
 ``volume.calibration_dba_at_0db`` is what programme at the target loudness gives, in dBA,
 at 0 dB. Since every track is normalized to that target (or lower), a level L dB then means
-about L + calibration dBA.
+about L + calibration dBA (player/core/cap.py converts, and computes the cap in force).
 
 The reference figures (see docs/audio.md, "Calibrated level and exposure"):
 
@@ -29,31 +29,13 @@ DAILY_CRITERION_S = 8 * 3600.0
 WEEKLY_CRITERION_DBA = 80.0
 WEEKLY_CRITERION_S = 40 * 3600.0
 EXCHANGE_RATE_DB = 3.0
-HARD_CEILING_DBA = 85.0  # volume.max_dba may not be set above this
 
 Segment = tuple[float, float | None]  # (duration in seconds, level in dBA; None = silence)
-
-
-def db_to_dba(level_db: float, calibration_dba_at_0db: float) -> float:
-    """The level at the ear of programme at the loudness target played at `level_db`."""
-    return level_db + calibration_dba_at_0db
-
-
-def dba_to_db(level_dba: float, calibration_dba_at_0db: float) -> float:
-    """The player level (dB re full scale) that gives `level_dba` at the ear."""
-    return level_dba - calibration_dba_at_0db
 
 
 def calibration_from_reading(reading_dba: float, level_db: float) -> float:
     """``volume.calibration_dba_at_0db`` from a meter reading taken while the noise played at `level_db`."""
     return reading_dba - level_db
-
-
-def effective_cap_db(max_db: float, max_dba: float, calibration_dba_at_0db: float | None) -> float:
-    """The cap in force: ``volume.max_db``, lowered so that no level exceeds ``max_dba`` when calibrated."""
-    if calibration_dba_at_0db is None:
-        return max_db
-    return min(max_db, dba_to_db(max_dba, calibration_dba_at_0db))
 
 
 def _check(segments: Iterable[Segment]) -> list[Segment]:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from player.audio.gain import VLC_MAX_DB, Glide
 from player.config import Config
+from player.core.cap import cap_db
 
 HOT_MASTER_LUFS = -8.0          # an unmeasured file is assumed this loud: it plays quieter rather than louder
 MAX_REFERENCE_CUT_DB = 6.0      # the session is lowered at most this much for its quietest track
@@ -66,7 +67,7 @@ class LevelLimits:
     def of(cls, config: Config) -> LevelLimits:
         """The limits a config sets (the cap in force: `volume.max_db`, lowered by a calibration)."""
         loudness = config.loudness
-        return cls(loudness.target_lufs, config.volume.max_db, loudness.max_true_peak_db, loudness.max_boost_db)
+        return cls(loudness.target_lufs, cap_db(config.volume), loudness.max_true_peak_db, loudness.max_boost_db)
 
     def need_db(self, track: TrackLevel | None) -> float:
         """Normalization need: the gain that brings `track` to the target (unmeasured: a hot master's)."""

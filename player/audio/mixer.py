@@ -41,6 +41,7 @@ from player.audio.slots import DeckSlots
 from player.audio.transport import Transport
 from player.clock import Clock
 from player.config import Config
+from player.core.cap import cap_db
 
 __all__ = ["Mixer", "PREROLL_S", "TICK_S", "IDLE_TICK_S"]
 
@@ -63,7 +64,7 @@ class Mixer:
         self._clock = clock
         self._analyzer = analyzer or Analyzer(None)
         slots = DeckSlots(output, self._analyzer, LevelLimits.of(config), latency_s=config.audio.latency_s)
-        self.master = MasterLevel(config.volume, config.volume.max_db)
+        self.master = MasterLevel(config.volume, cap_db(config.volume))
         self._m = Mix(slots, self.master, config.volume, clock)
         self._transport = Transport(self._m, output)
         self._seq = Sequencer(self._m, self._transport, output, config.audio, config.volume)

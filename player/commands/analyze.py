@@ -9,6 +9,11 @@ Then, taking the files as one session, each that cannot be heard as loud as the 
 what it costs ("onset/02.flac is 22 LU below target: the session
 plays 3.0 dB quieter to keep it even"; docs/audio.md, "The level model"). Measurements are
 cached in <data_dir>/loudness-cache.json when that directory is writable.
+
+Each file is also listened to for a spoken voice (``library.voice_scan``, the optional
+``voice`` extra): where speech-like audio is, "no spoken voice heard", or why it could not be
+checked; cached in <data_dir>/voice-cache.json. --json adds "voice": {"checked", "ranges",
+"reason"}.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from pathlib import Path
 from player.audio.level_model import LevelLimits
 from player.audio.loudness import as_dict
 from player.audio.session_levels import level_notes, lookup_for
+from player.audio.voice_cache import voice_lookup
 from player.config import load_config
 from player.errors import AudioFailed
 
@@ -36,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     lookup = lookup_for(config)
     limits = LevelLimits.of(config)
+    voice = voice_lookup(config.data_dir) if config.library.voice_scan != "off" else None
     failed = 0
     if not args.json:
         print(f"target {config.loudness.target_lufs:g} LUFS, peak ceiling {config.loudness.max_true_peak_db:g} dBTP")
@@ -50,12 +57,16 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {exc}")
             failed += 1
             continue
+        heard = voice.scan(path) if voice is not None else None
         if args.json:
-            print(json.dumps({"file": str(path), **as_dict(result)}))
+            print(json.dumps({"file": str(path), **as_dict(result)}
+                             | ({"voice": heard.as_dict()} if heard is not None else {})))
         else:
             need, reach = limits.need_db(result.level), limits.reach_db(result.level)
             print(f"{path}: {result.loudness_lufs:6.1f} LUFS  peak {result.peak_db:5.1f} dB  "
                   f"gain needed {need:+5.1f} dB  heard up to {min(reach, limits.cap_db):+5.1f} dB  ({result.source})")
+            if heard is not None:
+                print(f"    {heard.describe()}")
     if not args.json:
         measured = {str(p): p for p in args.files if p.is_file()}
         for note in level_notes(measured, config, lookup=lookup):   # all measured above: from the cache now

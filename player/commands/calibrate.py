@@ -23,9 +23,10 @@ import threading
 from pathlib import Path
 
 from player.audio.calibration import NoisePlan, play_noise, write_pink_noise
-from player.audio.exposure import calibration_from_reading, db_to_dba, effective_cap_db
+from player.audio.exposure import calibration_from_reading
 from player.clock import SystemClock
 from player.config import DEFAULT_CONFIG_PATH, Config, config_from_mapping, load_config
+from player.core.cap import cap_db, db_to_dba, effective_cap_db
 from player.errors import AudioFailed, ConfigInvalid
 from player.fsutil import atomic_write_text
 from player.yamlsafe import load_yaml_text
@@ -57,7 +58,7 @@ def _reading(text: str) -> float:
 
 def stated_level_db(requested_db: float, config: Config) -> float:
     """The level the noise plays at: as asked, but never above the cap in force."""
-    return min(requested_db, config.volume.max_db)
+    return min(requested_db, cap_db(config.volume))
 
 
 def set_calibration(text: str, value: float) -> str:
@@ -104,11 +105,12 @@ def _play(config: Config, level_db: float, hold_s: float) -> None:
         noise = write_pink_noise(Path(tmp) / "pink-noise.wav", hold_s + 8.0)
         normalization = LoudnessLookup(config.loudness).gain_db(noise)
         v = config.volume
-        plan = NoisePlan(level_db, normalization, v.max_db, v.floor_db, hold_s)
+        cap = cap_db(v)
+        plan = NoisePlan(level_db, normalization, cap, v.floor_db, hold_s)
         print(f"pink noise normalized to {config.loudness.target_lufs:g} LUFS (gain {normalization:+.1f} dB), at "
-              f"level {level_db:g} dB on {config.audio.device} (cap {v.max_db:g} dB): 5 s fade in, "
+              f"level {level_db:g} dB on {config.audio.device} (cap {cap:g} dB): 5 s fade in, "
               f"{hold_s:g} s hold, 1 s fade out")
-        output = VlcOutput(config.audio, max_gain_db=v.max_db)
+        output = VlcOutput(config.audio, max_gain_db=cap)
         stop = threading.Event()
 
         def second(t: float) -> None:

@@ -11,6 +11,7 @@ import argparse
 from dataclasses import fields, is_dataclass
 
 from player.config import describe_schema, load_config
+from player.core.cap import cap_db, db_to_dba, dba_to_db
 
 NAME = "config"
 HELP = "check the config file and print the values in force"
@@ -54,8 +55,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{key}: {_show(value)}")
     v = config.volume
     if v.calibration_dba_at_0db is not None:
-        print(f"# volume.max_db is the cap in force: the lower of the file's max_db and max_dba - "
+        cap = cap_db(v)
+        print(f"# the cap in force is {cap:g} dB: the lower of volume.max_db ({v.max_db:g} dB) and max_dba - "
               f"calibration_dba_at_0db ({v.max_dba:g} - {v.calibration_dba_at_0db:g} = "
-              f"{v.max_dba - v.calibration_dba_at_0db:g} dB); {v.max_db:g} dB gives at most "
-              f"{v.max_db + v.calibration_dba_at_0db:g} dBA at the ear")
+              f"{dba_to_db(v.max_dba, v.calibration_dba_at_0db):g} dB); {cap:g} dB gives at most "
+              f"{db_to_dba(cap, v.calibration_dba_at_0db):g} dBA at the ear")
     return 0

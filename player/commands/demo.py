@@ -20,7 +20,7 @@ from player.audio.virtual_sink import VirtualSink, has_sound_card
 from player.daemon import Daemon
 from player.durations import format_duration
 from player.fsutil import atomic_write_text
-from player.session.report import build_report, render_report
+from player.reports.report import build_report, render_report
 
 NAME = "demo"
 HELP = "play the short demo session (generated music) end to end"

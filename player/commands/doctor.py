@@ -21,6 +21,7 @@ import json
 
 from player.config import DEFAULT_CONFIG_PATH, Config, load_config
 from player.doctor import DoctorContext, System, run_checks
+from player.doctor.bluetooth import checks_for
 from player.doctor.unit import installed_unit
 from player.errors import ConfigInvalid
 
@@ -58,7 +59,7 @@ def format_results(results: list, identity: str, config_path: str) -> str:
 def run(args: argparse.Namespace) -> int:
     ctx = build_context(args.config)
     system = System()
-    results = run_checks(ctx, system)
+    results = run_checks(ctx, system, checks_for(ctx))
     if args.json:
         print(json.dumps([r.as_dict() for r in results], indent=2))
     else:

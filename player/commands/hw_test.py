@@ -18,6 +18,7 @@ import threading
 import time
 
 from player.config import load_config
+from player.core.cap import cap_db
 from player.errors import HardwareUnavailable
 from player.session.fake_controller import FakeController
 
@@ -118,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"hw-test: pin factory {name}; wiring expected by the config ({config.source}):")
     print("\n".join(_wiring(hw)))
     print("Press the button (short, double, long), turn the knob; the LED flashes once now, then breathes.")
-    controller = FakeController(max_db=config.volume.max_db, volume_db=config.volume.default_db)
+    controller = FakeController(max_db=cap_db(config.volume), volume_db=config.volume.default_db)
     started = time.monotonic()
     stop = threading.Event()
     simulator = None

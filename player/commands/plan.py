@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
             print(d)
         print(f"{args.playlist}: invalid, no plan")
         return 1
-    for d in playlist.warnings:  # on stderr with --json, so stdout stays pure JSON
+    for d in playlist.warnings + tuple(_voice(args, playlist)):  # on stderr with --json: stdout stays pure JSON
         print(d, file=sys.stderr if args.json else sys.stdout)
     plan = plan_session(playlist)
     calmer = calmer_music(playlist)
@@ -75,6 +75,23 @@ def run(args: argparse.Namespace) -> int:
         for note in levels:
             print(f"level: {note}")
     return 0
+
+
+def _voice(args: argparse.Namespace, playlist: Playlist) -> list:
+    """What an earlier listen (check --analyze, analyze, the import) found; plan itself never listens."""
+    from player.audio.voice_cache import voice_lookup
+    from player.config import load_config
+    from player.errors import ConfigInvalid
+    from player.playlist.voice_check import tracks_to_scan, voice_diagnostics
+
+    try:
+        config = load_config(args.config)
+    except ConfigInvalid:
+        return []   # the plan does not need the config; `session-player config` reports it
+    if config.library.voice_scan == "off":
+        return []
+    scans = voice_lookup(config.data_dir).scan_all((t.path for t in tracks_to_scan(playlist)), listen=False)
+    return voice_diagnostics(playlist, scans, config.library.voice_scan, file=str(args.playlist))
 
 
 def calmer_music(playlist: Playlist) -> list[dict]:

@@ -14,7 +14,7 @@ import sys
 from player.config import load_config
 from player.errors import PlayerError
 from player.fsutil import NotRegularFile, atomic_write_text, check_replaceable
-from player.session.report import REPORT_FORMATS, build_report, render_report
+from player.reports.report import REPORT_FORMATS, build_report, render_report
 
 NAME = "report"
 HELP = "print or save a session's report (json, csv or html)"

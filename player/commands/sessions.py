@@ -7,7 +7,7 @@ import json
 
 from player.config import load_config
 from player.durations import format_duration
-from player.session.report import list_sessions
+from player.reports.report import list_sessions
 
 NAME = "sessions"
 HELP = "list recorded sessions, newest first"

@@ -43,6 +43,11 @@ def format_status(st: dict) -> str:
     lines.append(volume_line(st))
     if st.get("records_pending"):
         lines.append(f"records:   {st['records_pending']} waiting in memory (the data disk refuses writes)")
+    bt = st.get("bluetooth")
+    if bt:
+        battery = f", battery {bt['battery_percent']} %" if bt.get("battery_percent") is not None else ""
+        lines.append(f"headphones: {bt.get('name') or bt['address']} "
+                     f"{'connected' if bt.get('connected') else 'NOT CONNECTED'}{battery}")
     lines.append("faults:    " + ("; ".join(st.get("faults") or []) or "none"))
     return "\n".join(lines)
 

@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     if args.path:
         print(config.token_path)
         return 0
-    from player.web.token import load_or_create_token  # keeps aiohttp out of every CLI start
+    from player.http.token import load_or_create_token  # keeps aiohttp out of every CLI start
 
     print(load_or_create_token(config.token_path))
     return 0

@@ -26,9 +26,11 @@ import socketserver
 import stat
 import struct
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from player.errors import DaemonUnreachable, PlaylistNotFound, SessionRefused
+from player.playlist.library import library_playlist
 from player.session.control import Controller
 
 log = logging.getLogger(__name__)
@@ -97,7 +99,7 @@ def _answer(server: _Server, line: bytes, peer: dict) -> dict:
         return {"ok": False, "error": 'a request is a JSON object with an "action", e.g. {"action": "status"}'}
     action = request.pop("action")
     if action == "status":
-        return {"ok": True, "status": server.controller.status()}
+        return {"ok": True, "status": server.status()}
     request.pop("source", None)          # the socket says who asks; a client cannot choose
     try:
         if action in ("start", "load") and request.get("playlist") is not None:
@@ -145,9 +147,11 @@ class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
     request_queue_size = BACKLOG
 
-    def __init__(self, path: str, controller: Controller, data_dir: Path | None) -> None:
+    def __init__(self, path: str, controller: Controller, data_dir: Path | None,
+                 status: Callable[[], dict]) -> None:
         super().__init__(path, _Handler)
         self.controller = controller
+        self.status = status
         self.data_dir = data_dir
         self.slots = threading.BoundedSemaphore(MAX_CLIENTS)
 
@@ -160,8 +164,6 @@ class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         if not isinstance(given, str) or not given or "\0" in given:
             raise SessionRefused("playlist must be a library playlist's name or an absolute path")
         if "/" not in given and self.data_dir is not None:
-            from player.usb.library import library_playlist
-
             try:
                 return library_playlist(self.data_dir, given)
             except PlaylistNotFound as exc:
@@ -179,11 +181,14 @@ class ControlSocketServer:
 
     Args:
         data_dir: where the USB library is (library playlists by name); None: paths only.
+        status: what a status request answers (the daemon's: its faults, the headphones); default the controller's.
     """
 
-    def __init__(self, path: Path, controller: Controller, *, data_dir: Path | None = None) -> None:
+    def __init__(self, path: Path, controller: Controller, *, data_dir: Path | None = None,
+                 status: Callable[[], dict] | None = None) -> None:
         self.path = Path(path)
         self._controller = controller
+        self._status = status or controller.status
         self._data_dir = data_dir
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -199,7 +204,7 @@ class ControlSocketServer:
             self.path.unlink()  # left by a crash
         old_umask = os.umask(0o117)
         try:
-            self._server = _Server(str(self.path), self._controller, self._data_dir)
+            self._server = _Server(str(self.path), self._controller, self._data_dir, self._status)
         finally:
             os.umask(old_umask)
         os.chmod(self.path, 0o660)

@@ -208,6 +208,30 @@ def check_loudness(ctx: DoctorContext, system: System) -> CheckResult:
                   "-exec session-player analyze {} +")
 
 
+VOICE_EXTRA_FIX = ("install the voice extra (onnxruntime, a pip wheel; docs/technician.md#the-voice-scan): "
+                   "sudo pip install --break-system-packages 'onnxruntime>=1.16'")
+
+
+def check_voice_scan(ctx: DoctorContext, system: System) -> CheckResult:
+    """The optional voice scan: present or absent; absent fails only where voices are errors."""
+    mode = ctx.config.library.voice_scan
+    if mode == "off":
+        return passed("voice-scan", "off (library.voice_scan: off): the music is not listened to for voices")
+    found = system.voice_scan()
+    if found["onnxruntime"] is None:
+        detail = ("absent: onnxruntime (the optional voice extra) is not installed, so every file is "
+                  "'could not check for a spoken voice'")
+        if mode == "error":
+            return failed("voice-scan", detail + "; with library.voice_scan: error every playlist is refused",
+                          VOICE_EXTRA_FIX)
+        return passed("voice-scan", detail, VOICE_EXTRA_FIX)
+    if found["error"]:
+        return failed("voice-scan", f"onnxruntime {found['onnxruntime']} is installed but {found['error']}",
+                      "reinstall the package (the model ships in player/data/silero_vad.onnx)")
+    return passed("voice-scan", f"present: onnxruntime {found['onnxruntime']}, the Silero VAD model loads "
+                  f"(library.voice_scan: {mode})")
+
+
 def check_default_playlist(ctx: DoctorContext, system: System) -> CheckResult:
     from player.playlist.validate import load_playlist
 
@@ -269,7 +293,7 @@ def check_web(ctx: DoctorContext, system: System) -> CheckResult:
 
 CHECKS: tuple[Check, ...] = (check_config, check_audio_device, check_pin_factory, check_service_user,
                              check_admin_group, check_data_dir, check_ffmpeg, check_loudness,
-                             check_default_playlist, check_clock, check_disk_space, check_web)
+                             check_voice_scan, check_default_playlist, check_clock, check_disk_space, check_web)
 
 
 def run_checks(ctx: DoctorContext, system: System, checks: tuple[Check, ...] = CHECKS) -> list[CheckResult]:

@@ -98,6 +98,10 @@ class System:
         """``{"devices": [{"device", "description", "two_streams", "error"}]}`` (worker)."""
         return self._worker(["devices"])
 
+    def bluetooth(self, address: str) -> dict:
+        """``{"bluez", "adapter", "device", "bluealsa", "bluealsa_refused", ...}`` (worker: bluetooth/probe.py)."""
+        return self._worker(["bluetooth", address])
+
     def pin_factory(self, name: str, cwd: Path) -> dict:
         """``{"ok", "cwd", "error", "problem"}``: the factory created in `cwd` as the service user (worker).
 
@@ -119,6 +123,19 @@ class System:
                                   timeout=30).stdout
         except (OSError, subprocess.TimeoutExpired):
             return ""
+
+    def voice_scan(self) -> dict:
+        """``{"onnxruntime": version or None, "error": why the shipped model does not load, or None}``."""
+        from player.audio.voice import VoiceModel, VoiceUnavailable, onnxruntime_version
+
+        version = onnxruntime_version()
+        if version is None:
+            return {"onnxruntime": None, "error": "onnxruntime is not installed"}
+        try:
+            VoiceModel()
+        except VoiceUnavailable as exc:
+            return {"onnxruntime": version, "error": str(exc)}
+        return {"onnxruntime": version, "error": None}
 
     def owner(self, path: Path) -> str | None:
         try:

@@ -8,6 +8,8 @@ on stderr out of the doctor's output.
     devices                               every playback PCM and whether it takes two streams
     pin-factory NAME                      the working directory is writable, the gpiozero factory loads
                                           ("problem": "cwd-readonly" or "factory" when not)
+    bluetooth ADDRESS                     BlueZ, its adapter, the headset's pairing, BlueALSA and whether
+                                          it admits this user (player.doctor.bluetooth)
 """
 
 from __future__ import annotations
@@ -65,6 +67,16 @@ def _pin_factory(name: str) -> dict:
     return {"ok": True, "cwd": cwd, "error": None}
 
 
+def _bluetooth(address: str) -> dict:
+    try:
+        from player.bluetooth.probe import probe
+    except ImportError as exc:
+        return {"error": f"{exc.name} is missing: the player cannot talk to BlueZ"}
+    import asyncio
+
+    return asyncio.run(probe(address))
+
+
 def main(argv: Sequence[str]) -> int:
     probe, args = argv[0], list(argv[1:])
     try:
@@ -74,6 +86,8 @@ def main(argv: Sequence[str]) -> int:
             result = _devices()
         elif probe == "pin-factory":
             result = _pin_factory(args[0])
+        elif probe == "bluetooth":
+            result = _bluetooth(args[0])
         else:
             raise SystemExit(f"unknown probe {probe!r}")
     except OSError as exc:

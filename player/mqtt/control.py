@@ -21,8 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from player.config import Config
 from player.errors import PlaylistNotFound, SessionRefused
 from player.mqtt.topics import Topics
+from player.playlist.library import library_playlist
 from player.session.control import Controller, check_control
-from player.usb.library import library_playlist
 
 log = logging.getLogger(__name__)
 

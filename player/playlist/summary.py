@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from player.errors import PlaylistInvalid
 from player.playlist.model import Playlist
 from player.playlist.plan import plan_session
 from player.playlist.validate import load_playlist
+from player.playlist.voice_check import voice_rows
 from player.yamlsafe import YamlRefused, load_yaml_file
 
 
@@ -34,17 +36,32 @@ def checkpoint_count(playlist: Playlist | None, path: Path) -> int:
     return len(listed) if isinstance(listed, list) else 0
 
 
-def summarize_playlist(name: str, path: Path) -> dict:
-    """``{"name", "title", "duration_s", "phases", "checkpoints", "calmer", "valid", "error", "warnings"}``."""
+Heard = Callable[[Path], Mapping[str, Mapping]]   # playlist file -> what the import heard in its files
+
+
+def _nothing_heard(path: Path) -> Mapping[str, Mapping]:
+    return {}
+
+
+def summarize_playlist(name: str, path: Path, voice_scan: str = "warn", heard: Heard = _nothing_heard) -> dict:
+    """``{"name", "title", "duration_s", "phases", "checkpoints", "calmer", "valid", "error", "warnings", "voice"}``.
+
+    ``voice``: the files to listen to (a spoken voice heard at import, with where, or not
+    checked; `voice_check.voice_rows`) from `heard` (the library's record,
+    `player.playlist.library.voice_heard`); empty with ``library.voice_scan: off``.
+    """
     try:
         st = os.stat(path)
     except OSError as exc:
         return _invalid(name, f"{path}: cannot read playlist: {exc.strerror or exc}", 0)
-    return dict(_summary(name, str(path), st.st_size, st.st_mtime_ns))
+    row = dict(_summary(name, str(path), st.st_size, st.st_mtime_ns, heard))
+    if voice_scan == "off":
+        row["voice"] = []
+    return row
 
 
 @functools.lru_cache(maxsize=256)
-def _summary(name: str, path: str, size: int, mtime_ns: int) -> dict:
+def _summary(name: str, path: str, size: int, mtime_ns: int, heard: Heard) -> dict:
     try:
         playlist = load_playlist(Path(path))
     except PlaylistInvalid as exc:
@@ -57,14 +74,15 @@ def _summary(name: str, path: str, size: int, mtime_ns: int) -> dict:
     return {"name": name, "title": playlist.name, "duration_s": round(total, 3),
             "phases": [p.name for p in playlist.phases], "checkpoints": checkpoint_count(playlist, Path(path)),
             "calmer": bool(playlist.calmer) or any(p.calmer for p in playlist.phases), "valid": True,
-            "error": None, "warnings": len(playlist.warnings)}
+            "error": None, "warnings": len(playlist.warnings), "voice": voice_rows(playlist, heard(Path(path)))}
 
 
 def _invalid(name: str, error: str, checkpoints: int) -> dict:
     return {"name": name, "title": None, "duration_s": None, "phases": [], "checkpoints": checkpoints,
-            "calmer": False, "valid": False, "error": error, "warnings": 0}
+            "calmer": False, "valid": False, "error": error, "warnings": 0, "voice": []}
 
 
-def summarize_library(playlists: dict[str, Path]) -> list[dict]:
+def summarize_library(playlists: dict[str, Path], voice_scan: str = "warn",
+                      heard: Heard = _nothing_heard) -> list[dict]:
     """A summary of each playlist, in the order given (the library's: by name)."""
-    return [summarize_playlist(name, path) for name, path in playlists.items()]
+    return [summarize_playlist(name, path, voice_scan, heard) for name, path in playlists.items()]

@@ -18,10 +18,11 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
+from player.core.observation_kinds import ObservationKind
 from player.errors import SessionRefused
 from player.oneline import is_one_line
 from player.session.events import SOURCES
-from player.session.observations import ObservationKind, check_observation
+from player.session.observations import check_observation
 from player.session.states import CONTROLS, USB_INPUTS
 
 MAX_MARK_CHARS = 200

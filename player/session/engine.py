@@ -35,6 +35,7 @@ from player.audio.api import OutputEvent
 from player.audio.exposure import ExposureMeter
 from player.clock import Clock
 from player.config import Config
+from player.core.cap import cap_db
 from player.errors import PlaylistInvalid, SessionRefused
 from player.playlist.model import Playlist
 from player.session.control import STATUS_KEYS, Listener, Listeners, check_control
@@ -53,6 +54,8 @@ EXPOSURE_EVERY_S = 300.0
 RETRY_EVERY_S = 5.0
 PUBLISH_EVERY_S = 1.0
 STORAGE_FAULT = "session records cannot be saved: "
+#: Followed by how many: records dropped because more waited for the disk than memory keeps.
+LOST_FAULT = "session records lost while the disk refused writes: "
 
 
 class Notifier:
@@ -122,12 +125,14 @@ class SessionEngine:
             running import); returns the generation, or None.
         load_to_resume: loads the playlist of a session cut short (default `load_playlist`;
             the daemon's tolerates a track that went bad meanwhile).
+        records: where records and saved state go (default: a `RecordKeeper` on the data dir).
     """
 
     def __init__(self, config: Config, mixer, clock: Clock, *, load_playlist: Callable[[Path], Playlist],
                  notifier: Notifier | None = None, tick_s: float = TICK_S,
                  apply_pending_library: Callable[[], str | None] | None = None,
-                 load_to_resume: Callable[[Path], Playlist] | None = None) -> None:
+                 load_to_resume: Callable[[Path], Playlist] | None = None,
+                 records: RecordKeeper | None = None) -> None:
         self.config = config
         self._mixer = mixer
         self._clock = clock
@@ -137,7 +142,8 @@ class SessionEngine:
         self._tick_s = tick_s
         self._apply_pending = apply_pending_library or (lambda: None)
         self._rules = SessionRules(config)
-        self._keeper = RecordKeeper(config.data_dir)
+        self._keeper = records or RecordKeeper(config.data_dir)
+        self._lost_recorded = 0                # keeper.lost when its fault was last recorded
         self._queue: queue.Queue = queue.Queue()
         self._listeners = Listeners()
         self._lock = threading.Lock()
@@ -439,6 +445,17 @@ class SessionEngine:
         elif not problem and shown is not None and not self._keeper.pending:
             self._rules.clear_fault(shown, self._elapsed())
             self._perform(self._rules.take_effects())
+        lost = self._keeper.lost
+        if lost != self._lost_recorded and not self._keeper.pending:
+            # Everything kept is on the disk: record, once, how many records could not be kept.
+            self._lost_recorded = lost
+            for old in [f for f in self._rules.faults if f.startswith(LOST_FAULT)]:
+                self._rules.clear_fault(old, self._elapsed())
+            self._rules.add_fault(self._lost_fault(lost), self._elapsed())
+            self._perform(self._rules.take_effects())
+
+    def _lost_fault(self, lost: int) -> str:
+        return f"{LOST_FAULT}{lost} (more than {self._keeper.max_pending} waited)"
 
     def _retry_records(self) -> None:
         since = self._keeper.waiting_since
@@ -468,6 +485,9 @@ class SessionEngine:
         self._last["publish"] = time.monotonic()
         snap = dict.fromkeys(STATUS_KEYS)
         snap.update(self._rules.snapshot(now))
+        if self._keeper.lost != self._lost_recorded:    # staff see it at once; it is recorded once the disk takes it
+            snap["faults"] = [f for f in snap["faults"] if not f.startswith(LOST_FAULT)] \
+                + [self._lost_fault(self._keeper.lost)]
         mixer = self._mixer
         if mixer is not None:
             level = mixer.level_db
@@ -477,7 +497,7 @@ class SessionEngine:
             if calibration is not None:         # levels at the ear, from the chair's calibration
                 heard = mixer.heard_db
                 snap.update(volume_dba=round(mixer.master_target_db + calibration, 1),
-                            max_dba=round(self.config.volume.max_db + calibration, 1),
+                            max_dba=round(cap_db(self.config.volume) + calibration, 1),
                             heard_dba=None if heard is None else round(heard + calibration, 1))
         snap["records_pending"] = self._keeper.pending
         with self._lock:

@@ -17,6 +17,7 @@ from pathlib import Path
 from player.audio.levels import MasterLevel
 from player.clock import Clock, SystemClock
 from player.config import Config, load_config
+from player.core.cap import cap_db
 from player.playlist.model import Phase, Playlist, Track
 from player.session.control import STATUS_KEYS, Listener, Listeners, check_control
 from player.session.events import check_record
@@ -53,7 +54,7 @@ class FakeController:
                                                         "start_db": min(-20.0, volume_db)}})
         self._clock = clock or SystemClock()
         self._rules = SessionRules(self.config)
-        self._level = MasterLevel(self.config.volume, self.config.volume.max_db)
+        self._level = MasterLevel(self.config.volume, cap_db(self.config.volume))
         self._playlists = dict(playlists or {})
         self._lock = threading.Lock()
         self._listeners = Listeners()

@@ -6,7 +6,8 @@ session, to the daemon's own log (``<data_dir>/daemon-events.jsonl``). A write t
 refuses never propagates: the record waits in memory, in order (at most `max_pending`),
 `problem` says why ("No space left on device"), and every `retry` tries again; when the
 disk takes writes again, everything waiting is written in order. The engine turns
-`problem` into a fault staff see everywhere.
+`problem` into a fault staff see everywhere. Past `max_pending` waiting records a new one
+is dropped and counted in `lost`, which the engine also shows as a fault and records.
 
 Beside the private resume state it keeps one public file, ``<data_dir>/session-active.json``
 (``{"session_id", "playlist_path"}``, present exactly while a session runs or waits to be
@@ -26,9 +27,11 @@ import json
 import logging
 import os
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from player.config import SESSION_ACTIVE_FILE  # public: which session is running (see the module doc)
 from player.fsutil import atomic_write_text
 from player.session.eventlog import DAEMON_LOG, EventLog, scan_events, session_log_path
 from player.session.statefile import STATE_FILE, StateFile
@@ -36,12 +39,15 @@ from player.session.statefile import STATE_FILE, StateFile
 log = logging.getLogger(__name__)
 
 RESERVE_FILE = ".record-reserve"
-#: Public: which session is running (or cut short), and its playlist (see the module doc).
-SESSION_ACTIVE_FILE = "session-active.json"
 RESERVE_BYTES = 1 << 20
 MAX_PENDING = 20_000
 
 _UNSET = object()
+
+
+def _log_at(path: Path) -> EventLog:
+    """A log opened for each append: no file of ours stays open on a card being remounted read-only."""
+    return EventLog(path, keep_open=False)
 
 
 @dataclass(frozen=True)
@@ -56,12 +62,14 @@ class SessionLog:
 class RecordKeeper:
     """Durable records and saved state, with a memory buffer while the disk refuses. Engine thread only."""
 
-    def __init__(self, data_dir: Path, *, max_pending: int = MAX_PENDING, reserve_bytes: int = RESERVE_BYTES) -> None:
+    def __init__(self, data_dir: Path, *, max_pending: int = MAX_PENDING, reserve_bytes: int = RESERVE_BYTES,
+                 open_log: Callable[[Path], EventLog] | None = None) -> None:
         self.data_dir = Path(data_dir)
-        self._max_pending = max_pending
+        self.max_pending = max_pending
+        self._open_log = open_log or _log_at      # tests pass a log that refuses writes (any user, no mount)
         self._reserve = self.data_dir / RESERVE_FILE
         self._reserve_bytes = reserve_bytes
-        self._daemon_log = EventLog(self.data_dir / DAEMON_LOG, keep_open=False)
+        self._daemon_log = self._open_log(self.data_dir / DAEMON_LOG)
         self._session_log: EventLog | None = None
         self._pending: deque[tuple[EventLog, dict]] = deque()
         self._state_file = StateFile(self.data_dir / STATE_FILE)
@@ -69,7 +77,7 @@ class RecordKeeper:
         self._active = self.data_dir / SESSION_ACTIVE_FILE
         self._active_shown: object = _UNSET
         self.problem: str | None = None
-        self.lost = 0                             # records dropped because the buffer was full
+        self.lost = 0                             # records dropped because the buffer was full (a fault)
         self._since: str | None = None
 
     def __repr__(self) -> str:
@@ -88,7 +96,7 @@ class RecordKeeper:
         """
         self.close_session()
         path = session_log_path(self.data_dir, session_id)
-        self._session_log = EventLog(path, keep_open=False)
+        self._session_log = self._open_log(path)
         try:
             events, _ = scan_events(path)
         except FileNotFoundError:
@@ -110,16 +118,15 @@ class RecordKeeper:
         """Write `record` (to the session's log, else the daemon's); False if it waits in memory."""
         target = self._session_log or self._daemon_log
         if self._pending:
-            self._queue(target, record)
-            self.retry()
-            return not self._pending
-        try:
-            self._append(target, record)
-            return True
-        except OSError as exc:
-            self._refused(exc)
-            self._queue(target, record)
-            return False
+            self.retry()          # those waiting go first; then, when they are all written, this one
+        if not self._pending:
+            try:
+                self._append(target, record)
+                return True
+            except OSError as exc:
+                self._refused(exc)
+        self._queue(target, record)
+        return False
 
     def _append(self, target: EventLog, record: dict) -> None:
         try:
@@ -134,7 +141,7 @@ class RecordKeeper:
             target.append(record)
 
     def _queue(self, target: EventLog, record: dict) -> None:
-        if len(self._pending) >= self._max_pending:
+        if len(self._pending) >= self.max_pending:
             self.lost += 1
             return
         if not self._pending:

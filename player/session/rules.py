@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 from player.audio.api import MixerEvent, Source
 from player.config import Config
+from player.core.bluetooth import HEADPHONES_LOST
+from player.core.cap import cap_db
 from player.errors import SessionRefused
 from player.playlist.checkpoint_spec import checkpoints_to_json
 from player.playlist.model import Phase, Playlist, Track
@@ -344,6 +346,8 @@ class SessionRules(CalmerRules):
         pass  # the state changed when the fade began; nothing waits for its end
 
     def _device_message(self) -> str:
+        if self.config.audio.bluetooth is not None:
+            return HEADPHONES_LOST
         return f"audio device lost: {self.config.audio.device}"
 
     def _on_device_lost(self, ev: MixerEvent, at: float, mixer: MixerView) -> None:
@@ -429,11 +433,11 @@ class SessionRules(CalmerRules):
         self._prefetch(pl)
         self._fx.append(Audio("begin_level", {"target_db": self.preset_db}))  # every session starts low
         v = self.config.volume
-        target = min(v.max_db, v.default_db if self.preset_db is None else self.preset_db)
+        target = min(cap_db(v), v.default_db if self.preset_db is None else self.preset_db)
         planned = [{"name": n, "planned_start_s": a, "planned_end_s": b}
                    for n, (a, b) in zip(tl.names, self.session.planned, strict=True)]
         self._record("session_started", 0.0, source, playlist=pl.name, playlist_path=str(pl.path),
-                     room=self.config.room, max_db=v.max_db, start_db=v.start_db, default_db=target,
+                     room=self.config.room, max_db=cap_db(v), start_db=v.start_db, default_db=target,
                      resume_policy=self.config.session.resume_policy, phases=planned,
                      **({"checkpoints": checkpoints_to_json(pl.checkpoints)} if pl.checkpoints else {}),
                      **({"checklist": checklist} if checklist else {}))
@@ -630,7 +634,7 @@ class SessionRules(CalmerRules):
     def snapshot(self, now: float) -> dict:
         """The session part of the status (see `player.session.control.STATUS_KEYS`)."""
         s = self.session
-        snap: dict = {"state": self.state, "room": self.config.room, "max_db": self.config.volume.max_db,
+        snap: dict = {"state": self.state, "room": self.config.room, "max_db": cap_db(self.config.volume),
                       "faults": list(self.faults), "phases": [], "elapsed_s": 0.0, "phase": None,
                       "phase_index": None, "session_id": None, "playlist": None, "phase_elapsed_s": None,
                       "phase_remaining_s": None, "remaining_s": None, "track": None, "checkpoints": [],

@@ -2,10 +2,10 @@
 
 One paho network thread subscribes to ``PREFIX/+/#`` (QoS 1, a persistent session: the
 broker keeps what arrives while the station is away) and hands every message to the
-server's event loop, where the `Board` (board.py) and the live pages (hub.py) live; the
-HTTP side is the chair page's stack (player/web/: `LoopServer`, the token and login, the
-connection limits). Routes: ``/`` (the page), ``/api/chairs``, ``/api/chairs/SLUG/events``,
-``/api/events`` (SSE), ``/healthz``, ``/login``.
+server's event loop, where the `Board` (board.py) and the live pages (an `SseHub`) live; the
+HTTP side is the layer the chair's page shares (player/http/: `LoopServer`, the token and
+login, the connection limits, the page head and common script). Routes: ``/`` (the page),
+``/api/chairs``, ``/api/chairs/SLUG/events``, ``/api/events`` (SSE), ``/healthz``, ``/login``.
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ import time
 from aiohttp import web
 
 from player.config import Config
+from player.http.app import app_key, json_response, page_app
+from player.http.auth import Authenticator, FailureLimiter
+from player.http.loopserver import LoopServer
+from player.http.sse import CLIENT_QUEUE_MAX, SseHub
+from player.http.token import load_or_create_token
 from player.mqtt.client import MqttLink
 from player.mqtt.topics import room_slug
 from player.station.board import Board
-from player.station.hub import StationHub
-from player.web.api import app_key, json_response, load_static, page_app
-from player.web.auth import Authenticator, FailureLimiter
-from player.web.loopserver import LoopServer
-from player.web.token import load_or_create_token
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class StationServer(LoopServer):
         self._tick_s = tick_s
         self._client_id = client_id or station_client_id(config)
         self.board = Board(config.mqtt.topic_prefix, dict(config.station.chair_urls))
-        self._hub: StationHub | None = None
+        self._hub: SseHub | None = None
         self._link: MqttLink | None = None
         self._token: str | None = None
         self.broker_connected = False
@@ -119,14 +119,14 @@ class StationServer(LoopServer):
         now = time.monotonic()
         chair = self.board.receive(topic, payload, now, retained)
         if chair is not None and self._hub is not None:
-            self._hub.publish("chair", self.board.view(chair, now))
+            self._hub.broadcast(("chair", self.board.view(chair, now)))
 
     def _broker(self, connected: bool) -> None:
         self.broker_connected = connected
         if connected:
             self.board.grace(time.monotonic())
         if self._hub is not None:
-            self._hub.publish("broker", {"broker": connected})
+            self._hub.broadcast(("broker", {"broker": connected}))
 
     async def _watch_silence(self) -> None:
         """Every `SILENCE_CHECK_S`: a chair silent too long is shown offline (before the broker's will)."""
@@ -138,15 +138,17 @@ class StationServer(LoopServer):
             for chair in self.board.expire(now):
                 log.warning("chair %s silent for %.0f s: shown offline", chair.room, now - chair.last_seen)
                 if self._hub is not None:
-                    self._hub.publish("chair", self.board.view(chair, now))
+                    self._hub.broadcast(("chair", self.board.view(chair, now)))
 
     async def _started(self) -> None:
         self._watcher = asyncio.get_running_loop().create_task(self._watch_silence())
 
     async def _build_app(self) -> web.Application:
-        self._hub = StationHub(asyncio.get_running_loop(), self.tiles, tick_s=self._tick_s)
-        static = {**load_static("player.station"), "login.html": load_static()["login.html"]}
-        app = page_app(self._config, Authenticator(self._token, FailureLimiter()), self._hub, static)
+        # A full page is ~1.5 KB per chair: the queue's bound is on messages, the tick is the only big one.
+        self._hub = SseHub(asyncio.get_running_loop(), lambda: [("hello", self.tiles())],
+                           lambda: ("chairs", self.tiles()), tick_s=self._tick_s, queue_max=CLIENT_QUEUE_MAX * 4,
+                           pages="station page")
+        app = page_app(self._config, Authenticator(self._token, FailureLimiter()), self._hub, "player.station")
         app[BOARD_KEY] = self.board
         app[SERVER_KEY] = self
         app.router.add_get("/api/chairs", api_chairs)

@@ -11,9 +11,10 @@ What the daemon calls:
 - `current_library(data_dir)`: ``<data_dir>/library/current``, where imported playlists live.
 """
 
+from player.playlist.library import current_library
 from player.usb.export import export_reports
 from player.usb.importer import import_stick, write_stick_report
-from player.usb.library import apply_pending, current_library, generations, recover_library, rollback, session_is_active
+from player.usb.library import apply_pending, generations, recover_library, rollback, session_is_active
 from player.usb.pending import PendingApplier
 from player.usb.status import read_status
 

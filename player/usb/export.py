@@ -16,8 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from player.fsutil import atomic_write_text
-from player.session.eventlog import session_log_path
-from player.session.report import IN_PROGRESS, build_report, list_sessions, render_report
+from player.reports.report import IN_PROGRESS, build_report, list_sessions, render_report, session_log_bytes
 from player.usb.stick import REPORTS_DIR, STICK_DIR, opened_dir, write_atomic
 
 EXPORTS_FILE = "usb-exports.json"
@@ -63,7 +62,7 @@ def export_reports(root: str | os.PathLike[str], data_dir: str | os.PathLike[str
             for fmt in FORMATS:
                 write_atomic(fd, f"{sid}.{fmt}", render_report(report, fmt).encode("utf-8"))
                 written.append(f"{folder}/{sid}.{fmt}")
-            write_atomic(fd, f"{sid}.events.jsonl", session_log_path(data_dir, sid).read_bytes())
+            write_atomic(fd, f"{sid}.events.jsonl", session_log_bytes(data_dir, sid))
             written.append(f"{folder}/{sid}.events.jsonl")
         if report["outcome"] != IN_PROGRESS:
             exported[sid] = datetime.now().astimezone().isoformat(timespec="seconds")

@@ -19,11 +19,13 @@ from datetime import datetime
 from pathlib import Path
 
 from player.audio.session_levels import level_notes, lookup_for, playlist_tracks
+from player.background import spawn_lowered
 from player.config import Config
 from player.errors import ImportRefused, PlaylistInvalid
 from player.fsutil import write_all
+from player.playlist.library import MANIFEST
 from player.playlist.model import Playlist
-from player.usb import library, signing
+from player.usb import library, signing, voice_gate
 from player.usb.copier import copy_all, hash_file
 from player.usb.plan import (
     Candidate,
@@ -91,7 +93,7 @@ def _free_bytes(data_dir: Path) -> int:
 def _summary_report(config: Config, root: Path, dry_run: bool) -> dict:
     return {"time": datetime.now().astimezone().isoformat(timespec="seconds"), "room": config.room,
             "source": str(root), "dry_run": dry_run, "result": "unchanged", "summary": "", "accepted": [],
-            "refusals": [], "generation": None, "library": None, "files": 0, "bytes": 0}
+            "refusals": [], "warnings": [], "generation": None, "library": None, "files": 0, "bytes": 0}
 
 
 def import_stick(root: str | os.PathLike[str], config: Config, *, dry_run: bool = False,
@@ -207,6 +209,7 @@ def _import(root: Path, fd: int, config: Config, dry_run: bool, loader: Loader, 
         files = set().union(*(c.files for c in kept))
         hashes = {rel: hash_file(fd, rel) for rel in sorted(files)} if key is not None else {}
         kept = _check_signatures(kept, key, texts, sigs, hashes, refusals)
+        kept = _listen(kept, playlists_path, loader, config, None, refusals, report).kept
         files = set().union(*(c.files for c in kept))
         nbytes = sum(sizes[f] for f in files)
         report.update(accepted=[PREFIX + c.name for c in kept], files=len(files), bytes=nbytes)
@@ -227,11 +230,14 @@ def _import(root: Path, fd: int, config: Config, dry_run: bool, loader: Loader, 
                     refusals.append(Refusal(PREFIX + cand.name, f"{bad[0]} could not be copied: {failed[bad[0]]}"))
                 else:
                     kept.append(cand)
-            status.stage("verifying", "validating the copied playlists, probing and measuring every file")
+            status.stage("verifying", "validating the copied playlists, probing and measuring every file "
+                                      "and listening for voices")
             for cand in kept:
                 _write_new(staging / cand.name, texts[cand.name])
             kept = _probe_gate(kept, staging, loader, refusals)
             kept = _check_signatures(kept, key, texts, sigs, hashes, refusals)
+            heard = _listen(kept, staging, loader, config, Path(config.data_dir), refusals, report)
+            kept = heard.kept
             report["levels"] = _level_notes(kept, staging, loader, config)
             for name in {c.name for c in sel.accepted} - {c.name for c in kept}:
                 (staging / name).unlink(missing_ok=True)
@@ -243,8 +249,9 @@ def _import(root: Path, fd: int, config: Config, dry_run: bool, loader: Loader, 
                 (staging / rel).unlink(missing_ok=True)
             nbytes = sum(sizes[f] for f in files)
             manifest = {"time": report["time"], "source": report["source"], "playlists": [c.name for c in kept],
-                        "files": {f: {"sha256": hashes[f], "bytes": sizes[f]} for f in files}, "bytes": nbytes}
-            _write_new(staging / library.MANIFEST, json.dumps(manifest, indent=1).encode())
+                        "files": {f: {"sha256": hashes[f], "bytes": sizes[f]} for f in files}, "bytes": nbytes,
+                        "voice": {f: heard.scans[f] for f in files if f in heard.scans}}
+            _write_new(staging / MANIFEST, json.dumps(manifest, indent=1).encode())
             defer = session_active()
             gen = library.commit(lib, staging, defer=defer)
         except BaseException:
@@ -257,6 +264,15 @@ def _import(root: Path, fd: int, config: Config, dry_run: bool, loader: Loader, 
         return finish("deferred", f"staged {what}; a session is running, so it becomes the library "
                                   "when the session ends")
     return finish("imported", f"imported {what}; previous library kept for rollback")
+
+
+def _listen(cands: list[Candidate], folder: Path, loader: Loader, config: Config, cache_dir: Path | None,
+            refusals: list[Refusal], report: dict) -> voice_gate.Heard:
+    """Listen for a spoken voice (`voice_gate`); its refusals and every playlist warning go into the report."""
+    heard = voice_gate.listen(cands, folder, loader, config.library.voice_scan, cache_dir)
+    refusals.extend(heard.refusals)
+    report["warnings"] = heard.warnings
+    return heard
 
 
 def _check_signatures(cands: list[Candidate], key: bytes | None, texts: dict, sigs: dict, hashes: dict,
@@ -288,7 +304,7 @@ def _level_notes(kept: list[Candidate], folder: Path, loader: Loader, config: Co
     Measured here (ffmpeg, cached by content in the chair's loudness cache), so the first
     session of a new library needs no measuring; docs/audio.md, "The level model".
     """
-    lookup = lookup_for(config)
+    lookup = lookup_for(config, spawn=spawn_lowered)   # a background job: playback first (player.background)
     notes = {}
     for cand in kept:
         playlist, _ = _validate(loader, folder / cand.name, cand.name, probe=False)

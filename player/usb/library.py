@@ -24,91 +24,21 @@ import fcntl
 import json
 import logging
 import os
-import re
 import secrets
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from player.errors import ImportRefused, PlaylistNotFound
+from player.config import SESSION_ACTIVE_FILE
+from player.control.client import daemon_session_active
+from player.errors import ImportRefused
 from player.fsutil import fsync_dir, make_dirs_durable
-from player.session.records import SESSION_ACTIVE_FILE
+from player.playlist.library import GENERATION, MANIFEST, library_dir, link_target
 
 log = logging.getLogger(__name__)
 
-LIBRARY_DIR = "library"
-MANIFEST = ".import.json"
 LINKS = ("current", "previous", "pending")
 STAGING_PREFIX = ".staging-"
-_GEN = re.compile(r"gen-(\d{6,})")
-PLAYLIST_SUFFIXES = (".yaml", ".yml")
-MAX_NAME_CHARS = 120
-
-
-def library_dir(data_dir: str | os.PathLike[str]) -> Path:
-    return Path(data_dir) / LIBRARY_DIR
-
-
-def current_library(data_dir: str | os.PathLike[str]) -> Path:
-    """``<data_dir>/library/current``: where the daemon finds the imported playlists (``*.yaml``)."""
-    return library_dir(data_dir) / "current"
-
-
-def current_library_name(data_dir: str | os.PathLike[str]) -> str | None:
-    """The generation ``current`` names (``gen-000004``), None before the first import."""
-    return _target(library_dir(data_dir), "current")
-
-
-def library_playlists(data_dir: str | os.PathLike[str]) -> dict[str, Path]:
-    """The current library's playlists by name: ``{"iv-ketamine": <path>}``, sorted by name.
-
-    A name is the file name without ``.yaml``/``.yml``. Paths point into the generation
-    itself, not through ``current``, so a session started from one keeps its files when
-    a later import flips ``current`` (see `clean`). Only regular files count (the import
-    writes nothing else); an empty or missing library gives ``{}``.
-    """
-    lib = library_dir(data_dir)
-    gen = _target(lib, "current")
-    if gen is None:
-        return {}
-    found: dict[str, Path] = {}
-    try:
-        entries = sorted(os.scandir(lib / gen), key=lambda e: e.name)
-    except OSError:
-        return {}
-    for entry in entries:
-        stem, suffix = os.path.splitext(entry.name)
-        if (suffix in PLAYLIST_SUFFIXES and stem and not entry.name.startswith(".") and stem not in found
-                and entry.is_file(follow_symlinks=False)):
-            found[stem] = Path(entry.path)
-    return found
-
-
-def library_playlist(data_dir: str | os.PathLike[str], name: object) -> Path:
-    """The path of the library playlist called `name` (``iv-ketamine`` or ``iv-ketamine.yaml``).
-
-    For callers that must never name a file themselves (the web page, MQTT): only a plain
-    name of a playlist in ``<data_dir>/library/current`` is accepted, never a path.
-
-    Raises:
-        PlaylistNotFound: `name` is not a plain name, or no such playlist is in the library
-            (the message lists the ones there are).
-    """
-    if not isinstance(name, str) or not name.strip():
-        raise PlaylistNotFound("a playlist is named by its name in the library, e.g. 'iv-ketamine'")
-    name = name.strip()
-    if ("/" in name or "\\" in name or name.startswith(".") or len(name) > MAX_NAME_CHARS
-            or any(ord(c) < 32 or ord(c) == 127 for c in name)):
-        raise PlaylistNotFound("only playlists of the library can be started here, by name "
-                               "(e.g. 'iv-ketamine'), never by a path")
-    playlists = library_playlists(data_dir)
-    stem, suffix = os.path.splitext(name)
-    key = stem if suffix in PLAYLIST_SUFFIXES else name
-    path = playlists.get(key)
-    if path is None or (suffix in PLAYLIST_SUFFIXES and path.name != name):
-        there = ", ".join(repr(n) for n in list(playlists)[:20]) or "none: import a USB stick first"
-        raise PlaylistNotFound(f"no playlist {name!r} in the library (it has: {there})")
-    return path
 
 
 def session_is_active(config) -> bool:
@@ -118,8 +48,6 @@ def session_is_active(config) -> bool:
     daemon answers, the file it publishes for this (``session-active.json``) says whether a
     session was cut short and will resume.
     """
-    from player.control.client import daemon_session_active
-
     answer = daemon_session_active(config.client_socket_path)
     return (Path(config.data_dir) / SESSION_ACTIVE_FILE).exists() if answer is None else answer
 
@@ -142,14 +70,6 @@ def locked(data_dir: str | os.PathLike[str], *, wait: bool = True) -> Iterator[P
         yield lib
     finally:
         os.close(fd)
-
-
-def _target(lib: Path, link: str) -> str | None:
-    try:
-        name = os.readlink(lib / link)
-    except OSError:
-        return None
-    return name if _GEN.fullmatch(name) and (lib / name).is_dir() else None
 
 
 def _set_link(lib: Path, link: str, target: str | None) -> None:
@@ -184,7 +104,7 @@ def _in_use_by_session(lib: Path) -> str | None:
         rel = real.relative_to(os.path.realpath(lib))
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return rel.parts[0] if rel.parts and _GEN.fullmatch(rel.parts[0]) else None
+    return rel.parts[0] if rel.parts and GENERATION.fullmatch(rel.parts[0]) else None
 
 
 def clean(lib: Path) -> list[str]:
@@ -193,12 +113,12 @@ def clean(lib: Path) -> list[str]:
     Keeps the generations that ``current``, ``previous`` and ``pending`` name, and the one
     the daemon's saved session plays from.
     """
-    keep = {t for t in (_target(lib, link) for link in LINKS) if t} | {_in_use_by_session(lib)}
+    keep = {t for t in (link_target(lib, link) for link in LINKS) if t} | {_in_use_by_session(lib)}
     removed = []
     for entry in lib.iterdir():
         name = entry.name
         stale = (name.startswith(STAGING_PREFIX) or name.startswith(".tmp-link-")
-                 or (_GEN.fullmatch(name) and name not in keep))
+                 or (GENERATION.fullmatch(name) and name not in keep))
         if stale:
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
@@ -255,7 +175,7 @@ def commit(lib: Path, staging: Path, *, defer: bool) -> str:
     """
     _adopt_owner(lib, _tree(staging))
     fsync_tree(staging)
-    numbers = [int(m.group(1)) for e in lib.iterdir() if (m := _GEN.fullmatch(e.name))]
+    numbers = [int(m.group(1)) for e in lib.iterdir() if (m := GENERATION.fullmatch(e.name))]
     name = f"gen-{max(numbers, default=0) + 1:06d}"
     os.rename(staging, lib / name)
     fsync_dir(lib)
@@ -271,11 +191,11 @@ def commit(lib: Path, staging: Path, *, defer: bool) -> str:
 
 
 def _swap(lib: Path, name: str) -> None:
-    old = _target(lib, "current")
+    old = link_target(lib, "current")
     if old is not None and old != name:
         _set_link(lib, "previous", old)
     _set_link(lib, "current", name)
-    if _target(lib, "pending") == name:
+    if link_target(lib, "pending") == name:
         _set_link(lib, "pending", None)
 
 
@@ -298,7 +218,7 @@ def apply_pending(config_or_data_dir: object, *, wait: bool = True) -> str | Non
             stack.enter_context(locked(data_dir, wait=wait))  # type: ignore[arg-type]
         except BlockingIOError:
             return None                          # an import still copies: applied when it is done
-        name = _target(lib, "pending")
+        name = link_target(lib, "pending")
         if name is None:
             _set_link(lib, "pending", None)
             return None
@@ -321,7 +241,7 @@ def rollback(config, *, session_active: Callable[[], bool] | None = None) -> str
         raise ImportRefused("a session is running; roll the library back after it ends")
     data_dir = config.data_dir
     with locked(data_dir) as lib:
-        prev, cur = _target(lib, "previous"), _target(lib, "current")
+        prev, cur = link_target(lib, "previous"), link_target(lib, "current")
         if prev is None:
             raise ImportRefused("there is no previous library generation to roll back to")
         _set_link(lib, "current", prev)
@@ -334,10 +254,10 @@ def generations(data_dir: str | os.PathLike[str]) -> list[dict]:
     lib = library_dir(data_dir)
     if not lib.is_dir():
         return []
-    links = {link: _target(lib, link) for link in LINKS}
+    links = {link: link_target(lib, link) for link in LINKS}
     rows = []
     for entry in sorted(lib.iterdir(), reverse=True):
-        if not _GEN.fullmatch(entry.name) or not entry.is_dir():
+        if not GENERATION.fullmatch(entry.name) or not entry.is_dir():
             continue
         try:
             manifest = json.loads((entry / MANIFEST).read_text(encoding="utf-8"))

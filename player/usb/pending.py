@@ -15,9 +15,9 @@ import threading
 from collections.abc import Callable
 
 from player.config import Config
+from player.playlist.library import current_library_name, library_dir
 from player.session.control import Controller
 from player.session.states import is_active
-from player.usb.library import current_library_name, library_dir
 
 log = logging.getLogger(__name__)
 

@@ -214,6 +214,7 @@ def render_text(report: Mapping) -> str:
     for name in report["accepted"]:
         lines.append(f"ACCEPTED {name}")
     lines.extend(f"REFUSED {r['subject']}: {r['reason']}" for r in report["refusals"])
+    lines.extend(f"WARNING {w['subject']}: {w['warning']}" for w in report.get("warnings", ()))
     lines.extend(f"LEVEL {name}: {note}" for name, notes in (report.get("levels") or {}).items() for note in notes)
     if report.get("library"):
         lines.append(f"library: {report['library']}")

@@ -4,7 +4,7 @@ The daemon builds it with the config and the session's `Controller`, calls `star
 the engine runs and `close()` on the way down. The server only talks to the controller:
 controls go through `submit()` (the same engine queue as the bedside button), the live
 page is fed by `subscribe()`, whose listener only hands records to this loop. The thread,
-loop, connection limits and quiet logs are `LoopServer`'s (player/web/loopserver.py).
+loop, connection limits and quiet logs are `LoopServer`'s (player/http/loopserver.py).
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from aiohttp import web
 
 from player.config import Config
+from player.http.auth import Authenticator, FailureLimiter
+from player.http.loopserver import LoopServer
+from player.http.token import load_or_create_token
 from player.session.control import Controller
 from player.session.events import describe
 from player.web.api import build_app, status_payload
-from player.web.auth import Authenticator, FailureLimiter
 from player.web.events import EventHub
-from player.web.loopserver import LoopServer
-from player.web.token import load_or_create_token
 
 log = logging.getLogger(__name__)
 

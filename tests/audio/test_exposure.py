@@ -10,12 +10,10 @@ from player.audio.exposure import (
     allowed_s,
     calibration_from_reading,
     daily_dose,
-    db_to_dba,
-    dba_to_db,
-    effective_cap_db,
     laeq,
     weekly_share,
 )
+from player.core.cap import db_to_dba, dba_to_db, effective_cap_db
 
 HOUR = 3600.0
 

@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from player.audio.exposure import effective_cap_db
 from player.audio.gain import VLC_MAX_DB, db_to_vlc_percent, vlc_percent_to_db
 from player.audio.level_model import (
     MAX_REFERENCE_CUT_DB,
@@ -26,6 +25,7 @@ from player.audio.level_model import (
     shortfall_notes,
 )
 from player.config import load_config
+from player.core.cap import effective_cap_db
 
 levels = st.floats(-90, 30, allow_nan=False)
 tracks = st.builds(

@@ -21,7 +21,22 @@ from tests.audio.signals import broken, sine
 
 
 class OutputContract:
-    """Behaviour every AudioOutput shows. Subclasses define `output` and `wait_until`."""
+    """Behaviour every AudioOutput shows. Subclasses define `output` and `elapse`.
+
+    `elapse(seconds)` lets time pass on the output's clock: the fake's injected clock, the
+    real output's wall time. Waits poll a condition on it (`wait_until`); the one place that
+    needs time itself to pass (a pause holds) says so.
+    """
+
+    def elapse(self, seconds: float) -> None:
+        raise NotImplementedError
+
+    def wait_until(self, predicate, timeout: float) -> bool:
+        for _ in range(int(timeout / 0.02)):
+            if predicate():
+                return True
+            self.elapse(0.02)
+        return predicate()
 
     @pytest.fixture
     def events(self):
@@ -87,9 +102,9 @@ class OutputContract:
         opened.play("A")
         assert self.wait_until(lambda: (opened.position_s("A") or 0) > 0.3, 5)
         opened.pause("A")
-        self.wait_until(lambda: False, 0.3)
+        self.elapse(0.3)                 # a pause holds over time: let it pass (the fake's clock, or real time)
         held = opened.position_s("A")
-        self.wait_until(lambda: False, 0.6)
+        self.elapse(0.6)
         assert opened.position_s("A") == held
         opened.play("A")
         assert self.wait_until(lambda: (opened.position_s("A") or 0) > held, 5)
@@ -117,13 +132,9 @@ class TestFakeOutput(OutputContract):
         self.fake = FakeOutput(self.clock, max_gain_db=-6.0)
         return self.fake
 
-    def wait_until(self, predicate, timeout: float) -> bool:
-        for _ in range(int(timeout / 0.02)):
-            if predicate():
-                return True
-            self.clock.advance(0.02)
-            self.fake.run_due()
-        return predicate()
+    def elapse(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+        self.fake.run_due()
 
 
 @pytest.mark.real_audio
@@ -132,10 +143,5 @@ class TestVlcOutput(OutputContract):
     def output(self, audio_sink):
         return VlcOutput(AudioConfig(device="pulse"), max_gain_db=-6.0)
 
-    def wait_until(self, predicate, timeout: float) -> bool:
-        pause = threading.Event()
-        for _ in range(int(timeout / 0.02)):
-            if predicate():
-                return True
-            pause.wait(0.02)
-        return predicate()
+    def elapse(self, seconds: float) -> None:
+        threading.Event().wait(seconds)

@@ -13,7 +13,8 @@ import pytest
 import soundfile as sf
 
 from player.audio.api import Source
-from player.audio.loudness import LoudnessLookup, measure
+from player.audio.ebur128 import measure
+from player.audio.loudness import LoudnessLookup
 from tests.audio.real_rig import RealRig
 from tests.audio.signals import broken, pink_noise, sine
 from tests.support.audio_sink import envelope
@@ -134,6 +135,21 @@ def test_broken_file_is_skipped_with_at_most_2s_of_silence(rig_factory, tmp_path
     assert max(gaps) * 0.02 <= 2.0
 
 
+def heard_lufs(rig, track: Source, tmp_path) -> float:
+    """Play `track` alone for a few seconds and measure the loudness of what was captured."""
+    recording = audio_sink_record(rig)
+    rig.mixer.play(track, fade_in_s=0.3)
+    rig.run(5.5)                                 # pre-roll, then ~1.3 s until the output plays it
+    rig.mixer.stop(0.3)
+    rig.run(0.6 + rig.config.audio.latency_s)
+    samples = recording.stop()
+    env = envelope(samples, window_ms=400)
+    on = np.nonzero(env.rms_db > -70)[0]
+    middle = samples[int(env.t[on[0]] * 48000) + 24000: int(env.t[on[-1]] * 48000) - 24000]
+    sf.write(tmp_path / "capture.wav", middle, 48000)
+    return measure(tmp_path / "capture.wav").loudness_lufs
+
+
 def test_two_differently_mastered_files_play_within_1_lu(rig_factory, tmp_path):
     quiet = Source(pink_noise(tmp_path / "quiet.flac", 10.0, -32, seed=3), duration_s=10.0)
     loud = Source(pink_noise(tmp_path / "loud.flac", 10.0, -16, seed=4), duration_s=10.0)
@@ -141,20 +157,32 @@ def test_two_differently_mastered_files_play_within_1_lu(rig_factory, tmp_path):
     rig = rig_factory({"volume": {"start_db": -24, "default_db": -24}}, loudness=lookup)  # +14 dB stays under the cap
     rig.mixer.prefetch([quiet, loud])
     assert rig.mixer.wait_for_prefetch(30)
-    levels = []
-    for track in (quiet, loud):
-        recording = audio_sink_record(rig)
-        rig.mixer.play(track, fade_in_s=0.3)
-        rig.run(5.5)                                 # pre-roll, then ~1.3 s until the output plays it
-        rig.mixer.stop(0.3)
-        rig.run(0.6 + rig.config.audio.latency_s)
-        samples = recording.stop()
-        env = envelope(samples, window_ms=400)
-        on = np.nonzero(env.rms_db > -70)[0]
-        middle = samples[int(env.t[on[0]] * 48000) + 24000: int(env.t[on[-1]] * 48000) - 24000]
-        sf.write(tmp_path / "capture.wav", middle, 48000)
-        levels.append(measure(tmp_path / "capture.wav").loudness_lufs)        # LUFS of what was heard
+    levels = [heard_lufs(rig, track, tmp_path) for track in (quiet, loud)]
     assert abs(levels[0] - levels[1]) < 1.0, f"levels {levels}"
+
+
+def test_an_unmeasurable_file_is_heard_at_the_cautious_level(rig_factory, tmp_path):
+    """The same audio twice; the analysis of one copy fails. The measured copy is heard at the
+    target (its gain g), the other at the cautious -10 dB (target -18 LUFS, assumed as hot as
+    -8 LUFS): -10 - g dB apart, where 0 dB trim would make them -g apart."""
+    measured = Source(pink_noise(tmp_path / "measured.flac", 10.0, -20, seed=5), duration_s=10.0)
+    copy = tmp_path / "unmeasurable.flac"
+    copy.write_bytes(measured.path.read_bytes())
+    unmeasurable = Source(copy, duration_s=10.0)
+    lookup = LoudnessLookup(load_cfg().loudness)
+    gain = lookup.gain_db(measured.path)
+
+    class FailsOne:
+        def measure_level(self, path, progress=None):
+            if path.name == "unmeasurable.flac":
+                raise RuntimeError("ffmpeg: invalid data found when processing input")
+            return lookup.measure_level(path, progress)
+
+    rig = rig_factory({"volume": {"start_db": -20, "default_db": -20}}, loudness=FailsOne())
+    rig.mixer.prefetch([measured, unmeasurable])
+    assert rig.mixer.wait_for_prefetch(30)
+    levels = [heard_lufs(rig, track, tmp_path) for track in (measured, unmeasurable)]
+    assert abs((levels[1] - levels[0]) - (-10.0 - gain)) < 1.0, f"levels {levels}, measured gain {gain:+.1f} dB"
 
 
 def load_cfg():

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.session.records_factory import SESSION_ID, realistic_session
+from tests.support.records_factory import SESSION_ID, realistic_session
 
 ROOT = Path(__file__).parents[2]
 

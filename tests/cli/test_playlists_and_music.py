@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from player.session.report_music import heard_files, render_music
-from tests.session.records_factory import SessionLogBuilder
+from player.reports.music import heard_files, render_music
 from tests.support.audio_files import write_audio
+from tests.support.records_factory import SessionLogBuilder
 
 
 def cli(*args: object) -> subprocess.CompletedProcess:
@@ -54,7 +54,7 @@ def test_playlists_json_lists_each_with_length_phases_checkpoints_and_validity(t
     good = rows["iv-ketamine"]
     assert good == {"name": "iv-ketamine", "title": "IV ketamine 40 min", "duration_s": 2400.0,
                     "phases": ["settling", "peak"], "checkpoints": 0, "calmer": True, "valid": True, "error": None,
-                    "warnings": good["warnings"]}
+                    "warnings": good["warnings"], "voice": good["voice"]}
     bad = rows["broken"]
     assert bad["valid"] is False and bad["checkpoints"] == 2 and bad["duration_s"] is None
     assert bad["error"].startswith(f"{gen / 'broken.yaml'}:")          # FILE:LINE: error: ...

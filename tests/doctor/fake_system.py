@@ -22,6 +22,7 @@ class FakeSystem:
     pins: dict = field(default_factory=lambda: {"ok": True, "cwd": "/var/lib/session-player", "error": None})
     programs: dict[str, str] = field(default_factory=lambda: {"ffmpeg": "/usr/bin/ffmpeg"})
     filters: str = " ... ebur128          A->N       EBU R128 scanner.\n"
+    voice: dict = field(default_factory=lambda: {"onnxruntime": "1.16.3", "error": None})
     owners: dict[Path, str] = field(default_factory=dict)
     default_owner: str = "session-player"
     free_total: tuple[int, int] = (20 * 10**9, 32 * 10**9)
@@ -60,6 +61,9 @@ class FakeSystem:
 
     def ffmpeg_filters(self, ffmpeg: str) -> str:
         return self.filters
+
+    def voice_scan(self) -> dict:
+        return self.voice
 
     def owner(self, path: Path) -> str | None:
         return self.owners.get(path, self.default_owner)

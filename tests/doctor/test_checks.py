@@ -68,7 +68,7 @@ def with_config(ctx: DoctorContext, **sections) -> DoctorContext:
 def test_a_healthy_chair_passes_every_check(chair):
     results = run_checks(chair, FakeSystem())
     assert [r.check for r in results] == ["config", "audio-device", "pin-factory", "service-user", "admin-group",
-                                          "data-dir", "ffmpeg", "loudness", "default-playlist", "clock",
+                                          "data-dir", "ffmpeg", "loudness", "voice-scan", "default-playlist", "clock",
                                           "disk-space", "web"]
     assert all(r.ok for r in results), [r for r in results if not r.ok]
     assert len(CHECKS) == len(results)

@@ -31,7 +31,7 @@ def test_doctor_json_all_passing_exits_0(config_file, monkeypatch, capsys):
     monkeypatch.setattr(doctor, "System", FakeSystem)
     assert cli.main(["doctor", "--json", "--config", str(config_file)]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert len(rows) == 12 and all(set(r) == {"check", "ok", "detail", "fix"} for r in rows)
+    assert len(rows) == 13 and all(set(r) == {"check", "ok", "detail", "fix"} for r in rows)
     assert all(r["ok"] for r in rows)
 
 
@@ -40,7 +40,7 @@ def test_doctor_text_marks_the_failure_and_its_fix_and_exits_1(config_file, monk
     assert cli.main(["doctor", "--config", str(config_file)]) == 1
     out = capsys.readouterr().out
     assert "FAIL  clock" in out and "fix: connect the network" in out
-    assert "11 of 12 checks passed; fix the 1 marked FAIL" in out
+    assert "12 of 13 checks passed; fix the 1 marked FAIL" in out
 
 
 def test_doctor_on_an_invalid_config_reports_it_and_checks_the_rest(tmp_path, monkeypatch, capsys):
@@ -51,7 +51,7 @@ def test_doctor_on_an_invalid_config_reports_it_and_checks_the_rest(tmp_path, mo
     assert cli.main(["doctor", "--json", "--config", str(bad)]) == 1
     rows = {r["check"]: r for r in json.loads(capsys.readouterr().out)}
     assert not rows["config"]["ok"] and "volume.max_db" in rows["config"]["detail"]
-    assert len(rows) == 12
+    assert len(rows) == 13
 
 
 def test_devices_lists_which_take_two_streams(config_file, monkeypatch, capsys):

@@ -38,13 +38,12 @@ def test_no_broker_changes_nothing_for_playback(tmp_path, demo_playlist):  # noq
     with Daemon(daemon_config(tmp_path / "chair", mqtt=mqtt)) as daemon:
         feed = daemon.part(ChairPublisher)
         assert feed is not None and not feed.connected
-        t = time.monotonic()
+        # Each control raises if the engine does not answer within its timeout (a hang guard, not a figure):
+        # the engine never waits for the broker.
         daemon.controller.submit("start", source="cli", playlist=str(demo_playlist))
         for n in range(20):
             daemon.controller.submit("mark", source="web", text=f"mark {n}")
-        took = time.monotonic() - t
         assert daemon.status()["state"] == "playing" and daemon.status()["faults"] == []
-        assert took < 5, f"21 controls took {took:.1f} s without a broker"
         assert len(feed.outbox) >= 21   # waiting, in order, for the broker
         cpu = time.process_time()
         threading.Event().wait(2.0)     # a measurement window, not a synchronization

@@ -95,9 +95,12 @@ def test_broker_restart_mid_session_loses_and_repeats_nothing(broker, station, c
 
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGSTOP], ids=["kill-9", "frozen"])
-def test_a_killed_chair_shows_offline_within_one_and_a_half_keepalives(broker, station, tmp_path, how):
+def test_a_killed_chair_shows_offline_within_one_and_a_half_keepalives(broker, station, tmp_path, how,
+                                                                      watcher_factory):
     """kill -9 closes the socket (the broker sends the will at once); a frozen chair (SIGSTOP: as a
-    cut cable, the connection stays open and silent) is found out by the keepalive."""
+    cut cable, the connection stays open and silent) is found out by the keepalive. The station
+    also times a silent chair out itself, so a station that connects only after the chair died
+    (a late watcher here) is what proves the broker holds the will: retained "offline"."""
     server, api = station
     keepalive_s = 2
     config = daemon_config(tmp_path / "chair", room="Room 9",
@@ -115,6 +118,12 @@ def test_a_killed_chair_shows_offline_within_one_and_a_half_keepalives(broker, s
         took = time.monotonic() - killed_at
         print(f"{how.name}: offline after {took:.2f} s")
         assert took <= keepalive_s * 1.5 + 0.5, f"offline after {took:.1f} s"  # 0.5 s: polling and the broker's tick
+        late = watcher_factory(broker.port, "session-player/room-9/online")
+        # kill -9: the retained "offline" at once; frozen: "online", then "offline" when the broker's
+        # own keepalive timer (1.5 keepalives, checked on its tick) runs out and it sends the will.
+        online = "session-player/room-9/online"
+        assert late.wait_for(lambda: late.on(online)[-1:] == [b"offline"], 3 * keepalive_s), \
+            f"the broker sent no last will: {late.on(online)}"
     finally:
         proc.kill()
         proc.wait(10)

@@ -70,3 +70,30 @@ def test_station_page_shows_every_chair_live_sorted_by_urgency(driver, broker, t
             chair.close()
     assert (tmp_path / "station-wall.png").stat().st_size > 10_000
     print(f"screenshots in {tmp_path}")
+
+
+def test_a_chair_with_bluetooth_headphones_shows_them_on_its_tile(driver, broker, tmp_path):  # noqa: F811
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(driver, WAIT_S)
+    config = station_config(broker.port, tmp_path)
+    chair = FakeChair(broker.port, tmp_path / "c", "Room 4")
+    headset = {"address": "00:1B:66:AA:BB:01", "name": "WH-1000XM4", "connected": True, "battery_percent": 40,
+               "volume_put_back": 0, "error": None}
+    try:
+        with StationServer(config, tick_s=1.0, client_id="station-browser-bt") as station:
+            api = StationApi(station, config)
+            chair.controller.submit("start", source="button", playlist="Ketamine 40 min")
+            chair.controller.set_state_for_test(bluetooth=headset)
+            driver.get(station.url + "/")
+            wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(api.token)
+            driver.find_element(By.ID, "sign-in").click()
+            wait.until(lambda d: tiles(d) and "Headphones connected, battery 40 %" in tiles(d)[0]["text"])
+            chair.controller.set_state_for_test(bluetooth=dict(headset, connected=False),
+                                                faults=["headphones disconnected"], state="faulted")
+            wait.until(lambda d: "Headphones NOT CONNECTED, battery 40 %" in tiles(d)[0]["text"])
+            assert "headphones disconnected" in tiles(driver)[0]["text"] and "fault" in tiles(driver)[0]["cls"]
+    finally:
+        chair.close()

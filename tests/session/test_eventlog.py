@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -149,3 +152,43 @@ def test_reopening_a_clean_log_adds_no_blank_line(tmp_path: Path) -> None:
 def test_missing_log_raises_file_not_found(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         read_events(tmp_path / "nope.jsonl")
+
+
+_SHORT_WRITE = """
+import json, resource, signal, sys
+from {module} import EventLog
+path, limit, keep_open = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
+first, second, third = (json.loads(a) for a in sys.argv[4:7])
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # the kernel then answers EFBIG instead of killing
+soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+log = EventLog(path, keep_open=keep_open)
+log.append(first)
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+try:
+    log.append(second)
+except OSError as exc:
+    print("refused", exc.errno)
+resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+log.append(third)
+log.close()
+"""
+
+
+@pytest.mark.parametrize("keep_open", [True, False], ids=["kept-open", "opened-per-append"])
+def test_a_write_refused_half_way_is_cut_back_so_the_next_record_reads_back(tmp_path: Path, keep_open: bool) -> None:
+    """A real short write, as any user: RLIMIT_FSIZE lets the kernel write the record up to the
+    limit and then refuse (EFBIG), as a card filling up in the middle of a line does. The
+    fragment must come back off the file; else the next acknowledged record is glued onto it
+    and lost on read-back."""
+    path = tmp_path / "events.jsonl"
+    first, second, third = _record(1), _record(2, text="cut in the middle " * 4), _record(3)
+    limit = len(encode_record(first)) + len(encode_record(second)) // 2
+    script = _SHORT_WRITE.format(module=EventLog.__module__)
+    done = subprocess.run([sys.executable, "-c", script, str(path), str(limit), "1" if keep_open else "0",
+                           *(json.dumps(r) for r in (first, second, third))],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["refused", str(errno.EFBIG)], done.stdout  # the limit stopped it half-way
+    events, problems = scan_events(path)
+    assert [r["seq"] for r in events] == [1, 3], path.read_bytes()
+    assert problems == []          # the fragment was taken back: nothing torn is left in the file

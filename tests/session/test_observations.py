@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from player.config import config_from_mapping
+from player.core.observation_kinds import BUILTIN, parse_kinds
 from player.errors import ConfigInvalid, SessionRefused
 from player.session.control import check_control
-from player.session.observations import BUILTIN, check_observation, describe_observation, parse_kinds
+from player.session.observations import check_observation, describe_observation
 
 GOOD = [
     ("bp", "128/82", {"value": "128/82", "systolic": 128, "diastolic": 82, "unit": "mmHg", "label": "BP"}),

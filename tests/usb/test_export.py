@@ -11,7 +11,7 @@ import pytest
 from player.cli import main
 from player.usb.export import export_reports, safe_folder_name
 from player.usb.stick import UnsafePath
-from tests.session.records_factory import SESSION_ID, realistic_session
+from tests.support.records_factory import SESSION_ID, realistic_session
 
 
 @pytest.fixture

@@ -112,7 +112,7 @@ def test_usb_run_with_hostile_names_and_a_failing_export_still_ends_cleanly(stic
     _hostile_names(stick)
     (stick.root / "session-player" / "EXPORT").touch()
     (stick.root / "session-player" / "reports").write_text("a file where the reports folder goes")
-    from tests.session.records_factory import realistic_session
+    from tests.support.records_factory import realistic_session
 
     realistic_session().write(data_dir)
     image = tmp_path / "stick.img"

@@ -17,8 +17,8 @@ import pytest
 from player.errors import ImportRefused
 from player.usb.importer import import_stick
 from player.usb.runner import mount_options, run_device
-from tests.session.records_factory import SESSION_ID, realistic_session
 from tests.support.privileges import loop_mounts
+from tests.support.records_factory import SESSION_ID, realistic_session
 from tests.usb.conftest import CALM
 
 _LOOP, _WHY_NOT = loop_mounts()  # the same check pytest's header reports (tests/conftest.py)

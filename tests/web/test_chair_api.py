@@ -7,7 +7,7 @@ import json
 from player.config import load_config
 from player.session.fake_controller import FakeController
 from player.web import WebServer
-from tests.session.records_factory import SESSION_ID, realistic_session, write_session_log
+from tests.support.records_factory import SESSION_ID, realistic_session, write_session_log
 from tests.web.conftest import Http
 from tests.web.test_library_names import make_library
 

@@ -10,10 +10,10 @@ from http.client import HTTPConnection
 import pytest
 
 from player.config import Config, WebConfig
+from player.http.app import COOKIE_NAME
 from player.session.fake_controller import FakeController
 from player.web import WebServer
-from player.web.api import COOKIE_NAME
-from tests.session.records_factory import SESSION_ID, realistic_session, write_session_log
+from tests.support.records_factory import SESSION_ID, realistic_session, write_session_log
 from tests.web.conftest import Http, Reply
 
 PROTECTED = [("GET", "/"), ("GET", "/static/app.js"), ("GET", "/api/status"), ("GET", "/api/events"),

@@ -14,7 +14,7 @@ import pytest
 
 from player.daemon import Daemon
 from player.errors import PlaylistNotFound
-from player.usb.library import library_playlist, library_playlists
+from player.playlist.library import library_playlist, library_playlists
 from player.web import WebServer
 from tests.session.conftest import daemon_config
 from tests.support.audio_files import write_audio

@@ -17,9 +17,9 @@ from http.client import HTTPConnection
 import pytest
 
 from player.config import Config, WebConfig
+from player.http.limits import ConnectionGate, Limits, address_key, connection_cap
+from player.http.quietlog import OneLineFilter, Tally, Throttle, one_line
 from player.web import WebServer
-from player.web.limits import ConnectionGate, Limits, address_key, connection_cap
-from player.web.quietlog import OneLineFilter, Tally, Throttle, one_line
 
 # --- pure parts ------------------------------------------------------------------------
 

@@ -1,22 +1,10 @@
 // Nursing station: one tile per chair, live over Server-Sent Events, most urgent first.
-// No framework and no build step: the clinic LAN may be offline.
+// No framework and no build step: the clinic LAN may be offline. $, fmt() and follow() are common.js's.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
 const ACTIVE = new Set(["playing", "paused", "faulted"]);
 let tiles = new Map();   // slug -> {view, at: performance.now() when received}
-let source = null;
 let drawPending = false;
-
-function fmt(seconds) {
-  if (seconds === null || seconds === undefined || !isFinite(seconds)) return "—";
-  const neg = seconds < 0;
-  let s = Math.round(Math.abs(seconds));
-  const h = Math.floor(s / 3600); s -= h * 3600;
-  const m = Math.floor(s / 60); s -= m * 60;
-  const mm = h ? String(m).padStart(2, "0") : String(m);
-  return (neg ? "−" : "") + (h ? h + ":" : "") + mm + ":" + String(s).padStart(2, "0");
-}
 
 function el(tag, cls, text) {
   const node = document.createElement(tag);
@@ -62,6 +50,11 @@ function renderTile(entry) {
   top.appendChild(el("span", "pill state " + state, state));
   tile.appendChild(top);
   if (s.faults && s.faults.length) tile.appendChild(el("div", "faults", s.faults.join("; ")));
+  const bt = s.bluetooth;   // a chair with Bluetooth headphones
+  if (bt) {
+    const battery = bt.battery_percent === null || bt.battery_percent === undefined ? "" : `, battery ${bt.battery_percent} %`;
+    tile.appendChild(el("div", "headphones", `Headphones ${bt.connected ? "connected" : "NOT CONNECTED"}${battery}`));
+  }
   if (ACTIVE.has(s.state)) {
     tile.appendChild(el("div", "phase", s.phase || "—"));
     const left = el("div", "left");
@@ -148,25 +141,19 @@ function all(data) {
 }
 
 function connect() {
-  if (source) source.close();
-  source = new EventSource("/api/events");
-  source.addEventListener("hello", (e) => all(JSON.parse(e.data)));
-  source.addEventListener("chairs", (e) => all(JSON.parse(e.data)));
-  source.addEventListener("chair", (e) => {
-    const v = JSON.parse(e.data);
-    tiles.set(v.slug, { view: v, at: performance.now() });
-    scheduleRender();
-  });
-  source.addEventListener("broker", (e) => setBroker(JSON.parse(e.data).broker));
-  source.addEventListener("error", () => {
-    $("broker").textContent = "station unreachable";
-    $("broker").classList.remove("up");
-    if (source.readyState === EventSource.CLOSED) {
-      fetch("/api/chairs", { credentials: "same-origin" })
-        .then((r) => { if (r.status === 401) location.reload(); })
-        .catch(() => {})
-        .finally(() => setTimeout(connect, 3000));
-    }
+  follow({
+    hello: all,
+    chairs: all,
+    chair: (v) => {
+      tiles.set(v.slug, { view: v, at: performance.now() });
+      scheduleRender();
+    },
+    broker: (data) => setBroker(data.broker),
+  }, "/api/chairs", {
+    down: () => {
+      $("broker").textContent = "station unreachable";
+      $("broker").classList.remove("up");
+    },
   });
 }
 

@@ -1,24 +1,12 @@
 // Staff page: live status over Server-Sent Events, controls over POST /api/control.
-// No framework and no build step: the clinic LAN may be offline.
+// No framework and no build step: the clinic LAN may be offline. $, fmt() and follow() are common.js's.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
 const METER_FLOOR_DB = -60;
 const LOG_MAX = 30;
 let status = null;
-let source = null;
 let seen = new Set();
 let stopArmedUntil = 0;
-
-function fmt(seconds) {
-  if (seconds === null || seconds === undefined || !isFinite(seconds)) return "—";
-  const neg = seconds < 0;
-  let s = Math.round(Math.abs(seconds));
-  const h = Math.floor(s / 3600); s -= h * 3600;
-  const m = Math.floor(s / 60); s -= m * 60;
-  const mm = h ? String(m).padStart(2, "0") : String(m);
-  return (neg ? "−" : "") + (h ? h + ":" : "") + mm + ":" + String(s).padStart(2, "0");
-}
 
 function db(value) {
   return value === null || value === undefined ? "—" : value.toFixed(1) + " dB";
@@ -107,6 +95,12 @@ function render(s) {
   $("elapsed").textContent = fmt(s.elapsed_s);
   $("remaining").textContent = fmt(s.remaining_s);
   $("track").textContent = s.track || "—";
+  const bt = s.bluetooth;   // only on a chair with Bluetooth headphones (audio.bluetooth)
+  $("headphones-row").hidden = !bt;
+  if (bt) {
+    $("headphones").textContent = `${bt.name || bt.address} · ${bt.connected ? "connected" : "NOT CONNECTED"}`
+      + (bt.battery_percent !== null && bt.battery_percent !== undefined ? ` · battery ${bt.battery_percent} %` : "");
+  }
   const faults = s.faults || [];
   $("faults").hidden = !faults.length;
   $("faults").textContent = faults.length ? "⚠ " + faults.join(" · ") : "";
@@ -207,22 +201,11 @@ function onButton(ev) {
 }
 
 function connect() {
-  if (source) source.close();
-  source = new EventSource("/api/events");
-  source.addEventListener("open", () => $("link").classList.add("up"));
-  source.addEventListener("hello", (e) => JSON.parse(e.data).backlog.forEach(addEvent));
-  source.addEventListener("event", (e) => addEvent(JSON.parse(e.data)));
-  source.addEventListener("status", (e) => render(JSON.parse(e.data)));
-  source.addEventListener("error", () => {
-    $("link").classList.remove("up");
-    // The browser retries by itself unless the server refused (e.g. 401): then check and retry.
-    if (source.readyState === EventSource.CLOSED) {
-      fetch("/api/status", { credentials: "same-origin" })
-        .then((r) => { if (r.status === 401) location.reload(); })
-        .catch(() => {})
-        .finally(() => setTimeout(connect, 3000));
-    }
-  });
+  follow({
+    hello: (data) => data.backlog.forEach(addEvent),
+    event: addEvent,
+    status: render,
+  }, "/api/status", { up: () => $("link").classList.add("up"), down: () => $("link").classList.remove("up") });
 }
 
 async function loadSessions() {

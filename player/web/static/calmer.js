@@ -1,5 +1,5 @@
 // Calmer music on demand: one button, toggling between the phase's calmer music and the plan's.
-// Loaded after app.js (shares its control(), fmt() and the "status" event it fires on every render).
+// Loaded after app.js (shares its control(), common.js's fmt() and the "status" event it fires on every render).
 "use strict";
 
 function renderCalmer(s) {

@@ -1,6 +1,6 @@
 // Choosing a playlist at the chair: the library's playlists with a Start each, and a confirmation
 // (with the pre-session checklist, when the config has one) before any start.
-// Loaded after app.js (shares its control(), say(), fmt() and the "status" event).
+// Loaded after app.js (shares its control(), say(), common.js's fmt() and the "status" event).
 "use strict";
 
 let startWhat = null;      // the playlist's name, or null: the configured default
@@ -60,6 +60,22 @@ function renderPlaylistButtons(s) {
   else renderConfirm();
 }
 
+// Where the import heard a spoken voice (listen there before the session), and files it could not check.
+function voiceNote(rows) {
+  const heard = rows.filter((v) => v.checked);
+  const unchecked = rows.filter((v) => !v.checked);
+  if (!heard.length && !unchecked.length) return null;
+  const clock = (s) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
+  const lines = heard.map((v) => `${v.file}: spoken voice ${v.ranges.map(([a, b]) => `${clock(a)}-${clock(Math.ceil(b))}`).join(", ")}`);
+  if (unchecked.length) {
+    lines.push(`${unchecked.length} file(s) not checked for a spoken voice (${unchecked[0].reason})`);
+  }
+  const note = document.createElement("div");
+  note.className = heard.length ? "voice-note heard" : "voice-note muted";   // a voice heard: in the warning colour
+  note.textContent = lines.join("\n");
+  return note;
+}
+
 async function loadPlaylists() {
   try {
     const r = await fetch("/api/playlists?details=1", { credentials: "same-origin" });
@@ -81,6 +97,8 @@ async function loadPlaylists() {
       start.dataset.valid = row.valid ? "1" : "0";
       start.addEventListener("click", () => askStart(row));
       li.append(what, start);
+      const voice = voiceNote(row.voice || []);
+      if (voice) li.append(voice);
       ul.appendChild(li);
     }
     if (status) renderPlaylistButtons(status);

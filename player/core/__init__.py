@@ -1,0 +1,1 @@
+"""The pure core: session and mix rules as data in, decisions out; no I/O, no threads, no clock reads."""
