@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from player.audio.ebur128 import Spawn
 from player.audio.level_model import LevelLimits, TrackLevel, shortfall_notes
 from player.audio.loudness import LoudnessLookup
 from player.config import Config, load_config
 from player.errors import AudioFailed, ConfigInvalid
-from player.playlist.model import Playlist
+
+if TYPE_CHECKING:   # a type only: audio does not import playlist (docs/architecture.json)
+    from player.playlist.model import Playlist
 
 
 def lookup_for(config: Config, *, measure: bool = True, spawn: Spawn | None = None) -> LoudnessLookup:
