@@ -298,9 +298,14 @@ class LoudnessLookup:
         return self.analyze(path, progress, urgent=urgent).level
 
     def _save(self) -> None:
+        """Write the cache; a full or read-only disk keeps it in memory (the measurement still counts)."""
         if self._cache_path is not None:
             text = json.dumps({"version": CACHE_VERSION, "files": self._cache}, indent=0, sort_keys=True)
-            atomic_write_text(self._cache_path, text)
+            try:
+                atomic_write_text(self._cache_path, text)
+            except OSError as exc:
+                log.warning("loudness cache %s not saved (%s): kept in memory", self._cache_path,
+                            exc.strerror or exc)
 
 
 def as_dict(result: Loudness) -> dict:

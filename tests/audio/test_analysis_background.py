@@ -264,3 +264,14 @@ def test_a_measurement_stopped_by_its_progress_leaves_no_ffmpeg_and_no_cache_ent
         lookup.analyze(pink_noise(tmp_path / "a.flac", 30, rms_dbfs=-20), stop)
     assert not cache.exists()
     assert children() == []                                 # killed and reaped, not left running
+
+
+def test_a_measurement_stands_when_the_cache_cannot_be_written(tmp_path: Path):
+    # measured ahead only once the audio path is quiet, a track may be measured after the disk filled
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("")
+    lookup = LoudnessLookup(CFG, blocked / "cache.json")
+    path = pink_noise(tmp_path / "a.flac", 4, rms_dbfs=-21)
+    first = lookup.analyze(path)
+    assert first.source == "measured" and first.loudness_lufs < -15
+    assert lookup.known(path) == first                       # kept in memory: not measured again
