@@ -100,7 +100,7 @@ def test_ctrl_c_during_the_hold_ramps_down_instead_of_cutting(tmp_path):
 
 def test_a_device_that_did_not_open_refuses_before_anything_plays(tmp_path):
     clock = FakeClock()
-    output = FakeOutput(clock=clock, cap_db=-6.0)
+    output = FakeOutput(clock=clock, max_gain_db=-6.0)
     output.set_device_present(False)
     noise = write_pink_noise(tmp_path / "n.wav", 20.0)
     with pytest.raises(AudioFailed, match="did not open: nothing was played"):
@@ -110,7 +110,7 @@ def test_a_device_that_did_not_open_refuses_before_anything_plays(tmp_path):
 
 def test_a_stream_that_stops_advancing_refuses_the_reading_and_ramps_down(tmp_path):
     clock = FakeClock()
-    output = FakeOutput(clock=clock, cap_db=-6.0)
+    output = FakeOutput(clock=clock, max_gain_db=-6.0)
     noise = tmp_path / "n.wav"
     output.add_media(noise, 20.0, fault="stall", stall_at_s=1.0)  # libVLC "playing", the device not taking samples
     with pytest.raises(AudioFailed, match="the noise is not playing"):
@@ -120,7 +120,7 @@ def test_a_stream_that_stops_advancing_refuses_the_reading_and_ramps_down(tmp_pa
 
 def test_a_device_lost_during_the_hold_refuses_the_reading(tmp_path):
     clock = FakeClock()
-    output = FakeOutput(clock=clock, cap_db=-6.0)
+    output = FakeOutput(clock=clock, max_gain_db=-6.0)
     noise = write_pink_noise(tmp_path / "n.wav", 20.0)
 
     def wait(seconds: float) -> bool:
