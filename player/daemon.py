@@ -20,13 +20,16 @@ from pathlib import Path
 from player.audio.analysis import Analyzer
 from player.audio.api import AudioOutput
 from player.audio.loudness import LoudnessLookup
+from player.audio.signalled import SignallingOutput
 from player.audio.voice_cache import CACHE_NAME as VOICE_CACHE
 from player.audio.voice_cache import VoiceLookup
 from player.audio.voice_worker import VoiceWorker
+from player.background import Foreground, Pacer, cpu_budget, spawn_lowered
 from player.clock import Clock, SystemClock
 from player.config import Config, load_config
 from player.control import ControlSocketServer
 from player.core.cap import cap_db
+from player.core.level_model import LevelLimits
 from player.engine.loop import Notifier, SessionEngine
 from player.engine.output import Mixer
 from player.fsutil import make_dirs_durable
@@ -89,7 +92,9 @@ class Daemon:
 
                 self._headset = HeadsetPart(cfg.audio.bluetooth, output, self._clock)
                 output = self._headset.output
-            mixer = Mixer(output, cfg, self._clock, self._loudness())
+            foreground = Foreground()   # raised while a deck loads, pre-rolls or fades: background work waits
+            output = SignallingOutput(output, foreground)
+            mixer = Mixer(output, cfg, self._clock, self._loudness(foreground))
             engine = SessionEngine(cfg, mixer, self._clock, load_playlist=load_playlist, notifier=self._notifier,
                                    apply_pending_library=lambda: apply_pending(cfg, wait=False),
                                    load_to_resume=load_playlist_to_resume)
@@ -130,15 +135,26 @@ class Daemon:
             log.error("data folder %s: %s; starting anyway (records wait in memory)", cfg.data_dir,
                       exc.strerror or exc)
 
-    def _loudness(self) -> Analyzer:
-        """The loudness worker, and the voice scan behind it (`library.voice_scan`), never on the engine thread."""
+    def _loudness(self, foreground: Foreground) -> Analyzer:
+        """The loudness worker, and the voice scan behind it (`library.voice_scan`), never on the engine thread.
+
+        Both are background jobs (playback first, `player.background`): they wait while a deck
+        loads, pre-rolls or fades (`foreground`), and under a CPU quota the analysis is paced.
+        """
         cfg = self.config
         cache = cfg.data_dir / "loudness-cache.json"
+        pacer = Pacer(cpu_budget())
+        if pacer.limited:
+            log.info("CPU budget %.2f cores (cgroup quota): loudness analysis paced to %.0f %% of it",
+                     pacer.cores, pacer.share * 100)
+        lookup = LoudnessLookup(cfg.loudness, cache_path=cache, pacer=pacer, spawn=spawn_lowered,
+                                limits=LevelLimits.of(cfg))
         if cfg.library.voice_scan == "off":
-            return Analyzer(LoudnessLookup(cfg.loudness, cache_path=cache))
-        voice = VoiceWorker(VoiceLookup(cfg.data_dir / VOICE_CACHE), busy=lambda: analyzer.busy())
+            return Analyzer(lookup, foreground=foreground, background=True)
+        voice = VoiceWorker(VoiceLookup(cfg.data_dir / VOICE_CACHE),
+                            busy=lambda: analyzer.busy() or foreground.busy())
         self._parts.append(voice)   # closed last, with the other parts
-        analyzer = Analyzer(LoudnessLookup(cfg.loudness, cache_path=cache), also=voice.want)
+        analyzer = Analyzer(lookup, foreground=foreground, background=True, also=voice.want)
         return analyzer
 
     def _start_edges(self) -> None:

@@ -3,34 +3,44 @@
 Order of trust: ReplayGain 2 / R128 tags written by the clinic's tools (read with mutagen),
 then our own measurement, cached by file content so each file is measured once.
 
-Measurement uses ffmpeg's ebur128 filter (ITU-R BS.1770-4 integrated loudness, 4x oversampled
-true peak) rather than pyloudnorm + soundfile: ffmpeg decodes every format a clinic brings
-(MP3, AAC/M4A, Opus, FLAC...) while libsndfile does not read AAC; it streams in constant memory
+Measurement (`player.audio.ebur128`) uses ffmpeg's ebur128 filter (ITU-R BS.1770-4 integrated
+loudness, 4x oversampled true peak) rather than pyloudnorm + soundfile: ffmpeg decodes every
+format a clinic brings (MP3, AAC/M4A, Opus, FLAC...) while libsndfile does not read AAC; it streams in constant memory
 where pyloudnorm needs the whole track as float64 in RAM (a 60-minute track is 1.4 GB, more
 than a Pi 3 has); it gives true peak, which pyloudnorm does not; and ffmpeg is already a
 runtime dependency. Measured speed and agreement: bench/analyze_speed.py, docs/audio.md.
+
+Only what the level model needs is measured, as cheaply as it can be: one pass gives the
+integrated loudness, the short-term loudness maximum and the sample peak (about half the time
+of a true-peak pass); the 4x oversampled true peak is measured in a second pass only for a
+file whose gain it could change under the level model (`true_peak_matters`: a quiet master may
+be boosted above VLC 100 %, so the peak matters wherever that boost would bring it near the
+ceiling); a file seen early to be peak-bound switches to a single true-peak pass. Where the
+sample peak was kept, the level model is given the sample peak + `TRUE_PEAK_OVER_SAMPLE_DB`
+(`Loudness.level`): an upper bound of the true peak, so a record stays safe whatever the
+config becomes, and `analyze` measures the true peak after all once the config makes it matter.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
 import math
-import os
 import re
-import subprocess
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import mutagen
 
-from player.config import LoudnessConfig
-from player.core.level_model import TrackLevel
-from player.errors import AudioFailed
+from player.audio.ebur128 import GaveUp, Spawn, scan, true_peak_db
+from player.background import Pacer
+from player.config import LoudnessConfig, VolumeConfig
+from player.core.gain import VLC_MAX_DB
+from player.core.level_model import LevelLimits, TrackLevel
 from player.fsutil import atomic_write_text
 
 log = logging.getLogger(__name__)
@@ -43,17 +53,25 @@ CACHE_VERSION = 1
 
 @dataclass(frozen=True)
 class Loudness:
-    """What is known of a file: integrated loudness, (true) peak, where it came from, the gain."""
+    """What is known of a file: integrated loudness, peak, short-term maximum, where it came from, the gain.
+
+    `peak_kind` says what `peak_db` is: ``true`` (dBTP, measured), ``sample`` (dBFS: measured
+    where even `TRUE_PEAK_OVER_SAMPLE_DB` more could not change the gain), ``tag`` (from the
+    file's tags). `short_term_max_lufs` is the loudest 3 s (None: tags, or measured before it was kept).
+    `gain_db` is the plain normalization gain (target, true-peak ceiling) of `level`'s figures.
+    """
 
     loudness_lufs: float
     peak_db: float
     source: str   # "replaygain", "r128", "measured"
     gain_db: float
-    short_term_max_lufs: float | None = None   # the loudest 3 s (measured files only)
+    peak_kind: str = "true"
+    short_term_max_lufs: float | None = None
 
     @property
     def level(self) -> TrackLevel:
-        return TrackLevel(self.loudness_lufs, self.peak_db, self.short_term_max_lufs)
+        """The figures the level model reads (a sample peak raised to a bound of the true peak)."""
+        return TrackLevel(self.loudness_lufs, model_peak_db(self.peak_db, self.peak_kind), self.short_term_max_lufs)
 
 
 def normalization_gain_db(loudness_lufs: float, peak_db: float, config: LoudnessConfig) -> float:
@@ -92,80 +110,45 @@ def read_tags(path: Path) -> tuple[float, float, str] | None:
     return None
 
 
-_SUMMARY = re.compile(r"Integrated loudness:\s*I:\s*(-?[\d.]+|-inf)\s*LUFS.*?Peak:\s*(-?[\d.]+|-inf)\s*dBFS", re.S)
-# t: 2.99998    TARGET:-23 LUFS    M: -36.6 S: -36.7     I: -36.7 LUFS  LRA: ...  TPK: -25.1 -25.6 dBFS
-_FRAME = re.compile(r"\bt:\s*([\d.]+).*?\bS:\s*(-?[\d.]+|-inf)\s+I:\s*(-?[\d.]+|-inf)\s*LUFS"
-                    r".*?\bTPK:\s*((?:\s*-?[\d.]+|\s*-inf)+)\s*dBFS")
-PROGRESS_EVERY_S = 1.0   # report a running figure once per second of audio analysed
-MEASURE_TIMEOUT_S = 600.0
-
+#: How far the true (inter-sample) peak of real music may lie above its sample peak. A full-scale
+#: sine at a quarter of the sample rate sampled 45 degrees off its crests reads 3.0 dB low; music
+#: rarely comes near. Where even this much more peak would not change the gain, the (2x dearer)
+#: true-peak measurement is skipped and the record says ``peak_kind: sample``.
+TRUE_PEAK_OVER_SAMPLE_DB = 3.0
+#: Audio seen before the cheap pass may decide that the peak bounds the gain and switch to one true-peak pass.
+EARLY_DECISION_S = 20.0
 Progress = Callable[[float, TrackLevel], None]  # (analysed_s, the figures so far)
 
 
-def _finite(value: float, fallback: float) -> float:
-    return value if math.isfinite(value) else fallback
+def model_peak_db(peak_db: float, peak_kind: str) -> float:
+    """The peak the level model is given: a sample peak is raised by `TRUE_PEAK_OVER_SAMPLE_DB` (errs high: safe)."""
+    return peak_db + TRUE_PEAK_OVER_SAMPLE_DB if peak_kind == "sample" else peak_db
 
 
-def _short_term(lufs: float) -> float | None:
-    """The short-term maximum, None where there is none (silence, or a file shorter than its 3 s window)."""
-    return lufs if math.isfinite(lufs) and lufs > -70.0 else None
+def true_peak_matters(loudness_lufs: float, sample_peak_db: float, limits: LevelLimits) -> bool:
+    """Could the true peak change what the level model does with this track?
 
-
-def measure(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None) -> TrackLevel:
-    """Integrated loudness, true peak and short-term maximum, measured by ffmpeg's ebur128 filter.
-
-    ffmpeg's per-frame log is read as it comes (the short-term maximum is the loudest of its
-    3 s figures); with `progress`, the running figures are reported about once per second of
-    audio: a track needed before its measurement ends can come in on a provisional gain.
+    The most gain the model ever gives a track is its need plus the cap (heard at the cap),
+    at most the max boost and VLC's range (`player.core.level_model.deck_gain_db`); the peak
+    bounds it, and lowers the session reference (`reach_db`), only where its headroom is less.
+    Not when even `TRUE_PEAK_OVER_SAMPLE_DB` above the sample peak leaves more headroom than that.
     """
-    cmd = [ffmpeg, "-nostdin", "-hide_banner", "-nostats", "-i", str(path), "-map", "0:a:0",
-           "-af", "ebur128=peak=true:framelog=info", "-f", "null", "-"]
-    try:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                text=True, errors="replace")
-    except OSError as exc:
-        raise AudioFailed(f"{path}: cannot measure loudness: {exc}") from None
-    with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, proc.pid, 10)  # playback first: measuring may take its time
-    timer = threading.Timer(MEASURE_TIMEOUT_S, proc.kill)
-    timer.start()
-    tail: list[str] = []
-    reported = -PROGRESS_EVERY_S
-    short_max = -math.inf
-    try:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            if m := _FRAME.search(line):
-                t, short_max = float(m.group(1)), max(short_max, float(m.group(2)))
-                if progress is not None and t - reported >= PROGRESS_EVERY_S:
-                    reported = t
-                    peak = max(float(v) for v in m.group(4).split())
-                    progress(t, TrackLevel(_finite(float(m.group(3)), -70.0), _finite(peak, -90.0),
-                                           _short_term(short_max)))
-                continue
-            tail.append(line)
-            del tail[:-40]
-        proc.wait()
-    finally:
-        timer.cancel()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    text = "".join(tail)
-    found = _SUMMARY.findall(text)
-    if proc.returncode != 0 or not found:
-        last = text.strip().splitlines()[-1:] or ["no output"]
-        raise AudioFailed(f"{path}: cannot measure loudness: {last[0]}")
-    loudness, peak = (float(v) for v in found[-1])
-    # digital silence: ebur128 gates everything out
-    return TrackLevel(_finite(loudness, -70.0), _finite(peak, -90.0), _short_term(short_max))
+    wanted = min(limits.max_boost_db, VLC_MAX_DB, limits.target_lufs - loudness_lufs + limits.cap_db)
+    return limits.max_true_peak_db - (sample_peak_db + TRUE_PEAK_OVER_SAMPLE_DB) < wanted
 
 
-def file_digest(path: Path) -> str:
+def file_digest(path: Path, pacer: Pacer | None = None) -> str:
+    """The cache key: a hash of the content (a copied or renamed file keeps its measurement)."""
     h = hashlib.blake2b(digest_size=20)
     with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
+        while True:
+            used = time.thread_time()
+            chunk = f.read(1 << 18)
+            if not chunk:
+                break
             h.update(chunk)
+            if pacer is not None:
+                pacer.pace(time.thread_time() - used)
     return h.hexdigest()
 
 
@@ -176,12 +159,22 @@ class LoudnessLookup:
         config: the ``loudness`` config section.
         cache_path: JSON cache of measurements by file digest (the daemon passes
             <data_dir>/loudness-cache.json); None keeps it in memory only.
+        pacer: background pacing (the daemon's analysis beside the music): ffmpeg's speed
+            and the hashing are held to a share of the CPU budget. None: as fast as it goes.
+        spawn: starts ffmpeg (the daemon's lowers it to background priority first).
+        limits: the level model's limits (`LevelLimits.of(config)`), which decide where the true
+            peak is worth measuring; None: this section's with the shipped cap.
     """
 
-    def __init__(self, config: LoudnessConfig, cache_path: Path | None = None, *, ffmpeg: str = "ffmpeg") -> None:
+    def __init__(self, config: LoudnessConfig, cache_path: Path | None = None, *, ffmpeg: str = "ffmpeg",
+                 pacer: Pacer | None = None, spawn: Spawn | None = None, limits: LevelLimits | None = None) -> None:
         self._config = config
+        self._limits = limits or LevelLimits(config.target_lufs, VolumeConfig().max_db, config.max_true_peak_db,
+                                             config.max_boost_db)
         self._cache_path = cache_path
         self._ffmpeg = ffmpeg
+        self._pacer = pacer
+        self._spawn = spawn
         self._lock = threading.Lock()
         self._cache: dict[str, dict] | None = None
 
@@ -200,53 +193,119 @@ class LoudnessLookup:
                     log.warning("loudness cache %s unreadable (%s): starting afresh", self._cache_path, exc)
         return self._cache
 
-    def analyze(self, path: Path, progress: Progress | None = None) -> Loudness:
+    def analyze(self, path: Path, progress: Progress | None = None, *, urgent: bool = False) -> Loudness:
         """Loudness, peak and gain of `path` (tags, cache, or a measurement: slow the first time).
 
         `progress(analysed_s, figures_so_far)` is called during a measurement (not for tags
-        or cached files, which answer at once).
+        or cached files, which answer at once). `urgent`: a deck waits for it, so it is neither
+        paced nor started at SCHED_IDLE (it keeps its thread's nice, at least 10).
         """
+        pacer = None if urgent else self._pacer
+        spawn = None if urgent else self._spawn
         path = Path(path)
-        known = self.known(path)
-        if known is not None:
-            return known
-        level = measure(path, self._ffmpeg, progress)
+        tagged = read_tags(path)
+        if tagged is not None:
+            return self._result(*tagged, "tag")
+        digest = file_digest(path, pacer)
         with self._lock:
-            self._load_cache()[file_digest(path)] = {"loudness_lufs": level.loudness_lufs, "peak_db": level.peak_db,
-                                                     "short_term_max_lufs": level.short_term_max_lufs,
-                                                     "name": path.name}
-            self._save()
-        return self._result(level, "measured")
+            known = self._load_cache().get(digest)
+        if known is None or self._wants_true_peak(known):
+            known = self._measure(path, progress, pacer, spawn) if known is None \
+                else self._with_true_peak(path, known, pacer, spawn)
+            with self._lock:
+                self._load_cache()[digest] = known
+                self._save()
+        return self._from_record(known)
 
     def known(self, path: Path) -> Loudness | None:
         """What the file's tags or the cache already say (None: it must be measured). Never runs ffmpeg."""
         tagged = read_tags(path)
         if tagged is not None:
-            loudness, peak, source = tagged
-            return self._result(TrackLevel(loudness, peak), source)
+            return self._result(*tagged, "tag")
         with self._lock:
             cached = self._load_cache().get(file_digest(path))
-        if cached is None:
-            return None
-        # older caches lack the short-term maximum: the true peak still bounds the boost
-        level = TrackLevel(cached["loudness_lufs"], cached["peak_db"], cached.get("short_term_max_lufs"))
-        return self._result(level, "measured")
+        return None if cached is None else self._from_record(cached)
 
-    def _result(self, level: TrackLevel, source: str) -> Loudness:
-        gain = normalization_gain_db(level.loudness_lufs, level.peak_db, self._config)
-        return Loudness(level.loudness_lufs, level.peak_db, source, gain, level.short_term_max_lufs)
+    def _from_record(self, record: dict) -> Loudness:
+        # older caches lack the short-term maximum (the peak still bounds the boost) and the peak kind (true)
+        return self._result(record["loudness_lufs"], record["peak_db"], "measured", record.get("peak_kind", "true"),
+                            record.get("short_term_max_lufs"))
+
+    def _result(self, loudness: float, peak: float, source: str, peak_kind: str,
+                short_term_max_lufs: float | None = None) -> Loudness:
+        gain = normalization_gain_db(loudness, model_peak_db(peak, peak_kind), self._config)
+        return Loudness(loudness, peak, source, gain, peak_kind, short_term_max_lufs)
+
+    def _wants_true_peak(self, record: dict) -> bool:
+        """A sample-peak record whose true peak matters now (the config changed since it was measured)."""
+        return record.get("peak_kind") == "sample" and true_peak_matters(record["loudness_lufs"], record["peak_db"],
+                                                                         self._limits)
+
+    def _with_true_peak(self, path: Path, record: dict, pacer: Pacer | None, spawn: Spawn | None) -> dict:
+        speed = pacer.speed() if pacer is not None else None
+        peak, _ = true_peak_db(path, self._ffmpeg, speed=speed, spawn=spawn)
+        return {**record, "peak_db": peak, "peak_kind": "true"}
+
+    def _measure(self, path: Path, progress: Progress | None, pacer: Pacer | None, spawn: Spawn | None) -> dict:
+        """The cache record: one cheap pass (sample peak), the true peak only where it could matter.
+
+        Where the running figures already say the peak bounds the gain (`EARLY_DECISION_S` in),
+        the cheap pass stops and one true-peak pass gives everything; where that shows only at
+        the end, a second (true-peak) pass follows.
+        """
+        limits = self._limits
+
+        def running(t: float, lufs: float, sample_peak: float, short: float | None) -> None:
+            if progress is not None:   # provisional: as if the true peak were as high as it could be
+                progress(t, TrackLevel(lufs, model_peak_db(sample_peak, "sample"), short))
+
+        def peak_bound(t: float, lufs: float, sample_peak: float) -> bool:
+            return t >= EARLY_DECISION_S and true_peak_matters(lufs, sample_peak, limits)
+
+        def running_true(t: float, lufs: float, true_peak: float, short: float | None) -> None:
+            if progress is not None:
+                progress(t, TrackLevel(lufs, true_peak, short))
+
+        speed = pacer.speed() if pacer is not None else None
+        try:
+            found = scan(path, self._ffmpeg, running if progress is not None else None, speed=speed, spawn=spawn,
+                         give_up=peak_bound)
+        except GaveUp:
+            found = scan(path, self._ffmpeg, running_true if progress is not None else None, true_peak=True,
+                         speed=speed, spawn=spawn)
+            self._learn(found.cpu_s, found.audio_s)
+            return {"loudness_lufs": found.loudness_lufs, "peak_db": found.peak_db, "peak_kind": "true",
+                    "short_term_max_lufs": found.short_term_max_lufs, "name": path.name}
+        self._learn(found.cpu_s, found.audio_s)
+        record = {"loudness_lufs": found.loudness_lufs, "peak_db": found.peak_db, "peak_kind": "sample",
+                  "sample_peak_db": found.peak_db, "short_term_max_lufs": found.short_term_max_lufs,
+                  "name": path.name}
+        if self._wants_true_peak(record):
+            record["peak_db"], cpu_s = true_peak_db(path, self._ffmpeg, speed=speed, spawn=spawn)
+            record["peak_kind"] = "true"
+            self._learn(cpu_s, found.audio_s)
+        return record
+
+    def _learn(self, cpu_s: float | None, audio_s: float) -> None:
+        if self._pacer is not None and cpu_s is not None:
+            self._pacer.learn(cpu_s, audio_s)
 
     def gain_db(self, path: Path) -> float:
         return self.analyze(path).gain_db
 
-    def measure_level(self, path: Path, progress: Progress | None = None) -> TrackLevel:
+    def measure_level(self, path: Path, progress: Progress | None = None, *, urgent: bool = False) -> TrackLevel:
         """The `player.audio.analysis.LevelMeasurer` protocol: the figures, reporting progress."""
-        return self.analyze(path, progress).level
+        return self.analyze(path, progress, urgent=urgent).level
 
     def _save(self) -> None:
+        """Write the cache; a full or read-only disk keeps it in memory (the measurement still counts)."""
         if self._cache_path is not None:
             text = json.dumps({"version": CACHE_VERSION, "files": self._cache}, indent=0, sort_keys=True)
-            atomic_write_text(self._cache_path, text)
+            try:
+                atomic_write_text(self._cache_path, text)
+            except OSError as exc:
+                log.warning("loudness cache %s not saved (%s): kept in memory", self._cache_path,
+                            exc.strerror or exc)
 
 
 def as_dict(result: Loudness) -> dict:

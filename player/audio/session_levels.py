@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from player.audio.ebur128 import Spawn
 from player.audio.loudness import LoudnessLookup
 from player.config import Config, load_config
 from player.core.level_model import LevelLimits, TrackLevel, shortfall_notes
@@ -21,11 +22,15 @@ if TYPE_CHECKING:   # a playlist is only read here (its phases' tracks); the aud
     from player.playlist.model import Playlist
 
 
-def lookup_for(config: Config, *, measure: bool = True) -> LoudnessLookup:
-    """The loudness lookup on the chair's cache: kept when the data dir is writable (or only read)."""
+def lookup_for(config: Config, *, measure: bool = True, spawn: Spawn | None = None) -> LoudnessLookup:
+    """The loudness lookup on the chair's cache: kept when the data dir is writable (or only read).
+
+    `spawn` starts its ffmpeg (the import's: at background priority, `player.background.spawn_lowered`).
+    """
     cache = config.data_dir / "loudness-cache.json"
     writable = config.data_dir.is_dir() and os.access(config.data_dir, os.W_OK)
-    return LoudnessLookup(config.loudness, cache if writable or not measure else None)
+    return LoudnessLookup(config.loudness, cache if writable or not measure else None, spawn=spawn,
+                          limits=LevelLimits.of(config))
 
 
 def level_notes(tracks: dict[str, Path], config: Config, *, measure: bool = False,

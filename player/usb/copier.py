@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from player.background import lower_priority
 from player.fsutil import kind_of
 from player.usb.stick import UnsafePath, open_dir, open_file
 
@@ -159,7 +160,8 @@ def copy_all(root_fd: int, files: Iterable[tuple[str, int]], staging: Path,
             return rel, None, str(exc)
 
     hashes, failed = {}, {}
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+    # playback first: the copy threads (and their hashing) run at the lowest CPU and I/O priority
+    with ThreadPoolExecutor(max_workers=WORKERS, initializer=lower_priority) as pool:
         for rel, sha, why in pool.map(one, files):
             if sha is not None:
                 hashes[rel] = sha

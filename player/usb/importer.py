@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from player.audio.session_levels import level_notes, lookup_for, playlist_tracks
+from player.background import spawn_lowered
 from player.config import Config
 from player.errors import ImportRefused, PlaylistInvalid
 from player.fsutil import write_all
@@ -332,7 +333,7 @@ def _level_notes(kept: list[Candidate], folder: Path, loader: Loader, config: Co
     Measured here (ffmpeg, cached by content in the chair's loudness cache), so the first
     session of a new library needs no measuring; docs/audio.md, "The level model".
     """
-    lookup = lookup_for(config)
+    lookup = lookup_for(config, spawn=spawn_lowered)   # a background job: playback first (player.background)
     notes = {}
     for cand in kept:
         playlist, _ = _validate(loader, folder / cand.name, cand.name, probe=False, warnings={})

@@ -10,7 +10,7 @@ import pyloudnorm
 import pytest
 import soundfile as sf
 
-from player.audio.loudness import measure
+from player.audio.ebur128 import measure
 from tests.audio.signals import pink_noise
 from tests.support.ebu3341 import CASES, TRUE_PEAK_CASES, LoudnessCase, write_case, write_true_peak
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from player.audio.loudness import measure
+from player.audio.ebur128 import measure
 from tests.audio.signals import RATE, pink_noise
 
 

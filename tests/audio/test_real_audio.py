@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from player.audio.loudness import LoudnessLookup, measure
+from player.audio.ebur128 import measure
+from player.audio.loudness import LoudnessLookup
 from player.core.media import Source
 from tests.audio.real_rig import RealRig
 from tests.audio.signals import broken, pink_noise, sine

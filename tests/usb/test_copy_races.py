@@ -7,15 +7,18 @@ happened, copy nothing of the changed file, and leave the library exactly as it 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from player.background import IOPRIO_CLASS_IDLE, NICE, io_class
 from player.usb import copier
 from player.usb.importer import import_stick
 from player.usb.plan import render_text
 from player.usb.status import StatusReporter
+from player.usb.stick import open_dir
 from tests.usb.conftest import snapshot
 
 TARGET = "calm/b.flac"
@@ -150,3 +153,23 @@ def test_an_unchanged_stick_still_imports_with_small_chunks(imported, config):
     """The checks refuse only a change: the same stick imports again as a new generation."""
     report = import_stick(imported.root, config)
     assert report["result"] == "imported" and report["generation"] == "gen-000002"
+
+
+def test_the_copy_threads_run_at_the_lowest_cpu_and_io_priority(tmp_path):
+    """Playback first: a USB import beside a session copies at nice 19, SCHED_IDLE, I/O class idle."""
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "a.flac").write_bytes(b"x" * 4096)
+    seen = []
+
+    def progress(rel, n):
+        tid = threading.get_native_id()
+        seen.append((os.getpriority(os.PRIO_PROCESS, tid), os.sched_getscheduler(tid), io_class(tid)))
+
+    root = open_dir(str(stick))
+    try:
+        hashes, failed = copier.copy_all(root, [("a.flac", 4096)], tmp_path / "staging", progress)
+    finally:
+        os.close(root)
+    assert failed == {} and "a.flac" in hashes
+    assert seen and set(seen) == {(NICE, os.SCHED_IDLE, IOPRIO_CLASS_IDLE)}
