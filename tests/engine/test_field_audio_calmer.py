@@ -1,8 +1,9 @@
 """Calmer music on the real audio path: the whole daemon, real libVLC, the virtual sound card.
 
 The plan plays a 440 Hz tone, the phase's calmer music a 660 Hz one. Staff ask for calmer
-music for 60 s (the shortest period staff may ask for): the captured samples must show an equal-power crossfade into it and back
-(the two tones' summed level within 1.5 dB throughout), no gap, and the phase clock unmoved.
+music for 60 s (the shortest period staff may ask for): the captured samples must show an
+equal-power crossfade into it and back (the two tones' summed level within 1.5 dB
+throughout), no gap, and the phase clock unmoved.
 """
 
 from __future__ import annotations
