@@ -14,7 +14,7 @@ from player.config import load_config
 from player.doctor import CHECKS, DoctorContext, run_checks
 from player.doctor.bluetooth import BLUETOOTH_CHECKS, checks_for
 from tests.bluetooth.radio import ADDRESS, Radio
-from tests.bluetooth.test_cli import chair_config, cli
+from tests.bluetooth.test_cli import chair_config, cli, needs_probes_as_me
 from tests.bluetooth.test_keeper import paired
 from tests.doctor.fake_system import FakeSystem
 from tests.support.privileges import is_root, run_unprivileged
@@ -79,6 +79,7 @@ def test_no_dbus_fast_or_no_bus_fails_the_services_check(ctx):
     assert not result.ok and "python3-dbus-fast" in result.fix
 
 
+@needs_probes_as_me
 def test_the_real_doctor_on_the_fake_radio(radio: Radio, tmp_path):
     paired(radio)
     radio.mock(radio.path(), "Set", "ssv", ["org.bluez.Device1", "Trusted", Variant("b", True)],
