@@ -39,7 +39,8 @@ STATUS_KEYS = ("state", "phase", "phase_index", "session_id", "room", "playlist"
                "volume_dba", "max_dba", "heard_dba",   # (dBA: None unless the chair is calibrated)
                "checkpoints",   # [{"at_s", "text", "state", "done_at_s"}] (player/core/checkpoints.py)
                "calmer", "calmer_available",   # calmer music: None or {since_s, until_s}; the phase has some
-               "track_title")   # what the page shows for `track`: its title tag, else the file name
+               "track_title",   # what the page shows for `track`: its title tag, else the file name
+               "infusion")   # {"state", "started_s", "ended_s", "until"} (player/core/infusion.py)
 
 Listener = Callable[[dict], None]
 
@@ -126,6 +127,7 @@ def check_control(action: str, source: str, args: Mapping[str, object],
     `kinds`: a value out of its plausible range is refused here, so nothing is logged); ``calmer`` takes
     ``minutes`` (1 <= m <= 240; omitted = until ``off`` or the phase ends) or ``off: true``; ``start``
     also takes ``checked``: the pre-session checklist's items ticked (a list), or true for all.
+    ``infusion`` takes ``event``: ``start`` or ``end`` (the infusion as staff saw it).
     ``press`` (the bedside button's short press, source ``button`` only) takes ``playlist``
     like ``start``: the session core decides whether it starts, pauses or resumes.
     Others take none.
@@ -146,7 +148,8 @@ def check_control(action: str, source: str, args: Mapping[str, object],
     allowed = {"start": {"playlist", "checked"}, "load": {"playlist"}, "press": {"playlist"}, "extend": {"minutes"},
                "mark": {"text"},
                "volume": {"delta_db", "level_db"}, "ack": {"text"},
-               "observe": {"kind", "value", "note"}, "calmer": {"minutes", "off"}}.get(action, set())
+               "observe": {"kind", "value", "note"}, "calmer": {"minutes", "off"},
+               "infusion": {"event"}}.get(action, set())
     extra = set(args) - allowed
     if extra:
         raise SessionRefused(f"{action} takes no {', '.join(sorted(extra))}"
@@ -239,8 +242,15 @@ def _checked(value: object) -> list[str] | bool:
     return list(dict.fromkeys(value))
 
 
+def _infusion(args: Mapping[str, object], kinds: object = None) -> dict:
+    event = args.get("event")
+    if event not in ("start", "end"):
+        raise SessionRefused(f"infusion takes event: start or end, got {shown(event)}")
+    return {"event": event}
+
+
 #: Each control's own argument checks (after the allowed keys are checked); a control not
 #: listed takes no arguments.
 _ARGUMENTS: dict[str, Callable[..., dict]] = {
     "start": _playlist, "load": _playlist, "press": _playlist, "calmer": _calmer, "extend": _extend, "mark": _mark,
-    "ack": _ack, "observe": _observe, "volume": _volume}
+    "ack": _ack, "observe": _observe, "volume": _volume, "infusion": _infusion}

@@ -136,6 +136,14 @@ class Calmer(Control):
 
 
 @dataclass(frozen=True)
+class Infusion(Control):
+    """The infusion's start or end, as staff saw it (`event`: ``start`` or ``end``; player/core/infusion.py)."""
+
+    action: ClassVar[str] = "infusion"
+    event: str = ""
+
+
+@dataclass(frozen=True)
 class ApplyLibrary(Control):
     """From the USB import: a deferred import may become the library (between sessions only)."""
 
@@ -145,7 +153,7 @@ class ApplyLibrary(Control):
 #: Every control by its action name, for the door (`check_control`) and nothing else.
 CONTROL_TYPES: dict[str, type[Control]] = {c.action: c for c in (
     Load, Start, Press, Pause, Resume, Next, Advance, Extend, Mark, Volume, Stop, EmergencyStop, Ack, Observe,
-    Calmer, ApplyLibrary)}
+    Calmer, ApplyLibrary, Infusion)}
 
 
 def control(action: str, args: dict | None = None) -> Control:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from player.core import calmer_rules
+from player.core import anchored_phase, calmer_rules
 from player.core.effects import Notify, QueueNext, Record, SaveState, StopAudio
 from player.core.inputs import DeviceLost, DeviceRestored, SessionCompleted
 from player.core.media import MixerEvent
@@ -87,6 +87,7 @@ def phase_started(m: SessionMachine, at_s: float) -> None:
     m.record("phase_started", at_s, phase=tl.phase, index=tl.index, planned_start_s=tl.phase_start_s,
              planned_end_s=tl.phase_end_s)
     m.emit(Notify(f"{m.config.room}: {tl.phase} (phase {tl.index + 1}/{len(tl.names)})"))
+    anchored_phase.hold(m, at_s)   # a phase lasting until infusion_end + 60m, the infusion already over
 
 
 def cross_boundaries(m: SessionMachine, when: Moment, *, music: bool = True) -> None:

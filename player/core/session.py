@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from player.core import calmer_rules, phases, restart, status
+from player.core import anchored_phase, calmer_rules, phases, restart, status
 from player.core.bluetooth import HEADPHONES_LOST
 from player.core.cap import cap_db
 from player.core.checklist import checklist_answers
@@ -38,6 +38,7 @@ from player.core.controls import (
     Control,
     EmergencyStop,
     Extend,
+    Infusion,
     Load,
     Mark,
     Next,
@@ -67,6 +68,7 @@ from player.core.effects import (
     SaveState,
     StopAudio,
 )
+from player.core.infusion import infusion
 from player.core.inputs import (
     DeviceLost,
     DeviceRestored,
@@ -418,18 +420,8 @@ def advance(m: SessionMachine, c: object, when: Moment) -> None:
 
 
 def extend(m: SessionMachine, c: Extend, when: Moment) -> None:
-    s = _session(m)
-    s.timeline = s.timeline.extend(c.minutes * 60.0)
-    if s.finishing:  # the phase was letting its track play out: it goes on with its own tracks
-        s.finishing = False
-        s.cursor.handed_turn = s.cursor.track_index
-        m.emit(s.following(when.at, now=False))
-    if s.fading_out:  # the final fade-out had begun: bring the music back up
-        s.fading_out = False
-        if m.state == "playing":
-            m.emit(s.phase_music(fade_in_s=s.phase.crossfade_s or PAUSE_FADE_S))
-    m.record("phase_extended", when.at, when.source, phase=s.timeline.phase, minutes=c.minutes,
-             planned_end_s=s.timeline.phase_end_s)
+    _session(m)
+    anchored_phase.lengthen(m, c.minutes, when.at, when.source)
 
 
 def mark(m: SessionMachine, c: Mark, when: Moment) -> None:
@@ -522,6 +514,7 @@ HANDLERS: dict[type, tuple[Handler | None, Handler | None]] = {
     Ack: (ack, None),
     Observe: (observe, None),
     Calmer: (calmer_rules.calmer, None),
+    Infusion: (infusion, None),
     ApplyLibrary: (apply_library, None),
     Stop: (stop, closed),
     EmergencyStop: (emergency_stop, closed),

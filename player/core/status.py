@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from player.core import calmer as calm
 from player.core.cap import cap_db
 from player.core.cursor import track_at
+from player.core.infusion import infusion_status
 from player.core.running import Running
 from player.core.timeline import Timeline
 
@@ -27,7 +28,7 @@ class StatusCache:
                       "faults": list(m.faults), "phases": [], "elapsed_s": 0.0, "phase": None,
                       "phase_index": None, "session_id": None, "playlist": None, "phase_elapsed_s": None,
                       "phase_remaining_s": None, "remaining_s": None, "track": None, "checkpoints": [],
-                      "calmer": None, "calmer_available": False}
+                      "calmer": None, "calmer_available": False, "infusion": infusion_status(None)}
         if m.ready is not None:
             snap["playlist"] = m.ready.name
         if s is None:
@@ -45,7 +46,7 @@ class StatusCache:
             track_title=None if track is None else track.shown_title,
             checkpoints=s.checkpoints.snapshot(at),
             calmer=None if s.calmer is None else s.calmer.status(),
-            calmer_available=calm.has_calmer(s.playlist, tl.index))
+            calmer_available=calm.has_calmer(s.playlist, tl.index), infusion=infusion_status(s))
         return snap
 
     def _phases(self, s: Running, at: float) -> list[dict]:

@@ -92,7 +92,10 @@ _TYPES = (
               lambda d: f"advanced from {_t(d.get('from'))} to {_t(d.get('to'))}", staff=True),
     EventType("phase_extended", ("phase", "minutes", "planned_end_s"),
               lambda d: f"extended {_t(d.get('phase'))} by {_t(d.get('minutes'))} min "
-                        f"(now ends at {_s(d.get('planned_end_s'))})", staff=True),
+                        f"(now ends at {_s(d.get('planned_end_s'))})"
+                        + (f" ({d['reason']})" if d.get("reason") else ""), optional=("reason",), staff=True,
+              doc="staff extended the phase (source system with a reason: a phase lasting until an event, "
+                  "e.g. until infusion_end + 60m, player/core/anchored_phase.py)"),
     EventType("paused", (), lambda d: "paused" + (f" ({d['reason']})" if d.get("reason") else ""),
               optional=("reason",), staff=True),
     EventType("resumed", ("paused_s", "planned_end_s"),
@@ -136,18 +139,28 @@ _TYPES = (
               doc="the level heard so far (every 5 min, and at the end): LAeq and the share of a daily "
                   "85 dBA / 8 h dose when the chair is calibrated (player/core/exposure.py)"),
     EventType("checkpoint_due", ("index", "text", "at_s"), lambda d: f"checkpoint due: {_t(d.get('text'))}",
+              optional=("after", "offset_s"),
               doc="a checkpoint's time came (silent to the patient: the page, the LED and the status show it)"),
     EventType("checkpoint_acknowledged", ("index", "text", "at_s", "late_s"),
               lambda d: f"checkpoint done: {_t(d.get('text'))}"
                         + (f" (by the {d['observation']} observation)" if d.get("observation") else ""),
-              optional=("observation",), staff=True,
+              optional=("observation", "after", "offset_s"), staff=True,
               doc="staff acknowledged a due checkpoint (ack, the page's button, or an observation)"),
     EventType("checkpoint_missed", ("index", "text", "at_s", "grace_s"),
               lambda d: f"checkpoint missed: {_t(d.get('text'))} (not acknowledged within {_s(d.get('grace_s'))})",
+              optional=("after", "offset_s"),
               doc="a due checkpoint was not acknowledged within session.checkpoint_grace_s"),
     EventType("observation", ("kind", "label", "unit", "value"), lambda d: f"observed {describe_observation(d)}",
               optional=("systolic", "diastolic", "note"), staff=True,
               doc="a structured observation (bp, hr, spo2, rr, sedation, nausea, note, or a configured kind)"),
+    EventType("infusion_started", (), lambda d: "infusion started", staff=True,
+              doc="staff recorded the infusion's start (session-player infusion start, the page's button); "
+                  "checkpoints with after: infusion_start count from it"),
+    EventType("infusion_ended", ("duration_s",),
+              lambda d: f"infusion ended after {_s(d.get('duration_s'))}", staff=True,
+              doc="staff recorded the infusion's end; duration_s: since its start. Checkpoints with "
+                  "after: infusion_end count from it, repeats until: infusion_end stop, a phase with "
+                  "until: infusion_end + 60m lasts at least until then"),
     EventType("session_ended", ("reason",), lambda d: f"session ended: {_t(d.get('reason'))}", staff=True),
 )
 
@@ -187,7 +200,7 @@ STATES: tuple[State, ...] = ("idle", "ready", "playing", "paused", "faulted", "e
 
 #: Staff controls (from the button, the CLI socket, the web page).
 CONTROLS = ("load", "start", "pause", "resume", "next", "advance", "extend", "mark", "volume", "stop",
-            "emergency_stop", "ack", "observe", "calmer")
+            "emergency_stop", "ack", "observe", "calmer", "infusion")
 #: Inputs from the USB edge (not staff): a deferred import may become the library between sessions.
 USB_INPUTS = ("apply_library",)
 #: The bedside button's short press: the core decides what it means (start, pause, resume) from
@@ -240,6 +253,7 @@ for _state in _ACTIVE:
     TRANSITIONS[(_state, "mark")] = _state
     TRANSITIONS[(_state, "ack")] = _state        # checkpoints and observations: never audible
     TRANSITIONS[(_state, "observe")] = _state
+    TRANSITIONS[(_state, "infusion")] = _state   # the infusion's start and end: never audible
     TRANSITIONS[(_state, "volume")] = _state
     TRANSITIONS[(_state, "stop")] = "ended"
     TRANSITIONS[(_state, "emergency_stop")] = "ended"
@@ -277,7 +291,7 @@ def next_state(state: str, event: str) -> State | None:
 
 
 #: Actions whose name is not a verb staff would read in "cannot ...".
-_VERB = {"calmer": "change to or from calmer music"}
+_VERB = {"calmer": "change to or from calmer music", "infusion": "record the infusion"}
 
 
 def refusal(state: str, event: str) -> str:

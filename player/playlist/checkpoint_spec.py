@@ -7,6 +7,12 @@ the patient (minutes after dosing), not the music, so pausing the music does not
 
 A repeat is expanded here, so `check`, `plan`, the session and the report all see the same
 flat list of `Checkpoint`s, each with the line that named it.
+
+Anchored checkpoints: ``after: infusion_start`` (or ``infusion_end``) counts ``at`` (and a
+duration ``until``) from that event as staff record it (``session-player infusion start``),
+on the same session clock; such a checkpoint is never due before its event happened.
+``until: infusion_end`` ends a repeat at the infusion's end: a repeat due after it is
+never due. Without an event recorded, the repeats are expanded up to the plan's length.
 """
 
 from __future__ import annotations
@@ -19,7 +25,10 @@ from player.playlist.model import Checkpoint
 from player.suggest import unknown_key_message
 from player.yamlsafe import LineDict, LineList
 
-CHECKPOINT_KEYS = ("at", "text", "repeat", "until")
+CHECKPOINT_KEYS = ("at", "text", "repeat", "until", "after")
+#: The events a checkpoint may count from (``after:``); a repeat may stop at ``infusion_end`` (``until:``).
+ANCHORS = ("infusion_start", "infusion_end")
+STOP_ANCHORS = ("infusion_end",)
 MAX_CHECKPOINT_CHARS = 120
 MIN_REPEAT_S = 60.0        # a shorter repeat is a unit mistake (5 for 5m), not a monitoring schedule
 MAX_CHECKPOINTS = 100      # after repeats are expanded
@@ -47,18 +56,18 @@ def parse_checkpoints(node: object, line: int, plan_end_s: float | None, out: _O
     found: list[Checkpoint] = []
     for i, item in enumerate(node):
         found += _parse_item(item, node.line_of(i), plan_end_s, out)
-    seen: dict[tuple[float, str], int] = {}
+    seen: dict[tuple[str, float, str], int] = {}
     for cp in found:
-        key = (round(cp.at_s, 3), cp.text.casefold())
+        key = (cp.after or "", round(cp.at_s, 3), cp.text.casefold())
         if key in seen:
-            out.error(cp.line, f"duplicate checkpoint {cp.text!r} at {format_duration(cp.at_s)} "
+            out.error(cp.line, f"duplicate checkpoint {cp.text!r} at {when_text(cp)} "
                                f"(first at line {seen[key]})")
         else:
             seen[key] = cp.line
     if len(found) > MAX_CHECKPOINTS:
         out.error(line, f"{len(found)} checkpoints after repeats; the limit is {MAX_CHECKPOINTS}")
         return ()
-    return tuple(sorted(found, key=lambda cp: (cp.at_s, cp.line)))
+    return tuple(sorted(found, key=lambda cp: (ANCHORS.index(cp.after) + 1 if cp.after else 0, cp.at_s, cp.line)))
 
 
 def _parse_item(item: object, line: int, plan_end_s: float | None, out: _Out) -> list[Checkpoint]:
@@ -71,9 +80,17 @@ def _parse_item(item: object, line: int, plan_end_s: float | None, out: _Out) ->
             out.error(item.line_of(key), unknown_key_message(str(key), CHECKPOINT_KEYS, "a checkpoint"))
             ok = False
     text = _text(item, out)
+    after = _anchor(item, out)
+    ok = ok and after is not False
+    after = after or None
     at = _duration(item, "at", out, required=True)
     repeat = _duration(item, "repeat", out)
-    until = _duration(item, "until", out)
+    stop = item.get("until") if item.get("until") in STOP_ANCHORS else None
+    until = None if stop is not None else _until(item, out)
+    if stop is not None and stop == after:
+        out.error(item.line_of("until"), f"until: {stop} with after: {after}: the repeats would end before "
+                                         "they begin (count after infusion_start, or until a duration)")
+        ok = False
     if repeat is not None and repeat < MIN_REPEAT_S:
         out.error(item.line_of("repeat"), f"repeat must be at least {format_duration(MIN_REPEAT_S)}, "
                                           f"got {format_duration(repeat)}")
@@ -84,7 +101,7 @@ def _parse_item(item: object, line: int, plan_end_s: float | None, out: _Out) ->
     if at is not None and until is not None and until < at:
         out.error(item.line_of("until"), f"until ({format_duration(until)}) is before at ({format_duration(at)})")
         ok = False
-    if plan_end_s is not None:
+    if plan_end_s is not None:   # an anchored time is after its event: beyond the end from any start
         for key, value in (("at", at), ("until", until)):
             if value is not None and value >= plan_end_s:
                 out.error(item.line_of(key), f"checkpoint {key} {format_duration(value)} is at or beyond the "
@@ -101,7 +118,48 @@ def _parse_item(item: object, line: int, plan_end_s: float | None, out: _Out) ->
                 and n <= MAX_CHECKPOINTS:
             times.append(at + n * repeat)
             n += 1
-    return [Checkpoint(t, text, item.line) for t in times]
+    return [Checkpoint(t, text, item.line, after=after, stop=stop, every_s=repeat, nth=n)
+            for n, t in enumerate(times)]
+
+
+def parse_phase_until(value: object) -> float:
+    """A phase's ``until: infusion_end + 60m``: the margin after the infusion's end, in seconds.
+
+    Raises:
+        ValueError: it is not ``infusion_end + DURATION`` (with a positive duration).
+    """
+    usage = "until must be infusion_end + DURATION, e.g. until: infusion_end + 60m"
+    if not isinstance(value, str) or "+" not in value:
+        raise ValueError(f"{usage}, got {value!r}")
+    event, _, margin = (part.strip() for part in value.partition("+"))
+    if event not in STOP_ANCHORS:
+        raise ValueError(f"{usage}; {event!r} is not an event a phase can last until")
+    seconds = parse_duration(margin)
+    if seconds <= 0:
+        raise ValueError(f"{usage}; the time after the infusion's end must be positive")
+    return seconds
+
+
+def _anchor(item: LineDict, out: _Out) -> str | None | bool:
+    """The ``after:`` event, None when absent, False when it names no known event."""
+    if "after" not in item:
+        return None
+    value = item["after"]
+    if value in ANCHORS:
+        return str(value)
+    out.error(item.line_of("after"), f"after: {value!r} is not an event a checkpoint can count from; "
+                                     f"use {' or '.join(ANCHORS)} (recorded by session-player infusion start|end)")
+    return False
+
+
+def _until(item: LineDict, out: _Out) -> float | None:
+    """A duration ``until:``; a word that is not one says which events a repeat may end at."""
+    value = item.get("until")
+    if isinstance(value, str) and value.strip() and value.strip()[0].isalpha():
+        out.error(item.line_of("until"), f"until: {value!r} is neither a duration (e.g. 1h40m) nor an event "
+                                         f"a repeat can end at ({', '.join(STOP_ANCHORS)})")
+        return None
+    return _duration(item, "until", out)
 
 
 def _text(item: LineDict, out: _Out) -> str | None:
@@ -135,5 +193,34 @@ def _duration(item: LineDict, key: str, out: _Out, *, required: bool = False) ->
 
 
 def checkpoints_to_json(checkpoints: tuple[Checkpoint, ...]) -> list[dict]:
-    """``[{"at_s", "text"}]`` for `plan --json` and the session's first record."""
-    return [{"at_s": round(cp.at_s, 3), "text": cp.text} for cp in checkpoints]
+    """``[{"at_s", "text"}]`` for `plan --json` and the session's first record.
+
+    An anchored one adds ``after`` (its `at_s` counts from that event) and ``until`` (the
+    event ending its repeats).
+    """
+    return [{"at_s": round(cp.at_s, 3), "text": cp.text, **({"after": cp.after} if cp.after else {}),
+             **({"until": cp.stop} if cp.stop else {})} for cp in checkpoints]
+
+
+_EVENT_WORDS = {"infusion_start": "infusion start", "infusion_end": "infusion end"}
+
+
+def when_text(cp: Checkpoint) -> str:
+    """When it is due, for people: ``40:00``, or ``15 min after infusion start`` when anchored."""
+    if cp.after is None:
+        return format_duration(cp.at_s)
+    return f"{_minutes(cp.at_s)} after {_EVENT_WORDS[cp.after]}"
+
+
+def schedule_text(cp: Checkpoint) -> str:
+    """A repeating line as `plan` shows it: "15 min after infusion start, every 15 min until infusion end"."""
+    text = when_text(cp)
+    if cp.every_s is not None:
+        text += f", every {_minutes(cp.every_s)}"
+        if cp.stop is not None:
+            text += f" until {_EVENT_WORDS[cp.stop]}"
+    return text
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:g} min" if seconds % 60 == 0 else format_duration(seconds)

@@ -78,6 +78,7 @@ class Phase:
     finish_track: bool = False
     line: int = 0
     calmer: tuple[Track, ...] = ()
+    until_after_end_s: float | None = None   # ``until: infusion_end + 60m`` (player/core/anchored_phase.py)
 
 
 @dataclass(frozen=True)
@@ -88,11 +89,20 @@ class Checkpoint:
         at_s: session time it becomes due (seconds from the start, pauses included).
         text: what to do, as the playlist says it (e.g. "BP and sedation score").
         line: the playlist line that named it (a ``repeat:`` entry gives several).
+        after: the event it counts from (``infusion_start``, ``infusion_end``): `at_s` is then
+            seconds after that event; None: from the session start.
+        stop: the event that ends its repeats (``until: infusion_end``): a time after it is never due.
+        every_s: the ``repeat:`` it came from (for `plan`), None when it does not repeat.
+        nth: which repeat it is (0: the first).
     """
 
     at_s: float
     text: str
     line: int = 0
+    after: str | None = None
+    stop: str | None = None
+    every_s: float | None = None
+    nth: int = 0
 
 
 @dataclass(frozen=True)

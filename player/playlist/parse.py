@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from player.durations import format_duration, parse_duration, parse_gain_db
-from player.playlist.checkpoint_spec import parse_checkpoints
+from player.playlist.checkpoint_spec import parse_checkpoints, parse_phase_until
 from player.playlist.model import KNOWN_PHASES, Checkpoint, Diagnostic
 from player.suggest import did_you_mean, edit_distance, unknown_key_message
 from player.yamlsafe import LineDict, LineList
@@ -26,7 +26,7 @@ NOT_A_PLAYLIST = "not a playlist: a playlist is a YAML mapping with 'name' and '
 
 TOP_KEYS = ("name", "crossfade", "phases", "checkpoints", "calmer")
 PHASE_KEYS = ("name", "duration", "tracks", "crossfade", "fade_in", "fade_out", "on_short", "finish_track",
-              "calmer")
+              "calmer", "until")
 TRACK_KEYS = ("file", "gain")
 
 
@@ -52,6 +52,7 @@ class PhaseSpec:
     line: int
     tracks_line: int
     calmer: tuple[EntrySpec, ...] = ()   # the phase's own calmer music (`session-player calmer`)
+    until_after_end_s: float | None = None   # ``until: infusion_end + 60m`` (player/core/anchored_phase.py)
 
 
 @dataclass(frozen=True)
@@ -177,11 +178,19 @@ def _parse_phase(node: object, line: int, index: int, default_crossfade: float |
     finish_track = _flag(node, "finish_track", out)
     entries = _parse_tracks(node, where, out)
     calmer = _parse_tracks(node, where, out, key="calmer")
+    until = None
+    if "until" in node:
+        try:
+            until = parse_phase_until(node["until"])
+        except ValueError as exc:
+            out.error(node.line_of("until"), f"{where}: {exc}")
+            return None
     if None in (name, duration, crossfade, on_short, finish_track) or entries is None or calmer is None:
         return None
     return PhaseSpec(name=name, duration_s=duration, crossfade_s=crossfade, fade_in_s=fade_in,
                      fade_out_s=fade_out, on_short=on_short, finish_track=finish_track,
-                     entries=entries, line=node.line, tracks_line=node.line_of("tracks"), calmer=calmer)
+                     entries=entries, line=node.line, tracks_line=node.line_of("tracks"), calmer=calmer,
+                     until_after_end_s=until)
 
 
 def _parse_tracks(node: LineDict, where: str, out: Collector, *, key: str = "tracks") -> tuple[EntrySpec, ...] | None:

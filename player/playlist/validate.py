@@ -104,7 +104,7 @@ def _build_phase(base: Path, spec: PhaseSpec, probe: bool, cache: dict, budget: 
     tracks = _build_tracks(base, spec.entries, probe, cache, budget, out)
     return Phase(name=spec.name, duration_s=spec.duration_s, tracks=tracks, crossfade_s=spec.crossfade_s,
                  fade_in_s=spec.fade_in_s, fade_out_s=spec.fade_out_s, on_short=spec.on_short,
-                 finish_track=spec.finish_track, line=spec.line,
+                 finish_track=spec.finish_track, line=spec.line, until_after_end_s=spec.until_after_end_s,
                  calmer=_build_tracks(base, spec.calmer, probe, cache, budget, out))
 
 

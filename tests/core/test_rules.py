@@ -54,7 +54,7 @@ def started(r: SessionMachine | None = None, now: float = 100.0) -> SessionMachi
 
 ARGS = {"start": {"playlist": playlist(), "session_id": "s1"}, "load": {"playlist": playlist()},
         "extend": {"minutes": 5.0}, "mark": {"text": "x"}, "volume": {"delta_db": 3.0},
-        "observe": {"kind": "hr", "value": 72}}
+        "observe": {"kind": "hr", "value": 72}, "infusion": {"event": "start"}}
 
 
 def in_state(state: str) -> SessionMachine:

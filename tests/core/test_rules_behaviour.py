@@ -579,7 +579,8 @@ def test_the_status_before_any_session() -> None:
     assert snap == {"state": "idle", "room": "Room 3", "max_db": -6.0, "faults": [], "phases": [], "elapsed_s": 0.0,
                     "phase": None, "phase_index": None, "session_id": None, "playlist": None,
                     "phase_elapsed_s": None, "phase_remaining_s": None, "remaining_s": None, "track": None,
-                    "checkpoints": [], "calmer": None, "calmer_available": False}
+                    "checkpoints": [], "calmer": None, "calmer_available": False,
+                    "infusion": {"state": "not_started", "started_s": None, "ended_s": None, "until": None}}
 
 
 def test_the_status_of_a_running_session() -> None:

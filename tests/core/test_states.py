@@ -32,7 +32,7 @@ EXPECTED = {
                 "volume": "faulted", "stop": "ended", "emergency_stop": "ended"},
 }
 for _state in ("playing", "paused", "faulted"):   # checkpoints and observations, in every running state
-    EXPECTED[_state].update(ack=_state, observe=_state)
+    EXPECTED[_state].update(ack=_state, observe=_state, infusion=_state)
 
 
 @pytest.mark.parametrize("state", STATES)
@@ -41,7 +41,8 @@ def test_every_pair(state: str, event: str) -> None:
     assert next_state(state, event) == EXPECTED[state].get(event)
     if next_state(state, event) is None:
         message = refusal(state, event)
-        verb = "change to or from calmer music" if event == "calmer" else event.replace("_", " ")
+        verb = {"calmer": "change to or from calmer music", "infusion": "record the infusion"}.get(
+            event, event.replace("_", " "))
         assert message.startswith(f"cannot {verb}: ")
 
 
