@@ -87,6 +87,8 @@ def _parse_item(item: object, line: int, plan_end_s: float | None, out: _Out) ->
     repeat = _duration(item, "repeat", out)
     stop = item.get("until") if item.get("until") in STOP_ANCHORS else None
     until = None if stop is not None else _until(item, out)
+    if isinstance(item.get("until"), str) and until is None and stop is None:
+        ok = False   # a word that names no event: nothing to expand
     if stop is not None and stop == after:
         out.error(item.line_of("until"), f"until: {stop} with after: {after}: the repeats would end before "
                                          "they begin (count after infusion_start, or until a duration)")
