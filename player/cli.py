@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "controls",
     "observe",
     "calmer",
+    "infusion",
     "sessions",
     "report",
     "check",

@@ -11,7 +11,11 @@ after the phases. --json prints {"name", "total_s", "phases": [{"name", "start_s
 "tracks": [{"file", "start_s", "duration_s", ...}]}], "checkpoints": [{"at_s", "text"}],
 "calmer": [{"phase", "files"}], "level_notes": [...]} (calmer: the music `session-player calmer` would play in each
 phase, its own or the playlist's; level_notes: the tracks whose known loudness lowers the
-session's level, docs/audio.md). Exit status: 0 planned, 1 invalid playlist, 2 usage error.
+session's level, docs/audio.md). Checkpoints anchored to the infusion
+(``after: infusion_start``) are listed relative to it ("15 min after infusion start, every 15 min
+until infusion end"; JSON: ``after``/``until`` on the item, ``at_s`` then counts from the event),
+and a phase lasting ``until: infusion_end + 60m`` says so (JSON ``phase_until``:
+[{"phase", "after", "margin_s"}]). Exit status: 0 planned, 1 invalid playlist, 2 usage error.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from pathlib import Path
 from player.audio.session_levels import playlist_level_notes
 from player.durations import format_duration
 from player.errors import PlaylistInvalid
-from player.playlist.checkpoint_spec import checkpoints_to_json
+from player.playlist.checkpoint_spec import checkpoints_to_json, schedule_text
 from player.playlist.model import Checkpoint, Playlist
 from player.playlist.plan import SessionPlan, plan_session, plan_to_json
 from player.playlist.validate import load_playlist
@@ -65,11 +69,19 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         data = {**plan_to_json(plan), "calmer": calmer, "level_notes": levels}
         data["checkpoints"] = checkpoints_to_json(playlist.checkpoints)
+        data["phase_until"] = [{"phase": p.name, "after": "infusion_end", "margin_s": p.until_after_end_s}
+                               for p in playlist.phases if p.until_after_end_s is not None]
         if args.start:
             data["start"] = args.start.strftime("%H:%M")
         print(json.dumps(data, indent=2))
     else:
         print("\n".join(render_plan(plan, args.start, playlist.checkpoints)))
+        for phase in playlist.phases:
+            if phase.until_after_end_s is not None:
+                margin = f"{phase.until_after_end_s / 60:g} min"
+                print(f"{phase.name} lasts at least until {margin} after the infusion's end "
+                      f"(until: infusion_end + {margin.replace(' min', 'm')}); while no end is recorded its planned "
+                      f"{format_duration(phase.duration_s)} holds")
         for row in calmer:
             print(f"calmer music in {row['phase']}: {', '.join(row['files']) or 'none'}")
         for note in levels:
@@ -134,9 +146,15 @@ def render_plan(plan: SessionPlan, start: dt.time | None = None, checkpoints: tu
             lines.append(f"{at(t.start_s)}    {t.file}  {format_duration(t.duration_s)}{loop}  ({ending})")
         if phase.silent_from_s is not None:
             lines.append(f"{at(phase.silent_from_s)}    (silence until the phase ends)")
-    if checkpoints:
-        lines += ["", f"CHECKPOINTS ({len(checkpoints)}; silent to the patient, on the session clock)"]
-        lines += [f"{at(cp.at_s)}  {cp.text}" for cp in checkpoints]
+    plain = [cp for cp in checkpoints if cp.after is None]
+    anchored = [cp for cp in checkpoints if cp.after is not None and cp.nth == 0]
+    if plain:
+        lines += ["", f"CHECKPOINTS ({len(plain)}; silent to the patient, on the session clock)"]
+        lines += [f"{at(cp.at_s)}  {cp.text}" for cp in plain]
+    if anchored:
+        lines += ["", "CHECKPOINTS ON THE INFUSION (from when staff record it: session-player infusion start|end)"]
+        lines += [f"  {schedule_text(cp, max(c.at_s for c in checkpoints if c.line == cp.line))}: {cp.text}"
+                  for cp in anchored]
     lines.append("")
     lines.append(f"{at(plan.total_s)}  END")
     return lines

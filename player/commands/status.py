@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from player.commands.infusion_text import infusion_lines
 from player.config import load_config
 from player.control import send_request
 from player.durations import format_duration
@@ -34,6 +35,7 @@ def format_status(st: dict) -> str:
             f"session:   {_t(st.get('elapsed_s'))} in, {_t(st.get('remaining_s'))} left",
             f"track:     {_track(st)}",
         ]
+        lines += infusion_lines(st)
         lines += checkpoint_lines(st.get("checkpoints") or [], st.get("elapsed_s") or 0.0)
         calmer = st.get("calmer")
         if calmer:
@@ -81,7 +83,7 @@ def volume_line(st: dict) -> str:
 def checkpoint_lines(checkpoints: list[dict], elapsed_s: float) -> list[str]:
     """The due checkpoints (acknowledge with ``ack``) and the next upcoming one."""
     due = [c for c in checkpoints if c.get("state") == "due"]
-    upcoming = [c for c in checkpoints if c.get("state") == "upcoming"]
+    upcoming = [c for c in checkpoints if c.get("state") == "upcoming" and c.get("at_s") is not None]
     lines = [f"DUE:       {c['text']} (since {_t(c['at_s'])}; session-player ack)" for c in due]
     if upcoming:
         c = upcoming[0]

@@ -40,13 +40,16 @@ class _Out(Protocol):
     def error(self, line: int, message: str) -> None: ...
 
 
-def parse_checkpoints(node: object, line: int, plan_end_s: float | None, out: _Out) -> tuple[Checkpoint, ...]:
+def parse_checkpoints(node: object, line: int, plan_end_s: float | None, out: _Out,
+                      end_margin_s: float | None = None) -> tuple[Checkpoint, ...]:
     """The expanded, time-ordered checkpoints of a ``checkpoints:`` node; errors go to `out`.
 
     Args:
         line: the line of the ``checkpoints`` key.
         plan_end_s: the planned session length (None when the phases did not parse: the
             end is then not checked).
+        end_margin_s: the last phase's ``until: infusion_end + MARGIN``: the session lasts at
+            least that long after the infusion's end, so a checkpoint up to MARGIN after it is in it.
     """
     if node is None:
         return ()
@@ -55,7 +58,7 @@ def parse_checkpoints(node: object, line: int, plan_end_s: float | None, out: _O
         return ()
     found: list[Checkpoint] = []
     for i, item in enumerate(node):
-        found += _parse_item(item, node.line_of(i), plan_end_s, out)
+        found += _parse_item(item, node.line_of(i), plan_end_s, out, end_margin_s)
     seen: dict[tuple[str, float, str], int] = {}
     for cp in found:
         key = (cp.after or "", round(cp.at_s, 3), cp.text.casefold())
@@ -70,7 +73,8 @@ def parse_checkpoints(node: object, line: int, plan_end_s: float | None, out: _O
     return tuple(sorted(found, key=lambda cp: (ANCHORS.index(cp.after) + 1 if cp.after else 0, cp.at_s, cp.line)))
 
 
-def _parse_item(item: object, line: int, plan_end_s: float | None, out: _Out) -> list[Checkpoint]:
+def _parse_item(item: object, line: int, plan_end_s: float | None, out: _Out,
+                end_margin_s: float | None = None) -> list[Checkpoint]:
     if not isinstance(item, LineDict):
         out.error(line, "a checkpoint is a mapping {at: DURATION, text: TEXT}")
         return []
@@ -104,8 +108,11 @@ def _parse_item(item: object, line: int, plan_end_s: float | None, out: _Out) ->
         out.error(item.line_of("until"), f"until ({format_duration(until)}) is before at ({format_duration(at)})")
         ok = False
     if plan_end_s is not None:   # an anchored time is after its event: beyond the end from any start
+        limit = plan_end_s
+        if after == "infusion_end" and end_margin_s is not None:
+            limit = max(limit, end_margin_s + 1e-6)
         for key, value in (("at", at), ("until", until)):
-            if value is not None and value >= plan_end_s:
+            if value is not None and value >= limit:
                 out.error(item.line_of(key), f"checkpoint {key} {format_duration(value)} is at or beyond the "
                                              f"plan's end ({format_duration(plan_end_s)}): the session is over then")
                 ok = False
@@ -214,13 +221,18 @@ def when_text(cp: Checkpoint) -> str:
     return f"{_minutes(cp.at_s)} after {_EVENT_WORDS[cp.after]}"
 
 
-def schedule_text(cp: Checkpoint) -> str:
-    """A repeating line as `plan` shows it: "15 min after infusion start, every 15 min until infusion end"."""
+def schedule_text(cp: Checkpoint, last_s: float | None = None) -> str:
+    """A repeating line as `plan` shows it: "15 min after infusion start, every 15 min until infusion end".
+
+    `last_s`: the time of its last repeat, said when the repeats end at a time rather than an event.
+    """
     text = when_text(cp)
     if cp.every_s is not None:
         text += f", every {_minutes(cp.every_s)}"
         if cp.stop is not None:
             text += f" until {_EVENT_WORDS[cp.stop]}"
+        elif last_s is not None and cp.after is not None:
+            text += f" until {_minutes(last_s)} after {_EVENT_WORDS[cp.after]}"
     return text
 
 

@@ -128,7 +128,8 @@ def _parse_top(data: object, out: Collector) -> PlaylistSpec | None:
             phases.append(phase)
     whole = isinstance(phases_node, LineList) and len(phases) == len(phases_node)
     checkpoints = parse_checkpoints(data.get("checkpoints"), data.line_of("checkpoints"),
-                                    sum(p.duration_s for p in phases) if whole else None, out)
+                                    sum(p.duration_s for p in phases) if whole else None, out,
+                                    phases[-1].until_after_end_s if whole and phases else None)
     return PlaylistSpec(name=name or "", crossfade_s=DEFAULT_CROSSFADE_S if crossfade is None else crossfade,
                         phases=tuple(phases), checkpoints=checkpoints, calmer=calmer or ())
 
