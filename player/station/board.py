@@ -32,6 +32,7 @@ from player.core.vocabulary import describe
 from player.mqtt.topics import room_slug, split_topic
 from player.numbers import finite, json_numbers_checked
 from player.oneline import is_one_line
+from player.station.infusion_tile import infusion_tile
 
 EVENTS_KEPT = 200
 MAX_MESSAGE_BYTES = 256 * 1024   # a chair's status is a few KiB; the shipped broker refuses more (message_size_limit)
@@ -242,7 +243,7 @@ class Board:
                 "urgency": urgency(chair), "next_checkpoint": next_checkpoint(status),
                 "last_event": None if last is None else {k: last.get(k) for k in (
                     "seq", "session_id", "type", "description", "elapsed_s", "time")},
-                "silent": chair.silent, "repeats_dropped": chair.repeats}
+                "silent": chair.silent, "repeats_dropped": chair.repeats, "infusion": infusion_tile(status)}
 
     def views(self, now: float) -> list[dict]:
         """Every tile, most urgent first (then least time left in the phase, then room)."""

@@ -72,6 +72,8 @@ function renderTile(entry) {
     const text = cp.state === "due" ? `DUE: ${cp.text}` : `Next: ${cp.text} in ${fmt(inS)}`;
     tile.appendChild(el("div", "checkpoint " + cp.state, text));
   }
+  const inf = v.infusion;   // the server built the text from the chair's status (player/station/infusion_tile.py)
+  if (inf && typeof inf.text === "string") tile.appendChild(el("div", "infusion " + String(inf.state), inf.text));
   if (v.last_event) tile.appendChild(el("div", "last", v.last_event.description || v.last_event.type));
   const seenAgo = v.last_seen_s === null ? null : v.last_seen_s + age(entry);
   let seen;

@@ -172,6 +172,7 @@ function done(body, s) {
     case "ack": return "Checkpoint acknowledged";
     case "observe": return `Recorded ${body.kind} ${body.value}`;
     case "calmer": return body.off ? "Back to the plan's music" : "Calmer music playing";
+    case "infusion": return body.event === "start" ? "Infusion start recorded" : "Infusion end recorded";
     default: return body.action.replace("_", " ") + ": done";
   }
 }

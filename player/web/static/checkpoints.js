@@ -26,7 +26,8 @@ function cpRender() {
   document.getElementById("cp-panel-due").hidden = !due.length;
   document.getElementById("cp-panel-due-text").textContent = due.map((c) => c.text).join(" · ");
   document.getElementById("cp-next").hidden = due.length > 0;
-  const next = cps.find((c) => c.state === "upcoming");
+  // An anchored checkpoint has no time before its event (at_s null): "next" is the next timed one.
+  const next = cps.find((c) => c.state === "upcoming" && typeof c.at_s === "number");
   document.getElementById("cp-panel").hidden = !cps.length;
   document.getElementById("cp-next-text").textContent = next ? next.text : (cps.length ? "none left" : "—");
   document.getElementById("cp-next-in").textContent = next
