@@ -23,8 +23,11 @@ class ClinicalRecords:
         index = d.get("index")
         if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(rows):
             return rows[index]
+        after = d.get("after") if d.get("after") in ("infusion_start", "infusion_end") else None
         row = {"at_s": finite(d.get("at_s")), "text": str(d.get("text") or ""), "state": "upcoming",
-               "due_s": None, "done_at_s": None, "done_at": None, "by": None, "observation": None}
+               "due_s": None, "done_at_s": None, "done_at": None, "by": None, "observation": None,
+               "after": after, "offset_s": finite(d.get("offset_s")) if after else None,   # anchored (infusion)
+               "until": d.get("until") if d.get("until") == "infusion_end" else None}
         rows.append(row)
         return row
 
@@ -42,11 +45,15 @@ class ClinicalRecords:
     def _plan_checkpoints(self, planned: object) -> None:
         for cp in planned if isinstance(planned, list) else []:
             if isinstance(cp, dict):
-                self._checkpoint({"at_s": cp.get("at_s"), "text": cp.get("text")})
+                anchored = {"at_s": None, "after": cp["after"], "offset_s": cp.get("at_s")} if cp.get("after") else {}
+                self._checkpoint({"at_s": cp.get("at_s"), "text": cp.get("text"), "until": cp.get("until"),
+                                  **anchored})
 
     def _on_checkpoint_due(self, d: dict, elapsed: float, time, source, phase, when) -> None:
         row = self._checkpoint(d)
         row["due_s"] = elapsed
+        if row.get("after"):   # its time on the session clock is known once its event happened
+            row["at_s"] = finite(d.get("at_s"))
         if row["state"] == "upcoming":
             row["state"] = "due"
 

@@ -57,10 +57,17 @@ def vitals_plot(report: dict, total_s: float) -> str:
             f'<span>scale {PLOT_LO:g}-{PLOT_HI:g}; lines at 60, 100, 140, 180</span></p>')
 
 
+def _planned(c: dict) -> str:
+    """A checkpoint's planned time; an anchored one never due says which event it waited for."""
+    if c["at_s"] is None and c.get("after"):
+        return f"{_dur(c.get('offset_s'))} after {c['after'].replace('_', ' ')}"
+    return _dur(c["at_s"])
+
+
 def clinical_sections(report: dict, day: str | None) -> str:
     """The Checkpoints section and an Observations section with one table per kind."""
     cps = report.get("checkpoints", [])
-    rows = [[_td(_dur(c["at_s"]), True), _td(c["text"]), _td(c["state"]),
+    rows = [[_td(_planned(c), True), _td(c["text"]), _td(c["state"]),
              _td(_dur(c["done_at_s"]) if c["done_at_s"] is not None else "–", True), _td(_clock(c["done_at"], day)),
              _td((c["by"] or "–") + (f" ({c['observation']} observation)" if c["observation"] else ""))]
             for c in cps]

@@ -14,6 +14,7 @@ from player.core.exposure import exposure_text
 from player.core.vocabulary import describe
 from player.reports.cells import _clock, _dur, _e, _pct, _table, _td
 from player.reports.clinical_html import clinical_sections, vitals_plot
+from player.reports.infusion import infusion_row
 
 _PHASE_COLOURS = ("#8fb8de", "#f2c46d", "#e08e79", "#9fd4a3", "#c3a6d8", "#86cfc8", "#d8b08c", "#b5bdc7")
 
@@ -122,6 +123,7 @@ def _timeline(report: dict) -> str:
         f'<div class="tlrow"><span class="lbl">Planned</span>'
         f'<div class="bar" id="planned">{"".join(planned)}</div></div>'
         f'<div class="tlrow"><span class="lbl">Actual</span><div class="bar" id="actual">{"".join(actual)}</div></div>'
+        + infusion_row(report, total, _span) +
         f'<div class="tlrow"><span class="lbl"></span><div class="bar axis">{"".join(axis)}</div></div></div>'
         '<p class="legend"><span><i class="sw" '
         'style="background:repeating-linear-gradient(45deg,#555 0 3px,#fff 3px 7px)"></i>paused</span>'

@@ -26,6 +26,7 @@ from player.engine.eventlog import EVENTS_FILE, SESSIONS_DIR, is_session_id, sca
 from player.errors import SessionNotFound
 from player.numbers import finite
 from player.reports.clinical import ClinicalRecords, clinical_csv_rows
+from player.reports.infusion import InfusionRecords, infusion_csv_rows
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def _secs(value: object) -> str:
     return "?" if seconds is None else format_duration(seconds)
 
 
-class _Summary(ClinicalRecords):
+class _Summary(ClinicalRecords, InfusionRecords):
     """Walks the records once, in file order, keeping what is open (phase, pause, tracks)."""
 
     def __init__(self, session_id: str) -> None:
@@ -58,6 +59,7 @@ class _Summary(ClinicalRecords):
             "staff_actions": [], "volume_changes": [], "tracks": [], "faults": [], "restarts": [], "calmer": [],
             "log_problems": [], "events": [],
             "checklist": [], "checkpoints": [], "observations": {},   # player/reports/clinical.py
+            "infusion": None,   # player/reports/infusion.py
         }
         self.phases: dict[object, dict] = {}
         self.current: dict | None = None
@@ -267,6 +269,7 @@ class _Summary(ClinicalRecords):
         self._close_pause(elapsed, time, None, source)
         self._close_calmer(elapsed, time, "session ended")
         self._close_checkpoints()
+        self._drop_repeats_ended_by_the_infusion()
         reason = _text(d.get("reason"))
         if self.current is not None:
             self.current["ended_by"] = self.current["ended_by"] or reason
@@ -320,6 +323,8 @@ _HANDLERS: dict[str, Callable[..., None]] = {
     "checkpoint_acknowledged": _Summary._on_checkpoint_acknowledged,
     "checkpoint_missed": _Summary._on_checkpoint_missed,
     "observation": _Summary._on_observation,
+    "infusion_started": _Summary._on_infusion_started,
+    "infusion_ended": _Summary._on_infusion_ended,
 }
 
 def summarize(session_id: str, events: list[dict], problems: list[str] | tuple[str, ...] = ()) -> dict:
@@ -436,7 +441,7 @@ def render_csv(report: dict) -> str:
             "pause", pause["phase"], pause["start"], pause["start_s"], None, None, pause["start_s"],
             pause["end_s"], pause["length_s"], pause["paused_by"],
             f"resumed by {pause['resumed_by']}" if pause["resumed_by"] else "not resumed"]))
-    for row in clinical_csv_rows(report):
+    for row in infusion_csv_rows(report) + clinical_csv_rows(report):
         writer.writerow(map(_cell, row))
     phase = None
     for rec in report["events"]:
