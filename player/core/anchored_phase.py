@@ -40,26 +40,19 @@ def lengthen(m: SessionMachine, minutes: float, at_s: float, source: str, **deta
              planned_end_s=s.timeline.phase_end_s, **details)
 
 
-def earliest_end_s(s: Running) -> float | None:
-    """When the current phase may end at the earliest by its ``until``; None when it has none or no anchor yet."""
-    margin = s.playlist.phases[s.timeline.index].until_after_end_s
-    end = s.checkpoints.anchors.get(EVENT)
-    return None if margin is None or end is None else end + margin
-
-
 def hold(m: SessionMachine, at_s: float) -> None:
     """Lengthen the current phase so it ends no earlier than its ``until`` (nothing when it would anyway)."""
     s = m.session
     if s is None:
         return
-    earliest = earliest_end_s(s)
     tl = s.timeline
-    paused = 0.0 if tl.paused_at_s is None else max(0.0, at_s - tl.paused_at_s)
-    if earliest is None or earliest <= tl.phase_end_s + paused + 1e-6:
+    margin, end = s.playlist.phases[tl.index].until_after_end_s, s.checkpoints.anchors.get(EVENT)
+    if margin is None or end is None:
         return
-    margin = s.playlist.phases[tl.index].until_after_end_s
-    lengthen(m, round((earliest - tl.phase_end_s - paused) / 60.0, 6), at_s, "system",
-             reason=f"until infusion end + {format_duration(margin or 0.0)}")
+    paused = 0.0 if tl.paused_at_s is None else max(0.0, at_s - tl.paused_at_s)   # a pause so far counts
+    short_s = end + margin - (tl.phase_end_s + paused)
+    if short_s > 1e-6:
+        lengthen(m, round(short_s / 60.0, 6), at_s, "system", reason=f"until infusion end + {format_duration(margin)}")
 
 
 def until_status(s: Running) -> dict | None:

@@ -220,11 +220,11 @@ def test_the_end_recorded_during_recovery_lengthens_it_then_and_there() -> None:
     r = started()
     infusion(r, "start", 10)
     r.tick(at(80.01), NONE)
-    effects = infusion(r, "end", 90)
+    effects = infusion(r, "end", 90.5)
     ext = records(effects, "phase_extended")
-    assert [(fx.source, fx.details) for fx in ext] == [("system", {"phase": "recovery", "minutes": 30.0,
-                                                                   "planned_end_s": 150 * MIN,
-                                                                   "reason": "until infusion end + 1:00:00"})]
+    assert [(fx.source, fx.at_s, fx.details) for fx in ext] == [
+        ("system", 90.5 * MIN, {"phase": "recovery", "minutes": 30.5, "planned_end_s": 150.5 * MIN,
+                                "reason": "until infusion end + 1:00:00"})]
     assert silent(effects)
 
 
@@ -252,10 +252,11 @@ def test_a_pause_in_recovery_still_counts_and_the_end_is_never_earlier_than_the_
     infusion(r, "start", 10)
     r.tick(at(80.01), NONE)
     command(r, "pause", "web", {}, at(85), NONE)
-    infusion(r, "end", 95)                                 # 95 + 60 = 155
-    command(r, "resume", "web", {}, at(100), NONE)
+    (ext,) = records(infusion(r, "end", 95), "phase_extended")     # 95 + 60 = 155; paused 10 min so far
+    assert ext.details["minutes"] == 25.0                  # 120 + 10 paused + 25 = 155
+    command(r, "resume", "web", {}, at(100), NONE)         # the 5 min more of the pause are added on resume
     snap = r.snapshot(at(100))
-    assert snap["elapsed_s"] + snap["phase_remaining_s"] >= 155 * MIN - 1e-6
+    assert snap["elapsed_s"] + snap["phase_remaining_s"] == pytest.approx(160 * MIN)
 
 
 def test_a_playlist_without_until_reports_none() -> None:
