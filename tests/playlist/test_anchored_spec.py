@@ -96,3 +96,28 @@ def test_a_phase_lasting_until_the_infusion_end_plus_a_margin(until: str, margin
 def test_a_bad_phase_until_is_named_at_its_line(until: str, message: str) -> None:
     spec, errors = parse(PHASES % until)
     assert errors == [(6, message)]
+
+
+def test_errors_name_the_line_of_the_key_in_a_block_mapping() -> None:
+    body = ("  - at: 5m\n    text: BP\n    after: infusion_end\n    repeat: 5m\n    until: infusion_end\n"
+            "  - at: 5m\n    text: HR\n    repeat: 10s\n    after: infusion_start\n"
+            "  - at: 5m\n    text: RR\n    until: infusion_end\n")
+    spec, errors = parse(HEAD + body)
+    assert errors == [
+        (FIRST + 4, "until: infusion_end with after: infusion_end: the repeats would end before they begin "
+                    "(count after infusion_start, or until a duration)"),
+        (FIRST + 7, "repeat must be at least 1:00, got 0:10"),
+        (FIRST + 11, "'until' needs 'repeat' (how often until then)")]
+    assert spec.checkpoints == ()
+
+
+def test_after_the_end_a_checkpoint_may_reach_the_last_phases_until_margin() -> None:
+    text = ("name: x\nphases:\n  - {name: settling, duration: 10m}\n  - name: recovery\n    duration: 50m\n"
+            "    until: infusion_end + 90m\ncheckpoints:\n  - {at: 90m, after: infusion_end, text: discharge}\n"
+            "  - {at: 75m, after: infusion_start, text: BP}\n")
+    spec, errors = parse(text)
+    assert errors == [(9, "checkpoint at 1:15:00 is at or beyond the plan's end (1:00:00): the session is over then")]
+    assert [(cp.text, cp.at_s) for cp in spec.checkpoints] == [("discharge", 5400.0)]
+    _, errors = parse(text.replace("90m, after", "91m, after").replace("  - {at: 75m, after: infusion_start, "
+                                                                       "text: BP}\n", ""))
+    assert errors == [(8, "checkpoint at 1:31:00 is at or beyond the plan's end (1:00:00): the session is over then")]
