@@ -266,3 +266,19 @@ def test_a_playlist_without_until_reports_none() -> None:
     assert r.snapshot(at(111))["infusion"]["until"] is None
     r.tick(at(120.01), NONE)
     assert r.state == "ended"
+
+
+def test_a_repeat_just_after_the_end_never_happens() -> None:
+    r = started()
+    infusion(r, "start", 10)
+    command(r, "infusion", "cli", {"event": "end"}, at(40) - 0.5, NONE)     # 0.5 s before the 40 min repeat
+    assert due_texts(r, 41) == [("BP and HR", 25.0)]
+
+
+def test_the_oldest_due_is_by_time_not_by_the_playlists_order() -> None:
+    from player.core.checkpoints import CheckpointBook
+
+    book = CheckpointBook((Checkpoint(1800.0, "plain at 30 min", 3), Checkpoint(600.0, "BP", 4,
+                                                                                 after="infusion_start")), 600.0)
+    book.anchor("infusion_start", 900.0)                 # BP due at 25 min: before the plain one
+    assert book.due(1850.0) == [1, 0] and book.pick(1850.0, None) == 1
