@@ -83,10 +83,11 @@ def test_start_and_end_are_recorded_with_their_source_silently_and_saved() -> No
     assert r.snapshot(at(11))["infusion"] == {"state": "running", "started_s": 600.0, "ended_s": None,
                                               "until": {"phase": "recovery", "margin_s": 3600.0, "anchored": False,
                                                         "earliest_end_s": None}}
-    (rec,) = records(infusion(r, "end", 50.5))
-    assert (rec.type, rec.source, rec.details) == ("infusion_ended", "cli", {"duration_s": 2430.0})
-    assert r.snapshot(at(51))["infusion"]["state"] == "ended"
-    assert r.snapshot(at(51))["infusion"]["until"]["earliest_end_s"] == 3030.0 + 3600.0
+    (rec,) = records(command(r, "infusion", "cli", {"event": "end"}, at(50.5) + 0.12345, NONE))
+    assert (rec.type, rec.source, rec.details) == ("infusion_ended", "cli", {"duration_s": 2430.123})
+    inf = r.snapshot(at(51))["infusion"]
+    assert (inf["state"], inf["started_s"], inf["ended_s"]) == ("ended", 600.0, pytest.approx(3030.12345))
+    assert inf["until"]["earliest_end_s"] == pytest.approx(3030.12345 + 3600.0)
 
 
 @pytest.mark.parametrize(("steps", "message"), [
