@@ -66,7 +66,8 @@ class ClinicalRecords:
         rows = self.report["observations"].setdefault(kind, [])
         rows.append({**when, "phase": phase, "label": d.get("label") or kind, "value": d.get("value"),
                      "unit": d.get("unit") or "", "systolic": finite(d.get("systolic")),
-                     "diastolic": finite(d.get("diastolic")), "note": d.get("note"), "source": source})
+                     "diastolic": finite(d.get("diastolic")), "note": d.get("note"), "source": source,
+                     "none": finite(d.get("none"))})   # the scale's no-symptom value (player/reports/recovery.py)
 
 
 def clinical_csv_rows(report: dict) -> list[list[object]]:

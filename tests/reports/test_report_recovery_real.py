@@ -12,6 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -115,6 +117,40 @@ def test_a_session_stopped_before_recovery_says_so(tmp_path: Path) -> None:
     assert not [r for r in csv.DictReader(io.StringIO(render_report(report, "csv")))
                 if r["kind"].startswith("recovery:")]
     assert render_report(report, "html").count("<td>recovery not reached</td>") == 4
+
+
+def test_observe_from_the_cli_on_the_clinic_s_sedation_scale(tmp_path: Path) -> None:
+    """`session-player observe dizziness 2` as staff type it; MOAA/S (5 = awake) as the clinic's sedation scale."""
+    playlist = _library(tmp_path)
+    config = daemon_config(tmp_path / "data", session={"observation_kinds": {
+        "sedation": {"label": "MOAA/S", "min": 0, "max": 5, "none": 5}}})
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(yaml.safe_dump(config))
+    clock = FakeClock()
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "player.cli", *args, "--config", str(cfg)],
+                              capture_output=True, text=True, timeout=60)
+
+    with Daemon(config, clock=clock) as daemon:
+        sid = send_request(daemon.config.socket_path, {"action": "start", "playlist": str(playlist)})["session_id"]
+        to(daemon, clock, 150.0)
+        out = cli("observe", "dizziness", "12")
+        assert out.returncode == 1 and "dizziness 12 0-10 is outside the plausible range 0-10" in out.stderr
+        for args in (("dizziness", "2"), ("sedation", "3"), ("grogginess", "1", "--note", "sitting up")):
+            out = cli("observe", *args)
+            assert out.returncode == 0, out.stderr
+        to(daemon, clock, 1950.0)
+        for args in (("dizziness", "0"), ("sedation", "5"), ("grogginess", "0")):
+            assert cli("observe", *args).returncode == 0
+        send_request(daemon.config.socket_path, {"action": "stop"})
+    report = build_report(tmp_path / "data", sid)
+    course = {s["kind"]: s for s in report["recovery"]["symptoms"]}
+    assert [(course[k]["label"], course[k]["first"], course[k]["last"], course[k]["none"], course[k]["status"])
+            for k in ("sedation", "dizziness", "grogginess")] == [
+        ("MOAA/S", 3, 5, 5.0, "resolved"), ("Dizziness", 2, 0, 0.0, "resolved"), ("Grogginess", 1, 0, 0.0, "resolved")]
+    assert course["sedation"]["values"][0]["since_s"] == 30.0 and course["sedation"]["resolved_since_s"] == 1830.0
+    assert course["nausea"]["status"] == "not observed"
 
 
 def _shipped_config(data_dir: Path) -> dict:
