@@ -134,7 +134,7 @@ def course_text(symptom: Mapping) -> str:
 def outcome_text(symptom: Mapping) -> str:
     """``resolved (0 since 0:40)``, ``not resolved (last 3)``, or the status as it is."""
     status = symptom.get("status")
-    if status == RESOLVED and symptom.get("resolved_since_s") is not None:
+    if status == RESOLVED:   # resolved: at least its last value is at none, so resolved_since_s is set
         return f"{RESOLVED} ({_num(symptom.get('none'))} since {format_duration(symptom['resolved_since_s'])})"
     if status == NOT_RESOLVED:
         return f"{NOT_RESOLVED} (last {_num(symptom.get('last'))}; none is {_num(symptom.get('none'))})"

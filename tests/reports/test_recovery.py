@@ -106,6 +106,14 @@ def test_the_none_level_is_as_recorded_else_the_builtin_one() -> None:
     assert symptom_course("nausea", [obs(1.0, 0, none=None), obs(2.0, 0, none="x")], 0.0)["none"] == 0
 
 
+def test_the_label_and_unit_are_the_clinic_s_as_last_recorded() -> None:
+    moaas = [obs(1.0, 3, kind="sedation", label="MOAA/S", unit="score", none=5)]
+    c = symptom_course("sedation", moaas, 10.0)                     # rated only before recovery
+    assert (c["label"], c["unit"], c["none"], c["status"]) == ("MOAA/S", "score", 5.0, NOT_OBSERVED)
+    c = symptom_course("sedation", [*moaas, obs(20.0, 5, kind="sedation", label="Sed", none=5)], 10.0)
+    assert (c["label"], c["status"]) == ("Sed", RESOLVED)
+
+
 def test_a_scale_without_a_none_level_says_so_instead_of_guessing() -> None:
     c = symptom_course("sedation", [obs(10.0, 0, kind="sedation", none=None)], 0.0)   # RASS 0 or MOAA/S 0?
     assert (c["none"], c["resolved"], c["resolved_since_s"], c["status"]) == (None, None, None, NO_NONE_LEVEL)
