@@ -107,9 +107,9 @@ def test_the_none_level_is_as_recorded_else_the_builtin_one() -> None:
 
 
 def test_the_label_and_unit_are_the_clinic_s_as_last_recorded() -> None:
-    moaas = [obs(1.0, 3, kind="sedation", label="MOAA/S", unit="score", none=5)]
+    moaas = [obs(1.0, 3, kind="sedation", label="MOAA/S", unit="0-5", none=5)]
     c = symptom_course("sedation", moaas, 10.0)                     # rated only before recovery
-    assert (c["label"], c["unit"], c["none"], c["status"]) == ("MOAA/S", "score", 5.0, NOT_OBSERVED)
+    assert (c["label"], c["unit"], c["none"], c["status"]) == ("MOAA/S", "0-5", 5.0, NOT_OBSERVED)
     c = symptom_course("sedation", [*moaas, obs(20.0, 5, kind="sedation", label="Sed", none=5)], 10.0)
     assert (c["label"], c["status"]) == ("Sed", RESOLVED)
 
