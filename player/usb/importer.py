@@ -116,7 +116,8 @@ def _free_bytes(data_dir: Path) -> int:
     return st.f_bavail * st.f_frsize
 
 
-def _summary_report(config: Config, root: Path, dry_run: bool) -> dict:
+def new_report(config: Config, root: Path, dry_run: bool) -> dict:
+    """An import report that says nothing happened yet (its keys are those of ``import-report.json``)."""
     return {"time": datetime.now().astimezone().isoformat(timespec="seconds"), "room": config.room,
             "source": str(root), "dry_run": dry_run, "result": "unchanged", "summary": "", "accepted": [],
             "refusals": [], "warnings": [], "generation": None, "library": None, "files": 0, "bytes": 0}
@@ -151,7 +152,7 @@ def import_stick(root: str | os.PathLike[str], config: Config, *, dry_run: bool 
     root = Path(root)
     loader = loader or _default_loader()
     status = status or StatusReporter(None if dry_run else config.data_dir)
-    report = _summary_report(config, root, dry_run)
+    report = new_report(config, root, dry_run)
     refusals: list[Refusal] = []
     warnings: Warnings = {}
 
