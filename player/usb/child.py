@@ -39,8 +39,11 @@ def main() -> int:
     """Run one job from stdin; the answer goes to the original stdout. Returns the exit code."""
     answer_fd = os.dup(1)
     os.dup2(2, 1)
+    root = logging.getLogger()
+    for handler in root.handlers[:]:   # none after exec; a forked test child drops pytest's, unclosed
+        root.removeHandler(handler)
     logging.basicConfig(handlers=[logging.StreamHandler(open(2, "w", closefd=False))],  # noqa: SIM115
-                        level=logging.INFO, format="%(name)s: %(message)s", force=True)
+                        level=logging.INFO, format="%(name)s: %(message)s")
     job = pickle.loads(_read_all(0))  # from the root parent, which this process trusts (never the reverse)
     with open("/proc/self/status", encoding="ascii") as f:
         identity = identity_of(f.read())

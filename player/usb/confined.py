@@ -42,8 +42,11 @@ def _staging_problem(lib: Path, name: str, accepted: list[str], uid: int) -> str
         if not stat.S_ISDIR(st.st_mode) or st.st_uid != uid:
             return f"{name} is not a folder of the service user's"
         for rel in [MANIFEST] + [a.removeprefix("playlists/") for a in accepted]:
-            if not stat.S_ISREG(os.lstat(lib / name / rel).st_mode):
-                return f"{name}/{rel} is not a plain file"
+            try:
+                if not stat.S_ISREG(os.lstat(lib / name / rel).st_mode):
+                    return f"{name}/{rel} is not a plain file"
+            except FileNotFoundError:
+                return f"{name}/{rel} is missing"
     except OSError as exc:
         return f"its staging folder cannot be used: {exc}"
     return None
@@ -79,6 +82,11 @@ def _checked(outcome_answer: bytes, failure: str | None, uid: int, gid: int, bou
     return answer, None
 
 
+def job_for(root: Path, config: Config, lib: Path) -> bytes:
+    """What the child reads on stdin: the mount point, the (locked) library folder, the config."""
+    return pickle.dumps({"root": str(root), "lib": str(lib), "config": config})
+
+
 def import_confined(root: Path, config: Config, *, account: Account | None, limits: Limits | None = None,
                     spawn: Spawn | None = None, status: StatusReporter | None = None,
                     session_active: Callable[[], bool] | None = None) -> dict:
@@ -99,8 +107,7 @@ def import_confined(root: Path, config: Config, *, account: Account | None, limi
     bounding = account is not None and holds_setpcap()
     report = new_report(config, root, dry_run=False)
     with library.locked(config.data_dir) as lib:
-        job = pickle.dumps({"root": str(root), "lib": str(lib), "config": config})
-        outcome = run_child(job, account, limits, spawn)
+        outcome = run_child(job_for(root, config, lib), account, limits, spawn)
         for line in outcome.stderr.splitlines()[-20:]:
             log.info("checker: %s", printable(line))
         answer, problem = _checked(outcome.answer, outcome.failure, uid, gid, bounding, lib)
