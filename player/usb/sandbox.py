@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import os
 import pwd
 import resource
@@ -112,6 +113,8 @@ def _confine(account: Account | None, limits: Limits) -> Callable[[], None]:
         if drop_bounding:
             for cap in range(last_cap + 1):
                 if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+                    if ctypes.get_errno() == errno.EINVAL:   # past this kernel's last capability
+                        break
                     raise OSError(ctypes.get_errno(), f"prctl(PR_CAPBSET_DROP, {cap})")
         os.setgroups([])
         os.setgid(account.gid)
