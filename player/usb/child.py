@@ -1,6 +1,6 @@
 """The unprivileged side of a USB import: parse, probe, decide and stage; answer in JSON.
 
-Started by `player.usb.sandbox` (``python -I -m player.usb.child``) after the root parent
+Started by `player.usb.sandbox` (``python3 -I``, see `sandbox.CHILD_COMMAND`) after the root parent
 mounted the stick, with its groups, gid and uid already the service user's, no capability,
 no_new_privs and resource limits. It reads its job (the mount point, the library folder whose
 lock the parent holds, the config) from stdin, refuses to run if it still holds any privilege,

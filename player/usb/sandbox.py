@@ -29,10 +29,18 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+import player
 
 #: The user the daemon runs as (systemd/session-player.service); usb-run's --user.
 SERVICE_USER = "session-player"
-CHILD_COMMAND = (sys.executable, "-I", "-m", "player.usb.child")
+#: The folder holding the `player` package: the Debian package keeps it in /usr/share/session-player,
+#: which is not on the path of an isolated (-I) interpreter, so the child is told where it is.
+CODE_ROOT = str(Path(player.__file__).resolve().parent.parent)
+CHILD_COMMAND = (sys.executable, "-I", "-c",
+                 "import sys; sys.path.insert(0, sys.argv[1]); from player.usb.child import main; sys.exit(main())",
+                 CODE_ROOT)
 PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
 CAP_SETPCAP = 8
