@@ -7,8 +7,8 @@ default character set for them may be ASCII, and then a name such as "Gymnopédi
 cannot be opened). The mount folders are 0711: the stick's checker, the service user,
 passes through them (`player.usb.confined`), nobody lists them. Only to write the report
 (and exports, when ``session-player/EXPORT`` exists) is it mounted again read-write, still
-nosuid,nodev,noexec. Then sync and unmount; a
-stick pulled at any point leaves the library as it was.
+nosuid,nodev,noexec. Then sync and unmount; a stick pulled at any point leaves the library
+as it was.
 """
 
 from __future__ import annotations

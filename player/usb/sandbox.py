@@ -158,7 +158,8 @@ Spawn = Callable[[Callable[[], None]], subprocess.Popen]
 def exec_child(command: tuple[str, ...] = CHILD_COMMAND) -> Spawn:
     """The real way to start the child: fork, confine, exec a fresh interpreter with a bare environment."""
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "HOME": "/nonexistent",
-           "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}
+           "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1",
+           "MALLOC_ARENA_MAX": "2"}   # glibc reserves 64 MiB of address space per thread arena: RLIMIT_AS counts it
 
     def spawn(confine: Callable[[], None]) -> subprocess.Popen:
         return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
