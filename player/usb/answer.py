@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 PROTOCOL = 1
@@ -45,19 +45,22 @@ def identity_of(proc_status: str) -> dict:
     return found
 
 
-def identity_problem(identity: Mapping, uid: int, gid: int, *, empty_bounding: bool) -> str | None:
+def identity_problem(identity: Mapping, uid: int, gid: int, *, groups: Collection[int] | None = (),
+                     empty_bounding: bool) -> str | None:
     """Why a child with `identity` must not be trusted to have read the stick unprivileged, or None.
 
-    Every uid (real, effective, saved, file system) must be `uid`, every gid `gid`, no
-    supplementary groups, no capability effective, permitted, inheritable or ambient, and
-    no_new_privs set. With `empty_bounding` (the parent held CAP_SETPCAP, so it could drop the
-    bounding set before setuid) the bounding set must be empty too; without it, no_new_privs
-    and no uid 0 already mean nothing can raise a capability back.
+    Every uid (real, effective, saved, file system) must be `uid`, every gid `gid`, the
+    supplementary groups exactly `groups` (none for a child root made; a parent that is not
+    root cannot drop its own; None: not checked), no capability effective, permitted,
+    inheritable or ambient, and no_new_privs set. With `empty_bounding` (the parent held
+    CAP_SETPCAP, so it could drop the bounding set before setuid) the bounding set must be
+    empty too; without it, no_new_privs and no uid 0 already mean nothing can raise a
+    capability back.
     """
     try:
         uids = [int(v) for v in str(identity["Uid"]).split()]
         gids = [int(v) for v in str(identity["Gid"]).split()]
-        groups = str(identity.get("Groups", "")).split()
+        held_groups = {int(g) for g in str(identity.get("Groups", "")).split()}
         caps = {k: int(str(identity[k]), 16) for k in ("CapInh", "CapPrm", "CapEff", "CapAmb", "CapBnd")}
         nnp = str(identity["NoNewPrivs"]).strip()
     except (KeyError, ValueError, TypeError) as exc:
@@ -66,8 +69,8 @@ def identity_problem(identity: Mapping, uid: int, gid: int, *, empty_bounding: b
         return f"it ran as uid {' '.join(map(str, uids))}, not {uid}"
     if len(gids) != 4 or set(gids) != {gid}:
         return f"it ran as gid {' '.join(map(str, gids))}, not {gid}"
-    if groups:
-        return f"it kept supplementary groups {' '.join(groups)}"
+    if groups is not None and held_groups != set(groups):
+        return f"it had supplementary groups {' '.join(map(str, sorted(held_groups))) or 'none'}"
     if not empty_bounding:
         del caps["CapBnd"]
     held = [f"{k}={v:x}" for k, v in caps.items() if v]

@@ -48,7 +48,8 @@ def main() -> int:
     with open("/proc/self/status", encoding="ascii") as f:
         identity = identity_of(f.read())
     uid = os.getuid()
-    why = "it runs as root" if uid == 0 else identity_problem(identity, uid, os.getgid(), empty_bounding=False)
+    why = "it runs as root" if uid == 0 else identity_problem(identity, uid, os.getgid(), groups=None,
+                                                              empty_bounding=False)
     if why:
         logging.getLogger(__name__).error("refusing to read a stick: %s", why)
         return EXIT_PRIVILEGED

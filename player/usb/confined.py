@@ -62,7 +62,7 @@ def _failed(report: dict, problem: str, status: StatusReporter) -> dict:
     return printable_tree(report)  # type: ignore[return-value]
 
 
-def _checked(outcome_answer: bytes, failure: str | None, uid: int, gid: int, bounding: bool,
+def _checked(outcome_answer: bytes, failure: str | None, account: Account | None,
              lib: Path) -> tuple[Answer | None, str | None]:
     """The child's answer once every check passed, else why not."""
     if failure is not None:
@@ -71,7 +71,11 @@ def _checked(outcome_answer: bytes, failure: str | None, uid: int, gid: int, bou
         answer = parse_answer(outcome_answer)
     except BadAnswer as exc:
         return None, f"its answer is not a result ({exc})"
-    why = identity_problem(answer.identity, uid, gid, empty_bounding=bounding)
+    if account is not None:   # root made it: that user, no groups, and no bounding set when root could empty it
+        uid, gid, groups, bounding = account.uid, account.gid, (), holds_setpcap()
+    else:                     # not root: the child is this user, with this user's groups
+        uid, gid, groups, bounding = os.getuid(), os.getgid(), os.getgroups(), False
+    why = identity_problem(answer.identity, uid, gid, groups=groups, empty_bounding=bounding)
     if why:
         return None, f"it was not unprivileged: {why}"
     if answer.staging is not None:
@@ -103,14 +107,12 @@ def import_confined(root: Path, config: Config, *, account: Account | None, limi
     """
     limits = limits or Limits(file_bytes=config.usb.max_file_bytes + 2**20)
     status = status or StatusReporter(config.data_dir)
-    uid, gid = (account.uid, account.gid) if account else (os.getuid(), os.getgid())
-    bounding = account is not None and holds_setpcap()
     report = new_report(config, root, dry_run=False)
     with library.locked(config.data_dir) as lib:
         outcome = run_child(job_for(root, config, lib), account, limits, spawn)
         for line in outcome.stderr.splitlines()[-20:]:
             log.info("checker: %s", printable(line))
-        answer, problem = _checked(outcome.answer, outcome.failure, uid, gid, bounding, lib)
+        answer, problem = _checked(outcome.answer, outcome.failure, account, lib)
         if answer is None or answer.error is not None:
             library.clean(lib)   # whatever it staged goes: the library stays as it was
         if answer is None:
