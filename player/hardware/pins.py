@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Callable
 
+from gpiozero import DigitalInputDevice
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from player.errors import HardwareUnavailable
@@ -74,6 +76,20 @@ class Devices:
             self.faults.append(f"{what}: {type(exc).__name__}: {exc}")
             return None
         self._devices.append(device)
+        return device
+
+    def open_contact(self, what: str, pin: int, on_edge: Callable[[bool], None]):
+        """A button wired from `pin` to ground (pull-up, active low), its edges sent to
+        ``on_edge(pressed)`` on gpiozero's thread; None if it cannot be opened (see `open`).
+
+        A plain `DigitalInputDevice`, not a gpiozero `Button`, and no ``bounce_time``: the pure
+        gesture machines time holds and chatter themselves (Button's hold thread would only cost
+        a thread and a slow close; gpiozero's debounce drops edges).
+        """
+        device = self.open(what, DigitalInputDevice, pin, pull_up=True, bounce_time=None)
+        if device is not None:
+            device.when_activated = lambda: on_edge(True)
+            device.when_deactivated = lambda: on_edge(False)
         return device
 
     def close(self) -> None:

@@ -51,6 +51,8 @@ CORES: tuple[Core, ...] = (
     Core("player/core/gain.py", ("tests/core/test_gain.py", "tests/core/test_gain_exact.py")),
     Core("player/core/timeline.py", ("tests/core/test_timeline.py", "tests/core/test_timeline_exact.py")),
     Core("player/hardware/gestures.py", ("tests/hardware/test_gestures.py", "tests/hardware/test_gestures_exact.py")),
+    Core("player/hardware/stop_confirm.py", ("tests/hardware/test_stop_confirm.py",)),
+    Core("player/hardware/volume_keys.py", ("tests/hardware/test_volume_keys.py",)),
     Core("player/core/mix_modes.py", ("tests/engine/test_mixer_modes.py", "tests/engine/test_mixer.py",
                                    "tests/engine/test_mixer_modes_behaviour.py"),
          tables=("MODE_TRANSITIONS",)),
