@@ -3,9 +3,9 @@
 Threads, and why:
 
 * gpiozero calls our edge callbacks on its pin thread (on MockFactory: the thread that
-  drives the pin). They only timestamp the edge and queue it (`EdgeWorker.post`: never
-  blocks), so a busy or hung engine can never stall GPIO handling or lose an edge.
-* One worker thread (``bedside``, `EdgeWorker`) owns the pure gesture machines (`gestures`,
+  drives the pin). They only timestamp the edge and put it on `_inbox` (a SimpleQueue:
+  never blocks), so a busy or hung engine can never stall GPIO handling or lose an edge.
+* One worker thread (``bedside``) owns the pure gesture machines (`gestures`,
   `stop_confirm`, `volume_keys`), turns edges into gestures
   and calls `Controller.submit`, which waits for the engine to act and fsync its log. The
   edges carry their own timestamps, so a slow answer never changes what a press meant;
@@ -31,10 +31,11 @@ logged, reported and shown as a ``refused`` LED double blink.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable
 
-from gpiozero import PWMLED, RotaryEncoder
+from gpiozero import PWMLED
 
 from player.clock import Clock, SystemClock
 from player.config import Config
@@ -51,10 +52,9 @@ from player.hardware.gestures import (
     Timing,
 )
 from player.hardware.led import LedDriver, state_pattern_name
-from player.hardware.pins import Devices, make_pin_factory
+from player.hardware.pins import Devices, make_pin_factory, open_volume_inputs
 from player.hardware.stop_confirm import CONFIRMED, StopConfirm
 from player.hardware.volume_keys import VolumeInputs, bounded_step
-from player.hardware.worker import EdgeWorker
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,7 @@ MARK_TEXT = "staff mark"
 LED_REFRESH_S = 1.0
 
 Reporter = Callable[[str, dict], None]
+_STOP = ("stop",)
 
 
 class Bedside:
@@ -95,7 +96,8 @@ class Bedside:
         self._stop = StopConfirm(hw.button_stop == "confirm", hw.stop_confirm_s)
         self._pins: Devices | None = None
         self._button: GestureMachine | None = None
-        self._worker = EdgeWorker("bedside", self._clock, self._handle, self._next_deadline)  # started in start()
+        self._inbox: queue.SimpleQueue[tuple] = queue.SimpleQueue()
+        self._worker: threading.Thread | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self.led: LedDriver | None = None
         self._next_led_refresh = 0.0
@@ -146,22 +148,9 @@ class Bedside:
             if held:
                 log.warning("bedside button is down at start (held or stuck): ignored until released")
             self._button = GestureMachine(self._timing, held_at_start=held)
-        if hw.encoder_pins:
-            a, b = hw.encoder_pins
-            encoder = pins.open(f"rotary encoder on BCM {a}, {b}", RotaryEncoder, a, b, max_steps=0)
-            if encoder is not None:
-                encoder.when_rotated_clockwise = lambda: self._post("detent", 1)
-                encoder.when_rotated_counter_clockwise = lambda: self._post("detent", -1)
-        for direction, pin in ((1, hw.volume_up_pin), (-1, hw.volume_down_pin)):
-            if pin is None:
-                continue
-            key = pins.open_contact(f"volume {'up' if direction > 0 else 'down'} button on BCM {pin}", pin,
-                                    lambda pressed, d=direction: self._post("key", d, pressed))
-            if key is not None:
-                if key.is_active:
-                    log.warning("bedside volume button on BCM %d is down at start: ignored until released", pin)
-                self._volume.add_key(direction, held_at_start=key.is_active)
+        open_volume_inputs(pins, hw, self._volume, self._post)
         self._set_fault(pins.faults)
+        self._worker = threading.Thread(target=self._run, name="bedside", daemon=True)
         self._worker.start()
         self._unsubscribe = self._controller.subscribe(lambda record: self._post("status", record))
         self._post("status", None)
@@ -172,11 +161,14 @@ class Bedside:
             return
         self._closed = True
         unsubscribe, self._unsubscribe = self._unsubscribe, None
+        worker, self._worker = self._worker, None
         led, self.led = self.led, None
         pins, self._pins = self._pins, None
         if unsubscribe is not None:
             unsubscribe()
-        self._worker.stop()
+        if worker is not None:
+            self._inbox.put(_STOP)
+            worker.join(10)
         if led is not None:
             led.close()
         if pins is not None:
@@ -196,7 +188,7 @@ class Bedside:
     # --- edges (gpiozero's thread: enqueue only) ------------------------------------------
 
     def _post(self, kind: str, *args: object) -> None:
-        self._worker.post(kind, *args)
+        self._inbox.put((kind, *args, self._clock.monotonic()))
 
     # --- worker ------------------------------------------------------------------------
 
@@ -207,12 +199,28 @@ class Bedside:
                       self.fault)
             self._report("fault", message=self.fault)
 
-    def _next_deadline(self) -> float:
+    def _timeout(self) -> float:
+        """Until the next gesture, repeat, confirmation or LED deadline (the worker wakes then)."""
         deadlines = [self._next_led_refresh, *self._volume.deadlines()]
         for deadline in (self._button and self._button.next_deadline(), self._stop.next_deadline()):
             if deadline is not None:
                 deadlines.append(deadline)
-        return min(deadlines)
+        return max(0.0, min(deadlines) - self._clock.monotonic())
+
+    def _run(self) -> None:
+        while True:
+            try:
+                batch = [self._inbox.get(timeout=self._timeout())]
+            except queue.Empty:
+                batch = []
+            while not self._inbox.empty():   # this thread is the only reader: what is there stays there
+                batch.append(self._inbox.get_nowait())
+            if _STOP in batch:
+                return
+            try:
+                self._handle(batch)
+            except Exception:  # never let one bad answer stop the bedside controls
+                log.exception("bedside worker error (carrying on)")
 
     def _handle(self, batch: list[tuple]) -> None:
         gestures: list[tuple[str, float]] = []

@@ -10,10 +10,12 @@ import importlib
 import logging
 from collections.abc import Callable
 
-from gpiozero import DigitalInputDevice
+from gpiozero import DigitalInputDevice, RotaryEncoder
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
+from player.config import HardwareConfig
 from player.errors import HardwareUnavailable
+from player.hardware.volume_keys import VolumeInputs
 
 log = logging.getLogger(__name__)
 
@@ -101,3 +103,27 @@ class Devices:
                 log.exception("closing %r", device)
         if self._owns_factory:
             self.factory.close()
+
+
+def open_volume_inputs(pins: Devices, hw: HardwareConfig, volume: VolumeInputs, post: Callable[..., None]) -> None:
+    """Open the optional rotary encoder and volume buttons `hw` names; each button joins `volume`.
+
+    Their edges go to `post` on gpiozero's thread: ``post("detent", +1 | -1)`` per knob click,
+    ``post("key", +1 | -1, pressed)`` per button edge. A button down at start (held, or stuck)
+    is ignored until released. One that cannot be opened is noted in `pins.faults`.
+    """
+    if hw.encoder_pins:
+        a, b = hw.encoder_pins
+        encoder = pins.open(f"rotary encoder on BCM {a}, {b}", RotaryEncoder, a, b, max_steps=0)
+        if encoder is not None:
+            encoder.when_rotated_clockwise = lambda: post("detent", 1)
+            encoder.when_rotated_counter_clockwise = lambda: post("detent", -1)
+    for direction, pin in ((1, hw.volume_up_pin), (-1, hw.volume_down_pin)):
+        if pin is None:
+            continue
+        key = pins.open_contact(f"volume {'up' if direction > 0 else 'down'} button on BCM {pin}", pin,
+                                lambda pressed, d=direction: post("key", d, pressed))
+        if key is not None:
+            if key.is_active:
+                log.warning("bedside volume button on BCM %d is down at start: ignored until released", pin)
+            volume.add_key(direction, held_at_start=key.is_active)
