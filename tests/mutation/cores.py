@@ -66,9 +66,8 @@ CORES: tuple[Core, ...] = (
     Core("player/core/crossfade.py", ("tests/core/test_gain.py", "tests/core/test_gain_exact.py",
                                       "tests/core/test_crossfade.py", *_MIXER_TESTS)),
     Core("player/core/mix.py", ("tests/core/test_mix_machine.py", *_MIXER_TESTS)),
-    Core("player/core/mix_state.py", ("tests/core/test_mix_machine.py", *_MIXER_TESTS)),
+    Core("player/core/mix_state.py", ("tests/core/test_mix_machine.py", *_MIXER_TESTS)),   # with DeckSlots
     Core("player/core/mix_sequencer.py", ("tests/core/test_mix_machine.py", *_MIXER_TESTS)),
-    Core("player/core/mix_slots.py", ("tests/core/test_mix_machine.py", *_MIXER_TESTS)),
     Core("player/core/session.py", _SESSION_TESTS, tables=("TABLE",)),
     *(Core(f"player/core/{name}.py", _SESSION_TESTS) for name in ("phases", "restart", "running", "status")),
     Core("player/core/cursor.py", ("tests/core/test_rules.py", "tests/core/test_cursor_behaviour.py",
