@@ -35,6 +35,7 @@ def test_down_steps_are_negative_and_both_keys_sum():
 def test_a_key_held_at_start_is_ignored_until_released():
     v = VolumeInputs(2.0, 1.5, 0.25, 0.02)
     v.add_key(1, held_at_start=True)
+    assert v.key(1, True, 1.0) == 0.0   # still the press that was down at start
     assert v.tick(10.0) == 0.0
     assert v.key(1, False, 11.0) == 0.0
     assert v.key(1, True, 12.0) == 2.0
@@ -52,6 +53,8 @@ def test_detents():
     (-30.0, -20.0, -6.0, -MAX_VOLUME_STEP_DB),
     (5.0, -8.0, -6.0, 2.0),          # up: no further than the cap
     (5.0, -6.0, -6.0, 0.0),          # at the cap: nothing
+    (0.75, -6.5, -6.0, 0.5),         # a small step up stops at the cap too
+    (0.0, -3.0, -6.0, 0.0),          # above the cap (a lowered cap): asking nothing moves nothing
     (-5.0, -6.0, -6.0, -5.0),        # down at the cap: allowed
     (5.0, "loud", -6.0, 5.0),        # the status cannot tell: the step bound only
 ])
