@@ -15,7 +15,7 @@ and reads the source to prove both). The rows' next states come from the vocabul
 What each staff control does is below the machine, one handler each (``(machine, control,
 moment) -> None``: it refuses with `SessionRefused` before changing anything, or emits
 effects and records). The other handlers live beside it, one job each: phases and the
-mixer's events (player/core/phases.py), calmer music (player/core/calmer_rules.py), the
+mixer's events (player/core/phases.py), the ends of calmer music (player/core/calmer_rules.py), the
 restart (player/core/restart.py) and the status (player/core/status.py).
 """
 
@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from player.core import anchored_phase, calmer_rules, phases, restart, status
+from player.core import calmer as calm
 from player.core.bluetooth import HEADPHONES_LOST
 from player.core.cap import cap_db
 from player.core.checklist import checklist_answers
@@ -454,6 +455,27 @@ def volume(m: SessionMachine, c: Volume, when: Moment) -> None:
     m.emit(ChangeLevel(when.source, when.at, c.delta_db, c.level_db))
 
 
+def calmer(m: SessionMachine, c: Calmer, when: Moment) -> None:
+    """Calmer music now, for `minutes` (None: until `off` or the phase ends), or back to the plan (`off`)."""
+    s = m.session
+    assert s is not None
+    if c.off:
+        if s.calmer is None:
+            raise SessionRefused("calmer music is not playing; the plan's music plays")
+        calmer_rules.end_calmer(m, when.at, "staff", when.source)
+        return
+    if s.finishing or s.fading_out:
+        raise SessionRefused(f"phase {s.timeline.phase} is ending: its last music plays out")
+    was = s.calmer
+    plan_turn, since = (s.cursor.track_index, None) if was is None else (was.plan_turn, was.since_s)
+    s.calmer = calm.begin(s.playlist, s.timeline.index, when.at, c.minutes, plan_turn, since)
+    m.record("calmer_started", when.at, when.source, phase=s.timeline.phase, minutes=c.minutes,
+             until_s=s.calmer.until_s)
+    if was is None:         # asked again while calmer music plays: only its end changes
+        s.cursor.calmer, s.cursor.track_index = True, 0
+        m.emit(s.phase_music(crossfade_s=calm.crossfade_s(s.phase)))
+
+
 def apply_library(m: SessionMachine, c: object, when: Moment) -> None:
     m.emit(ApplyPendingLibrary())
 
@@ -513,7 +535,7 @@ HANDLERS: dict[type, tuple[Handler | None, Handler | None]] = {
     Volume: (volume, None),
     Ack: (ack, None),
     Observe: (observe, None),
-    Calmer: (calmer_rules.calmer, None),
+    Calmer: (calmer, None),
     Infusion: (infusion, None),
     ApplyLibrary: (apply_library, None),
     Stop: (stop, closed),

@@ -151,8 +151,9 @@ _TYPES = (
               optional=("after", "offset_s"),
               doc="a due checkpoint was not acknowledged within session.checkpoint_grace_s"),
     EventType("observation", ("kind", "label", "unit", "value"), lambda d: f"observed {describe_observation(d)}",
-              optional=("systolic", "diastolic", "note"), staff=True,
-              doc="a structured observation (bp, hr, spo2, rr, sedation, nausea, note, or a configured kind)"),
+              optional=("systolic", "diastolic", "note", "none"), staff=True,
+              doc="a structured observation (bp, hr, spo2, rr, sedation, nausea, dizziness, grogginess, note, "
+                  "or a configured kind); `none`: the scale's no-symptom value"),
     EventType("infusion_started", (), lambda d: "infusion started", staff=True,
               doc="staff recorded the infusion's start (session-player infusion start, the page's button); "
                   "checkpoints with after: infusion_start count from it"),
