@@ -118,3 +118,9 @@ def test_every_format_shows_the_infusion(recorded: RecordedSession, report: dict
     assert inf[9] == "web" and inf[10] == "started by web, ended by cli"
     assert [r[10] for r in rows if r[0] == "infusion_ended"] == ["infusion ended after 5:00"]
     assert json.loads(render_report(report, "json"))["infusion"]["end_source"] == "cli"
+
+
+def test_the_recovery_course_counts_from_the_recorded_infusion_end(report: dict) -> None:
+    """player/reports/recovery.py reads the engine's own infusion_ended record (not a hand-written one)."""
+    assert report["recovery"]["from"] == "infusion end"
+    assert report["recovery"]["start_s"] == pytest.approx(330.0, abs=0.3)
