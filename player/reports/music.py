@@ -31,8 +31,8 @@ ol{padding-left:1.6em}li{margin:4px 0;break-inside:avoid}.artist{color:#555}
 """
 #: With the integration section the whole sheet must stay one A4 or Letter page (tests/reports/test_take_home_print.py).
 _CSS_TAKE_HOME = """
-@media print{body{font-size:10.5pt;line-height:1.35}@page{margin:14mm}h1{font-size:1.45em}p.intro{margin-bottom:8px}
- ol.long{columns:2;column-gap:8mm}ol.long li{margin:1px 0}}
+@media print{body{font-size:10pt;line-height:1.3}@page{margin:12mm 14mm}h1{font-size:1.4em}p.intro{margin-bottom:6px}
+ ol.long{columns:2;column-gap:8mm;margin:0}ol.long li{margin:0 0 2px}}
 """
 
 

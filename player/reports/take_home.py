@@ -15,10 +15,12 @@ if TYPE_CHECKING:
     from player.config import TakeHomeConfig
 
 _CSS = """
-section.integration{margin-top:18px;border-top:1px solid #999;padding-top:8px}
-section.integration h2{font-size:1.15em;font-weight:normal;margin:10px 0 2px}
-section.integration ul{margin:2px 0;padding-left:1.4em}section.integration li{margin:1px 0;break-inside:avoid}
-section.integration p{margin:4px 0}p.follow-up{margin-top:10px}
+section.integration{margin-top:16px;border-top:1px solid #999;padding-top:6px;display:grid;
+ grid-template-columns:1fr 1fr;gap:0 8mm}
+section.integration h2{font-size:1.15em;font-weight:normal;margin:8px 0 2px}
+section.integration ul{margin:2px 0;padding-left:1.3em}section.integration li{margin:1px 0;break-inside:avoid}
+section.integration p{margin:4px 0}p.follow-up{grid-column:1/-1;margin-top:10px}
+@media (max-width:560px){section.integration{display:block}}
 @media print{section.integration{break-inside:avoid}}
 """
 
@@ -37,10 +39,12 @@ def integration_html(take_home: TakeHomeConfig) -> str:
         return ""
     parts = ['<section class="integration" aria-label="after your session">']
     if take_home.rest_of_day:
-        parts += ["<h2>The rest of today</h2>", _list(take_home.rest_of_day)]
-    parts += ["<h2>The days after</h2>", f"<p>{escape(take_home.journaling)}</p>", _list(take_home.journaling_prompts)]
+        parts += ["<div>", "<h2>The rest of today</h2>", _list(take_home.rest_of_day), "</div>"]
+    parts += ["<div>", "<h2>The days after</h2>", f"<p>{escape(take_home.journaling)}</p>",
+              _list(take_home.journaling_prompts)]
     if take_home.listen_again:
         parts.append(f"<p>{escape(take_home.listen_again)}</p>")
+    parts.append("</div>")
     if take_home.follow_up:
         parts.append(f'<p class="follow-up">{escape(take_home.follow_up)}</p>')
     parts.append("</section>\n")
