@@ -327,6 +327,15 @@ class TakeHomeConfig:
 
 
 @dataclass(frozen=True)
+class MusicFeedbackConfig:
+    """music_feedback: the patient's answers about the music after a session (docs/staff.md)."""
+
+    editable_s: Annotated[float | None, Seconds(60, 366 * 24 * 3600),
+                          "answers may be given or changed until this long after the session ended, "
+                          "e.g. 72h (unset: always)"] = None
+
+
+@dataclass(frozen=True)
 class Config:
     room: Annotated[str, Text(80), "room/chair label: the only identity; never patient data"] = "Room 1"
     data_dir: Annotated[Path, "sessions, library, state"] = DEFAULT_DATA_DIR
@@ -341,6 +350,7 @@ class Config:
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     station: StationConfig = field(default_factory=StationConfig)
     take_home: TakeHomeConfig = field(default_factory=TakeHomeConfig)
+    music_feedback: MusicFeedbackConfig = field(default_factory=MusicFeedbackConfig)
     source: str = field(default="<defaults>", compare=False)
 
     @property

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from player.core.effects import RecordFeedback
@@ -81,9 +82,14 @@ def answer_details(*, answer: str, track: str | None = None, phase: str | None =
 def heard(events: Iterable[object]) -> tuple[list[dict], list[str], bool]:
     """What a session's log says was heard: tracks (``{"file", "phase"}``, each once, in the order first
     heard), phases entered (in order), and whether the session ended (a ``session_ended`` record)."""
+    tracks, phases, ended = _walk(events)
+    return tracks, phases, ended is not None
+
+
+def _walk(events: Iterable[object]) -> tuple[list[dict], list[str], Mapping | None]:
     tracks: dict[str, dict] = {}
     phases: dict[str, None] = {}
-    ended = False
+    ended: Mapping | None = None
     for record in events:
         if not isinstance(record, Mapping):
             continue
@@ -95,15 +101,33 @@ def heard(events: Iterable[object]) -> tuple[list[dict], list[str], bool]:
         elif kind == "phase_started" and isinstance(d.get("phase"), str):
             phases.setdefault(d["phase"], None)
         elif kind == "session_ended":
-            ended = True
+            ended = record
     return list(tracks.values()), list(phases), ended
 
 
-def refusal(events: Iterable[object], session_id: str, track: str | None, phase: str | None) -> str | None:
-    """Why feedback about `track` or `phase` cannot go to this session's records (None: it can)."""
-    tracks, phases, ended = heard(events)
-    if not ended:
+def _ended_at(record: Mapping) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(str(record.get("time")))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
+
+
+def refusal(events: Iterable[object], session_id: str, track: str | None, phase: str | None, *,
+            now: datetime | None = None, editable_s: float | None = None) -> str | None:
+    """Why feedback about `track` or `phase` cannot go to this session's records (None: it can).
+
+    With `editable_s` (the clinic's ``music_feedback.editable_s``), answers are taken until that
+    long after the session ended, judged by the wall time `now`; unset, always.
+    """
+    tracks, phases, ended = _walk(events)
+    if ended is None:
         return f"session {session_id} has not ended; ask about the music after it ended"
+    if editable_s is not None and now is not None:
+        ended_at = _ended_at(ended)
+        if ended_at is not None and (now - ended_at).total_seconds() > editable_s:
+            return (f"music feedback for session {session_id} closed {editable_s / 3600:.3g} h after it "
+                    "ended (the clinic's music_feedback.editable_s)")
     if track is not None and track not in {t["file"] for t in tracks}:
         return f"track {track!r} was not heard in session {session_id}"
     if phase is not None and phase not in phases:

@@ -15,6 +15,7 @@ session must exist, have ended, and have heard the track (or reached the phase) 
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 
 from player.core.controls import MusicFeedback
@@ -32,8 +33,10 @@ def feedback_path(data_dir: str | os.PathLike[str], session_id: str) -> Path:
     return Path(data_dir) / SESSIONS_DIR / check_session_id(session_id) / FEEDBACK_FILE
 
 
-def check_session(data_dir: Path, control: MusicFeedback) -> None:
-    """Refuse feedback for a session that is unknown, has not ended, or never heard that track or phase.
+def check_session(data_dir: Path, control: MusicFeedback, *, now: datetime | None = None,
+                  editable_s: float | None = None) -> None:
+    """Refuse feedback for a session that is unknown, has not ended, never heard that track or phase, or
+    ended longer ago than the clinic keeps answers open (`editable_s`, judged by the wall time `now`).
 
     Raises:
         SessionRefused: with a message staff can act on (nothing is written).
@@ -47,7 +50,7 @@ def check_session(data_dir: Path, control: MusicFeedback) -> None:
         raise SessionRefused(f"no session {control.session!r}; 'session-player sessions' lists them") from None
     except OSError as exc:
         raise SessionRefused(f"cannot read session {control.session}: {exc.strerror or exc}") from None
-    why = refusal(events, control.session, control.track, control.phase)
+    why = refusal(events, control.session, control.track, control.phase, now=now, editable_s=editable_s)
     if why is not None:
         raise SessionRefused(why)
 

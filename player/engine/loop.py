@@ -186,7 +186,8 @@ class SessionEngine:
         if isinstance(control, (Start, Load)) or (isinstance(control, Press) and not self._may_be_running()):
             control = self._prepare_playlist(control)
         if isinstance(control, MusicFeedback):
-            check_session(self.config.data_dir, control)   # read here, in the caller's thread
+            check_session(self.config.data_dir, control, now=self._clock.wall(),    # read here, in the caller's
+                          editable_s=self.config.music_feedback.editable_s)     # thread
         cmd = Command(control, source, actor, deadline, wanted)
         self._queue.put(cmd)
         if not cmd.done.wait(max(0.0, deadline - time.monotonic())) and cmd.give_up():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from player.config import load_config
@@ -143,6 +145,20 @@ def test_feedback_only_about_a_finished_session_and_what_it_heard():
     assert refusal(ended, "s1", "c.flac", None) == "track 'c.flac' was not heard in session s1"
     assert refusal(ended, "s1", None, "recovery") == ("phase 'recovery' was not reached in session s1; "
                                                       "phases: settling, peak")
+
+
+def test_the_clinic_may_close_feedback_some_time_after_the_session_ended():
+    end = {"type": "session_ended", "time": "2026-11-25T10:00:00.000+01:00", "details": {"reason": "stopped"}}
+    ended = [*LOG, end]
+    before = datetime(2026, 11, 28, 10, 0, tzinfo=timezone(timedelta(hours=1)))     # 72 h later, exactly
+    assert refusal(ended, "s1", "a.flac", None, now=before, editable_s=72 * 3600.0) is None
+    after = before + timedelta(seconds=1)
+    assert refusal(ended, "s1", "a.flac", None, now=after, editable_s=72 * 3600.0) == (
+        "music feedback for session s1 closed 72 h after it ended (the clinic's music_feedback.editable_s)")
+    assert refusal(ended, "s1", "a.flac", None, now=after) is None                    # unset: always
+    assert refusal(ended, "s1", "a.flac", None, now=after, editable_s=0.0) is not None
+    for odd in ("yesterday", "2026-11-25T10:00:00", None):                             # no time to judge by
+        assert refusal([*LOG, {**end, "time": odd}], "s1", "a.flac", None, now=after, editable_s=60.0) is None
 
 
 def test_the_core_accepts_it_in_every_state_and_asks_the_engine_to_write_it():

@@ -6,10 +6,12 @@ summed from those real-engine files, also when one of them is damaged."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from player.config import MusicFeedbackConfig
 from player.core.session import STORAGE_FAULT
 from player.engine.eventlog import read_events
 from player.engine.feedback_log import FEEDBACK_FILE
@@ -17,7 +19,7 @@ from player.engine.records import RecordKeeper
 from player.errors import SessionRefused
 from player.reports.feedback import collect, render_text, session_feedback
 from tests.engine.test_records import FULL, Disk
-from tests.support.engine_log import Recorder
+from tests.support.engine_log import Recorder, _Player
 
 
 def ended_session(rec: Recorder) -> str:
@@ -151,3 +153,20 @@ def test_the_export_sums_real_engine_files_and_names_a_damaged_one(tmp_path: Pat
     assert any(p.startswith(f"{unreadable}: cannot read") for p in summary["problems"]), summary["problems"]
     assert summary["rows"][0]["helped"] == 2
     json.dumps(summary)
+
+
+def test_answers_close_when_the_clinic_says_so(tmp_path: Path) -> None:
+    rec = Recorder(tmp_path)
+    rec.close()
+    rec.config = replace(rec.config, music_feedback=MusicFeedbackConfig(editable_s=3600.0))
+    rec.player = _Player(rec.config, rec.clock, rec.broken)
+    try:
+        sid = ended_session(rec)
+        rec.clock.step_wall(3500.0)
+        rec.submit("feedback", "web", session=sid, phase="peak", answer="helped")
+        rec.clock.step_wall(200.0)                       # 1 h after it ended: closed, nothing written
+        with pytest.raises(SessionRefused, match="closed 1 h after it ended"):
+            rec.submit("feedback", "web", session=sid, phase="peak", answer="unwelcome")
+    finally:
+        rec.close()
+    assert [r["details"]["answer"] for r in read_events(answers_file(rec, sid))] == ["helped"]
