@@ -45,10 +45,11 @@ def row(driver, item: str):  # noqa: F811
 
 
 def pressed(driver, item: str) -> list[str]:  # noqa: F811
-    from selenium.webdriver.common.by import By
-
-    return [b.get_attribute("data-answer") for b in row(driver, item).find_elements(By.CSS_SELECTOR, "button")
-            if b.get_attribute("aria-pressed") == "true"]
+    """The answer shown as given (read in one script: the list is drawn again after every answer)."""
+    return driver.execute_script(
+        "return [...document.querySelectorAll('li.fb-row')].filter((li) => li.dataset.item === arguments[0])"
+        ".flatMap((li) => [...li.querySelectorAll('button[aria-pressed=true]')].map((b) => b.dataset.answer));",
+        item)
 
 
 def test_feedback_form_after_the_session(driver, tmp_path: Path) -> None:  # noqa: F811

@@ -22,7 +22,7 @@ function fbAnswer(kind, item) {
   return (fbData.answers || []).find((a) => a.kind === kind && a.item === item) || null;
 }
 
-function fbRow(kind, item, label, title) {
+function fbRow(kind, item, label, title, typed) {
   const li = document.createElement("li");
   li.className = "fb-row";
   li.dataset.kind = kind;
@@ -50,7 +50,8 @@ function fbRow(kind, item, label, title) {
   note.placeholder = "note (optional, no names)";
   note.setAttribute("aria-label", `note about ${label}`);
   note.autocomplete = "off";
-  note.value = (given && given.note) || "";
+  const key = `${kind}\n${item}`;   // a note being typed survives the list being drawn again
+  note.value = key in typed ? typed[key] : (given && given.note) || "";
   note.addEventListener("change", () => {   // a changed note keeps the answer given
     const pressed = li.querySelector('button[aria-pressed="true"]');
     if (pressed) fbSend(li, pressed.dataset.answer);
@@ -63,11 +64,18 @@ function fbRender() {
   const box = $("feedback");
   box.hidden = !fbData || !fbData.session_id;
   if (box.hidden) return;
+  const typed = {};
+  if (box.dataset.session === fbData.session_id) {
+    box.querySelectorAll(".fb-row").forEach((li) => {
+      typed[`${li.dataset.kind}\n${li.dataset.item}`] = li.querySelector(".fb-note").value;
+    });
+  }
+  box.dataset.session = fbData.session_id;
   const tracks = $("fb-tracks");
   tracks.replaceChildren(...(fbData.tracks || []).map((t) =>
-    fbRow("track", t.file, t.artist ? `${t.title} — ${t.artist}` : t.title, t.file)));
+    fbRow("track", t.file, t.artist ? `${t.title} — ${t.artist}` : t.title, t.file, typed)));
   const phases = $("fb-phases");
-  phases.replaceChildren(...(fbData.phases || []).map((p) => fbRow("phase", p, p, `the whole ${p} phase`)));
+  phases.replaceChildren(...(fbData.phases || []).map((p) => fbRow("phase", p, p, `the whole ${p} phase`, typed)));
   $("fb-count").textContent = `${(fbData.answers || []).length} answered`;
 }
 
