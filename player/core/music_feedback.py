@@ -151,7 +151,6 @@ def give_feedback(m: SessionMachine, c: MusicFeedback, when: Moment) -> None:
 class Answer:
     """One answer that counts: the latest about its item in its session."""
 
-    session_id: str
     kind: str           # "track" or "phase"
     item: str           # the track's file, or the phase's name
     answer: str
@@ -159,7 +158,7 @@ class Answer:
     time: str | None
 
 
-def _answer_of(record: object, session_id: str) -> Answer | None:
+def _answer_of(record: object) -> Answer | None:
     """The answer a record holds, or None for anything else (another type, a field gone wrong)."""
     if not isinstance(record, Mapping) or record.get("type") != RECORD_TYPE:
         return None
@@ -171,15 +170,15 @@ def _answer_of(record: object, session_id: str) -> Answer | None:
         return None
     note = d.get("note")
     time = record.get("time")
-    return Answer(session_id, kind, d[kind], str(d["answer"]), note if isinstance(note, str) and note else None,
+    return Answer(kind, d[kind], str(d["answer"]), note if isinstance(note, str) and note else None,
                   time if isinstance(time, str) else None)
 
 
-def latest_answers(records: Iterable[object], session_id: str) -> dict[tuple[str, str], Answer]:
+def latest_answers(records: Iterable[object]) -> dict[tuple[str, str], Answer]:
     """What counts in one session: per (kind, item) the last answer in file order (the one writer's order)."""
     latest: dict[tuple[str, str], Answer] = {}
     for record in records:
-        answer = _answer_of(record, session_id)
+        answer = _answer_of(record)
         if answer is not None:
             latest.pop((answer.kind, answer.item), None)     # re-inserted: the dict keeps the order answered
             latest[(answer.kind, answer.item)] = answer
@@ -196,8 +195,8 @@ def sum_feedback(sessions: Iterable[tuple[str, Iterable[object]]]) -> list[dict]
         ``[{"kind", "item", "helped", "neutral", "unwelcome", "sessions", "notes"}]``
     """
     rows: dict[tuple[str, str], dict] = {}
-    for session_id, records in sessions:
-        for (kind, item), answer in latest_answers(records, session_id).items():
+    for _session_id, records in sessions:
+        for (kind, item), answer in latest_answers(records).items():
             row = rows.setdefault((kind, item), {"kind": kind, "item": item, **dict.fromkeys(ANSWERS, 0),
                                                  "sessions": 0, "notes": 0})
             row[answer.answer] += 1

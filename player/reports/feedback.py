@@ -42,7 +42,7 @@ def collect(data_dir: str | os.PathLike[str]) -> dict:
             continue
         problems += skipped
         found.append((entry.name, records))
-    return {"rows": sum_feedback(found), "sessions": sum(1 for _, r in found if latest_answers(r, "")),
+    return {"rows": sum_feedback(found), "sessions": sum(1 for _, r in found if latest_answers(r)),
             "problems": problems}
 
 
@@ -98,6 +98,6 @@ def session_feedback(data_dir: str | os.PathLike[str], session_id: str | None = 
     except FileNotFoundError:
         records = []
     answers = [{"kind": a.kind, "item": a.item, "answer": a.answer, "note": a.note, "time": a.time}
-               for a in latest_answers(records, session_id).values()]
+               for a in latest_answers(records).values()]
     return {"session_id": session_id, "tracks": tracks, "phases": phases, "answers": answers, "ended": ended}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -88,10 +89,40 @@ def test_the_record_fits_the_vocabulary_and_reads_as_a_line():
 def test_the_latest_answer_per_item_counts_and_every_one_is_kept():
     records = [rec("helped", track="a.flac"), rec("neutral", phase="peak"), rec("unwelcome", track="a.flac",
                                                                                note="too much", time="t2")]
-    latest = latest_answers(records, "s")
+    latest = latest_answers(records)
     assert [(k, a.answer, a.note, a.time) for k, a in latest.items()] == [
         (("phase", "peak"), "neutral", None, "2026-11-25T11:00:00.000+01:00"),
         (("track", "a.flac"), "unwelcome", "too much", "t2")]
+
+
+def test_odd_fields_of_an_answer_are_left_out():
+    odd = [{"type": "music_feedback", "time": 5, "details": {"answer": "helped", "track": "a", "note": ""}},
+           {"type": "music_feedback", "details": {"answer": "neutral", "phase": "p", "note": 7}}]
+    assert [(a.note, a.time) for a in latest_answers(odd).values()] == [(None, None), (None, None)]
+    assert answer_details(answer="helped", phase="p", note="") == {"phase": "p", "answer": "helped"}
+
+
+def test_the_limits_and_the_words_exactly():
+    def refused(args: dict, message: str) -> None:
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            check_answer({"session": "s1", "answer": "helped", **args})
+
+    assert check_answer({"session": "s" * 128, "phase": "p", "answer": "helped"})["session"] == "s" * 128
+    refused({"session": "s" * 129, "phase": "p"}, "session must be one line of at most 128 characters")
+    assert check_answer({"session": "s", "track": "t" * 500, "answer": "helped"})["track"] == "t" * 500
+    refused({"track": "t\nu"}, "track must be one line of at most 500 characters")
+    refused({"phase": "t" * 501}, "phase must be one line of at most 500 characters")
+    assert check_answer({"session": "s", "phase": "p", "answer": "helped", "note": "n" * 200})["note"] == "n" * 200
+    refused({"phase": "p", "note": 5}, "note must be text")
+    refused({"phase": "p", "track": "t"}, "feedback is about exactly one track or one phase (give track or phase)")
+    refused({"phase": "p", "answer": "x" * 300}, f"answer must be one of helped, neutral, unwelcome, got "
+                                                 f"{'x' * 300!r}"[:160])
+
+
+def test_the_order_is_tracks_then_phases_and_notes_are_counted():
+    rows = sum_feedback([("s1", [rec("helped", phase="alpha", note="n"), rec("helped", track="zeta.flac")]),
+                         ("s2", [rec("helped", phase="alpha", note="n")])])
+    assert [(r["kind"], r["item"], r["notes"]) for r in rows] == [("track", "zeta.flac", 0), ("phase", "alpha", 2)]
 
 
 def test_odd_records_are_not_answers():
@@ -99,7 +130,7 @@ def test_odd_records_are_not_answers():
             {"type": "music_feedback", "details": {"answer": "maybe", "track": "a"}},
             {"type": "music_feedback", "details": {"answer": "helped"}},
             {"type": "music_feedback", "details": {"answer": "helped", "track": 3}}]
-    assert latest_answers(junk, "s") == {}
+    assert latest_answers(junk) == {}
     assert sum_feedback([("s", junk)]) == []
 
 
@@ -129,6 +160,13 @@ LOG = [
     {"type": "track_started", "details": {"file": ""}},
     "junk",
 ]
+
+
+def test_odd_records_in_the_log_are_passed_over():
+    odd = [{"type": "track_started", "details": ["file"]},
+           {"type": "track_started", "details": {"file": "x", "phase": 3}},
+           {"type": "phase_ended", "details": {"phase": "peak"}}, {"type": "phase_started", "details": {"phase": 4}}]
+    assert heard(odd) == ([{"file": "x", "phase": None}], [], False)
 
 
 def test_what_was_heard_and_whether_it_ended():
@@ -172,6 +210,8 @@ def test_the_core_accepts_it_in_every_state_and_asks_the_engine_to_write_it():
 def test_the_running_session_is_not_asked_about_yet():
     m = SessionMachine(load_config({}))
     m.command(Start(playlist=planned_only("p.yaml"), session_id="now"), "cli", 0.0, MixerView())
-    with pytest.raises(SessionRefused, match="still running"):
+    with pytest.raises(SessionRefused, match="^this session is still running; ask about the music after it ended$"):
         m.command(MusicFeedback(session="now", answer="helped", phase="x"), "web", 1.0, MixerView())
     assert m.state == "playing"
+    effects = m.command(MusicFeedback(session="before", answer="neutral", phase="peak"), "cli", 2.0, MixerView())
+    assert RecordFeedback("before", "cli", {"phase": "peak", "answer": "neutral"}) in effects
