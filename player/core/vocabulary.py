@@ -146,8 +146,9 @@ _TYPES = (
               lambda d: f"checkpoint missed: {_t(d.get('text'))} (not acknowledged within {_s(d.get('grace_s'))})",
               doc="a due checkpoint was not acknowledged within session.checkpoint_grace_s"),
     EventType("observation", ("kind", "label", "unit", "value"), lambda d: f"observed {describe_observation(d)}",
-              optional=("systolic", "diastolic", "note"), staff=True,
-              doc="a structured observation (bp, hr, spo2, rr, sedation, nausea, note, or a configured kind)"),
+              optional=("systolic", "diastolic", "note", "none"), staff=True,
+              doc="a structured observation (bp, hr, spo2, rr, sedation, nausea, dizziness, grogginess, note, "
+                  "or a configured kind); `none`: the scale's no-symptom value"),
     EventType("session_ended", ("reason",), lambda d: f"session ended: {_t(d.get('reason'))}", staff=True),
     EventType("music_feedback", ("answer",),
               lambda d: f"music feedback: {_t(d.get('track') or d.get('phase'))} {_t(d.get('answer'))}"

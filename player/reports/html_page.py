@@ -139,6 +139,7 @@ def render_html(report: dict) -> str:
                "in_progress": "in progress (no end recorded)"}.get(report["outcome"], report["outcome"])
     facts = [("Room", report["room"]), ("Session", report["session_id"]), ("Date", day or "–"),
              ("Playlist", report["playlist"]), ("Started", _clock(report["started"], day)),
+             ("Started by", report.get("started_by") or "–"),
              ("Ended", _clock(report["ended"], day) if report["ended"] else "–"),
              ("Duration", _dur(report["duration_s"])),
              ("Outcome", outcome), ("Volume cap", _db(volume["max_db"])),

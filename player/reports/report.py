@@ -26,6 +26,7 @@ from player.engine.eventlog import EVENTS_FILE, SESSIONS_DIR, is_session_id, sca
 from player.errors import SessionNotFound
 from player.numbers import finite
 from player.reports.clinical import ClinicalRecords, clinical_csv_rows
+from player.reports.recovery import recovery_course
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class _Summary(ClinicalRecords):
             "staff_actions": [], "volume_changes": [], "tracks": [], "faults": [], "restarts": [], "calmer": [],
             "log_problems": [], "events": [],
             "checklist": [], "checkpoints": [], "observations": {},   # player/reports/clinical.py
+            "started_by": None, "recovery": None,   # who started (web, cli, button); player/reports/recovery.py
         }
         self.phases: dict[object, dict] = {}
         self.current: dict | None = None
@@ -144,7 +146,7 @@ class _Summary(ClinicalRecords):
         if r["started"] is not None:
             return
         r.update(room=d.get("room"), playlist=d.get("playlist"), playlist_path=d.get("playlist_path"),
-                 resume_policy=d.get("resume_policy"), started=time)
+                 resume_policy=d.get("resume_policy"), started=time, started_by=source)
         r["volume"].update({k: finite(d.get(k)) for k in ("max_db", "start_db", "default_db")})
         self._plan_checklist(d.get("checklist"))
         self._plan_checkpoints(d.get("checkpoints"))
@@ -291,6 +293,7 @@ class _Summary(ClinicalRecords):
             if row["actual_start_s"] is not None and end is not None:
                 row["duration_s"] = max(0.0, end - row["actual_start_s"])
         r["phases"] = rows
+        r["recovery"] = recovery_course(r)
         return r
 
 

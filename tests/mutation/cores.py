@@ -91,6 +91,7 @@ CORES: tuple[Core, ...] = (
     Core("player/playlist/checkpoint_spec.py", ("tests/playlist/test_checkpoint_spec.py",)),
     Core("player/station/board.py", ("tests/station/test_board.py",)),
     Core("player/mqtt/topics.py", ("tests/station/test_board.py",)),
+    Core("player/reports/recovery.py", ("tests/reports/test_recovery.py",)),
     Core("player/core/music_feedback.py", ("tests/core/test_music_feedback.py",)),
 )
 
