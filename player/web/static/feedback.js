@@ -76,7 +76,7 @@ function fbRender() {
     fbRow("track", t.file, t.artist ? `${t.title} — ${t.artist}` : t.title, t.file, typed)));
   const phases = $("fb-phases");
   phases.replaceChildren(...(fbData.phases || []).map((p) => fbRow("phase", p, p, `the whole ${p} phase`, typed)));
-  $("fb-count").textContent = `${(fbData.answers || []).length} answered`;
+  $("fb-count").textContent = `· ${(fbData.answers || []).length} answered`;
 }
 
 async function fbSend(li, answer) {
