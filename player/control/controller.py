@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from player.core.controls import Control, control
+from player.core.music_feedback import check_answer
 from player.core.observation_kinds import ObservationKind
 from player.core.observations import check_observation
 from player.core.vocabulary import BUTTON_INPUTS, CONTROLS, SOURCES, USB_INPUTS
@@ -128,6 +129,8 @@ def check_control(action: str, source: str, args: Mapping[str, object],
     also takes ``checked``: the pre-session checklist's items ticked (a list), or true for all.
     ``press`` (the bedside button's short press, source ``button`` only) takes ``playlist``
     like ``start``: the session core decides whether it starts, pauses or resumes.
+    ``feedback`` takes ``session``, ``track`` or ``phase``, ``answer`` and optional ``note``
+    (player/core/music_feedback.py `check_answer`).
     Others take none.
 
     Raises:
@@ -146,7 +149,8 @@ def check_control(action: str, source: str, args: Mapping[str, object],
     allowed = {"start": {"playlist", "checked"}, "load": {"playlist"}, "press": {"playlist"}, "extend": {"minutes"},
                "mark": {"text"},
                "volume": {"delta_db", "level_db"}, "ack": {"text"},
-               "observe": {"kind", "value", "note"}, "calmer": {"minutes", "off"}}.get(action, set())
+               "observe": {"kind", "value", "note"}, "calmer": {"minutes", "off"},
+               "feedback": {"session", "track", "phase", "answer", "note"}}.get(action, set())
     extra = set(args) - allowed
     if extra:
         raise SessionRefused(f"{action} takes no {', '.join(sorted(extra))}"
@@ -239,8 +243,16 @@ def _checked(value: object) -> list[str] | bool:
     return list(dict.fromkeys(value))
 
 
+def _feedback(args: Mapping[str, object], kinds: object = None) -> dict:
+    try:
+        return check_answer(args)
+    except ValueError as exc:
+        raise SessionRefused(str(exc)) from None
+
+
 #: Each control's own argument checks (after the allowed keys are checked); a control not
 #: listed takes no arguments.
 _ARGUMENTS: dict[str, Callable[..., dict]] = {
     "start": _playlist, "load": _playlist, "press": _playlist, "calmer": _calmer, "extend": _extend, "mark": _mark,
-    "ack": _ack, "observe": _observe, "volume": _volume}
+    "ack": _ack, "observe": _observe, "volume": _volume,
+    "feedback": _feedback}

@@ -41,6 +41,7 @@ from player.core.controls import (
     Extend,
     Load,
     Mark,
+    MusicFeedback,
     Next,
     Observe,
     Pause,
@@ -76,6 +77,7 @@ from player.core.inputs import (
     SessionCompleted,
 )
 from player.core.media import MixerEvent
+from player.core.music_feedback import give_feedback
 from player.core.observations import check_observation
 from player.core.phases import enter_phase, phase_started
 from player.core.resume import Downtime, Saved
@@ -545,6 +547,7 @@ HANDLERS: dict[type, tuple[Handler | None, Handler | None]] = {
     Observe: (observe, None),
     Calmer: (calmer, None),
     ApplyLibrary: (apply_library, None),
+    MusicFeedback: (give_feedback, None),
     Stop: (stop, closed),
     EmergencyStop: (emergency_stop, closed),
     SessionCompleted: (completed, closed),
