@@ -101,3 +101,11 @@ def session_feedback(data_dir: str | os.PathLike[str], session_id: str | None = 
                for a in latest_answers(records).values()]
     return {"session_id": session_id, "tracks": tracks, "phases": phases, "answers": answers, "ended": ended}
 
+
+
+def feedback_bytes(data_dir: str | os.PathLike[str], session_id: str) -> bytes:
+    """The session's ``music-feedback.jsonl`` as it stands (empty when no answer was given), e.g. for an export."""
+    try:
+        return feedback_path(data_dir, session_id).read_bytes()
+    except FileNotFoundError:
+        return b""
