@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "infusion",
     "sessions",
     "report",
+    "music_feedback",
     "check",
     "plan",
     "demo_audio",

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from player.core.controls import Control, control
+from player.core.music_feedback import check_answer
 from player.core.observation_kinds import ObservationKind
 from player.core.observations import check_observation
 from player.core.vocabulary import BUTTON_INPUTS, CONTROLS, SOURCES, USB_INPUTS
@@ -130,6 +131,8 @@ def check_control(action: str, source: str, args: Mapping[str, object],
     ``infusion`` takes ``event``: ``start`` or ``end`` (the infusion as staff saw it).
     ``press`` (the bedside button's short press, source ``button`` only) takes ``playlist``
     like ``start``: the session core decides whether it starts, pauses or resumes.
+    ``feedback`` takes ``session``, ``track`` or ``phase``, ``answer`` and optional ``note``
+    (player/core/music_feedback.py `check_answer`).
     Others take none.
 
     Raises:
@@ -149,6 +152,7 @@ def check_control(action: str, source: str, args: Mapping[str, object],
                "mark": {"text"},
                "volume": {"delta_db", "level_db"}, "ack": {"text"},
                "observe": {"kind", "value", "note"}, "calmer": {"minutes", "off"},
+               "feedback": {"session", "track", "phase", "answer", "note"},
                "infusion": {"event"}}.get(action, set())
     extra = set(args) - allowed
     if extra:
@@ -242,6 +246,13 @@ def _checked(value: object) -> list[str] | bool:
     return list(dict.fromkeys(value))
 
 
+def _feedback(args: Mapping[str, object], kinds: object = None) -> dict:
+    try:
+        return check_answer(args)
+    except ValueError as exc:
+        raise SessionRefused(str(exc)) from None
+
+
 def _infusion(args: Mapping[str, object], kinds: object = None) -> dict:
     event = args.get("event")
     if event not in ("start", "end"):
@@ -253,4 +264,5 @@ def _infusion(args: Mapping[str, object], kinds: object = None) -> dict:
 #: listed takes no arguments.
 _ARGUMENTS: dict[str, Callable[..., dict]] = {
     "start": _playlist, "load": _playlist, "press": _playlist, "calmer": _calmer, "extend": _extend, "mark": _mark,
-    "ack": _ack, "observe": _observe, "volume": _volume, "infusion": _infusion}
+    "ack": _ack, "observe": _observe, "volume": _volume,
+    "feedback": _feedback, "infusion": _infusion}

@@ -150,10 +150,22 @@ class ApplyLibrary(Control):
     action: ClassVar[str] = "apply_library"
 
 
+@dataclass(frozen=True)
+class MusicFeedback(Control):
+    """The patient's answer about a track or phase of a finished session (player/core/music_feedback.py)."""
+
+    action: ClassVar[str] = "feedback"
+    session: str = ""
+    answer: str = ""
+    track: str | None = None
+    phase: str | None = None
+    note: str | None = None
+
+
 #: Every control by its action name, for the door (`check_control`) and nothing else.
 CONTROL_TYPES: dict[str, type[Control]] = {c.action: c for c in (
     Load, Start, Press, Pause, Resume, Next, Advance, Extend, Mark, Volume, Stop, EmergencyStop, Ack, Observe,
-    Calmer, ApplyLibrary, Infusion)}
+    Calmer, ApplyLibrary, MusicFeedback, Infusion)}
 
 
 def control(action: str, args: dict | None = None) -> Control:

@@ -157,3 +157,12 @@ Effect = AudioEffect | ChangeLevel | Record | StorageEffect | Notify
 AUDIO_EFFECTS = (Play, Crossfade, QueueNext, Prefetch, BeginLevel, PauseAudio, ResumeAudio, StopAudio,
                  EmergencyStopAudio)
 STORAGE_EFFECTS = (OpenLog, CloseLog, SaveState, ClearState, RecordExposure, ApplyPendingLibrary)
+
+
+@dataclass(frozen=True)
+class RecordFeedback:
+    """Append a music-feedback answer to the finished session's ``music-feedback.jsonl`` (not the open log)."""
+
+    session_id: str
+    source: str
+    details: dict = field(default_factory=dict)

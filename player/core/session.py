@@ -42,6 +42,7 @@ from player.core.controls import (
     Infusion,
     Load,
     Mark,
+    MusicFeedback,
     Next,
     Observe,
     Pause,
@@ -78,6 +79,7 @@ from player.core.inputs import (
     SessionCompleted,
 )
 from player.core.media import MixerEvent
+from player.core.music_feedback import give_feedback
 from player.core.observations import check_observation
 from player.core.phases import enter_phase, phase_started
 from player.core.resume import Downtime, Saved
@@ -538,6 +540,7 @@ HANDLERS: dict[type, tuple[Handler | None, Handler | None]] = {
     Calmer: (calmer, None),
     Infusion: (infusion, None),
     ApplyLibrary: (apply_library, None),
+    MusicFeedback: (give_feedback, None),
     Stop: (stop, closed),
     EmergencyStop: (emergency_stop, closed),
     SessionCompleted: (completed, closed),

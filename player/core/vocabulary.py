@@ -163,6 +163,12 @@ _TYPES = (
                   "after: infusion_end count from it, repeats until: infusion_end stop, a phase with "
                   "until: infusion_end + 60m lasts at least until then"),
     EventType("session_ended", ("reason",), lambda d: f"session ended: {_t(d.get('reason'))}", staff=True),
+    EventType("music_feedback", ("answer",),
+              lambda d: f"music feedback: {_t(d.get('track') or d.get('phase'))} {_t(d.get('answer'))}"
+                        + (f" ({d['note']})" if d.get("note") else ""),
+              optional=("track", "phase", "note"), staff=True,
+              doc="the patient's answer about a track or a phase (helped, neutral, unwelcome; a note), in the "
+                  "finished session's music-feedback.jsonl, not its events.jsonl (player/core/music_feedback.py)"),
 )
 
 TYPES: dict[str, EventType] = {t.name: t for t in _TYPES}
@@ -201,7 +207,9 @@ STATES: tuple[State, ...] = ("idle", "ready", "playing", "paused", "faulted", "e
 
 #: Staff controls (from the button, the CLI socket, the web page).
 CONTROLS = ("load", "start", "pause", "resume", "next", "advance", "extend", "mark", "volume", "stop",
-            "emergency_stop", "ack", "observe", "calmer", "infusion")
+            "emergency_stop", "ack", "observe", "calmer",
+            "feedback",   # music feedback after a session (player/core/music_feedback.py)
+            "infusion")   # the infusion's start and end (player/core/infusion.py)
 #: Inputs from the USB edge (not staff): a deferred import may become the library between sessions.
 USB_INPUTS = ("apply_library",)
 #: The bedside button's short press: the core decides what it means (start, pause, resume) from
@@ -258,6 +266,8 @@ for _state in _ACTIVE:
     TRANSITIONS[(_state, "volume")] = _state
     TRANSITIONS[(_state, "stop")] = "ended"
     TRANSITIONS[(_state, "emergency_stop")] = "ended"
+for _state in STATES:   # music feedback is about a finished session: never audible, in any state
+    TRANSITIONS[(_state, "feedback")] = _state
 TRANSITIONS[("playing", "device_restored")] = "playing"
 for _state in ("idle", "ready", "ended"):   # never under a running session: it plays its own files
     TRANSITIONS[(_state, "apply_library")] = _state

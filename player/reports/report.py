@@ -457,9 +457,10 @@ def render_csv(report: dict) -> str:
     return out.getvalue()
 
 
-def render_report(report: dict, fmt: str) -> str:
+def render_report(report: dict, fmt: str, take_home: object = None) -> str:
     """The report as ``json`` (everything, including the raw records), ``csv``, ``html``, or ``music``
-    (the patient's list of the music heard: player/reports/music.py; reads the files' tags)."""
+    (the patient's list of the music heard: player/reports/music.py; reads the files' tags; with the
+    config's `take_home`, its integration section)."""
     if fmt == "json":
         return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
@@ -471,5 +472,5 @@ def render_report(report: dict, fmt: str) -> str:
     if fmt == "music":
         from player.reports.music import music_rows, render_music
 
-        return render_music(music_rows(report))
+        return render_music(music_rows(report), take_home)  # type: ignore[arg-type]
     raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(REPORT_FORMATS)}")
