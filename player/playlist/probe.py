@@ -116,6 +116,31 @@ def _tag_text(tags: object, key: str) -> str:
     return str(value)
 
 
+#: The tags music preferences are matched in (player/core/music_prefs.py TAGS): ID3, Vorbis/FLAC, MP4 names.
+_PREFERENCE_TAGS = {"title": ("title", "tit2", "\xa9nam"), "artist": ("artist", "tpe1", "\xa9art"),
+                    "album": ("album", "talb", "\xa9alb"), "genre": ("genre", "tcon", "\xa9gen"),
+                    "comment": ("comment", "comm", "description", "\xa9cmt")}
+
+
+def text_tags(path: Path) -> dict[str, str]:
+    """Title, artist, album, genre and comment as text (each at most 500 characters); {} when unreadable.
+
+    An ID3 file may hold several comments (COMM:desc:lang); their texts are joined.
+    """
+    try:
+        tags = getattr(mutagen.File(path), "tags", None)
+        keys = [str(k) for k in tags.keys()] if tags else []  # noqa: SIM118 - Vorbis iterates pairs
+    except (mutagen.MutagenError, OSError, ValueError, EOFError, IndexError, KeyError, TypeError, AttributeError):
+        return {}
+    out: dict[str, str] = {}
+    for label, names in _PREFERENCE_TAGS.items():
+        texts = [_tag_text(tags, k) for k in keys if k.lower().split(":")[0] in names]
+        text = " / ".join(t.strip() for t in texts if t.strip())
+        if text:
+            out[label] = text[:500]
+    return out
+
+
 def track_tags(path: Path) -> tuple[str | None, str | None]:
     """The title and artist a file's tags give (ID3, Vorbis, MP4 alike), None where it has none or cannot be read."""
     try:
