@@ -27,6 +27,7 @@ from player.errors import SessionNotFound
 from player.numbers import finite
 from player.reports.clinical import ClinicalRecords, clinical_csv_rows
 from player.reports.recovery import recovery_course
+from player.reports.preferences import on_music_preferences
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ class _Summary(ClinicalRecords):
             "log_problems": [], "events": [],
             "checklist": [], "checkpoints": [], "observations": {},   # player/reports/clinical.py
             "started_by": None, "recovery": None,   # who started (web, cli, button); player/reports/recovery.py
+            "music_preferences": None,   # player/reports/preferences.py
         }
         self.phases: dict[object, dict] = {}
         self.current: dict | None = None
@@ -323,6 +325,7 @@ _HANDLERS: dict[str, Callable[..., None]] = {
     "checkpoint_acknowledged": _Summary._on_checkpoint_acknowledged,
     "checkpoint_missed": _Summary._on_checkpoint_missed,
     "observation": _Summary._on_observation,
+    "music_preferences": on_music_preferences,
 }
 
 def summarize(session_id: str, events: list[dict], problems: list[str] | tuple[str, ...] = ()) -> dict:
