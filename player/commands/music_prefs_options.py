@@ -52,8 +52,9 @@ def flag_lines(playlist: Playlist, prefs: MusicPreferences, flags: list[dict]) -
     lines = [f"music preferences: avoid {', '.join(prefs.avoid) or 'nothing'}"
              + ("; quieter" if prefs.loudness == "quieter" else "")]
     if prefs.avoid and not flags:
-        lines.append(f"no track's title, artist, album, genre or comment matches ({len(playlist.all_tracks)} "
-                     "checked; listen before the session: tags can be empty)")
+        files = len({t.path for t in playlist.all_tracks})
+        lines.append(f"no track's title, artist, album, genre or comment matches ({files} file(s) checked; "
+                     "listen before the session: tags can be empty)")
     lines += [f"FLAGGED {f['file']}: {f['says']}" for f in flags]
     if flags:
         lines.append(f"{len({f['file'] for f in flags})} track(s) flagged: choose another playlist, or listen first")

@@ -20,10 +20,10 @@ def music_preferences_of(details: dict) -> dict:
             "level_db": finite(details.get("level_db"))}
 
 
-def on_music_preferences(summary, details: dict, *_when: object) -> None:
+def keep_music_preferences(report: dict, details: dict) -> None:
     """The report's walk meets a ``music_preferences`` record: the first one is the one asked at Start."""
-    if summary.report.get("music_preferences") is None:
-        summary.report["music_preferences"] = music_preferences_of(details)
+    if report.get("music_preferences") is None:
+        report["music_preferences"] = music_preferences_of(details)
 
 
 def preferences_section(report: dict) -> str:
