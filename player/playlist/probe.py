@@ -105,15 +105,20 @@ def _vocal_hint(tags: object) -> str | None:
 
 
 def _tag_text(tags: object, key: str) -> str:
+    return " ".join(_tag_values(tags, key))
+
+
+def _tag_values(tags: object, key: str) -> list[str]:
+    """The values of one tag as text (a tag may hold several: two genres, an ID3 frame's list)."""
     try:
         value = tags[key]  # type: ignore[index]
     except (KeyError, ValueError, TypeError):
-        return ""
+        return []
     if hasattr(value, "text"):  # ID3 frame
         value = value.text
     if isinstance(value, (list, tuple)):
-        return " ".join(str(v) for v in value)
-    return str(value)
+        return [str(v) for v in value]
+    return [str(value)]
 
 
 #: The tags music preferences are matched in (player/core/music_prefs.py TAGS): ID3, Vorbis/FLAC, MP4 names.
@@ -134,8 +139,8 @@ def text_tags(path: Path) -> dict[str, str]:
         return {}
     out: dict[str, str] = {}
     for label, names in _PREFERENCE_TAGS.items():
-        texts = [_tag_text(tags, k) for k in keys if k.lower().split(":")[0] in names]
-        text = " / ".join(t.strip() for t in texts if t.strip())
+        texts = [v.strip() for k in keys if k.lower().split(":")[0] in names for v in _tag_values(tags, k)]
+        text = " / ".join(t for t in texts if t)
         if text:
             out[label] = text[:500]
     return out
