@@ -116,3 +116,25 @@ def test_start_records_the_preferences_through_the_real_daemon(tmp_path: Path, p
     assert level == pytest.approx(planned - 6.0)
     report = cli("report", sid, "--format", "json", "--config", cfg)
     assert json.loads(report.stdout)["music_preferences"]["avoid"] == ["religious", "choir"]
+
+
+def test_a_quieter_session_stays_quieter_after_a_restart_of_the_daemon(tmp_path: Path, playlist: Path) -> None:
+    from player.clock import FakeClock
+    from player.control import send_request
+
+    clock = FakeClock()
+    config = daemon_config(tmp_path / "data", session={"resume_policy": "continue"})
+    with Daemon(config, clock=clock) as daemon:
+        st = send_request(daemon.config.socket_path, {"action": "start", "playlist": str(playlist),
+                                                      "preferences": {"loudness": "quieter"}})
+        quieter = st["volume_db"]
+        clock.advance(30)
+    clock.advance(5)
+    with Daemon(config, clock=clock) as daemon:
+        st = daemon.status()
+        assert st["session_id"] and st["state"] == "playing"
+        assert st["volume_db"] == pytest.approx(quieter)      # not back up to the planned level
+    records = read_events(tmp_path / "data" / "sessions" / st["session_id"] / "events.jsonl")
+    assert [r["type"] for r in records].count("music_preferences") == 1    # asked once, not again on restart
+    planned = next(r for r in records if r["type"] == "session_started")["details"]["default_db"]
+    assert quieter == pytest.approx(planned - 6.0)
