@@ -15,6 +15,7 @@ from player.control.fake import FakeController
 from player.core.music_prefs import SUGGESTED, SYNONYMS
 from player.web import WebServer
 from tests.support.audio_files import write_audio
+from tests.support.browser import sign_in
 from tests.web.conftest import Http
 from tests.web.test_browser import WAIT_S, driver  # noqa: F401 - the fixture
 from tests.web.test_library_names import make_library
@@ -102,9 +103,7 @@ def test_the_intake_flags_tracks_before_start_and_goes_with_the_start(driver, tm
     tagged_library(config.data_dir)
     controller = FakeController(config=config)
     with WebServer(config, controller, tick_s=0.5) as server:
-        driver.get(server.url + "/")
-        wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(config.token_path.read_text().strip())
-        driver.find_element(By.ID, "sign-in").click()
+        sign_in(driver, server.url, config.token_path.read_text().strip())
         text_is("playlists", "Calm evening")
         wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#playlists button[data-playlist='calm-evening']")))
         driver.find_element(By.CSS_SELECTOR, "#playlists button[data-playlist='calm-evening']").click()
