@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from player.numbers import finite
 
@@ -144,6 +145,7 @@ def _plural(word: str) -> str:
     return f"{re.escape(word)}(?:e?s)?"
 
 
+@lru_cache(maxsize=1024)
 def _pattern(phrase: str) -> re.Pattern[str]:
     """Whole words of `phrase` in a row (any spaces or punctuation between); the last may be plural."""
     words = phrase.split(" ")
@@ -153,15 +155,16 @@ def _pattern(phrase: str) -> re.Pattern[str]:
 
 def match_tags(tags: Mapping[str, str | None], avoid: Iterable[str]) -> list[TagMatch]:
     """Every (tag, avoided item) that matches, at most one per pair, tags in `TAGS` order, items as given."""
+    items = dict.fromkeys(i for i in map(normalize_item, avoid) if i)
+    patterns = [(item, [_pattern(w) for w in words_for(item)]) for item in items]
     found: list[TagMatch] = []
-    items = [normalize_item(i) for i in avoid]
     for tag in TAGS:
         text = tags.get(tag) or ""
         if not text:
             continue
-        for item in dict.fromkeys(i for i in items if i):
-            for word in words_for(item):
-                hit = _pattern(word).search(text)
+        for item, words in patterns:
+            for pattern in words:
+                hit = pattern.search(text)
                 if hit:
                     found.append(TagMatch(tag, text, hit.group(0), item))
                     break

@@ -42,7 +42,7 @@ async def api_music_flags(request: web.Request) -> web.Response:
         path = library_playlist(config.data_dir, name) if name is not None else config.session.default_playlist
         if path is None:
             raise PlaylistNotFound("no playlist named and session.default_playlist is not set")
-        playlist = load_playlist(Path(path))
+        playlist = load_playlist(Path(path), probe=False)   # only its files are needed: read their tags once
         return {"playlist": name, "avoid": list(prefs.avoid), "flags": playlist_flags(playlist, prefs.avoid)}
     try:
         answer = await asyncio.get_running_loop().run_in_executor(request.app[EXECUTOR_KEY], flags)
