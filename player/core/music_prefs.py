@@ -25,7 +25,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 
 from player.numbers import finite
 
@@ -145,7 +144,6 @@ def _plural(word: str) -> str:
     return f"{re.escape(word)}(?:e?s)?"
 
 
-@lru_cache(maxsize=1024)
 def _pattern(phrase: str) -> re.Pattern[str]:
     """Whole words of `phrase` in a row (any spaces or punctuation between); the last may be plural."""
     words = phrase.split(" ")
@@ -153,22 +151,32 @@ def _pattern(phrase: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![^\W_]){body}(?![^\W_])", re.IGNORECASE)
 
 
+class Matcher:
+    """The avoided items, each with its words' patterns compiled once, for matching many tracks."""
+
+    def __init__(self, avoid: Iterable[str]) -> None:
+        items = dict.fromkeys(i for i in map(normalize_item, avoid) if i)
+        self.patterns = [(item, [_pattern(w) for w in words_for(item)]) for item in items]
+
+    def match(self, tags: Mapping[str, str | None]) -> list[TagMatch]:
+        """Every (tag, avoided item) that matches, at most one per pair, tags in `TAGS` order, items as given."""
+        found: list[TagMatch] = []
+        for tag in TAGS:
+            text = tags.get(tag) or ""
+            if not text:
+                continue
+            for item, words in self.patterns:
+                for pattern in words:
+                    hit = pattern.search(text)
+                    if hit:
+                        found.append(TagMatch(tag, text, hit.group(0), item))
+                        break
+        return found
+
+
 def match_tags(tags: Mapping[str, str | None], avoid: Iterable[str]) -> list[TagMatch]:
-    """Every (tag, avoided item) that matches, at most one per pair, tags in `TAGS` order, items as given."""
-    items = dict.fromkeys(i for i in map(normalize_item, avoid) if i)
-    patterns = [(item, [_pattern(w) for w in words_for(item)]) for item in items]
-    found: list[TagMatch] = []
-    for tag in TAGS:
-        text = tags.get(tag) or ""
-        if not text:
-            continue
-        for item, words in patterns:
-            for pattern in words:
-                hit = pattern.search(text)
-                if hit:
-                    found.append(TagMatch(tag, text, hit.group(0), item))
-                    break
-    return found
+    """`Matcher(avoid).match(tags)`: one track's tags against the avoided items."""
+    return Matcher(avoid).match(tags)
 
 
 def flag_text(match: TagMatch) -> str:

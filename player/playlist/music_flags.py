@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from player.core.music_prefs import MAX_ITEMS, MusicPreferences, check_preferences, flag_text, match_tags
+from player.core.music_prefs import MAX_ITEMS, Matcher, MusicPreferences, check_preferences, flag_text
 from player.errors import PlayerError
 from player.playlist.model import Playlist
 from player.playlist.probe import text_tags
@@ -41,13 +41,13 @@ def playlist_flags(playlist: Playlist, avoid: Iterable[str],
         ``[{"file", "tag", "text", "word", "item", "says"}]``: the file relative to the playlist's
         folder, the tag and its text, the word that matched, the item asked, and one line for staff.
     """
-    items = list(avoid)
-    if not items:
+    matcher = Matcher(avoid)
+    if not matcher.patterns:
         return []
     base = os.fspath(playlist.path.parent)
     flags: list[dict] = []
     for path in dict.fromkeys(t.path for t in playlist.all_tracks):
-        for found in match_tags(read(path), items):
+        for found in matcher.match(read(path)):
             flags.append({"file": Path(os.path.relpath(path, base)).as_posix(), "tag": found.tag,
                           "text": found.text, "word": found.word, "item": found.item, "says": flag_text(found)})
     return flags
