@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from player.core.music_prefs import describe_preferences
 from player.core.observations import describe_observation
 from player.numbers import finite
 
@@ -149,6 +150,9 @@ _TYPES = (
               optional=("systolic", "diastolic", "note", "none"), staff=True,
               doc="a structured observation (bp, hr, spo2, rr, sedation, nausea, dizziness, grogginess, note, "
                   "or a configured kind); `none`: the scale's no-symptom value"),
+    EventType("music_preferences", ("avoid", "loudness"), describe_preferences, optional=("level_db",), staff=True,
+              doc="the patient's music preferences asked before Start (player/core/music_prefs.py): avoid "
+                  "(items), loudness (as_planned or quieter); level_db: the level a quieter session rises to"),
     EventType("session_ended", ("reason",), lambda d: f"session ended: {_t(d.get('reason'))}", staff=True),
     EventType("music_feedback", ("answer",),
               lambda d: f"music feedback: {_t(d.get('track') or d.get('phase'))} {_t(d.get('answer'))}"

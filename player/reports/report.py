@@ -26,6 +26,7 @@ from player.engine.eventlog import EVENTS_FILE, SESSIONS_DIR, is_session_id, sca
 from player.errors import SessionNotFound
 from player.numbers import finite
 from player.reports.clinical import ClinicalRecords, clinical_csv_rows
+from player.reports.preferences import keep_music_preferences
 from player.reports.recovery import recovery_course
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class _Summary(ClinicalRecords):
             "log_problems": [], "events": [],
             "checklist": [], "checkpoints": [], "observations": {},   # player/reports/clinical.py
             "started_by": None, "recovery": None,   # who started (web, cli, button); player/reports/recovery.py
+            "music_preferences": None,   # player/reports/preferences.py
         }
         self.phases: dict[object, dict] = {}
         self.current: dict | None = None
@@ -281,6 +283,9 @@ class _Summary(ClinicalRecords):
                          played_s=max(0.0, elapsed - track["started_s"]))
         self.open_tracks.clear()
 
+    def _on_music_preferences(self, d: dict, elapsed: float, time, source, phase, when) -> None:
+        keep_music_preferences(self.report, d)   # player/reports/preferences.py
+
     def finish(self, problems: list[str]) -> dict:
         r = self.report
         r["duration_s"] = self.last_s
@@ -323,6 +328,7 @@ _HANDLERS: dict[str, Callable[..., None]] = {
     "checkpoint_acknowledged": _Summary._on_checkpoint_acknowledged,
     "checkpoint_missed": _Summary._on_checkpoint_missed,
     "observation": _Summary._on_observation,
+    "music_preferences": _Summary._on_music_preferences,
 }
 
 def summarize(session_id: str, events: list[dict], problems: list[str] | tuple[str, ...] = ()) -> dict:
