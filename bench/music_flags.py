@@ -3,7 +3,7 @@
 
 What the page's intake asks for on every change (debounced 300 ms) and `session-player plan
 --avoid` prints: the playlist read without probing, then every file's tags read once and
-matched against the items asked (player/playlist/music_flags.py). Baseline, in the same run:
+matched against the items asked (player/reports/music_flags.py). Baseline, in the same run:
 `load_playlist` with probing (what `plan` and a start already pay), so the figure is a ratio
 to work the player does anyway. Files are small tagged FLACs in a temporary folder (cached by
 the OS: the SD card's first read is not measured).
@@ -22,8 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from player.core.music_prefs import SUGGESTED  # noqa: E402
-from player.playlist.music_flags import playlist_flags  # noqa: E402
 from player.playlist.validate import load_playlist  # noqa: E402
+from player.reports.music_flags import playlist_flags  # noqa: E402
 from tests.support.audio_files import write_audio  # noqa: E402
 
 GENRES = ("Ambient", "Sacred Choral", "Piano", "New Age", "Classical", "Drone")

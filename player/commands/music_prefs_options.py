@@ -12,7 +12,7 @@ from pathlib import Path
 
 from player.core.music_prefs import QUIETER_DB, MusicPreferences, check_preferences
 from player.playlist.model import Playlist
-from player.playlist.music_flags import load_preferences
+from player.reports.music_flags import load_preferences
 
 
 def add_preference_options(parser: argparse.ArgumentParser, *, quieter: bool) -> None:

@@ -32,9 +32,9 @@ from player.durations import format_duration
 from player.errors import PlaylistInvalid
 from player.playlist.checkpoint_spec import checkpoints_to_json
 from player.playlist.model import Checkpoint, Playlist
-from player.playlist.music_flags import playlist_flags
 from player.playlist.plan import SessionPlan, plan_session, plan_to_json
 from player.playlist.validate import load_playlist
+from player.reports.music_flags import playlist_flags
 
 NAME = "plan"
 HELP = "print the session timeline a playlist gives (phases, tracks, crossfades)"

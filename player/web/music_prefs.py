@@ -3,7 +3,7 @@
 ``GET /api/music-preferences``: the suggested items (checkboxes), the loudness choices, how
 much quieter "quieter" plays and the synonym table. ``GET
 /api/music-preferences/flags?playlist=NAME&avoid=choir&avoid=piano``: the library playlist's
-tracks whose tags match (player/playlist/music_flags.py; no ``playlist``: the configured
+tracks whose tags match (player/reports/music_flags.py; no ``playlist``: the configured
 default). Both only read; the preferences themselves go with the ``start`` control
 (``preferences``), checked there like every other edge's.
 """
@@ -19,8 +19,8 @@ from player.core.music_prefs import LOUDNESS, QUIETER_DB, SUGGESTED, SYNONYMS, c
 from player.errors import PlaylistInvalid, PlaylistNotFound
 from player.http.app import CONFIG_KEY, error, json_response
 from player.playlist.library import library_playlist
-from player.playlist.music_flags import playlist_flags
 from player.playlist.validate import load_playlist
+from player.reports.music_flags import playlist_flags
 from player.web.api import EXECUTOR_KEY, _hide_data_dir
 
 

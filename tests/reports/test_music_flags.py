@@ -11,9 +11,9 @@ import pytest
 from mutagen.id3 import COMM, ID3, TALB, TCON, TIT2, TPE1
 
 from player.core.music_prefs import MusicPreferences
-from player.playlist.music_flags import MAX_PREFERENCES_BYTES, PreferencesInvalid, load_preferences, playlist_flags
 from player.playlist.probe import text_tags
 from player.playlist.validate import load_playlist
+from player.reports.music_flags import MAX_PREFERENCES_BYTES, PreferencesInvalid, load_preferences, playlist_flags
 from tests.support.audio_files import write_audio
 
 
