@@ -20,6 +20,7 @@ from typing import Protocol
 
 from player.core.controls import Control, control
 from player.core.music_feedback import check_answer
+from player.core.music_prefs import MusicPreferences, check_preferences
 from player.core.observation_kinds import ObservationKind
 from player.core.observations import check_observation
 from player.core.vocabulary import BUTTON_INPUTS, CONTROLS, SOURCES, USB_INPUTS
@@ -127,7 +128,8 @@ def check_control(action: str, source: str, args: Mapping[str, object],
     ``value`` and optional ``note`` (player/core/observations.py, with the config's extra
     `kinds`: a value out of its plausible range is refused here, so nothing is logged); ``calmer`` takes
     ``minutes`` (1 <= m <= 240; omitted = until ``off`` or the phase ends) or ``off: true``; ``start``
-    also takes ``checked``: the pre-session checklist's items ticked (a list), or true for all.
+    also takes ``checked``: the pre-session checklist's items ticked (a list), or true for all, and
+    ``preferences``: the patient's music preferences, ``{"avoid": [...], "loudness": "quieter"}``.
     ``infusion`` takes ``event``: ``start`` or ``end`` (the infusion as staff saw it).
     ``press`` (the bedside button's short press, source ``button`` only) takes ``playlist``
     like ``start``: the session core decides whether it starts, pauses or resumes.
@@ -148,7 +150,8 @@ def check_control(action: str, source: str, args: Mapping[str, object],
         raise SessionRefused(f"unknown action {action!r}; known actions: {', '.join(CONTROLS)}")
     if source not in SOURCES:
         raise SessionRefused(f"unknown source {source!r}; one of {', '.join(SOURCES)}")
-    allowed = {"start": {"playlist", "checked"}, "load": {"playlist"}, "press": {"playlist"}, "extend": {"minutes"},
+    allowed = {"start": {"playlist", "checked", "preferences"}, "load": {"playlist"}, "press": {"playlist"},
+               "extend": {"minutes"},
                "mark": {"text"},
                "volume": {"delta_db", "level_db"}, "ack": {"text"},
                "observe": {"kind", "value", "note"}, "calmer": {"minutes", "off"},
@@ -171,6 +174,8 @@ def _playlist(args: Mapping[str, object], kinds: object = None) -> dict:
         out["playlist"] = playlist
     if "checked" in args:
         out["checked"] = _checked(args["checked"])
+    if "preferences" in args:
+        out["preferences"] = _preferences(args["preferences"])
     return out
 
 
@@ -249,6 +254,14 @@ def _checked(value: object) -> list[str] | bool:
 def _feedback(args: Mapping[str, object], kinds: object = None) -> dict:
     try:
         return check_answer(args)
+    except ValueError as exc:
+        raise SessionRefused(str(exc)) from None
+
+
+def _preferences(value: object) -> MusicPreferences:
+    """The patient's music preferences (player/core/music_prefs.py): refused with its wording."""
+    try:
+        return check_preferences(value)
     except ValueError as exc:
         raise SessionRefused(str(exc)) from None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
+from player.core.music_prefs import MusicPreferences
 from player.playlist.model import Playlist
 
 _INTERNAL = {"internal": True}   # filled in by the engine, never by an edge
@@ -46,6 +47,7 @@ class Start(Control):
     action: ClassVar[str] = "start"
     playlist: str | Playlist | None = None
     checked: list[str] | bool | None = None
+    preferences: MusicPreferences | None = None   # the patient's music preferences (player/core/music_prefs.py)
     default: bool = field(default=False, metadata=_INTERNAL)
     session_id: str = field(default="", metadata=_INTERNAL)   # the engine names the session
 

@@ -80,6 +80,7 @@ from player.core.inputs import (
 )
 from player.core.media import MixerEvent
 from player.core.music_feedback import give_feedback
+from player.core.music_prefs import begin_level
 from player.core.observations import check_observation
 from player.core.phases import enter_phase, phase_started
 from player.core.resume import Downtime, Saved
@@ -361,9 +362,11 @@ def start(m: SessionMachine, c: Start, when: Moment) -> None:
     m.faults = [f for f in m.faults if f == m.device_message()]
     m.session = Running(c.session_id, pl, when.now, tl, planned=planned_phases(pl, tl),
                         checkpoints=CheckpointBook(pl.checkpoints, m.config.session.checkpoint_grace_s))
-    m.emit(OpenLog(c.session_id), prefetch(pl), BeginLevel(m.preset_db))   # every session starts low
     v = m.config.volume
     target = min(cap_db(v), v.default_db if m.preset_db is None else m.preset_db)
+    level = begin_level(target, c.preferences)   # quieter: lower, never higher
+    m.emit(OpenLog(c.session_id), prefetch(pl),
+           BeginLevel(m.preset_db if level == target else level))   # every session starts low
     planned = [{"name": n, "planned_start_s": a, "planned_end_s": b}
                for n, (a, b) in zip(tl.names, m.session.planned, strict=True)]
     m.record("session_started", 0.0, when.source, playlist=pl.name, playlist_path=str(pl.path),
@@ -371,6 +374,9 @@ def start(m: SessionMachine, c: Start, when: Moment) -> None:
              resume_policy=m.config.session.resume_policy, phases=planned,
              **({"checkpoints": checkpoints_to_json(pl.checkpoints)} if pl.checkpoints else {}),
              **({"checklist": checklist} if checklist else {}))
+    if c.preferences is not None:
+        m.record("music_preferences", 0.0, when.source, **c.preferences.as_record(),
+                 **({"level_db": level} if level != target else {}))
 
 
 def started(m: SessionMachine, c: Start, when: Moment) -> None:

@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from player.core.music_prefs import describe_preferences
 from player.core.observations import describe_observation
 from player.numbers import finite
 
@@ -154,6 +155,9 @@ _TYPES = (
               optional=("systolic", "diastolic", "note", "none"), staff=True,
               doc="a structured observation (bp, hr, spo2, rr, sedation, nausea, dizziness, grogginess, note, "
                   "or a configured kind); `none`: the scale's no-symptom value"),
+    EventType("music_preferences", ("avoid", "loudness"), describe_preferences, optional=("level_db",), staff=True,
+              doc="the patient's music preferences asked before Start (player/core/music_prefs.py): avoid "
+                  "(items), loudness (as_planned or quieter); level_db: the level a quieter session rises to"),
     EventType("infusion_started", (), lambda d: "infusion started", staff=True,
               doc="staff recorded the infusion's start (session-player infusion start, the page's button); "
                   "checkpoints with after: infusion_start count from it"),

@@ -27,6 +27,7 @@ from player.errors import SessionNotFound
 from player.numbers import finite
 from player.reports.clinical import ClinicalRecords, clinical_csv_rows
 from player.reports.infusion import InfusionRecords, infusion_csv_rows
+from player.reports.preferences import keep_music_preferences
 from player.reports.recovery import recovery_course
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class _Summary(ClinicalRecords, InfusionRecords):
             "log_problems": [], "events": [],
             "checklist": [], "checkpoints": [], "observations": {},   # player/reports/clinical.py
             "started_by": None, "recovery": None,   # who started (web, cli, button); player/reports/recovery.py
+            "music_preferences": None,   # player/reports/preferences.py
             "infusion": None,   # player/reports/infusion.py
         }
         self.phases: dict[object, dict] = {}
@@ -284,6 +286,9 @@ class _Summary(ClinicalRecords, InfusionRecords):
                          played_s=max(0.0, elapsed - track["started_s"]))
         self.open_tracks.clear()
 
+    def _on_music_preferences(self, d: dict, elapsed: float, time, source, phase, when) -> None:
+        keep_music_preferences(self.report, d)   # player/reports/preferences.py
+
     def finish(self, problems: list[str]) -> dict:
         r = self.report
         r["duration_s"] = self.last_s
@@ -326,6 +331,7 @@ _HANDLERS: dict[str, Callable[..., None]] = {
     "checkpoint_acknowledged": _Summary._on_checkpoint_acknowledged,
     "checkpoint_missed": _Summary._on_checkpoint_missed,
     "observation": _Summary._on_observation,
+    "music_preferences": _Summary._on_music_preferences,
     "infusion_started": _Summary._on_infusion_started,
     "infusion_ended": _Summary._on_infusion_ended,
 }

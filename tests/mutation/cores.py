@@ -99,6 +99,7 @@ CORES: tuple[Core, ...] = (
     Core("player/mqtt/topics.py", ("tests/station/test_board.py",)),
     Core("player/reports/recovery.py", ("tests/reports/test_recovery.py",)),
     Core("player/core/music_feedback.py", ("tests/core/test_music_feedback.py",)),
+    Core("player/core/music_prefs.py", ("tests/core/test_music_prefs.py",), ("SYNONYMS", "LOUDNESS")),
 )
 
 
