@@ -298,14 +298,18 @@ def kill9(root: Path, playlist: Path) -> None:
         second.send_signal(signal.SIGTERM)
         second.wait(30)
     back = _first_audible(capture, killed_at + 0.6)  # the capture lags ~0.5 s: skip the old stream's tail
-    bare = _first_audible(capture, bare_at)
+    # From the capture's start, not from `bare_at`: the capture's clock is offset from the wall
+    # clock (the recorder starts late, playback lags), and the bare player's first sound can fall
+    # before `bare_at` in capture time; nothing else sounds before it.
+    bare = _first_audible(capture, 0.0)
     if bare is not None and bare >= killed_at:
         bare = None  # nothing from the baseline before the daemon played
     if back is None or bare is None:
         print("kill -9 -> audio back: no audio in the capture after the restart (or from the baseline)")
         return
     print(f"kill -9 -> audio back: first sample above -90 dBFS {back - killed_at:.2f} s after the kill "
-          "(includes Python + libVLC start and the 1-2 s muted pre-roll; then a full fade-in from silence); "
+          "(includes Python + libVLC start and the 0.3 s muted pre-roll of a restart; then a full fade-in "
+          "from silence); "
           f"baseline (bare python-vlc started cold, playing at once, same capture): {bare - bare_at:.2f} s; "
           f"the daemon takes {(back - killed_at) - (bare - bare_at):.2f} s longer (both readings share the "
           "capture's fixed offset from the wall clock, which cancels in the difference, not in a ratio)")
