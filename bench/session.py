@@ -243,15 +243,25 @@ def drift_system_clock(root: Path, playlist: Path, sessions: int = 3) -> None:
           f"{statistics.median(bare):.2f} ms, max {max(bare):.2f} ms")
 
 
-def _first_audible(capture: Path, after_s: float, threshold_db: float = -90.0) -> float | None:
+def _first_audible(capture: Path, after_s: float, threshold_db: float = -90.0, *,
+                   after_silence_s: float = 0.0) -> float | None:
+    """Capture time of the first 10 ms window above `threshold_db` from `after_s` on.
+
+    `after_silence_s`: only after the first run of silent windows this long from `after_s` on
+    (the killed daemon's tail may still be in the capture then: its clock is offset from the
+    wall clock; quiet moments of the music are shorter).
+    """
     raw = capture.read_bytes()
     samples = np.frombuffer(raw[: len(raw) - len(raw) % 4], dtype="<i2").reshape(-1, 2).astype(np.float64) / 32768
     n = 48000 // 100
-    start = int(after_s * 48000) // n
+    start = max(0, int(after_s * 48000) // n)
+    need, silent = round(after_silence_s * 100), 0
     for w in range(start, len(samples) // n):
         peak = np.max(np.abs(samples[w * n:(w + 1) * n]))
-        if peak > 0 and 20 * np.log10(peak) > threshold_db:
+        audible = peak > 0 and 20 * np.log10(peak) > threshold_db
+        if audible and silent >= need:
             return w * n / 48000
+        silent = 0 if audible else silent + 1
     return None
 
 
@@ -297,15 +307,19 @@ def kill9(root: Path, playlist: Path) -> None:
         time.sleep(8)
         second.send_signal(signal.SIGTERM)
         second.wait(30)
-    back = _first_audible(capture, killed_at + 0.6)  # the capture lags ~0.5 s: skip the old stream's tail
-    bare = _first_audible(capture, bare_at)
+    back = _first_audible(capture, killed_at - 1.0, after_silence_s=0.3)   # after the killed stream's tail
+    # From the capture's start, not from `bare_at`: the capture's clock is offset from the wall
+    # clock (the recorder starts late, playback lags), and the bare player's first sound can fall
+    # before `bare_at` in capture time; nothing else sounds before it.
+    bare = _first_audible(capture, 0.0)
     if bare is not None and bare >= killed_at:
         bare = None  # nothing from the baseline before the daemon played
     if back is None or bare is None:
         print("kill -9 -> audio back: no audio in the capture after the restart (or from the baseline)")
         return
     print(f"kill -9 -> audio back: first sample above -90 dBFS {back - killed_at:.2f} s after the kill "
-          "(includes Python + libVLC start and the 1-2 s muted pre-roll; then a full fade-in from silence); "
+          "(includes Python + libVLC start and the 0.3 s muted pre-roll of a restart; then a full fade-in "
+          "from silence); "
           f"baseline (bare python-vlc started cold, playing at once, same capture): {bare - bare_at:.2f} s; "
           f"the daemon takes {(back - killed_at) - (bare - bare_at):.2f} s longer (both readings share the "
           "capture's fixed offset from the wall clock, which cancels in the difference, not in a ratio)")

@@ -33,7 +33,8 @@ from player.engine.loop import Notifier, SessionEngine
 from player.engine.output import Mixer, SignallingOutput
 from player.fsutil import make_dirs_durable
 from player.playlist.validate import load_playlist, load_playlist_to_resume
-from player.usb import PendingApplier, apply_pending, recover_library
+from player.usb.library import apply_pending, recover_library
+from player.usb.pending import PendingApplier
 
 log = logging.getLogger(__name__)
 

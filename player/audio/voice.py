@@ -94,9 +94,12 @@ class VoiceModel:
     """
 
     def __init__(self, path: Path = MODEL_PATH) -> None:
+        try:   # onnxruntime first: without it, numpy (~10 MB in the daemon) is never loaded for nothing
+            import onnxruntime
+        except ImportError as exc:
+            raise VoiceUnavailable(f"{exc.name or 'onnxruntime'} is not installed (the 'voice' extra)") from None
         try:
             import numpy
-            import onnxruntime
         except ImportError as exc:
             raise VoiceUnavailable(f"{exc.name or 'onnxruntime'} is not installed (the 'voice' extra)") from None
         self._np = numpy

@@ -17,10 +17,15 @@ from player.core.media import Source
 
 @dataclass(frozen=True)
 class Play:
-    """Start `source` from silence, fading in over `fade_in_s`."""
+    """Start `source` from silence, fading in over `fade_in_s`.
+
+    `after_restart`: the session is taken up after the daemon went down, so the patient has
+    heard silence since: the mixer pre-rolls briefly (the start level and the fade-in hold).
+    """
 
     source: Source
     fade_in_s: float
+    after_restart: bool = False
 
 
 @dataclass(frozen=True)

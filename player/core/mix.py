@@ -102,6 +102,9 @@ class MixMachine:
     # --- the engine's commands ---------------------------------------------------------
     def _play(self, m: Mix, given: Play, now: float) -> None:
         self.command(m, now, "play", given.source, given.fade_s)
+        cur = m.current
+        if given.after_restart and cur is not None and cur.cue.kind == "enter":
+            cur.settle_s = min(cur.settle_s, URGENT_SETTLE_S)   # silence since the restart: a short pre-roll
 
     def _crossfade_to(self, m: Mix, given: CrossfadeTo, now: float) -> None:
         m.xfade_hint = given.fade_s

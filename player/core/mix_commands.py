@@ -22,10 +22,15 @@ from player.core.media import DeckName, GainResult, Source
 
 @dataclass(frozen=True)
 class Play:
-    """Start `source` from silence, the mix fading in over `fade_s` (crossfades if music is heard)."""
+    """Start `source` from silence, the mix fading in over `fade_s` (crossfades if music is heard).
+
+    `after_restart`: the session is taken up after a restart; the patient has heard silence
+    since, so the entering deck pre-rolls `URGENT_SETTLE_S`, not `PREROLL_S` (mix.py).
+    """
 
     source: Source
     fade_s: float
+    after_restart: bool = False
 
 
 @dataclass(frozen=True)

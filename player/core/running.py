@@ -64,15 +64,18 @@ class Running:
         return track_name(path, self.playlist)
 
     def phase_music(self, *, fade_in_s: float | None = None, start_s: float = 0.0,
-                    crossfade_s: float | None = None) -> Play | Crossfade | StopAudio:
-        """The cursor's track: from silence (`fade_in_s`), else crossfading (default: the phase's)."""
+                    crossfade_s: float | None = None, after_restart: bool = False) -> Play | Crossfade | StopAudio:
+        """The cursor's track: from silence (`fade_in_s`), else crossfading (default: the phase's).
+
+        `after_restart`: taken up after the daemon went down (effects.Play: a short pre-roll).
+        """
         self.cursor.start_phase(self.cursor.track_index)
         source = self.cursor.current(self.music, self.timeline.index, start_s=start_s)
         crossfade_s = self.phase.crossfade_s if crossfade_s is None else crossfade_s
         if source is None:
             return StopAudio(crossfade_s or STOP_FADE_S)
         if fade_in_s is not None:
-            return Play(source, fade_in_s)
+            return Play(source, fade_in_s, after_restart)
         return Crossfade(source, crossfade_s)
 
     def following(self, at_s: float, *, now: bool) -> Crossfade | QueueNext | None:

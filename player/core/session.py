@@ -399,7 +399,7 @@ def resume(m: SessionMachine, c: object, when: Moment) -> None:
     s = _session(m)
     if s.resume_position_s is not None:  # restored after a restart: nothing is loaded yet
         position, s.resume_position_s = s.resume_position_s, None
-        m.emit(s.phase_music(fade_in_s=m.config.volume.fade_in_s, start_s=position))
+        m.emit(s.phase_music(fade_in_s=m.config.volume.fade_in_s, start_s=position, after_restart=True))
     else:
         m.emit(ResumeAudio(PAUSE_FADE_S))
     s.timeline, paused_s = s.timeline.resume(when.at)

@@ -474,7 +474,7 @@ class Performer:
 
     # --- the music -----------------------------------------------------------------------
     def _play(self, e: fx.Play) -> None:
-        self._mixer.play(e.source, fade_in_s=e.fade_in_s)
+        self._mixer.play(e.source, fade_in_s=e.fade_in_s, after_restart=e.after_restart)
 
     def _crossfade(self, e: fx.Crossfade) -> None:
         self._mixer.crossfade_to(e.source, crossfade_s=e.crossfade_s)

@@ -336,9 +336,12 @@ class Mixer:
         """A session starts (or resumes after a restart): start low, rise to `target_db` after the start fade."""
         self._step(BeginLevel(target_db))
 
-    def play(self, source: Source, *, fade_in_s: float) -> None:
-        """Start `source` from silence, the mix fading in over `fade_in_s` (crossfades if music is heard)."""
-        self._step(Play(source, fade_in_s))
+    def play(self, source: Source, *, fade_in_s: float, after_restart: bool = False) -> None:
+        """Start `source` from silence, the mix fading in over `fade_in_s` (crossfades if music is heard).
+
+        `after_restart`: the session is taken up after a restart (a short pre-roll; mix_commands.Play).
+        """
+        self._step(Play(source, fade_in_s, after_restart))
 
     def crossfade_to(self, source: Source, *, crossfade_s: float) -> None:
         """Equal-power crossfade into `source` now (after its pre-roll)."""

@@ -8,7 +8,10 @@ whose ``seq`` starts again after each session, are still told apart), and
 ``PREFIX/ROOM/online`` (retained "online"; the broker's last will sets "offline").
 
 The engine's listener only appends to the `Outbox`; one thread publishes, one message at
-a time, waiting for each acknowledgement, so the order survives a reconnect. A message
+a time, waiting for each acknowledgement, so the order survives a reconnect. That thread
+runs at background priority (player/background.py: nice 19, I/O idle; SCHED_OTHER, as a
+Python thread), so building and sending the feed never takes CPU the music needs. paho's
+network thread keeps its priority: it also carries the station's controls. A message
 whose ack never came is sent again after reconnecting: the station drops repeats by
 (session_id or boot, seq). The broker being down never touches playback.
 """
@@ -23,6 +26,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
+from player.background import lower_priority
 from player.config import Config
 from player.control.controller import Controller
 from player.mqtt.client import MqttLink, Will
@@ -151,6 +155,7 @@ class ChairPublisher:
         return status
 
     def _run(self) -> None:
+        lower_priority(idle_policy=False)   # the station's feed is background work: playback first
         shape, sent_at = None, -float("inf")
         tick = min(1.0, self._mqtt.status_interval_s)
         while not self._closing.is_set():

@@ -11,12 +11,23 @@ What the daemon calls:
 - `current_library(data_dir)`: ``<data_dir>/library/current``, where imported playlists live.
 """
 
-from player.playlist.library import current_library
-from player.usb.export import export_reports
-from player.usb.importer import import_stick, write_stick_report
-from player.usb.library import apply_pending, generations, recover_library, rollback, session_is_active
-from player.usb.pending import PendingApplier
-from player.usb.status import read_status
+import importlib
 
-__all__ = ["PendingApplier", "apply_pending", "current_library", "export_reports", "generations", "import_stick",
-           "read_status", "recover_library", "rollback", "session_is_active", "write_stick_report"]
+# Where each name lives. They are imported on first use (PEP 562), not with the package: the
+# daemon needs only `recover_library`, `apply_pending` and `PendingApplier`, and the import
+# side (copier, signing, reports for export) would cost it memory it never uses.
+_WHERE = {"current_library": "player.playlist.library", "export_reports": "player.usb.export",
+          "import_stick": "player.usb.importer", "write_stick_report": "player.usb.importer",
+          "apply_pending": "player.usb.library", "generations": "player.usb.library",
+          "recover_library": "player.usb.library", "rollback": "player.usb.library",
+          "session_is_active": "player.usb.library", "PendingApplier": "player.usb.pending",
+          "read_status": "player.usb.status"}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> object:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(where), name)

@@ -35,8 +35,6 @@ from player.http.app import (
 from player.http.auth import Authenticator
 from player.playlist.library import library_playlist, library_playlists, voice_heard
 from player.playlist.summary import summarize_library
-from player.reports.feedback import session_feedback
-from player.reports.report import REPORT_FORMATS, build_report, list_sessions, render_report
 from player.web.events import EventHub
 
 log = logging.getLogger(__name__)
@@ -48,6 +46,7 @@ REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; fram
 CONTROLLER_KEY = app_key("controller", object)
 STATUS_KEY = app_key("status", object)  # () -> dict: the page's status with room, cap, allowed
 EXECUTOR_KEY = app_key("executor", Executor)
+REPORTS_KEY = app_key("reports", Executor)   # report rendering and the session list: background priority
 
 
 def status_payload(config: Config, status: dict) -> dict:
@@ -162,22 +161,42 @@ async def api_playlists(request: web.Request) -> web.Response:
 
 async def api_sessions(request: web.Request) -> web.Response:
     data_dir = request.app[CONFIG_KEY].data_dir
-    rows = await asyncio.get_running_loop().run_in_executor(request.app[EXECUTOR_KEY], list_sessions, data_dir)
+    rows = await asyncio.get_running_loop().run_in_executor(request.app[REPORTS_KEY], _list_sessions, data_dir)
     return json_response({"sessions": rows})
 
 
+def _list_sessions(data_dir: Path) -> list[dict]:
+    from player.reports.report import list_sessions  # here: the daemon loads report code only when asked
+
+    return list_sessions(data_dir)
+
+
+class _UnknownFormat(ValueError):
+    pass
+
+
 def _render(config: Config, session_id: str, fmt: str) -> str:
+    """The report as text.
+
+    Raises:
+        _UnknownFormat: not one of the report formats (checked before the session is read).
+        SessionNotFound: no such session.
+    """
+    from player.reports.report import REPORT_FORMATS, build_report, render_report
+
+    if fmt not in REPORT_FORMATS:
+        raise _UnknownFormat(f"unknown report format {fmt!r}; use one of {', '.join(REPORT_FORMATS)}")
     return render_report(build_report(config.data_dir, session_id), fmt, config.take_home)
 
 
 async def api_report(request: web.Request) -> web.Response:
     session_id = request.match_info["session_id"]
     fmt = request.query.get("format", "html")
-    if fmt not in REPORT_FORMATS:
-        return error(400, f"unknown report format {fmt!r}; use one of {', '.join(REPORT_FORMATS)}")
     try:
         text = await asyncio.get_running_loop().run_in_executor(
-            request.app[EXECUTOR_KEY], _render, request.app[CONFIG_KEY], session_id, fmt)
+            request.app[REPORTS_KEY], _render, request.app[CONFIG_KEY], session_id, fmt)
+    except _UnknownFormat as exc:
+        return error(400, str(exc))
     except SessionNotFound as exc:
         return error(404, _hide_data_dir(request, str(exc)))
     headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
@@ -192,26 +211,32 @@ async def api_report(request: web.Request) -> web.Response:
 async def api_feedback(request: web.Request) -> web.Response:
     """The feedback form's data: the newest finished session's (or ``?session=ID``'s) tracks heard,
     phases and the answers that count (player/reports/feedback.py); answers go through /api/control."""
+    from player.reports.feedback import session_feedback  # here: the daemon loads report code only when asked
+
     session_id = request.query.get("session") or None
     try:
         payload = await asyncio.get_running_loop().run_in_executor(
-            request.app[EXECUTOR_KEY], session_feedback, request.app[CONFIG_KEY].data_dir, session_id)
+            request.app[REPORTS_KEY], session_feedback, request.app[CONFIG_KEY].data_dir, session_id)
     except SessionNotFound as exc:
         return error(404, _hide_data_dir(request, str(exc)))
     return json_response(payload)
 
 
 def build_app(config: Config, controller: Controller, auth: Authenticator, hub: EventHub,
-              executor: Executor, status: Callable[[], dict]) -> web.Application:
+              executor: Executor, status: Callable[[], dict], reports: Executor | None = None) -> web.Application:
     """The aiohttp application; `WebServer` runs it on its own thread and loop.
 
     Args:
+        executor: blocking work for requests (controls, playlist listings).
         status: the page's status snapshot (`status_payload` of the session's status).
+        reports: where reports are rendered and sessions listed (default `executor`);
+            `WebServer` passes a background-priority one (player/background.py).
     """
     app = page_app(config, auth, hub, "player.web")
     app[CONTROLLER_KEY] = controller
     app[STATUS_KEY] = status
     app[EXECUTOR_KEY] = executor
+    app[REPORTS_KEY] = reports or executor
     app.router.add_get("/api/status", api_status)
     app.router.add_post("/api/control", api_control)
     app.router.add_get("/api/playlists", api_playlists)

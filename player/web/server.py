@@ -13,9 +13,11 @@ import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from aiohttp import web
 
+from player.background import lower_priority
 from player.config import Config
 from player.control.controller import Controller
 from player.core.vocabulary import describe
@@ -49,6 +51,7 @@ class WebServer(LoopServer):
         self._tick_s = tick_s
         self._hub: EventHub | None = None
         self._executor: ThreadPoolExecutor | None = None
+        self._reports: ThreadPoolExecutor | None = None   # report rendering, at background priority
         self._unsubscribe = None
         self._token: str | None = None
 
@@ -72,12 +75,16 @@ class WebServer(LoopServer):
             raise RuntimeError("WebServer is closed")
         self._token = load_or_create_token(self._config.token_path)
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="web-io")
+        # Rendering a report is background work: nice 19 and I/O idle (SCHED_OTHER: a Python
+        # thread), so a report asked for during a session never takes CPU the music needs.
+        self._reports = ThreadPoolExecutor(max_workers=1, thread_name_prefix="web-report",
+                                           initializer=partial(lower_priority, idle_policy=False))
         self._serve_thread("web")
 
     async def _build_app(self) -> web.Application:
         self._hub = EventHub(asyncio.get_running_loop(), self._status, tick_s=self._tick_s, describe=describe)
         app = build_app(self._config, self._controller, Authenticator(self._token, FailureLimiter()), self._hub,
-                        self._executor, self._status)
+                        self._executor, self._status, self._reports)
         add_music_preference_routes(app)
         return app
 
@@ -97,5 +104,6 @@ class WebServer(LoopServer):
             unsubscribe()
 
     def _closed_all(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+        for executor in (self._executor, self._reports):
+            if executor is not None:
+                executor.shutdown(wait=False, cancel_futures=True)

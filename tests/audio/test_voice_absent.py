@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 from player.audio.voice import onnxruntime_version
@@ -18,3 +19,15 @@ def test_without_onnxruntime_each_file_could_not_be_checked(tmp_path, monkeypatc
     assert found.reason == "onnxruntime is not installed (the 'voice' extra)"
     assert lookup.scan(write_audio(tmp_path / "b.flac", 3.0)).reason == found.reason   # decided once
     assert not (tmp_path / "voice-cache.json").exists()
+
+
+def test_without_onnxruntime_the_scan_never_loads_numpy_into_the_daemon(tmp_path) -> None:
+    """numpy is ~10 MB of the daemon's memory: it loads only for a scan that can run (onnxruntime there)."""
+    track = write_audio(tmp_path / "a.flac", 3.0)
+    code = ("import sys; sys.modules['onnxruntime'] = None\n"
+            "from pathlib import Path\n"
+            "from player.audio.voice_cache import VoiceLookup\n"
+            f"found = VoiceLookup(Path({str(tmp_path / 'cache.json')!r})).scan(Path({str(track)!r}))\n"
+            "print(found.checked, 'numpy' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.split() == ["False", "False"], out.stderr

@@ -260,6 +260,7 @@ def test_restart_continues_the_clock_from_silence(tmp_path: Path) -> None:
         assert restart["details"]["gap_s"] == 42.0 and restart["elapsed_s"] == 632.0
         assert [e["elapsed_s"] for e in events if e["type"] == "phase_started"] == [0.0, 600.0]
         assert second.mixer.calls[0][0] == "play" and second.mixer.calls[0][2]["fade_in_s"] == 45.0
+        assert second.mixer.calls[0][2]["after_restart"] is True   # a short pre-roll: silence since the cut
         assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
     finally:
         second.engine.close()
@@ -281,7 +282,8 @@ def test_restart_with_pause_policy_waits_for_staff(tmp_path: Path) -> None:
         assert second.mixer.calls == []  # silence until staff resume
         st = second.engine.submit("resume", source="button")
         assert st["phase_remaining_s"] == 500.0
-        assert second.mixer.calls[0] == ("play", "settling-0.flac", {"fade_in_s": 45.0, "start_s": 100.0})
+        assert second.mixer.calls[0] == ("play", "settling-0.flac",
+                                         {"fade_in_s": 45.0, "start_s": 100.0, "after_restart": True})
     finally:
         second.engine.close()
 

@@ -194,3 +194,20 @@ def test_a_skip_into_a_gap_fades_the_new_track_in_over_the_length_asked() -> Non
     t = rig.when("track_started", "c")
     early, late = rig.level_at(rig.mixer.decks[-1].slot, t + 1.0), rig.level_at(rig.mixer.decks[-1].slot, t + 5)
     assert early is not None and late is not None and early < late - 6          # a 4 s fade, not a 0.5 s one
+
+
+def test_a_session_taken_up_after_a_restart_pre_rolls_briefly_and_still_fades_in_from_the_floor() -> None:
+    """After a restart the patient has heard silence since the cut: URGENT_SETTLE_S, not PREROLL_S."""
+    heard_at = {}
+    for after_restart in (False, True):
+        rig = Rig()
+        a = rig.track("a", 300)
+        t = rig.clock.monotonic()
+        rig.mixer.begin_level(-10.0)
+        rig.mixer.play(a, fade_in_s=4, after_restart=after_restart)
+        rig.run(8)
+        assert started(rig, "a") == 1
+        heard_at[after_restart] = rig.when("track_started", "a") - t
+        first = min(when for when, pct in rig.out.gains["A"] if pct > 0)
+        assert rig.level_at("A", first) <= rig.level_at("A", first + 3.0) - 10      # a fade, not a step
+    assert heard_at[True] <= heard_at[False] - 1.5, heard_at

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
 
+from player.background import io_class
 from player.config import Config, MqttConfig
 from player.control.fake import FakeController
 from player.mqtt.publisher import ChairPublisher
@@ -53,6 +56,30 @@ def test_retained_status_reaches_a_late_subscriber(broker, tmp_path, watcher_fac
         assert json.loads(late.on("session-player/salle-ete-2/status")[0])["room"] == "Salle Été / 2"
     finally:
         feed.close()
+
+
+def test_the_feed_is_built_and_sent_at_background_priority(broker, tmp_path, watcher_factory):
+    """Station publishing is background work (player/background.py): nice 19, I/O idle, off the engine's thread."""
+    watcher = watcher_factory(broker.port, "session-player/room-3/status")
+    controller = FakeController(room="Room 3")
+    seen = []
+
+    def status() -> dict:
+        tid = threading.get_native_id()
+        seen.append((os.getpriority(os.PRIO_PROCESS, tid), io_class(tid)))
+        return controller.status()
+
+    config = Config(room="Room 3", data_dir=tmp_path / "data", mqtt=MqttConfig(
+        enabled=True, host="127.0.0.1", port=broker.port, keepalive_s=2, status_interval_s=1))
+    feed = ChairPublisher(config, controller, status=status)
+    feed.start()
+    try:
+        assert watcher.wait_for(lambda: watcher.on("session-player/room-3/status"))
+    finally:
+        feed.close()
+    assert seen and set(seen) == {(19, 3)}
+    mine = threading.get_native_id()
+    assert io_class(mine) != 3   # the thread that started the feed kept its own priority
 
 
 def wait_online(feed: ChairPublisher) -> None:

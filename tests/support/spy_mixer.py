@@ -40,9 +40,10 @@ class SpyMixer(Mixer):
         self.prefetched += [s.name for s in sources]
         super().prefetch(sources)
 
-    def play(self, source: Source, *, fade_in_s: float) -> None:
-        self._record("play", source, fade_in_s=fade_in_s, start_s=source.start_s)
-        super().play(source, fade_in_s=fade_in_s)
+    def play(self, source: Source, *, fade_in_s: float, after_restart: bool = False) -> None:
+        self._record("play", source, fade_in_s=fade_in_s, start_s=source.start_s,
+                     **({"after_restart": True} if after_restart else {}))
+        super().play(source, fade_in_s=fade_in_s, after_restart=after_restart)
 
     def crossfade_to(self, source: Source, *, crossfade_s: float) -> None:
         self._record("crossfade_to", source, crossfade_s=crossfade_s, start_s=source.start_s)

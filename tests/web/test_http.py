@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 from http.client import HTTPConnection
@@ -338,6 +339,35 @@ def test_sessions_and_reports(http, web_config):
     assert f"{SESSION_ID}.csv" in csv.headers["Content-Disposition"]
     report = http.get(base + "?format=json").json()
     assert report["session_id"] == SESSION_ID
+
+
+def test_reports_render_at_background_priority_and_controls_keep_theirs(http, web_config, controller, monkeypatch):
+    """Rendering a report is background work (player/background.py): nice 19, I/O idle; controls are not."""
+    from player.background import io_class
+    from player.reports import report
+
+    seen = {}
+    render = report.render_report
+
+    def spying(*args, **kwargs):
+        tid = threading.get_native_id()
+        seen["report"] = (os.getpriority(os.PRIO_PROCESS, tid), io_class(tid))
+        return render(*args, **kwargs)
+
+    submit = controller.submit
+
+    def submitting(*args, **kwargs):
+        tid = threading.get_native_id()
+        seen["control"] = (os.getpriority(os.PRIO_PROCESS, tid), io_class(tid))
+        return submit(*args, **kwargs)
+
+    monkeypatch.setattr(report, "render_report", spying)
+    monkeypatch.setattr(controller, "submit", submitting)
+    write_session_log(web_config.data_dir, realistic_session().records)
+    assert http.get(f"/api/sessions/{SESSION_ID}/report?format=csv").status == 200
+    assert http.control("volume", level_db=-20).status == 200
+    assert seen["report"] == (19, 3)
+    assert seen["control"][0] < 19 and seen["control"][1] != 3   # staff's controls never wait behind a report
 
 
 @pytest.mark.parametrize("path", ["/api/sessions/no-such-session/report", "/api/sessions/..%2F..%2Fetc/report",
