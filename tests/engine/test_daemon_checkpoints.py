@@ -17,11 +17,11 @@ import yaml
 from player.clock import FakeClock
 from player.control import send_request
 from player.daemon import Daemon
-from player.engine.eventlog import read_events
 from player.errors import SessionRefused
 from player.web import WebServer
 from tests.engine.conftest import daemon_config
 from tests.support.audio_files import write_audio
+from tests.support.daemon_time import records, to
 from tests.web.conftest import Http
 
 CLI = [sys.executable, "-m", "player.cli"]
@@ -54,18 +54,6 @@ def playlist(tmp_path: Path) -> Path:
 
 def states(status: dict) -> list[str]:
     return [c["state"] for c in status["checkpoints"]]
-
-
-def to(daemon: Daemon, clock: FakeClock, elapsed_s: float) -> dict:
-    """Move the fake clock to that session time and let the engine tick."""
-    clock.advance(elapsed_s - daemon.status()["elapsed_s"])
-    assert daemon.controller.sync()
-    return daemon.status()
-
-
-def records(config: dict, session_id: str, *types: str) -> list[dict]:
-    log = read_events(Path(config["data_dir"]) / "sessions" / session_id / "events.jsonl")
-    return [r for r in log if not types or r["type"] in types]
 
 
 def test_due_on_time_acknowledged_by_each_path_missed_after_grace(tmp_path: Path, playlist: Path) -> None:

@@ -14,11 +14,11 @@ import yaml
 from player.clock import FakeClock
 from player.control import send_request
 from player.daemon import Daemon
-from player.engine.eventlog import read_events
 from player.errors import SessionRefused
 from player.web import WebServer
 from tests.engine.conftest import daemon_config
 from tests.support.audio_files import write_audio
+from tests.support.daemon_time import records, to
 from tests.web.conftest import Http
 
 CLI = [sys.executable, "-m", "player.cli"]
@@ -46,17 +46,6 @@ def playlist(tmp_path: Path) -> Path:
     path = tmp_path / "p.yaml"
     path.write_text(PLAYLIST)
     return path
-
-
-def to(daemon: Daemon, clock: FakeClock, elapsed_s: float) -> dict:
-    clock.advance(elapsed_s - daemon.status()["elapsed_s"])
-    assert daemon.controller.sync()
-    return daemon.status()
-
-
-def records(config: dict, session_id: str, *types: str) -> list[dict]:
-    log = read_events(Path(config["data_dir"]) / "sessions" / session_id / "events.jsonl")
-    return [r for r in log if not types or r["type"] in types]
 
 
 def test_the_cli_records_the_infusion_and_refuses_what_makes_no_sense(tmp_path: Path, playlist: Path) -> None:

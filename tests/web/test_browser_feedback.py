@@ -20,6 +20,7 @@ from player.reports.music import render_music
 from player.web import WebServer
 from tests.engine.conftest import daemon_config
 from tests.support.audio_files import write_audio
+from tests.support.browser import sign_in
 from tests.web.test_browser import WAIT_S, driver  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.browser
@@ -79,10 +80,7 @@ def test_feedback_form_after_the_session(driver, tmp_path: Path) -> None:  # noq
         assert server is not None, daemon.faults
         started = {f: threading.Event() for f in FILES}
         daemon.controller.subscribe(lambda r: r["type"] == "track_started" and started[r["details"]["file"]].set())
-        driver.get(server.url + "/")
-        wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(
-            daemon.config.token_path.read_text().strip())
-        driver.find_element(By.ID, "sign-in").click()
+        sign_in(driver, server.url, daemon.config.token_path.read_text().strip())
         text_is("state", "idle")
         assert not driver.find_element(By.ID, "feedback").is_displayed()     # no finished session yet
         socket = daemon.config.socket_path

@@ -14,6 +14,7 @@ from player.engine.eventlog import read_events
 from player.web import WebServer
 from tests.engine.conftest import daemon_config
 from tests.support.audio_files import write_audio
+from tests.support.browser import sign_in
 from tests.web.test_browser import WAIT_S, driver  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.browser
@@ -54,10 +55,7 @@ def test_infusion_buttons_record_with_source_web(driver, tmp_path: Path) -> None
     with Daemon(config) as daemon:
         server = daemon.part(WebServer)
         assert server is not None, daemon.faults
-        driver.get(server.url + "/")
-        wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(
-            daemon.config.token_path.read_text().strip())
-        driver.find_element(By.ID, "sign-in").click()
+        sign_in(driver, server.url, daemon.config.token_path.read_text().strip())
         text_is("state", "idle")
         assert not driver.find_element(By.ID, "infusion-panel").is_displayed()
         sid = send_request(daemon.config.socket_path, {"action": "start",

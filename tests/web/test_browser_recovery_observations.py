@@ -14,6 +14,7 @@ from player.engine.eventlog import read_events
 from player.web import WebServer
 from tests.engine.conftest import daemon_config
 from tests.support.audio_files import write_audio
+from tests.support.browser import sign_in
 from tests.web.test_browser import WAIT_S, driver  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.browser
@@ -52,10 +53,7 @@ def test_dizziness_and_grogginess_from_the_page(driver, tmp_path: Path) -> None:
     with Daemon(config) as daemon:
         server = daemon.part(WebServer)
         assert server is not None, daemon.faults
-        driver.get(server.url + "/")
-        wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(
-            daemon.config.token_path.read_text().strip())
-        driver.find_element(By.ID, "sign-in").click()
+        sign_in(driver, server.url, daemon.config.token_path.read_text().strip())
         text_is("state", "idle")
         options = Select(driver.find_element(By.ID, "obs-kind")).options
         assert [(o.get_attribute("value"), o.text) for o in options] == [(k.name, k.label) for k in BUILTIN.values()]
