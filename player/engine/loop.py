@@ -122,6 +122,16 @@ def session_dir_name(wall: datetime, room: str) -> str:
     return f"{wall:%Y%m%d-%H%M%S}-{slug}"
 
 
+def new_session_id(sessions_dir: Path, wall: datetime, room: str) -> str:
+    """`session_dir_name`, with ``-2``, ``-3``, ... when a session of that second already has a folder."""
+    base = session_dir_name(wall, room)
+    sid, n = base, 1
+    while (sessions_dir / sid).exists():
+        n += 1
+        sid = f"{base}-{n}"
+    return sid
+
+
 class SessionEngine:
     """Runs sessions; implements the `Controller` protocol for the edges.
 
@@ -319,7 +329,8 @@ class SessionEngine:
         try:
             control = self._machine.decide(control)     # a press: start, pause or resume, from the real state
             if isinstance(control, Start):
-                control = dataclasses.replace(control, session_id=self._new_session_id())
+                control = dataclasses.replace(control, session_id=new_session_id(
+                    self.config.data_dir / SESSIONS_DIR, self._clock.wall(), self.config.room))
             self._performer.actor = cmd.actor
             self._perform(self._machine.command(control, cmd.source, self._clock.monotonic(), self._view()))
         except SessionRefused as exc:
@@ -389,15 +400,6 @@ class SessionEngine:
 
     def _elapsed(self) -> float:
         return self._machine.elapsed(self._clock.monotonic())
-
-    def _new_session_id(self) -> str:
-        root = self.config.data_dir / SESSIONS_DIR
-        base = session_dir_name(self._clock.wall(), self.config.room)
-        sid, n = base, 1
-        while (root / sid).exists():
-            n += 1
-            sid = f"{base}-{n}"
-        return sid
 
     # --- status ----------------------------------------------------------------------------
 
