@@ -6,7 +6,10 @@ that the mutator in `tables.py` mutates too, because mutmut only mutates code in
 functions and a rule table is where a pure core keeps its rules.
 
 Not listed: player/playlist/model.py (frozen dataclasses; mutmut 3 skips decorated
-functions, so of its logic only ``Diagnostic.__str__`` would be mutated).
+functions, so of its logic only ``Diagnostic.__str__`` would be mutated), and the core's pure
+data modules with no function to mutate: player/core/effects.py, inputs.py, media.py (its
+only logic is in properties, which mutmut skips) and mix_commands.py (frozen commands and the
+`Readings` protocol).
 """
 
 from __future__ import annotations
@@ -84,6 +87,10 @@ CORES: tuple[Core, ...] = (
     Core("player/core/observations.py", ("tests/core/test_observations.py",)),
     Core("player/core/observation_kinds.py", ("tests/core/test_observation_kinds.py",
                                               "tests/core/test_observations.py"), tables=("BUILTIN",)),
+    Core("player/core/bluetooth.py", ("tests/core/test_bluetooth.py", "tests/bluetooth/test_keeper.py")),
+    Core("player/core/controls.py", ("tests/core/test_machine.py", "tests/control/test_controller_contract.py",
+                                     "tests/control/test_hostile_text.py", "tests/control/test_hostile_numbers.py"),
+         tables=("CONTROL_TYPES",)),
     Core("player/core/cap.py", ("tests/core/test_cap.py", "tests/core/test_exposure.py",
                                 "tests/test_config_calibration.py")),
     Core("player/schema.py", ("tests/test_schema.py", "tests/test_config.py")),
