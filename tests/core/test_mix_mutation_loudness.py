@@ -126,7 +126,7 @@ def test_a_final_figure_for_a_heard_track_glides_there_at_half_a_db_a_second() -
     assert percent(heard_now(sim)) == percent(-8.0)
     glide = [g for t, g in sim.gains["A"] if t >= t0]
     steps = [b - a for a, b in zip(glide, glide[1:], strict=False)]
-    assert len(steps) > 8 and max(abs(s) for s in steps) < 0.3
+    assert len(steps) > 8 and max(abs(s) for s in steps) < 0.5      # one VLC percent at a time
 
 
 def test_a_heard_track_that_turns_out_unmeasurable_glides_down_to_the_cautious_level() -> None:
