@@ -1,0 +1,217 @@
+"""When the mix asks for, pre-rolls, crossfades and replaces tracks, to the tick (the mix's sequencer).
+
+Through the MixMachine on a simulated output (tests/core/mix_sim.py), with the shipped
+timings: a 1.5 s output latency, a 1.5 s stall timeout, 2 s pre-rolls (0.3 s into a gap),
+`needs_track` 10 s before the pre-roll lead (crossfade + 2.5 s), a deck that is heard when it
+fails fades out in 0.5 s, never cut. Each figure below is worked out from those, so a test
+fails when a boundary moves.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from player.core.media import GainResult, OutputEvent
+from player.core.mix_commands import Opened, Pause, Play, QueueNext, Resume, Stop
+from tests.core.mix_sim import Sim, track
+
+C = {"volume": {"fade_in_s": 1, "start_db": -12, "default_db": -12}}
+
+
+def at(sim: Sim, kind: str, name: str | None = None) -> float:
+    return next(t for t, e in sim.events if e.kind == kind and (name is None or e.path.stem == name))
+
+
+def test_needs_track_pre_roll_and_crossfade_come_exactly_when_the_heard_end_asks() -> None:
+    sim = Sim(C)
+    a, b = track("a", 60), track("b", 60, token=2)
+    sim.step(Play(a, 1.0))
+    # heard end 60 - 1.5 = 58.5; ask 8 s (default crossfade) + 2.5 s + 10 s before: at 38.0
+    assert sim.run_until("needs_track") == pytest.approx(38.0)
+    sim.step(QueueNext(b, 6.0))
+    sim.run(25.0)
+    assert [(t, c.slot, c.source) for t, c in sim.loads][1] == (pytest.approx(50.0), "B", b)   # 6 + 2.5 before
+    assert at(sim, "track_started", "b") == pytest.approx(52.5)                                # 6 s before
+    assert at(sim, "track_ended", "a") == pytest.approx(58.5)
+    assert sim.kinds() == [("track_started", "a"), ("needs_track", "a"), ("track_started", "b"),
+                           ("track_ended", "a")]
+
+
+def test_a_shorter_crossfade_asked_before_moves_the_question_later() -> None:
+    sim = Sim(C)
+    sim.step(QueueNext(None, 2.0))          # the crossfade the session will use: the hint
+    sim.step(Play(track("a", 60), 1.0))
+    assert sim.run_until("needs_track") == pytest.approx(58.5 - 2.0 - 2.5 - 10.0)
+
+
+def test_a_stream_that_never_starts_fails_after_its_pre_roll_and_the_start_timeout() -> None:
+    sim = Sim(C)
+    a = track("a")
+    sim.silent_starts.add(a.path)
+    sim.step(Play(a, 1.0))
+    failed = sim.run_until("track_failed", 10)
+    assert 3.5 < failed <= 3.6                                   # 2 s pre-roll + min(1.5 s stall, 2 s)
+    assert sim.details("track_failed") == [{"reason": "did not start playing"}]
+    assert sim.kinds() == [("track_failed", "a"), ("needs_track", "a")]
+    assert sim.heard("A") == []
+
+
+def test_a_stall_while_heard_fades_the_track_out_in_half_a_second_and_the_planned_one_fills_the_gap() -> None:
+    sim = Sim(C)
+    a, b = track("a", 300), track("b", 300, token=2)
+    sim.stall_at[a.path] = 5.0
+    sim.step(Play(a, 1.0))
+    sim.step(QueueNext(b, 4.0))
+    sim.run(12.0)
+    failed = at(sim, "track_failed", "a")
+    assert 6.5 < failed < 6.8                                    # 1.5 s without progress after 5.0
+    assert sim.details("track_failed") == [{"reason": "stalled: no progress for 1.5 s"}]
+    fading = [(t, g) for t, g in sim.gains["A"] if t > failed]
+    assert fading[-2][1] is None and fading[-2][0] == pytest.approx(failed + 0.5, abs=0.03)   # faded, never cut
+    assert [g for _, g in fading[:-2]] == sorted((g for _, g in fading[:-2]), reverse=True)
+    assert fading[-1][0] == pytest.approx(failed + 0.5 + 1.5, abs=0.03)        # released after the drain
+    assert sim.loads[1][0] == pytest.approx(failed, abs=0.03) and sim.loads[1][1].source == b
+    assert at(sim, "track_started", "b") == pytest.approx(failed + 0.3, abs=0.1)              # a gap: 0.3 s pre-roll
+    assert sim.kinds() == [("track_started", "a"), ("track_failed", "a"), ("track_started", "b")]
+
+
+def test_a_stream_that_ends_before_it_was_heard_is_a_failure_not_an_end() -> None:
+    sim = Sim(C)
+    sim.step(Play(track("a", 1.0), 1.0))
+    sim.run(3.0)
+    assert sim.kinds() == [("track_failed", "a"), ("needs_track", "a")]
+    assert sim.details("track_failed") == [{"reason": "ended before playing (cannot decode?)"}]
+
+
+def test_a_pre_rolling_next_track_that_fails_asks_again_after_the_one_heard() -> None:
+    sim = Sim(C)
+    a, b = track("a", 40), track("b", 300, token=2)
+    sim.broken.add(b.path)
+    sim.step(Play(a, 1.0))
+    sim.step(QueueNext(b, 4.0))
+    sim.run(35.0)
+    assert sim.kinds() == [("track_started", "a"), ("track_failed", "b"), ("needs_track", "a")]
+    assert sim.details("needs_track") == [{}]                    # not "now": the heard track goes on
+    assert at(sim, "needs_track") == at(sim, "track_failed") == pytest.approx(32.02, abs=0.03)
+
+
+def test_a_skip_target_that_fails_is_skipped_again_at_once() -> None:
+    from player.core.mix_commands import CrossfadeTo
+    sim = Sim(C)
+    a, b = track("a", 300), track("b", 300, token=2)
+    sim.broken.add(b.path)
+    sim.step(Play(a, 1.0))
+    sim.run(4.0)
+    sim.step(CrossfadeTo(b, 3.0))
+    sim.run(1.0)
+    assert sim.kinds() == [("track_started", "a"), ("track_failed", "b"), ("needs_track", "a")]
+    assert sim.details("needs_track") == [{"now": True}]
+
+
+def test_a_planned_track_without_a_figure_is_heard_on_time_at_the_cautious_level() -> None:
+    sim = Sim(C)
+    a, b = track("a", 40), track("b", 300, token=2)
+    sim.figures[b.path] = GainResult()
+    sim.step(Play(a, 1.0))
+    sim.step(QueueNext(b, 4.0))
+    sim.run(40.0)
+    assert 34.5 <= at(sim, "track_started", "b") <= 34.7         # its crossfade's time (38.5 - 4), not 10 s late
+    assert at(sim, "track_ended", "a") == pytest.approx(38.5, abs=0.1)
+
+
+def test_a_track_filling_a_gap_waits_half_a_second_for_its_figure_not_ten() -> None:
+    sim = Sim(C)
+    a, b = track("a", 40), track("b", 300, token=2)
+    sim.figures[b.path] = GainResult()
+    sim.step(Play(a, 1.0))
+    sim.step(QueueNext(b, 4.0))
+    sim.run(30.5)
+    sim.step(OutputEvent("error", "A", 1, "decoder died"))
+    sim.run(3.0)
+    assert sim.kinds() == [("track_started", "a"), ("track_failed", "a"), ("track_started", "b")]
+    assert at(sim, "track_started", "b") == pytest.approx(30.5 + 0.3 + 0.5, abs=0.05)
+
+
+def test_a_lost_device_stops_everything_and_its_return_fades_the_track_in_where_it_was() -> None:
+    sim = Sim(C)
+    a = track("a", 300)
+    sim.step(Opened())
+    sim.step(Play(a, 1.0))
+    sim.run(10.0)
+    sim.present = False
+    sim.run(16.0)                                                # probed every 15 s: lost at 15
+    assert sim.mix.activity() == "device lost" and sim.decks == {}
+    sim.present = True
+    sim.run(20.0)                                                # back at the probe at 30
+    assert sim.kinds() == [("track_started", "a"), ("device_lost", None), ("device_restored", None),
+                           ("track_started", "a")]
+    assert sim.details("device_lost") == [{"reason": "audio device disappeared"}]
+    assert [(t, c.source.start_s) for t, c in sim.loads] == [(0.0, 0.0), (pytest.approx(30.0), pytest.approx(15.0))]
+    assert sim.mix.activity() == "playing"
+
+
+def test_a_device_lost_before_the_next_pre_roll_keeps_the_plan_for_its_return() -> None:
+    sim = Sim(C)
+    a, b = track("a", 40), track("b", 300, token=2)
+    sim.step(Opened())
+    sim.step(Play(a, 1.0))
+    sim.step(QueueNext(b, 4.0))
+    sim.run(33.0)                                                # b pre-rolls from 32
+    assert sim.decks["B"].source == b
+    sim.step(OutputEvent("device_lost", detail="pulse gone"))
+    sim.step(OutputEvent("device_back"))
+    sim.run(10.0)
+    assert sim.details("device_lost") == [{"reason": "pulse gone"}]
+    assert [(c.source.path.stem, round(c.source.start_s, 1)) for _, c in sim.loads] == [
+        ("a", 0.0), ("b", 0.0), ("a", 33.0), ("b", 0.0)]
+    assert ("needs_track", "a") not in sim.kinds()              # b still follows: nothing asked again
+
+
+def test_a_device_lost_with_nothing_played_yet_brings_the_track_back_from_its_start() -> None:
+    sim = Sim(C)
+    a = track("a", 300, start_s=12.0)
+    sim.step(Play(a, 1.0))
+    sim.run(0.5)
+    sim.step(OutputEvent("device_lost"))
+    assert sim.details("device_lost") == [{"reason": "device lost"}]
+    sim.step(OutputEvent("device_back"))
+    sim.run(1.0)
+    assert [c.source.start_s for _, c in sim.loads] == [12.0, 12.0]
+
+
+def test_a_device_lost_while_stopped_brings_nothing_back() -> None:
+    sim = Sim(C)
+    sim.step(Play(track("a", 300), 1.0))
+    sim.run(5.0)
+    sim.step(Stop(1.0))
+    sim.run(4.0)
+    sim.step(OutputEvent("device_lost"))
+    sim.step(OutputEvent("device_back"))
+    sim.run(2.0)
+    assert len(sim.loads) == 1 and sim.decks == {}
+    assert ("device_restored", None) in sim.kinds()
+
+
+def test_a_track_ending_during_a_pause_fade_finishes_the_pause_at_once() -> None:
+    sim = Sim(C)
+    sim.step(Play(track("a", 10.5), 1.0))
+    sim.run(7.0)
+    sim.step(Pause(3.0))
+    sim.run(4.0)                        # the stream ends at 10.5, before the fade is over and heard (11.5)
+    assert sim.kinds()[-2:] == [("track_ended", "a"), ("fade_finished", None)]
+    assert at(sim, "fade_finished") == pytest.approx(10.5, abs=0.03)
+    assert sim.details("fade_finished") == [{"kind": "pause"}]
+
+
+def test_a_resumed_deck_is_heard_again_at_once_whatever_its_figure() -> None:
+    sim = Sim(C)
+    a = track("a", 300)
+    sim.step(Play(a, 1.0))
+    sim.run(5.0)
+    sim.step(Pause(1.0))
+    sim.run(4.0)
+    sim.figures[a.path] = GainResult()                           # no figure (as if it were lost)
+    sim.step(Resume(1.0))
+    sim.run(1.0)
+    assert sim.played and sim.played[0][0] == pytest.approx(9.0)
+    assert sim.gain_at("A", sim.now) is not None                 # heard again within a second
