@@ -41,6 +41,10 @@ _SESSION_TESTS = ("tests/core/test_rules.py", "tests/core/test_rules_behaviour.p
 # The mix's behaviour, through the output shell on FakeOutput (tests/engine/).
 _MIXER_TESTS = ("tests/engine/test_mixer.py", "tests/engine/test_mixer_modes.py",
                 "tests/engine/test_mixer_modes_behaviour.py", "tests/engine/test_mixer_transport_paths.py")
+#: The mix core's modules (the machine, its state, sequencer and slots): the machine stepped on its own
+#: (tests/core/mix_sim.py's simulated output), the mixer's tests, and the level model applied by the mix.
+_MIX_CORE_TESTS = ("tests/core/test_mix_machine.py", "tests/core/test_mix_mutation_loudness.py",
+                   "tests/core/test_mix_mutation_sequence.py", "tests/engine/test_mixer_levels.py", *_MIXER_TESTS)
 
 CORES: tuple[Core, ...] = (
     Core("player/playlist/parse.py", ("tests/playlist/test_parse_exact.py", *_PLAYLIST_TESTS)),
@@ -66,10 +70,10 @@ CORES: tuple[Core, ...] = (
     Core("player/core/exposure.py", ("tests/core/test_exposure.py", "tests/core/test_exposure_behaviour.py")),
     Core("player/core/crossfade.py", ("tests/core/test_gain.py", "tests/core/test_gain_exact.py",
                                       "tests/core/test_crossfade.py", *_MIXER_TESTS)),
-    Core("player/core/mix.py", ("tests/core/test_mix_machine.py", *_MIXER_TESTS)),
-    Core("player/core/mix_state.py", ("tests/core/test_mix_machine.py", *_MIXER_TESTS)),
-    Core("player/core/mix_sequencer.py", ("tests/core/test_mix_machine.py", *_MIXER_TESTS)),
-    Core("player/core/mix_slots.py", ("tests/core/test_mix_machine.py", *_MIXER_TESTS)),
+    Core("player/core/mix.py", _MIX_CORE_TESTS),
+    Core("player/core/mix_state.py", _MIX_CORE_TESTS),
+    Core("player/core/mix_sequencer.py", _MIX_CORE_TESTS),
+    Core("player/core/mix_slots.py", _MIX_CORE_TESTS),
     Core("player/core/session.py", _SESSION_TESTS, tables=("TABLE",)),
     *(Core(f"player/core/{name}.py", _SESSION_TESTS) for name in ("phases", "restart", "running", "status")),
     Core("player/core/cursor.py", ("tests/core/test_rules.py", "tests/core/test_cursor_behaviour.py",
@@ -84,7 +88,7 @@ CORES: tuple[Core, ...] = (
     Core("player/core/calmer_rules.py", ("tests/core/test_calmer.py",)),
     Core("player/core/checklist.py", ("tests/core/test_calmer.py",)),
     Core("player/core/checkpoints.py", ("tests/core/test_checkpoints.py",)),
-    Core("player/core/observations.py", ("tests/core/test_observations.py",)),
+    Core("player/core/observations.py", ("tests/core/test_observations.py", "tests/core/test_observations_edges.py")),
     Core("player/core/observation_kinds.py", ("tests/core/test_observation_kinds.py",
                                               "tests/core/test_observations.py"), tables=("BUILTIN",)),
     Core("player/core/bluetooth.py", ("tests/core/test_bluetooth.py", "tests/bluetooth/test_keeper.py")),
