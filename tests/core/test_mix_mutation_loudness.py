@@ -198,3 +198,30 @@ def test_a_track_that_plays_to_silence_fades_out_by_its_heard_end_without_a_know
     loaded = sim.loads[0][0]
     assert last == pytest.approx(loaded + 40.0 - sim.audio.latency_s, abs=0.5)
     assert sim.kinds()[-1] == ("track_ended", "a")
+
+
+@pytest.mark.parametrize("source_s,output_s", [(20.0, None), (None, 20.0), (20.0, 26.0)])
+def test_a_long_crossfade_takes_half_of_the_outgoing_track_as_heard(source_s, output_s) -> None:
+    """Asked 16 s out of a 20 s track: half of its 18.5 s heard (the probed length first, else the output's)."""
+    sim = Sim(LEVELS)
+    a, b = track("a", source_s), track("b", 300, token=2)
+    if output_s is not None:
+        sim.lengths[a.path] = output_s
+    sim.step(Play(a, 1.0))
+    sim.step(QueueNext(b, 16.0))
+    sim.run(30.0)
+    assert [(round(t, 2), c.slot) for t, c in sim.loads] == [(0.0, "A"), (6.76, "B")]   # 9.25 + 2.5 s before 18.5
+    started_b = next(t for t, e in sim.events if e.kind == "track_started" and e.path == b.path)
+    ended_a = next(t for t, e in sim.events if e.kind == "track_ended")
+    assert (started_b, ended_a) == (pytest.approx(9.26), pytest.approx(18.52))
+
+
+def test_a_slow_master_rise_above_vlc_100_percent_lets_the_engine_sleep_between_percent_steps() -> None:
+    sim = Sim({"volume": {"fade_in_s": 1, "start_db": -12, "default_db": -6}})
+    a = track("a", 300)
+    sim.figures[a.path] = GainResult(TrackLevel(-36.0, -27.0), final=True)     # needs +18 dB: boosted
+    sim.step(BeginLevel(-6.0))
+    sim.step(Play(a, 1.0))
+    sim.run(6.0)
+    assert not sim.mix.master.ramp.done(sim.now) and heard_now(sim) > 0.0      # rising, above 100 %
+    assert sim.mix.idle_s(sim.now) == 0.5                                      # 0.1 dB/s: no percent step soon

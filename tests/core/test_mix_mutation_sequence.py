@@ -215,3 +215,37 @@ def test_a_resumed_deck_is_heard_again_at_once_whatever_its_figure() -> None:
     sim.run(1.0)
     assert sim.played and sim.played[0][0] == pytest.approx(9.0)
     assert sim.gain_at("A", sim.now) is not None                 # heard again within a second
+
+
+def test_a_fourth_track_asked_while_three_decks_sound_comes_in_once_the_oldest_has_faded() -> None:
+    from player.core.mix_commands import CrossfadeTo
+    sim = Sim(C)
+    a, b, c, d = (track(n, 300, token=i) for i, n in enumerate("abcd", 1))
+    sim.step(Play(a, 1.0))
+    sim.run(4.0)
+    sim.step(CrossfadeTo(b, 8.0))
+    sim.run(4.5)
+    sim.step(CrossfadeTo(c, 8.0))
+    sim.run(2.5)
+    assert sorted(sim.decks) == ["A", "B", "C"]                  # a and b fading out, c coming in
+    sim.step(CrossfadeTo(d, 8.0))
+    sim.run(15.0)
+    assert [(round(t, 2), c.slot, c.source.path.stem, c.token) for t, c in sim.loads] == [
+        (0.0, "A", "a", 1), (4.0, "B", "b", 2), (8.5, "C", "c", 3), (15.62, "A", "d", 4)]   # a's slot, once drained
+    assert [n for k, n in sim.kinds() if k == "track_started"] == ["a", "b", "c", "d"]
+    assert at(sim, "track_ended", "a") == pytest.approx(14.1)
+
+
+def test_events_of_an_older_load_on_the_same_slot_are_ignored() -> None:
+    sim = Sim(C)
+    sim.step(Play(track("a", 300), 1.0))
+    sim.run(5.0)
+    sim.step(OutputEvent("device_lost"))
+    sim.step(OutputEvent("device_back"))
+    sim.run(4.0)
+    assert [(c.slot, c.token) for _, c in sim.loads] == [("A", 1), ("A", 2)]
+    sim.step(OutputEvent("error", "A", 1, "old"))
+    sim.step(OutputEvent("ended", "A", 1))
+    assert ("track_failed", "a") not in sim.kinds() and ("track_ended", "a") not in sim.kinds()
+    sim.step(OutputEvent("error", "A", 2, "new"))
+    assert sim.kinds()[-2:] == [("track_failed", "a"), ("needs_track", "a")]
