@@ -249,3 +249,76 @@ def test_events_of_an_older_load_on_the_same_slot_are_ignored() -> None:
     assert ("track_failed", "a") not in sim.kinds() and ("track_ended", "a") not in sim.kinds()
     sim.step(OutputEvent("error", "A", 2, "new"))
     assert sim.kinds()[-2:] == [("track_failed", "a"), ("needs_track", "a")]
+
+
+def test_a_second_loss_report_is_one_loss_and_the_log_says_each_step(caplog) -> None:
+    import logging
+    caplog.set_level(logging.INFO, "player.core")
+    sim = Sim(C)
+    sim.step(Opened())
+    sim.step(Play(track("a", 300), 1.0))
+    sim.run(5.0)
+    sim.step(OutputEvent("device_lost", detail="pulse gone"))
+    sim.step(OutputEvent("device_lost", detail="again"))
+    assert sim.details("device_lost") == [{"reason": "pulse gone"}]
+    sim.run(1.0)                                                 # probed again a second later: back
+    assert sim.kinds()[-1] == ("device_restored", None)
+    assert "audio device lost: pulse gone" in caplog.text and "audio device back" in caplog.text
+    assert "again" not in caplog.text
+
+
+def test_a_device_lost_and_back_while_silent_plays_nothing() -> None:
+    sim = Sim(C)
+    sim.step(Opened())
+    sim.step(OutputEvent("device_lost"))
+    sim.step(OutputEvent("device_back"))
+    sim.run(1.0)
+    assert sim.kinds() == [("device_lost", None), ("device_restored", None)] and sim.loads == []
+
+
+def test_the_track_back_after_a_device_loss_fades_in_over_the_configured_fade_in() -> None:
+    sim = Sim({"volume": {"fade_in_s": 4, "start_db": -12, "default_db": -12}})
+    sim.step(Opened())
+    sim.step(Play(track("a", 300), 1.0))
+    sim.run(10.0)
+    sim.present = False
+    sim.run(6.0)
+    sim.present = True
+    sim.run(20.0)
+    back = [t for t, e in sim.events if e.kind == "track_started"][-1]
+    assert back == pytest.approx(20.1, abs=0.05)                 # lost at 15, probed back at 18, 2 s pre-roll
+    assert sim.gain_at("A", back + 2.0) == pytest.approx(-36.0, abs=1.0)   # dB-linear from -60 to -12 over 4 s
+    assert sim.gain_at("A", back + 4.1) == pytest.approx(-12.0)
+
+
+@pytest.mark.parametrize("command,kind", [(Pause, "pause"), (Stop, "stop")])
+def test_a_fade_out_is_finished_when_its_end_has_been_heard(command, kind) -> None:
+    sim = Sim(C)
+    sim.step(Play(track("a", 300), 1.0))
+    sim.run(5.0)
+    sim.step(command(2.0))
+    sim.run(5.0)
+    assert sim.kinds() == [("track_started", "a"), ("fade_finished", None)]
+    assert at(sim, "fade_finished") == pytest.approx(5.0 + 2.0 + 1.5)      # the fade, then the output's latency
+    assert sim.details("fade_finished") == [{"kind": kind}]
+
+
+def test_a_track_ending_during_a_stop_fade_finishes_the_stop_at_once() -> None:
+    sim = Sim(C)
+    sim.step(Play(track("a", 10.5), 1.0))
+    sim.run(7.0)
+    sim.step(Stop(3.0))
+    sim.run(4.0)
+    assert sim.kinds()[-2:] == [("track_ended", "a"), ("fade_finished", None)]
+    assert at(sim, "fade_finished") == pytest.approx(10.5, abs=0.03)
+    assert sim.details("fade_finished") == [{"kind": "stop"}]
+
+
+def test_a_failure_is_logged_with_its_deck_file_and_reason(caplog) -> None:
+    import logging
+    caplog.set_level(logging.WARNING, "player.core")
+    sim = Sim(C)
+    sim.step(Play(track("a", 300), 1.0))
+    sim.run(3.0)
+    sim.step(OutputEvent("error", "A", 1, "decoder died"))
+    assert "deck A: /music/a.flac: decoder died" in caplog.text
