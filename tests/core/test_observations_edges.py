@@ -14,7 +14,8 @@ from player.core.observations import check_observation, describe_observation
 
 EXTRA = {"temp": ObservationKind("temp", "Temp", "C", 30, 45, integer=False),
          "score": ObservationKind("score", "Score", "", 0, 5),
-         "free": ObservationKind("free", "Free", "")}
+         "free": ObservationKind("free", "Free", ""),
+         "t": ObservationKind("t", "T", "C", 35, 36.25, integer=False)}
 
 
 def refusal(*args, **kwargs) -> str:
@@ -70,6 +71,7 @@ def test_each_refusal_says_exactly_what_to_fix(kind, value, text) -> None:
     ("score", "x", "score is a number in its unit, e.g. score 2; got 'x'"),   # no unit: "its unit"
     ("score", "9", "score 9 is outside the plausible range 0-5: a typo? nothing was recorded"),
     ("free", "", "free needs a value, e.g. free 1"),                    # no range: a plain example
+    ("t", "", "t needs a value, e.g. t 35.6"),                          # the middle, to one decimal
 ])
 def test_a_clinic_s_own_kinds_are_refused_in_their_own_terms(kind, value, text) -> None:
     assert refusal(kind, value, extra=EXTRA) == text
@@ -115,6 +117,7 @@ def test_the_record_holds_kind_label_unit_value_and_the_note_only_when_given() -
 ])
 def test_a_note_is_one_short_line_of_text(note, text) -> None:
     assert refusal("hr", "72", note) == text
+    assert refusal("note", "calm", "more") == "a note takes its text only, no --note"
     assert check_observation("hr", "72", "x" * 200)["note"] == "x" * 200
 
 
