@@ -130,3 +130,40 @@ def test_a_resume_brings_back_the_paused_track_without_a_second_start() -> None:
     sim.run(3.0)
     assert [n for k, n in sim.kinds() if k == "track_started"] == ["a"]
     assert sim.mix.heard_db(sim.now) == pytest.approx(-12.0)
+
+
+def test_an_output_refusing_the_pre_roll_frees_its_slot_and_asks_for_another_track(caplog) -> None:
+    import logging
+    caplog.set_level(logging.WARNING, "player.core")
+    sim = Sim(C)
+    a, b = track("a", 40), track("b", 300, token=2)
+    sim.step(Play(a, 1.0))
+    sim.step(QueueNext(b, 4.0))
+    sim.run(32.1)                                                # b pre-rolls from 32.0
+    sim.step(LoadRefused("B", 2, "gone"))
+    assert sim.kinds()[:2] == [("track_started", "a"), ("track_failed", "b")]
+    assert sim.kinds()[2][0] == "needs_track" and sim.details("needs_track") == [{}]
+    assert sorted(sim.decks) == ["A"] and sim.mix.current is not None and sim.mix.next is None
+    assert "cannot start /music/b.flac: gone" in caplog.text
+
+
+def test_a_skip_the_output_refuses_asks_for_the_next_skip_at_once() -> None:
+    sim = playing(300)
+    sim.run(4.0)
+    sim.step(CrossfadeTo(track("b", 300, token=2), 3.0))
+    sim.step(LoadRefused("B", 2, "gone"))
+    assert sim.details("track_failed") == [{"reason": "gone"}] and sim.details("needs_track") == [{"now": True}]
+
+
+def test_a_track_filling_a_gap_fades_in_over_half_a_second_at_least() -> None:
+    sim = Sim(C)
+    a, b = track("a", 40), track("b", 300, token=2)
+    sim.step(Play(a, 1.0))
+    sim.step(QueueNext(b, 0.1))
+    sim.run(20.0)
+    sim.step(OutputEvent("error", "A", 1, "decoder died"))
+    sim.run(3.0)
+    began = [t for t, e in sim.events if e.kind == "track_started"][-1]
+    assert began == pytest.approx(20.38, abs=0.05)
+    assert sim.gain_at("B", began + 0.2) < -15.0                # not the 0.1 s asked: never a jump into a gap
+    assert sim.gain_at("B", began + 0.55) == pytest.approx(-12.0, abs=0.1)
