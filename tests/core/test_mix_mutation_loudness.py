@@ -59,7 +59,7 @@ def test_a_track_without_a_figure_waits_ten_seconds_after_its_pre_roll_then_play
     assert at == pytest.approx(2.0 + 10.0, abs=0.05)             # pre-roll, then at most 10 s of waiting
     sim.run(2.0)
     assert heard_now(sim) == pytest.approx(-22.0)
-    assert "a.flac: loudness not measured in time; playing it at a cautious -10.0 dB" in caplog.text
+    assert "a.flac: loudness not measured in time; playing it at a cautious -10.0 dB" in caplog.messages
 
 
 def test_a_figure_arriving_while_it_waits_lets_it_be_heard_then_at_its_own_level() -> None:
@@ -99,7 +99,7 @@ def test_an_unmeasurable_file_is_heard_at_once_at_the_cautious_level_and_the_log
     assert at == pytest.approx(2.0, abs=0.1)
     sim.run(2.0)
     assert heard_now(sim) == pytest.approx(-22.0)
-    assert "a.flac: loudness unknown (ffmpeg cannot read it); playing it at a cautious -10.0 dB" in caplog.text
+    assert "a.flac: loudness unknown (ffmpeg cannot read it); playing it at a cautious -10.0 dB" in caplog.messages
     sim.figures[track("a").path] = GainResult(EASY, final=True)  # a figure after the error changes nothing
     sim.revision += 1
     sim.run(5.0)

@@ -144,7 +144,7 @@ def test_an_output_refusing_the_pre_roll_frees_its_slot_and_asks_for_another_tra
     assert sim.kinds()[:2] == [("track_started", "a"), ("track_failed", "b")]
     assert sim.kinds()[2][0] == "needs_track" and sim.details("needs_track") == [{}]
     assert sorted(sim.decks) == ["A"] and sim.mix.current is not None and sim.mix.next is None
-    assert "cannot start /music/b.flac: gone" in caplog.text
+    assert "cannot start /music/b.flac: gone" in caplog.messages
 
 
 def test_a_skip_the_output_refuses_asks_for_the_next_skip_at_once() -> None:
