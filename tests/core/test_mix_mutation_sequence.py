@@ -71,7 +71,10 @@ def test_a_stall_while_heard_fades_the_track_out_in_half_a_second_and_the_planne
     assert [g for _, g in fading[:-2]] == sorted((g for _, g in fading[:-2]), reverse=True)
     assert fading[-1][0] == pytest.approx(failed + 0.5 + 1.5, abs=0.03)        # released after the drain
     assert sim.loads[1][0] == pytest.approx(failed, abs=0.03) and sim.loads[1][1].source == b
-    assert at(sim, "track_started", "b") == pytest.approx(failed + 0.3, abs=0.1)              # a gap: 0.3 s pre-roll
+    began = at(sim, "track_started", "b")
+    assert began == pytest.approx(failed + 0.3, abs=0.1)                                       # a gap: 0.3 s pre-roll
+    assert sim.gain_at("B", began + 1.0) < -18.0                 # it fades in over its planned 4 s crossfade
+    assert sim.gain_at("B", began + 4.1) == pytest.approx(-12.0, abs=0.1)
     assert sim.kinds() == [("track_started", "a"), ("track_failed", "a"), ("track_started", "b")]
 
 
@@ -323,3 +326,16 @@ def test_a_failure_is_logged_with_its_deck_file_and_reason(caplog) -> None:
     sim.run(3.0)
     sim.step(OutputEvent("error", "A", 1, "decoder died"))
     assert "deck A: /music/a.flac: decoder died" in caplog.messages
+
+
+def test_nothing_to_follow_fades_the_track_to_silence_over_the_crossfade_by_its_heard_end() -> None:
+    sim = Sim(C)
+    sim.step(Play(track("a", 40), 1.0))
+    sim.run(3.0)
+    sim.step(QueueNext(None, 6.0))
+    sim.run(40.0)
+    assert sim.gain_at("A", 32.4) == -12.0                       # 38.5 - 6 s: not yet
+    assert -13.0 < sim.gain_at("A", 32.6) < -12.0
+    assert sim.gain_at("A", 35.5) == pytest.approx(-36.0, abs=1.5)   # dB-linear to the floor
+    assert sim.gain_at("A", 38.6) is None
+    assert sim.kinds() == [("track_started", "a"), ("track_ended", "a")]
