@@ -225,3 +225,37 @@ def test_a_slow_master_rise_above_vlc_100_percent_lets_the_engine_sleep_between_
     sim.run(6.0)
     assert not sim.mix.master.ramp.done(sim.now) and heard_now(sim) > 0.0      # rising, above 100 %
     assert sim.mix.idle_s(sim.now) == 0.5                                      # 0.1 dB/s: no percent step soon
+
+
+def crossfading_into_b(new_figure: GainResult | None) -> Sim:
+    """a (final figure) crossfades 8 s into b (provisional); 2 s in, b's figure may change."""
+    sim = Sim(LEVELS)
+    a, b = track("a", 40), track("b", 300, token=2)
+    sim.figures[a.path] = GainResult(EASY, final=True)
+    sim.figures[b.path] = GainResult(EASY, analysed_s=25.0)
+    sim.step(BeginLevel(-12.0))
+    sim.step(Play(a, 1.0))
+    sim.step(QueueNext(b, 8.0))
+    sim.run(30.5)                                                # b comes in at 30.5 (38.5 - 8)
+    if new_figure is not None:
+        sim.figures[b.path] = new_figure
+        sim.revision += 1
+    sim.run(2.0)
+    assert sorted(sim.decks) == ["A", "B"]                       # a still fading out
+    return sim
+
+
+def test_a_figure_for_the_incoming_track_is_followed_while_the_outgoing_one_still_sounds() -> None:
+    same, moved = crossfading_into_b(None), crossfading_into_b(GainResult(TrackLevel(-26.0, -10.0), final=True))
+    assert moved.gain_at("B", moved.now) > same.gain_at("B", same.now) + 0.5   # gliding toward +8 dB already
+
+
+def test_a_lowered_session_reference_is_logged(caplog) -> None:
+    caplog.set_level(logging.INFO, "player.core")
+    sim = Sim(LEVELS)
+    quiet = track("quiet", 300)
+    sim.figures[quiet.path] = GainResult(TrackLevel(-40.0, -14.0), final=True)
+    from player.core.mix_commands import PlaySession
+    sim.step(PlaySession((quiet.path,)))
+    sim.run(0.1)
+    assert "session reference -3.0 dB: its quietest track cannot be heard louder" in caplog.messages
