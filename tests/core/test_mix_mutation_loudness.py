@@ -259,3 +259,14 @@ def test_a_lowered_session_reference_is_logged(caplog) -> None:
     sim.step(PlaySession((quiet.path,)))
     sim.run(0.1)
     assert "session reference -3.0 dB: its quietest track cannot be heard louder" in caplog.messages
+
+
+def test_figures_known_before_the_first_step_set_the_reference_at_once() -> None:
+    """The measurer already had a final figure (revision 1) when the mix was made: it counts from the start."""
+    sim = Sim(LEVELS)
+    quiet = track("quiet", 300)
+    sim.figures[quiet.path] = GainResult(TrackLevel(-40.0, -14.0), final=True)
+    sim.revision = 1
+    sim.step(Play(quiet, 1.0))
+    sim.run(0.1)
+    assert sim.mix.slots.reference.target_db == pytest.approx(-3.0)
