@@ -339,3 +339,56 @@ def test_nothing_to_follow_fades_the_track_to_silence_over_the_crossfade_by_its_
     assert sim.gain_at("A", 35.5) == pytest.approx(-36.0, abs=1.5)   # dB-linear to the floor
     assert sim.gain_at("A", 38.6) is None
     assert sim.kinds() == [("track_started", "a"), ("track_ended", "a")]
+
+
+def test_a_very_short_fade_to_silence_is_still_silent_at_the_heard_end() -> None:
+    sim = Sim(C)
+    sim.step(Play(track("a", 40), 1.0))
+    sim.run(3.0)
+    sim.step(QueueNext(None, 0.4))
+    sim.run(40.0)
+    assert sim.gain_at("A", 38.0) == -12.0
+    assert sim.gain_at("A", 38.45) < -45.0                       # 0.4 s to the floor: nearly there
+    assert sim.gain_at("A", 38.55) is None
+
+
+@pytest.mark.parametrize("how", ["fails", "ends early"])
+def test_the_ready_next_track_comes_in_at_once_when_the_heard_one_stops_short(how) -> None:
+    sim = Sim(C)
+    a, b = track("a", 40), track("b", 300, token=2)
+    if how == "ends early":
+        sim.lengths[a.path] = 36.2                              # shorter than its tags said
+    sim.step(Play(a, 1.0))
+    sim.step(QueueNext(b, 2.0))
+    sim.run(36.2 if how == "fails" else 38.0)                    # b pre-rolled from 34.0, ready at 36.0
+    if how == "fails":
+        sim.step(OutputEvent("error", "A", 1, "decoder died"))
+        sim.run(2.0)
+    assert sim.kinds() == [("track_started", "a"),
+                           ("track_failed" if how == "fails" else "track_ended", "a"), ("track_started", "b")]
+    began = at(sim, "track_started", "b")
+    assert began == pytest.approx(36.2, abs=0.03)
+    assert sim.gain_at("B", began + 0.1) < -30.0                 # fading in over its 2 s crossfade
+    assert -20.0 < sim.gain_at("B", began + 0.6) < -15.0
+
+
+def test_a_track_that_ends_early_with_nothing_planned_asks_for_what_follows_it() -> None:
+    sim = Sim(C)
+    a = track("a", 300)
+    sim.lengths[a.path] = 20.0                                   # a truncated file
+    sim.step(Play(a, 1.0))
+    sim.run(22.0)
+    assert sim.kinds() == [("track_started", "a"), ("track_ended", "a"), ("needs_track", "a")]
+    assert at(sim, "needs_track") == pytest.approx(20.02)
+
+
+def test_a_failure_during_the_fade_in_fades_down_from_where_it_was_never_up() -> None:
+    sim = Sim({"volume": {"fade_in_s": 4, "start_db": -12, "default_db": -12}})
+    sim.step(Play(track("a", 300), 4.0))
+    sim.run(3.0)                                                 # 1 s into a 4 s fade-in: about -48 dB
+    before = sim.gain_at("A", sim.now)
+    sim.step(OutputEvent("error", "A", 1, "decoder died"))
+    sim.run(1.0)
+    after = [g for t, g in sim.gains["A"] if t >= 3.0]
+    assert after[-1] is None and all(g < before for g in after[:-1])
+    assert after[:-1] == sorted(after[:-1], reverse=True)
