@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from player.core.media import GainResult, OutputEvent
-from player.core.mix_commands import Opened, Pause, Play, QueueNext, Resume, Stop
+from player.core.mix_commands import CrossfadeTo, Opened, Pause, Play, QueueNext, Resume, Stop
 from tests.core.mix_sim import Sim, track
 
 C = {"volume": {"fade_in_s": 1, "start_db": -12, "default_db": -12}}
@@ -99,7 +99,6 @@ def test_a_pre_rolling_next_track_that_fails_asks_again_after_the_one_heard() ->
 
 
 def test_a_skip_target_that_fails_is_skipped_again_at_once() -> None:
-    from player.core.mix_commands import CrossfadeTo
     sim = Sim(C)
     a, b = track("a", 300), track("b", 300, token=2)
     sim.broken.add(b.path)
@@ -221,7 +220,6 @@ def test_a_resumed_deck_is_heard_again_at_once_whatever_its_figure() -> None:
 
 
 def test_a_fourth_track_asked_while_three_decks_sound_comes_in_once_the_oldest_has_faded() -> None:
-    from player.core.mix_commands import CrossfadeTo
     sim = Sim(C)
     a, b, c, d = (track(n, 300, token=i) for i, n in enumerate("abcd", 1))
     sim.step(Play(a, 1.0))
@@ -382,13 +380,17 @@ def test_a_track_that_ends_early_with_nothing_planned_asks_for_what_follows_it()
     assert at(sim, "needs_track") == pytest.approx(20.02)
 
 
-def test_a_failure_during_the_fade_in_fades_down_from_where_it_was_never_up() -> None:
-    sim = Sim({"volume": {"fade_in_s": 4, "start_db": -12, "default_db": -12}})
-    sim.step(Play(track("a", 300), 4.0))
-    sim.run(3.0)                                                 # 1 s into a 4 s fade-in: about -48 dB
-    before = sim.gain_at("A", sim.now)
-    sim.step(OutputEvent("error", "A", 1, "decoder died"))
+def test_a_failure_during_a_crossfade_in_fades_the_new_track_down_from_where_it_was_never_up() -> None:
+    sim = Sim(C)
+    a, b = track("a", 300), track("b", 300, token=2)
+    sim.step(Play(a, 1.0))
+    sim.run(4.0)
+    sim.step(CrossfadeTo(b, 8.0))
+    sim.run(4.0)                                                 # b 2 s into its 8 s crossfade
+    before, failed = sim.gain_at("B", sim.now), sim.now
+    assert -30.0 < before < -14.0
+    sim.step(OutputEvent("error", "B", 2, "decoder died"))
     sim.run(1.0)
-    after = [g for t, g in sim.gains["A"] if t >= 3.0]
+    after = [g for t, g in sim.gains["B"] if t > failed]
     assert after[-1] is None and all(g < before for g in after[:-1])
     assert after[:-1] == sorted(after[:-1], reverse=True)
