@@ -394,3 +394,18 @@ def test_a_failure_during_a_crossfade_in_fades_the_new_track_down_from_where_it_
     after = [g for t, g in sim.gains["B"] if t > failed]
     assert after[-1] is None and all(g < before for g in after[:-1])
     assert after[:-1] == sorted(after[:-1], reverse=True)
+
+
+def test_a_planned_track_keeps_waiting_for_its_figure_until_its_crossfade_must_begin() -> None:
+    """Pre-rolled by 34.0 without a figure; the figure comes at 34.2, before the crossfade at 34.5."""
+    from player.core.level_model import TrackLevel
+    sim = Sim(C)
+    a, b = track("a", 40), track("b", 300, token=2)
+    sim.figures[b.path] = GainResult()
+    sim.step(Play(a, 1.0))
+    sim.step(QueueNext(b, 4.0))
+    sim.run(34.2)
+    sim.figures[b.path] = GainResult(TrackLevel(-22.0, -10.0), final=True)    # needs +4 dB
+    sim.run(5.0)
+    assert sim.kinds() == [("track_started", "a"), ("track_started", "b"), ("track_ended", "a")]
+    assert sim.gain_at("B", 38.6) == pytest.approx(-8.0, abs=0.3)             # its own level, not the cautious -22
