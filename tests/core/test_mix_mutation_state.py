@@ -167,3 +167,26 @@ def test_a_track_filling_a_gap_fades_in_over_half_a_second_at_least() -> None:
     assert began == pytest.approx(20.38, abs=0.05)
     assert sim.gain_at("B", began + 0.2) < -15.0                # not the 0.1 s asked: never a jump into a gap
     assert sim.gain_at("B", began + 0.55) == pytest.approx(-12.0, abs=0.1)
+
+
+def test_a_paused_track_near_its_end_lets_the_engine_sleep() -> None:
+    sim = playing()
+    sim.run(47.8)                                                # 10.7 s before the heard end
+    sim.step(Pause(1.0))
+    sim.run(3.0)
+    assert sim.mix.mode == "paused" and sim.mix.idle_s(sim.now) == 0.5   # nothing is due while it is paused
+
+
+def test_a_slow_ramp_never_hides_a_device_probe_due_within_a_tick() -> None:
+    from player.core.level_model import TrackLevel
+    from player.core.mix_commands import BeginLevel
+    sim = Sim({"volume": {"fade_in_s": 1, "start_db": -12, "default_db": -6}})
+    a = track("a", 300)
+    sim.figures[a.path] = GainResult(TrackLevel(-36.0, -27.0), final=True)
+    sim.step(Opened())
+    sim.step(BeginLevel(-6.0))
+    sim.step(Play(a, 1.0))
+    sim.run(14.0)
+    assert not sim.mix.master.ramp.done(14.0)                    # the master still rising (0.1 dB/s)
+    assert sim.mix.idle_s(14.9) == pytest.approx(0.1)
+    assert sim.mix.idle_s(14.99) == 0.02                         # the probe at 15.0: one tick, not two
