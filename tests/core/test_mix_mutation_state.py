@@ -190,3 +190,43 @@ def test_a_slow_ramp_never_hides_a_device_probe_due_within_a_tick() -> None:
     assert not sim.mix.master.ramp.done(14.0)                    # the master still rising (0.1 dB/s)
     assert sim.mix.idle_s(14.9) == pytest.approx(0.1)
     assert sim.mix.idle_s(14.99) == 0.02                         # the probe at 15.0: one tick, not two
+
+
+def test_a_start_late_in_a_stop_fade_lets_the_old_track_finish_that_fade_on_time() -> None:
+    sim = playing(300)
+    sim.run(5.0)
+    sim.step(Stop(2.0))                                          # silent at 7.0
+    sim.run(1.5)
+    sim.step(Play(track("b", 300, token=2), 1.0))
+    sim.run(3.0)
+    assert sim.gain_at("A", 6.9) is not None and sim.gain_at("A", 7.0) is None
+
+
+def test_a_second_skip_during_a_crossfade_fades_the_half_risen_track_down_from_where_it_is() -> None:
+    sim = playing(300)
+    sim.run(5.0)
+    sim.step(CrossfadeTo(track("b", 300, token=2), 8.0))
+    sim.run(4.0)
+    sim.step(CrossfadeTo(track("c", 300, token=3), 4.0))
+    sim.run(4.0)
+    began = [t for t, e in sim.events if e.kind == "track_started"][-1]
+    assert sim.kinds()[-1] == ("track_started", "c") and began == pytest.approx(11.0, abs=0.05)
+    level = sim.gain_at("B", began)
+    assert -18.0 < level < -14.0                                 # b had not reached -12 yet
+    assert all(g is None or g <= level for t, g in sim.gains["B"] if t > began)
+
+
+def test_a_failure_while_the_next_track_pre_rolls_brings_it_in_after_a_short_settle() -> None:
+    sim = Sim(C)
+    a, b = track("a", 40), track("b", 300, token=2)
+    sim.step(Play(a, 1.0))
+    sim.step(QueueNext(b, 2.0))
+    sim.run(34.5)                                                # b loaded at 34.0: 2 s of pre-roll ahead
+    sim.step(OutputEvent("error", "A", 1, "decoder died"))
+    sim.run(2.0)
+    assert sim.kinds() == [("track_started", "a"), ("track_failed", "a"), ("track_started", "b")]
+    assert at_time(sim, "track_started", "b") == pytest.approx(34.56, abs=0.05)   # 0.3 s from its load: due
+
+
+def at_time(sim: Sim, kind: str, name: str) -> float:
+    return next(t for t, e in sim.events if e.kind == kind and e.path is not None and e.path.stem == name)
