@@ -409,3 +409,16 @@ def test_a_planned_track_keeps_waiting_for_its_figure_until_its_crossfade_must_b
     sim.run(5.0)
     assert sim.kinds() == [("track_started", "a"), ("track_started", "b"), ("track_ended", "a")]
     assert sim.gain_at("B", 38.6) == pytest.approx(-8.0, abs=0.3)             # its own level, not the cautious -22
+
+
+def test_a_skip_target_without_a_figure_waits_its_ten_seconds_while_the_current_track_plays_on() -> None:
+    sim = Sim(C)
+    a, b = track("a", 300), track("b", 300, token=2)
+    sim.figures[b.path] = GainResult()
+    sim.step(Play(a, 1.0))
+    sim.run(5.0)
+    sim.step(CrossfadeTo(b, 3.0))
+    sim.run(15.0)
+    assert sim.kinds() == [("track_started", "a"), ("track_started", "b")]
+    assert at(sim, "track_started", "b") == pytest.approx(5.0 + 2.0 + 10.0, abs=0.15)   # not a gap: no hurry
+    assert sim.gain_at("A", 16.0) == -12.0                       # a is heard meanwhile, unchanged
