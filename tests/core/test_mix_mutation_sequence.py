@@ -35,6 +35,7 @@ def test_needs_track_pre_roll_and_crossfade_come_exactly_when_the_heard_end_asks
     assert at(sim, "track_ended", "a") == pytest.approx(58.5)
     assert sim.kinds() == [("track_started", "a"), ("needs_track", "a"), ("track_started", "b"),
                            ("track_ended", "a")]
+    assert sim.details("needs_track") == [{}]                    # in good time: not a skip's "now"
 
 
 def test_a_shorter_crossfade_asked_before_moves_the_question_later() -> None:
@@ -377,6 +378,7 @@ def test_a_track_that_ends_early_with_nothing_planned_asks_for_what_follows_it()
     sim.step(Play(a, 1.0))
     sim.run(22.0)
     assert sim.kinds() == [("track_started", "a"), ("track_ended", "a"), ("needs_track", "a")]
+    assert sim.details("needs_track") == [{}]
     assert at(sim, "needs_track") == pytest.approx(20.02)
 
 
@@ -422,3 +424,17 @@ def test_a_skip_target_without_a_figure_waits_its_ten_seconds_while_the_current_
     assert sim.kinds() == [("track_started", "a"), ("track_started", "b")]
     assert at(sim, "track_started", "b") == pytest.approx(5.0 + 2.0 + 10.0, abs=0.15)   # not a gap: no hurry
     assert sim.gain_at("A", 16.0) == -12.0                       # a is heard meanwhile, unchanged
+
+
+def test_a_skip_into_a_short_track_crossfades_over_half_of_what_is_left_of_it() -> None:
+    """b lasts 6 s: after its 2 s pre-roll and the 1.5 s latency, 2.5 s are left to hear; 1.25 s of fade."""
+    sim = Sim(C)
+    sim.step(Play(track("a", 300), 1.0))
+    sim.run(5.0)
+    sim.step(CrossfadeTo(track("b", 6, token=2), 8.0))
+    sim.run(6.0)
+    began = at(sim, "track_started", "b")
+    assert began == pytest.approx(7.1, abs=0.05)
+    assert sim.gain_at("B", began + 1.3) == pytest.approx(-12.0, abs=0.1)    # in, fully, within 1.25 s
+    assert sim.gain_at("A", began + 1.3) is None                             # and a out
+    assert at(sim, "track_ended", "a") == pytest.approx(began + 1.25, abs=0.1)
