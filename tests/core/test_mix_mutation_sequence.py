@@ -236,6 +236,9 @@ def test_a_fourth_track_asked_while_three_decks_sound_comes_in_once_the_oldest_h
         (0.0, "A", "a", 1), (4.0, "B", "b", 2), (8.5, "C", "c", 3), (15.62, "A", "d", 4)]   # a's slot, once drained
     assert [n for k, n in sim.kinds() if k == "track_started"] == ["a", "b", "c", "d"]
     assert at(sim, "track_ended", "a") == pytest.approx(14.1)
+    began = at(sim, "track_started", "d")
+    assert sim.gain_at("A", began + 2.0) < -18.0                 # d crossfades in over the 8 s asked, not cut in
+    assert sim.gain_at("A", began + 8.1) == pytest.approx(-12.0, abs=0.1)
 
 
 def test_events_of_an_older_load_on_the_same_slot_are_ignored() -> None:
