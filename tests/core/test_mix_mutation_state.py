@@ -230,3 +230,20 @@ def test_a_failure_while_the_next_track_pre_rolls_brings_it_in_after_a_short_set
 
 def at_time(sim: Sim, kind: str, name: str) -> float:
     return next(t for t, e in sim.events if e.kind == kind and e.path is not None and e.path.stem == name)
+
+
+def test_a_device_lost_between_tracks_brings_nothing_back_but_the_next_track_still_plays() -> None:
+    sim = Sim(C)
+    a = track("a", 300)
+    sim.lengths[a.path] = 10.0                                   # ends early; the session has not answered yet
+    sim.step(Opened())
+    sim.step(Play(a, 1.0))
+    sim.run(11.0)
+    assert sim.kinds()[-1] == ("needs_track", "a") and sim.decks == {}
+    sim.step(OutputEvent("device_lost"))
+    sim.step(OutputEvent("device_back"))
+    sim.run(1.0)
+    assert sim.kinds()[-2:] == [("device_lost", None), ("device_restored", None)] and sim.decks == {}
+    sim.step(QueueNext(track("b", 300, token=2), 4.0))
+    sim.run(3.0)
+    assert sim.kinds()[-1] == ("track_started", "b")
