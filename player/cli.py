@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "calmer",
     "sessions",
     "report",
+    "music_feedback",
     "check",
     "plan",
     "demo_audio",

@@ -294,6 +294,47 @@ class StationConfig:
                           "room name -> the chair page's URL, for chairs that send none"] = ()
 
 
+#: The take-home page's defaults, from the clinic's guidance for a ketamine session (the rest of the day,
+#: and integration in the 24-72 h after); docs/clinician.md#the-take-home-integration-page.
+REST_OF_DAY = (
+    "A responsible adult takes you home today. Do not drive until tomorrow.",
+    "For the rest of the day: no driving, no machinery, no important decisions, no signing documents.",
+    "Rest. Keep to light, gentle activities, such as a short walk.",
+    "Drink water and eat something light.",
+)
+JOURNALING_PROMPTS = (
+    "What did you notice during the session: images, feelings, memories?",
+    "Which music stayed with you, and what did it bring up?",
+    "What did you hope for from the session, and what came instead?",
+    "What would you like to carry into the coming days?",
+)
+
+
+@dataclass(frozen=True)
+class TakeHomeConfig:
+    """take_home: the integration page printed with the patient's music list (no clinical data)."""
+
+    integration: Annotated[bool, "add the integration page (rest of the day, journaling, follow-up) to the "
+                                 "patient's music list"] = True
+    rest_of_day: Annotated[tuple[str, ...], Items(8), "advice for the rest of the day"] = REST_OF_DAY
+    journaling: Annotated[str, Text(200), "what the journaling part says first"] = (
+        "In the next 24 to 72 hours, a few minutes of writing helps what you found last.")
+    journaling_prompts: Annotated[tuple[str, ...], Items(8), "questions to write about"] = JOURNALING_PROMPTS
+    listen_again: Annotated[str | None, Text(200), "about listening to the music again (unset: not shown)"] = (
+        "Listening to this music again in the coming days can help you return to what you felt.")
+    follow_up: Annotated[str | None, Text(200), "the follow-up appointment line (unset: not shown)"] = (
+        "Your follow-up appointment: ______________________________")
+
+
+@dataclass(frozen=True)
+class MusicFeedbackConfig:
+    """music_feedback: the patient's answers about the music after a session (docs/staff.md)."""
+
+    editable_s: Annotated[float | None, Seconds(60, 366 * 24 * 3600),
+                          "answers may be given or changed until this long after the session ended, "
+                          "e.g. 72h (unset: always)"] = None
+
+
 @dataclass(frozen=True)
 class Config:
     room: Annotated[str, Text(80), "room/chair label: the only identity; never patient data"] = "Room 1"
@@ -308,6 +349,8 @@ class Config:
     library: LibraryConfig = field(default_factory=LibraryConfig)
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     station: StationConfig = field(default_factory=StationConfig)
+    take_home: TakeHomeConfig = field(default_factory=TakeHomeConfig)
+    music_feedback: MusicFeedbackConfig = field(default_factory=MusicFeedbackConfig)
     source: str = field(default="<defaults>", compare=False)
 
     @property

@@ -20,7 +20,6 @@ from pathlib import Path
 from player.audio.analysis import Analyzer
 from player.audio.api import AudioOutput
 from player.audio.loudness import LoudnessLookup
-from player.audio.signalled import SignallingOutput
 from player.audio.voice_cache import CACHE_NAME as VOICE_CACHE
 from player.audio.voice_cache import VoiceLookup
 from player.audio.voice_worker import VoiceWorker
@@ -31,7 +30,7 @@ from player.control import ControlSocketServer
 from player.core.cap import cap_db
 from player.core.level_model import LevelLimits
 from player.engine.loop import Notifier, SessionEngine
-from player.engine.output import Mixer
+from player.engine.output import Mixer, SignallingOutput
 from player.fsutil import make_dirs_durable
 from player.playlist.validate import load_playlist, load_playlist_to_resume
 from player.usb import PendingApplier, apply_pending, recover_library

@@ -49,6 +49,7 @@ class VoiceWorker:
         self._running: Path | None = None
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._told: set[str] = set()   # why files could not be checked, each said once (a missing extra: every file)
 
     def __repr__(self) -> str:
         return f"<VoiceWorker {len(self._heard)} heard, {len(self._wanted)} wanted>"
@@ -111,4 +112,11 @@ class VoiceWorker:
                     self._heard[path] = heard
                 self._wake.notify_all()
             if heard is not None and (heard.voice or not heard.checked):
-                log.warning("%s: %s", path.name, heard.describe())
+                self._tell(path, heard)
+
+    def _tell(self, path: Path, heard: VoiceScan) -> None:
+        """A voice heard is logged for every file; a reason it could not be checked once, then at debug level."""
+        repeated = not heard.checked and heard.reason in self._told
+        self._told.add(heard.reason)
+        log.log(logging.DEBUG if repeated else logging.WARNING, "%s: %s%s", path.name, heard.describe(),
+                "" if heard.checked or repeated else " (said once; other files alike at debug)")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from player.commands.music_prefs_options import add_preference_options, preferences_of
 from player.commands.status import format_status
 from player.config import load_config
 from player.control import send_request
@@ -50,6 +51,7 @@ def _add_playlist(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checked", action="store_true",
                         help="every item of the pre-session checklist (session.checklist) is done: "
                              "recorded in the session log")
+    add_preference_options(parser, quieter=True)
 
 
 def _add_minutes(parser: argparse.ArgumentParser) -> None:
@@ -81,6 +83,8 @@ def _volume_args(args: argparse.Namespace) -> dict:
 def _playlist_args(args: argparse.Namespace) -> dict:
     """A name without a folder is a library playlist's unless such a file is here; a file goes by its absolute path."""
     checked = {"checked": True} if getattr(args, "checked", False) else {}
+    prefs = preferences_of(args)
+    checked = {**checked, **({"preferences": prefs.as_record()} if prefs else {})}
     given = args.playlist
     if given is None:
         return checked

@@ -11,7 +11,10 @@ after the phases. --json prints {"name", "total_s", "phases": [{"name", "start_s
 "tracks": [{"file", "start_s", "duration_s", ...}]}], "checkpoints": [{"at_s", "text"}],
 "calmer": [{"phase", "files"}], "level_notes": [...]} (calmer: the music `session-player calmer` would play in each
 phase, its own or the playlist's; level_notes: the tracks whose known loudness lowers the
-session's level, docs/audio.md). Exit status: 0 planned, 1 invalid playlist, 2 usage error.
+session's level, docs/audio.md). With --avoid ITEM or --preferences FILE (the patient's music
+preferences) the tracks whose tags match an avoided item are flagged (--json: "avoid" and
+"music_flags": [{"file", "tag", "text", "word", "item", "says"}]).
+Exit status: 0 planned, 1 invalid playlist (or preferences file), 2 usage error.
 """
 
 from __future__ import annotations
@@ -24,12 +27,14 @@ import sys
 from pathlib import Path
 
 from player.audio.session_levels import playlist_level_notes
+from player.commands.music_prefs_options import add_preference_options, flag_lines, preferences_of
 from player.durations import format_duration
 from player.errors import PlaylistInvalid
 from player.playlist.checkpoint_spec import checkpoints_to_json
 from player.playlist.model import Checkpoint, Playlist
 from player.playlist.plan import SessionPlan, plan_session, plan_to_json
 from player.playlist.validate import load_playlist
+from player.reports.music_flags import playlist_flags
 
 NAME = "plan"
 HELP = "print the session timeline a playlist gives (phases, tracks, crossfades)"
@@ -47,6 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the plan as JSON")
     parser.add_argument("--start", type=_clock, metavar="HH:MM",
                         help="also show clock times for a session starting then")
+    add_preference_options(parser, quieter=False)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,11 +68,15 @@ def run(args: argparse.Namespace) -> int:
     plan = plan_session(playlist)
     calmer = calmer_music(playlist)
     levels = playlist_level_notes(playlist, getattr(args, "config", None))
+    prefs = preferences_of(args)
+    flags = playlist_flags(playlist, prefs.avoid) if prefs else []
     if args.json:
         data = {**plan_to_json(plan), "calmer": calmer, "level_notes": levels}
         data["checkpoints"] = checkpoints_to_json(playlist.checkpoints)
         if args.start:
             data["start"] = args.start.strftime("%H:%M")
+        if prefs:
+            data.update(avoid=list(prefs.avoid), music_flags=flags)
         print(json.dumps(data, indent=2))
     else:
         print("\n".join(render_plan(plan, args.start, playlist.checkpoints)))
@@ -74,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"calmer music in {row['phase']}: {', '.join(row['files']) or 'none'}")
         for note in levels:
             print(f"level: {note}")
+        if prefs:
+            print("\n".join(flag_lines(playlist, prefs, flags)))
     return 0
 
 

@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    text = render_report(build_report(config.data_dir, args.session_id), args.format)
+    text = render_report(build_report(config.data_dir, args.session_id), args.format, config.take_home)
     if args.output:
         _write(args.output, text)
     else:

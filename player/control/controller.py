@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from player.core.controls import Control, control
+from player.core.music_feedback import check_answer
+from player.core.music_prefs import MusicPreferences, check_preferences
 from player.core.observation_kinds import ObservationKind
 from player.core.observations import check_observation
 from player.core.vocabulary import BUTTON_INPUTS, CONTROLS, SOURCES, USB_INPUTS
@@ -125,9 +127,12 @@ def check_control(action: str, source: str, args: Mapping[str, object],
     ``value`` and optional ``note`` (player/core/observations.py, with the config's extra
     `kinds`: a value out of its plausible range is refused here, so nothing is logged); ``calmer`` takes
     ``minutes`` (1 <= m <= 240; omitted = until ``off`` or the phase ends) or ``off: true``; ``start``
-    also takes ``checked``: the pre-session checklist's items ticked (a list), or true for all.
+    also takes ``checked``: the pre-session checklist's items ticked (a list), or true for all, and
+    ``preferences``: the patient's music preferences, ``{"avoid": [...], "loudness": "quieter"}``.
     ``press`` (the bedside button's short press, source ``button`` only) takes ``playlist``
     like ``start``: the session core decides whether it starts, pauses or resumes.
+    ``feedback`` takes ``session``, ``track`` or ``phase``, ``answer`` and optional ``note``
+    (player/core/music_feedback.py `check_answer`).
     Others take none.
 
     Raises:
@@ -143,10 +148,12 @@ def check_control(action: str, source: str, args: Mapping[str, object],
         raise SessionRefused(f"unknown action {action!r}; known actions: {', '.join(CONTROLS)}")
     if source not in SOURCES:
         raise SessionRefused(f"unknown source {source!r}; one of {', '.join(SOURCES)}")
-    allowed = {"start": {"playlist", "checked"}, "load": {"playlist"}, "press": {"playlist"}, "extend": {"minutes"},
+    allowed = {"start": {"playlist", "checked", "preferences"}, "load": {"playlist"}, "press": {"playlist"},
+               "extend": {"minutes"},
                "mark": {"text"},
                "volume": {"delta_db", "level_db"}, "ack": {"text"},
-               "observe": {"kind", "value", "note"}, "calmer": {"minutes", "off"}}.get(action, set())
+               "observe": {"kind", "value", "note"}, "calmer": {"minutes", "off"},
+               "feedback": {"session", "track", "phase", "answer", "note"}}.get(action, set())
     extra = set(args) - allowed
     if extra:
         raise SessionRefused(f"{action} takes no {', '.join(sorted(extra))}"
@@ -164,6 +171,8 @@ def _playlist(args: Mapping[str, object], kinds: object = None) -> dict:
         out["playlist"] = playlist
     if "checked" in args:
         out["checked"] = _checked(args["checked"])
+    if "preferences" in args:
+        out["preferences"] = _preferences(args["preferences"])
     return out
 
 
@@ -239,8 +248,24 @@ def _checked(value: object) -> list[str] | bool:
     return list(dict.fromkeys(value))
 
 
+def _feedback(args: Mapping[str, object], kinds: object = None) -> dict:
+    try:
+        return check_answer(args)
+    except ValueError as exc:
+        raise SessionRefused(str(exc)) from None
+
+
+def _preferences(value: object) -> MusicPreferences:
+    """The patient's music preferences (player/core/music_prefs.py): refused with its wording."""
+    try:
+        return check_preferences(value)
+    except ValueError as exc:
+        raise SessionRefused(str(exc)) from None
+
+
 #: Each control's own argument checks (after the allowed keys are checked); a control not
 #: listed takes no arguments.
 _ARGUMENTS: dict[str, Callable[..., dict]] = {
     "start": _playlist, "load": _playlist, "press": _playlist, "calmer": _calmer, "extend": _extend, "mark": _mark,
-    "ack": _ack, "observe": _observe, "volume": _volume}
+    "ack": _ack, "observe": _observe, "volume": _volume,
+    "feedback": _feedback}

@@ -1,7 +1,9 @@
-"""The rules of calmer music on demand: handlers of the session core (player/core/session.py), pure.
+"""The ends of calmer music: back to the plan's music, and calmer music across a restart; pure.
 
-A control or a restart in, records and mixer effects out. What calmer music is, until when
-and the way back: player/core/calmer.py.
+Called by the session core's phase and restart handlers (player/core/phases.py,
+player/core/restart.py) and by its ``calmer`` control handler (player/core/session.py, beside
+the other staff controls). What calmer music is, until when and the way back:
+player/core/calmer.py.
 """
 
 from __future__ import annotations
@@ -9,33 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from player.core import calmer as calm
-from player.core.controls import Calmer
 from player.core.resume import Saved
-from player.errors import SessionRefused
 
 if TYPE_CHECKING:
-    from player.core.session import Moment, SessionMachine
-
-
-def calmer(m: SessionMachine, c: Calmer, when: Moment) -> None:
-    """Calmer music now, for `minutes` (None: until `off` or the phase ends), or back to the plan (`off`)."""
-    s = m.session
-    assert s is not None
-    if c.off:
-        if s.calmer is None:
-            raise SessionRefused("calmer music is not playing; the plan's music plays")
-        end_calmer(m, when.at, "staff", when.source)
-        return
-    if s.finishing or s.fading_out:
-        raise SessionRefused(f"phase {s.timeline.phase} is ending: its last music plays out")
-    was = s.calmer
-    plan_turn, since = (s.cursor.track_index, None) if was is None else (was.plan_turn, was.since_s)
-    s.calmer = calm.begin(s.playlist, s.timeline.index, when.at, c.minutes, plan_turn, since)
-    m.record("calmer_started", when.at, when.source, phase=s.timeline.phase, minutes=c.minutes,
-             until_s=s.calmer.until_s)
-    if was is None:         # asked again while calmer music plays: only its end changes
-        s.cursor.calmer, s.cursor.track_index = True, 0
-        m.emit(s.phase_music(crossfade_s=calm.crossfade_s(s.phase)))
+    from player.core.session import SessionMachine
 
 
 def end_calmer(m: SessionMachine, at_s: float, reason: str, source: str = "system", *, music: bool = True) -> None:

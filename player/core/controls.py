@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
+from player.core.music_prefs import MusicPreferences
 from player.playlist.model import Playlist
 
 _INTERNAL = {"internal": True}   # filled in by the engine, never by an edge
@@ -46,6 +47,7 @@ class Start(Control):
     action: ClassVar[str] = "start"
     playlist: str | Playlist | None = None
     checked: list[str] | bool | None = None
+    preferences: MusicPreferences | None = None   # the patient's music preferences (player/core/music_prefs.py)
     default: bool = field(default=False, metadata=_INTERNAL)
     session_id: str = field(default="", metadata=_INTERNAL)   # the engine names the session
 
@@ -142,10 +144,22 @@ class ApplyLibrary(Control):
     action: ClassVar[str] = "apply_library"
 
 
+@dataclass(frozen=True)
+class MusicFeedback(Control):
+    """The patient's answer about a track or phase of a finished session (player/core/music_feedback.py)."""
+
+    action: ClassVar[str] = "feedback"
+    session: str = ""
+    answer: str = ""
+    track: str | None = None
+    phase: str | None = None
+    note: str | None = None
+
+
 #: Every control by its action name, for the door (`check_control`) and nothing else.
 CONTROL_TYPES: dict[str, type[Control]] = {c.action: c for c in (
     Load, Start, Press, Pause, Resume, Next, Advance, Extend, Mark, Volume, Stop, EmergencyStop, Ack, Observe,
-    Calmer, ApplyLibrary)}
+    Calmer, ApplyLibrary, MusicFeedback)}
 
 
 def control(action: str, args: dict | None = None) -> Control:

@@ -152,3 +152,12 @@ AudioEffect = Play | Crossfade | QueueNext | Prefetch | BeginLevel | PauseAudio 
     | EmergencyStopAudio
 StorageEffect = OpenLog | CloseLog | SaveState | ClearState | RecordExposure | ApplyPendingLibrary
 Effect = AudioEffect | ChangeLevel | Record | StorageEffect | Notify
+
+
+@dataclass(frozen=True)
+class RecordFeedback:
+    """Append a music-feedback answer to the finished session's ``music-feedback.jsonl`` (not the open log)."""
+
+    session_id: str
+    source: str
+    details: dict = field(default_factory=dict)

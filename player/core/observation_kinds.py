@@ -29,6 +29,9 @@ class ObservationKind:
         lo, hi: the plausible range (for ``bp``: the systolic one; `dia_lo`, `dia_hi` the diastolic).
         integer: whole numbers only.
         form: "number", "pair" (systolic/diastolic) or "text" (a note).
+        none: the value that means "no symptom" on the kind's scale (0 for nausea), or None when the
+            scale has no such value the player can know (sedation: RASS 0 but MOAA/S 5); the
+            report's recovery course calls a symptom resolved when its last value is this one.
     """
 
     name: str
@@ -40,6 +43,7 @@ class ObservationKind:
     form: str = "number"
     dia_lo: float = 0.0
     dia_hi: float = 0.0
+    none: float | None = None
 
 
 BUILTIN: dict[str, ObservationKind] = {k.name: k for k in (
@@ -48,7 +52,10 @@ BUILTIN: dict[str, ObservationKind] = {k.name: k for k in (
     ObservationKind("spo2", "SpO2", "%", 50, 100),
     ObservationKind("rr", "RR", "/min", 4, 60),
     ObservationKind("sedation", "Sedation", "score", -5, 6),   # wide enough for RASS, MOAA/S, Ramsay
-    ObservationKind("nausea", "Nausea", "0-10", 0, 10),
+    ObservationKind("nausea", "Nausea", "0-10", 0, 10, none=0),
+    # The guidance's other recovery effects, rated like nausea (0 none, 10 worst imaginable).
+    ObservationKind("dizziness", "Dizziness", "0-10", 0, 10, none=0),
+    ObservationKind("grogginess", "Grogginess", "0-10", 0, 10, none=0),
     ObservationKind("note", "Note", "", form="text"),
 )}
 
@@ -65,8 +72,8 @@ def parse_kinds(value: object) -> dict[str, ObservationKind]:
     for name, spec in value.items():
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise ValueError(f"kind {name!r} must be a short lower-case word (letters, digits, _)")
-        if not isinstance(spec, Mapping) or set(spec) - {"label", "unit", "min", "max", "integer"}:
-            raise ValueError(f"{name}: expected {{label, unit, min, max, integer}}")
+        if not isinstance(spec, Mapping) or set(spec) - {"label", "unit", "min", "max", "integer", "none"}:
+            raise ValueError(f"{name}: expected {{label, unit, min, max, integer, none}}")
         base = BUILTIN.get(name)
         if base is not None and base.form != "number":
             raise ValueError(f"{name}: a built-in kind whose form is {base.form}; only number kinds can change")
@@ -83,8 +90,23 @@ def parse_kinds(value: object) -> dict[str, ObservationKind]:
         integer = spec.get("integer", base.integer if base else False)
         if not isinstance(integer, bool):
             raise ValueError(f"{name}.integer: expected true or false, got {integer!r}")
-        out[name] = ObservationKind(name, label or name, unit, float(lo), float(hi), integer)  # a number kind
+        none = _none_level(name, spec, base, lo, hi)
+        out[name] = ObservationKind(name, label or name, unit, float(lo), float(hi), integer, none=none)
     return out
+
+
+def _none_level(name: str, spec: Mapping, base: ObservationKind | None, lo: float, hi: float) -> float | None:
+    """The kind's "no symptom" value: the config's ``none`` (null: none), else the built-in's; inside min-max."""
+    if "none" in spec:
+        none = spec["none"]
+        if none is not None and finite(none) is None:
+            raise ValueError(f"{name}.none: expected the scale's 'no symptom' number or null, got {shown(none)}")
+    else:
+        none = base.none if base else None
+    if none is not None and not lo <= none <= hi:
+        raise ValueError(f"{name}.none: {none:g} is outside min-max ({lo:g}-{hi:g}); set none: to the scale's "
+                         "'no symptom' value, or null")
+    return None if none is None else float(none)
 
 
 def kinds_table(extra: Mapping[str, ObservationKind] | None = None) -> dict[str, ObservationKind]:

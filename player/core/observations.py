@@ -74,6 +74,8 @@ def check_observation(kind: object, value: object, note: object = None,
         raise ValueError(f"{k.name} is a whole number, e.g. {_example(k)}; got {text!r}")
     _in_range(k, k.name, number, k.lo, k.hi)
     details["value"] = int(number) if k.integer else number
+    if k.none is not None:  # kept with the value, so the report knows "resolved" on the clinic's scale
+        details["none"] = int(k.none) if k.integer else k.none
     return details
 
 

@@ -15,7 +15,7 @@ and reads the source to prove both). The rows' next states come from the vocabul
 What each staff control does is below the machine, one handler each (``(machine, control,
 moment) -> None``: it refuses with `SessionRefused` before changing anything, or emits
 effects and records). The other handlers live beside it, one job each: phases and the
-mixer's events (player/core/phases.py), calmer music (player/core/calmer_rules.py), the
+mixer's events (player/core/phases.py), the ends of calmer music (player/core/calmer_rules.py), the
 restart (player/core/restart.py) and the status (player/core/status.py).
 """
 
@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from player.core import calmer as calm
 from player.core import calmer_rules, phases, restart, status
 from player.core.bluetooth import HEADPHONES_LOST
 from player.core.cap import cap_db
@@ -40,6 +41,7 @@ from player.core.controls import (
     Extend,
     Load,
     Mark,
+    MusicFeedback,
     Next,
     Observe,
     Pause,
@@ -75,6 +77,8 @@ from player.core.inputs import (
     SessionCompleted,
 )
 from player.core.media import MixerEvent
+from player.core.music_feedback import give_feedback
+from player.core.music_prefs import begin_level
 from player.core.observations import check_observation
 from player.core.phases import enter_phase, phase_started
 from player.core.resume import Downtime, Saved
@@ -356,9 +360,11 @@ def start(m: SessionMachine, c: Start, when: Moment) -> None:
     m.faults = [f for f in m.faults if f == m.device_message()]
     m.session = Running(c.session_id, pl, when.now, tl, planned=planned_phases(pl, tl),
                         checkpoints=CheckpointBook(pl.checkpoints, m.config.session.checkpoint_grace_s))
-    m.emit(OpenLog(c.session_id), prefetch(pl), BeginLevel(m.preset_db))   # every session starts low
     v = m.config.volume
     target = min(cap_db(v), v.default_db if m.preset_db is None else m.preset_db)
+    level = begin_level(target, c.preferences)   # quieter: lower, never higher
+    m.emit(OpenLog(c.session_id), prefetch(pl),
+           BeginLevel(m.preset_db if level == target else level))   # every session starts low
     planned = [{"name": n, "planned_start_s": a, "planned_end_s": b}
                for n, (a, b) in zip(tl.names, m.session.planned, strict=True)]
     m.record("session_started", 0.0, when.source, playlist=pl.name, playlist_path=str(pl.path),
@@ -366,6 +372,9 @@ def start(m: SessionMachine, c: Start, when: Moment) -> None:
              resume_policy=m.config.session.resume_policy, phases=planned,
              **({"checkpoints": checkpoints_to_json(pl.checkpoints)} if pl.checkpoints else {}),
              **({"checklist": checklist} if checklist else {}))
+    if c.preferences is not None:
+        m.record("music_preferences", 0.0, when.source, **c.preferences.as_record(),
+                 **({"level_db": level} if level != target else {}))
 
 
 def started(m: SessionMachine, c: Start, when: Moment) -> None:
@@ -462,6 +471,27 @@ def volume(m: SessionMachine, c: Volume, when: Moment) -> None:
     m.emit(ChangeLevel(when.source, when.at, c.delta_db, c.level_db))
 
 
+def calmer(m: SessionMachine, c: Calmer, when: Moment) -> None:
+    """Calmer music now, for `minutes` (None: until `off` or the phase ends), or back to the plan (`off`)."""
+    s = m.session
+    assert s is not None
+    if c.off:
+        if s.calmer is None:
+            raise SessionRefused("calmer music is not playing; the plan's music plays")
+        calmer_rules.end_calmer(m, when.at, "staff", when.source)
+        return
+    if s.finishing or s.fading_out:
+        raise SessionRefused(f"phase {s.timeline.phase} is ending: its last music plays out")
+    was = s.calmer
+    plan_turn, since = (s.cursor.track_index, None) if was is None else (was.plan_turn, was.since_s)
+    s.calmer = calm.begin(s.playlist, s.timeline.index, when.at, c.minutes, plan_turn, since)
+    m.record("calmer_started", when.at, when.source, phase=s.timeline.phase, minutes=c.minutes,
+             until_s=s.calmer.until_s)
+    if was is None:         # asked again while calmer music plays: only its end changes
+        s.cursor.calmer, s.cursor.track_index = True, 0
+        m.emit(s.phase_music(crossfade_s=calm.crossfade_s(s.phase)))
+
+
 def apply_library(m: SessionMachine, c: object, when: Moment) -> None:
     m.emit(ApplyPendingLibrary())
 
@@ -521,8 +551,9 @@ HANDLERS: dict[type, tuple[Handler | None, Handler | None]] = {
     Volume: (volume, None),
     Ack: (ack, None),
     Observe: (observe, None),
-    Calmer: (calmer_rules.calmer, None),
+    Calmer: (calmer, None),
     ApplyLibrary: (apply_library, None),
+    MusicFeedback: (give_feedback, None),
     Stop: (stop, closed),
     EmergencyStop: (emergency_stop, closed),
     SessionCompleted: (completed, closed),

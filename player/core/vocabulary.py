@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from player.core.music_prefs import describe_preferences
 from player.core.observations import describe_observation
 from player.numbers import finite
 
@@ -146,9 +147,19 @@ _TYPES = (
               lambda d: f"checkpoint missed: {_t(d.get('text'))} (not acknowledged within {_s(d.get('grace_s'))})",
               doc="a due checkpoint was not acknowledged within session.checkpoint_grace_s"),
     EventType("observation", ("kind", "label", "unit", "value"), lambda d: f"observed {describe_observation(d)}",
-              optional=("systolic", "diastolic", "note"), staff=True,
-              doc="a structured observation (bp, hr, spo2, rr, sedation, nausea, note, or a configured kind)"),
+              optional=("systolic", "diastolic", "note", "none"), staff=True,
+              doc="a structured observation (bp, hr, spo2, rr, sedation, nausea, dizziness, grogginess, note, "
+                  "or a configured kind); `none`: the scale's no-symptom value"),
+    EventType("music_preferences", ("avoid", "loudness"), describe_preferences, optional=("level_db",), staff=True,
+              doc="the patient's music preferences asked before Start (player/core/music_prefs.py): avoid "
+                  "(items), loudness (as_planned or quieter); level_db: the level a quieter session rises to"),
     EventType("session_ended", ("reason",), lambda d: f"session ended: {_t(d.get('reason'))}", staff=True),
+    EventType("music_feedback", ("answer",),
+              lambda d: f"music feedback: {_t(d.get('track') or d.get('phase'))} {_t(d.get('answer'))}"
+                        + (f" ({d['note']})" if d.get("note") else ""),
+              optional=("track", "phase", "note"), staff=True,
+              doc="the patient's answer about a track or a phase (helped, neutral, unwelcome; a note), in the "
+                  "finished session's music-feedback.jsonl, not its events.jsonl (player/core/music_feedback.py)"),
 )
 
 TYPES: dict[str, EventType] = {t.name: t for t in _TYPES}
@@ -187,7 +198,8 @@ STATES: tuple[State, ...] = ("idle", "ready", "playing", "paused", "faulted", "e
 
 #: Staff controls (from the button, the CLI socket, the web page).
 CONTROLS = ("load", "start", "pause", "resume", "next", "advance", "extend", "mark", "volume", "stop",
-            "emergency_stop", "ack", "observe", "calmer")
+            "emergency_stop", "ack", "observe", "calmer",
+            "feedback")   # music feedback after a session (player/core/music_feedback.py)
 #: Inputs from the USB edge (not staff): a deferred import may become the library between sessions.
 USB_INPUTS = ("apply_library",)
 #: The bedside button's short press: the core decides what it means (start, pause, resume) from
@@ -243,6 +255,8 @@ for _state in _ACTIVE:
     TRANSITIONS[(_state, "volume")] = _state
     TRANSITIONS[(_state, "stop")] = "ended"
     TRANSITIONS[(_state, "emergency_stop")] = "ended"
+for _state in STATES:   # music feedback is about a finished session: never audible, in any state
+    TRANSITIONS[(_state, "feedback")] = _state
 TRANSITIONS[("playing", "device_restored")] = "playing"
 for _state in ("idle", "ready", "ended"):   # never under a running session: it plays its own files
     TRANSITIONS[(_state, "apply_library")] = _state

@@ -38,7 +38,7 @@ from player.config import Config
 from player.control.controller import STATUS_KEYS, Listener, Listeners, check_control
 from player.core import effects as fx
 from player.core.cap import cap_db
-from player.core.controls import Control, Load, Press, Start
+from player.core.controls import Control, Load, MusicFeedback, Press, Start
 from player.core.effects import Effect
 from player.core.media import OutputEvent
 from player.core.running import MixerView
@@ -46,6 +46,7 @@ from player.core.session import LOST_FAULT, SessionMachine, lost_fault
 from player.core.vocabulary import is_active
 from player.engine import persist
 from player.engine.eventlog import SESSIONS_DIR
+from player.engine.feedback_log import check_session, feedback_path, feedback_record
 from player.engine.journal import Journal
 from player.engine.records import RecordKeeper
 from player.errors import PlaylistInvalid, SessionRefused
@@ -184,6 +185,9 @@ class SessionEngine:
             raise SessionRefused("the session engine is not running")
         if isinstance(control, (Start, Load)) or (isinstance(control, Press) and not self._may_be_running()):
             control = self._prepare_playlist(control)
+        if isinstance(control, MusicFeedback):
+            check_session(self.config.data_dir, control, now=self._clock.wall(),    # read here, in the caller's
+                          editable_s=self.config.music_feedback.editable_s)     # thread
         cmd = Command(control, source, actor, deadline, wanted)
         self._queue.put(cmd)
         if not cmd.done.wait(max(0.0, deadline - time.monotonic())) and cmd.give_up():
@@ -460,7 +464,7 @@ class Performer:
             fx.ChangeLevel: self._change_level, fx.Record: self._write, fx.OpenLog: self._open_log,
             fx.CloseLog: self._close_log, fx.SaveState: self._save_state, fx.ClearState: self._clear_state,
             fx.RecordExposure: self._record_exposure, fx.ApplyPendingLibrary: self._apply_pending_library,
-            fx.Notify: self._notify}
+            fx.Notify: self._notify, fx.RecordFeedback: self._record_feedback}
 
     def perform(self, effects: list[fx.Effect | None]) -> None:
         """Each effect in order, by its class (None: nothing to do)."""
@@ -541,6 +545,12 @@ class Performer:
             generation = None
         if generation:
             self._journal.write(fx.Record("library_changed", "usb", self._elapsed(), {"generation": generation}))
+        self.disk_news()
+
+    def _record_feedback(self, e: fx.RecordFeedback) -> None:
+        """A music-feedback answer, beside its finished session's log (player/engine/feedback_log.py)."""
+        record = feedback_record(e, self._clock.wall().isoformat(timespec="milliseconds"), self.actor)
+        self._keeper.append_to(feedback_path(self._keeper.data_dir, e.session_id), record)
         self.disk_news()
 
     def _notify(self, e: fx.Notify) -> None:

@@ -7,6 +7,11 @@ analyzer, one method per command class, and with mixer events, which the engine 
 `handle` and `tick`. What the machine must read (positions, lengths, loudness figures, the
 device probe) the shell answers as its `Readings`.
 
+`SignallingOutput` wraps the device in the daemon and raises the `player.background.Foreground`
+flag on every call that starts or shapes sound, so loudness analysis and other background work
+wait while a deck loads, pre-rolls or fades. Both live here because this module is the one
+caller of the AudioOutput.
+
 Everything here runs on the engine's thread: it calls `handle` for each output event it
 dequeued, `tick` at least as often as `idle_s` asks (20 ms while anything ramps, up to
 250 ms in steady playback), and the commands below. Nothing blocks except libVLC calls;
@@ -35,6 +40,7 @@ from pathlib import Path
 
 from player.audio.analysis import Analyzer
 from player.audio.api import AudioOutput
+from player.background import Foreground
 from player.clock import Clock
 from player.config import Config
 from player.core.deck import Deck
@@ -94,6 +100,65 @@ class _Readings:
 
     def device_ok(self) -> bool:
         return self._out.device_ok()
+
+
+#: A deck's load and play: until its pre-roll has settled (engineering notes: 1-2 s muted).
+START_BUSY_S = 3.0
+#: After a volume step (fades step every ~20-100 ms) or a stop.
+STEP_BUSY_S = 1.0
+
+
+class SignallingOutput(AudioOutput):
+    """Passes every call to `inner`, marking `foreground` busy for those that start or shape sound.
+
+    A deck's load and play, and each volume step of a fade or crossfade, a pause or stop,
+    raise the flag; steady playback makes no calls, so it clears a moment after a fade ends.
+    """
+
+    def __init__(self, inner: AudioOutput, foreground: Foreground) -> None:
+        self.inner = inner
+        self._foreground = foreground
+
+    def __repr__(self) -> str:
+        return f"<SignallingOutput {self.inner!r} {self._foreground!r}>"
+
+    def open(self, on_event: Callable[[OutputEvent], None]) -> None:
+        self.inner.open(on_event)
+
+    def load(self, deck: DeckName, path: Path, start_s: float = 0.0) -> int:
+        self._foreground.busy_for(START_BUSY_S)
+        return self.inner.load(deck, path, start_s)
+
+    def play(self, deck: DeckName) -> None:
+        self._foreground.busy_for(START_BUSY_S)
+        self.inner.play(deck)
+
+    def pause(self, deck: DeckName) -> None:
+        self._foreground.busy_for(STEP_BUSY_S)
+        self.inner.pause(deck)
+
+    def stop(self, deck: DeckName) -> None:
+        self._foreground.busy_for(STEP_BUSY_S)
+        self.inner.stop(deck)
+
+    def set_gain_db(self, deck: DeckName, gain_db: float | None) -> None:
+        self._foreground.busy_for(STEP_BUSY_S)
+        self.inner.set_gain_db(deck, gain_db)
+
+    def position_s(self, deck: DeckName) -> float | None:
+        return self.inner.position_s(deck)
+
+    def duration_s(self, deck: DeckName) -> float | None:
+        return self.inner.duration_s(deck)
+
+    def volume_percent(self, deck: DeckName) -> int:
+        return self.inner.volume_percent(deck)
+
+    def device_ok(self) -> bool:
+        return self.inner.device_ok()
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 class Mixer:

@@ -128,6 +128,22 @@ class RecordKeeper:
         self._queue(target, record)
         return False
 
+    def append_to(self, path: Path, record: dict) -> bool:
+        """Append `record` to another log of ours (a finished session's music feedback), with the same
+        durability and the same memory buffer as `write`; False if it waits in memory."""
+        target = self._open_log(path)
+        if self._pending:
+            self.retry()
+        if not self._pending:
+            try:
+                self._append(target, record)
+                target.close()
+                return True
+            except OSError as exc:
+                self._refused(exc)
+        self._queue(target, record)
+        return False
+
     def _append(self, target: EventLog, record: dict) -> None:
         try:
             target.append(record)

@@ -5,7 +5,8 @@ Threads, and why:
 * gpiozero calls our edge callbacks on its pin thread (on MockFactory: the thread that
   drives the pin). They only timestamp the edge and put it on `_inbox` (a SimpleQueue:
   never blocks), so a busy or hung engine can never stall GPIO handling or lose an edge.
-* One worker thread (``bedside``) owns the pure gesture machines, turns edges into gestures
+* One worker thread (``bedside``) owns the pure gesture machines (`gestures`,
+  `stop_confirm`, `volume_keys`), turns edges into gestures
   and calls `Controller.submit`, which waits for the engine to act and fsync its log. The
   edges carry their own timestamps, so a slow answer never changes what a press meant;
   presses made meanwhile queue up, and the session core decides each ``press`` (start,
@@ -13,8 +14,8 @@ Threads, and why:
 * The LED plays its patterns on its own thread (`LedDriver`). Controller events arrive on
   the engine thread; our listener only enqueues a "status changed" note.
 
-Buttons are plain `DigitalInputDevice`s (pull-up, active low), not gpiozero `Button`s: we
-time holds ourselves, so Button's hold thread would only cost a thread and a slow close.
+Buttons are plain `DigitalInputDevice`s (pull-up, active low; see `Devices.open_contact`), not
+gpiozero `Button`s: we time holds ourselves, so Button's hold thread would only cost a thread.
 
 Ending a session from the button (`hardware.button_stop`): the button lies within reach of a
 patient who may be dissociated and grip it, so by default (``off``) no gesture ends the
@@ -34,7 +35,7 @@ import queue
 import threading
 from collections.abc import Callable
 
-from gpiozero import PWMLED, DigitalInputDevice, RotaryEncoder
+from gpiozero import PWMLED
 
 from player.clock import Clock, SystemClock
 from player.config import Config
@@ -48,18 +49,17 @@ from player.hardware.gestures import (
     LONG,
     SINGLE,
     GestureMachine,
-    RepeatKey,
     Timing,
 )
 from player.hardware.led import LedDriver, state_pattern_name
-from player.hardware.pins import Devices, make_pin_factory
+from player.hardware.pins import Devices, make_pin_factory, open_volume_inputs
+from player.hardware.stop_confirm import CONFIRMED, StopConfirm
+from player.hardware.volume_keys import VolumeInputs, bounded_step
 
 log = logging.getLogger(__name__)
 
 SOURCE = "button"
 MARK_TEXT = "staff mark"
-#: The largest single volume change the bedside ever asks for (the engine's limit is 24 dB).
-MAX_VOLUME_STEP_DB = 12.0
 
 #: The LED re-reads the status this often, besides following events: an event's listener runs
 #: before the engine publishes the new snapshot, so a read at event time can be one step stale.
@@ -91,13 +91,12 @@ class Bedside:
         self._given_factory = pin_factory
         self._clock = clock or SystemClock()
         self._reporter = reporter
-        self._volume_step_db = config.volume.step_db
+        self._volume = VolumeInputs(config.volume.step_db, hw.encoder_step_db, hw.repeat_s, hw.bounce_s)
         self._timing = Timing(hw.double_press_s, hw.long_press_s, hw.bounce_s)
-        self._stop_pending_until: float | None = None  # button_stop confirm: a long press awaits its double press
-        self._inbox: queue.SimpleQueue[tuple] = queue.SimpleQueue()
+        self._stop = StopConfirm(hw.button_stop == "confirm", hw.stop_confirm_s)
         self._pins: Devices | None = None
         self._button: GestureMachine | None = None
-        self._keys: dict[int, RepeatKey] = {}
+        self._inbox: queue.SimpleQueue[tuple] = queue.SimpleQueue()
         self._worker: threading.Thread | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self.led: LedDriver | None = None
@@ -138,8 +137,8 @@ class Bedside:
             self._set_fault([str(exc)])
             return
         pins = self._pins = Devices(factory, owns_factory=factory is not self._given_factory)
-        button = pins.open(f"button on BCM {hw.button_pin}", DigitalInputDevice, hw.button_pin,
-                           pull_up=True, bounce_time=None)
+        button = pins.open_contact(f"button on BCM {hw.button_pin}", hw.button_pin,
+                                   lambda pressed: self._post("button", pressed))
         led = None
         if hw.led_pin is not None:
             led = pins.open(f"LED on BCM {hw.led_pin}", PWMLED, hw.led_pin, initial_value=0.0)
@@ -149,25 +148,7 @@ class Bedside:
             if held:
                 log.warning("bedside button is down at start (held or stuck): ignored until released")
             self._button = GestureMachine(self._timing, held_at_start=held)
-            button.when_activated = lambda: self._post("button", True)
-            button.when_deactivated = lambda: self._post("button", False)
-        if hw.encoder_pins:
-            a, b = hw.encoder_pins
-            encoder = pins.open(f"rotary encoder on BCM {a}, {b}", RotaryEncoder, a, b, max_steps=0)
-            if encoder is not None:
-                encoder.when_rotated_clockwise = lambda: self._post("detent", 1)
-                encoder.when_rotated_counter_clockwise = lambda: self._post("detent", -1)
-        for direction, pin in ((1, hw.volume_up_pin), (-1, hw.volume_down_pin)):
-            if pin is None:
-                continue
-            key = pins.open(f"volume {'up' if direction > 0 else 'down'} button on BCM {pin}",
-                            DigitalInputDevice, pin, pull_up=True, bounce_time=None)
-            if key is not None:
-                if key.is_active:
-                    log.warning("bedside volume button on BCM %d is down at start: ignored until released", pin)
-                self._keys[direction] = RepeatKey(hw.repeat_s, hw.bounce_s, held_at_start=key.is_active)
-                key.when_activated = lambda d=direction: self._post("key", d, True)
-                key.when_deactivated = lambda d=direction: self._post("key", d, False)
+        open_volume_inputs(pins, hw, self._volume, self._post)
         self._set_fault(pins.faults)
         self._worker = threading.Thread(target=self._run, name="bedside", daemon=True)
         self._worker.start()
@@ -218,25 +199,22 @@ class Bedside:
                       self.fault)
             self._report("fault", message=self.fault)
 
-    def _deadline_timeout(self) -> float | None:
-        machines = [m for m in (self._button, *self._keys.values()) if m is not None]
-        deadlines = [d for d in (m.next_deadline() for m in machines) if d is not None]
-        deadlines.append(self._next_led_refresh)
-        if self._stop_pending_until is not None:
-            deadlines.append(self._stop_pending_until)
+    def _timeout(self) -> float:
+        """Until the next gesture, repeat, confirmation or LED deadline (the worker wakes then)."""
+        deadlines = [self._next_led_refresh, *self._volume.deadlines()]
+        for deadline in (self._button and self._button.next_deadline(), self._stop.next_deadline()):
+            if deadline is not None:
+                deadlines.append(deadline)
         return max(0.0, min(deadlines) - self._clock.monotonic())
 
     def _run(self) -> None:
         while True:
             try:
-                batch = [self._inbox.get(timeout=self._deadline_timeout())]
+                batch = [self._inbox.get(timeout=self._timeout())]
             except queue.Empty:
                 batch = []
-            while True:
-                try:
-                    batch.append(self._inbox.get_nowait())
-                except queue.Empty:
-                    break
+            while not self._inbox.empty():   # this thread is the only reader: what is there stays there
+                batch.append(self._inbox.get_nowait())
             if _STOP in batch:
                 return
             try:
@@ -256,12 +234,9 @@ class Bedside:
                 gestures += [(g, at) for g in (self._button.press(at) if pressed else self._button.release(at))]
                 self._report("pressed" if pressed else "released", at=at)
             elif kind == "key":
-                direction, pressed = args
-                key = self._keys[direction]
-                steps = key.press(at) if pressed else key.release(at)
-                delta_db += direction * len(steps) * self._volume_step_db
+                delta_db += self._volume.key(*args, at)
             elif kind == "detent":
-                delta_db += args[0] * self._hw.encoder_step_db
+                delta_db += self._volume.detent(args[0])
             elif kind == "status":
                 status_changed = True
                 record = args[0]
@@ -272,8 +247,7 @@ class Bedside:
         now = self._clock.monotonic()
         if self._button is not None:
             gestures += [(g, now) for g in self._button.tick(now)]
-        for direction, key in self._keys.items():
-            delta_db += direction * len(key.tick(now)) * self._volume_step_db
+        delta_db += self._volume.tick(now)
         for gesture, at in gestures:
             self._on_gesture(gesture, at)
         self._expire_stop_request(now)
@@ -290,25 +264,22 @@ class Bedside:
 
     def _on_gesture(self, gesture: str, at: float) -> None:
         self._expire_stop_request(at)
-        pending = self._stop_pending_until is not None
         if self.led is not None:
             if gesture in (HOLD_WARNING, HOLD_ARMED):
-                if self._hw.button_stop != "off":  # a gripped button shows nothing when it cannot stop
+                if self._stop.enabled:  # a gripped button shows nothing when it cannot stop
                     self.led.hold(gesture)
             elif gesture in DECISIONS:
                 self.led.hold(None)
         if gesture not in DECISIONS:
             self._report("gesture", gesture=gesture)
             return
-        if pending:  # the one gesture after a long press: a double press ends the session, anything else cancels
-            self._stop_pending_until = None
-            if gesture == DOUBLE:
-                self._submit(gesture, "stop")
-            else:
-                log.info("bedside: end of session not confirmed (%s): nothing done", gesture)
-                self._report("gesture", gesture=gesture, action=None, stop="cancelled")
-            return
-        if gesture == SINGLE:   # the session core decides what it means (start, pause, resume) from its state
+        answer = self._stop.answer(gesture)  # the one gesture after a long press: a double press ends the session
+        if answer == CONFIRMED:
+            self._submit(gesture, "stop")
+        elif answer is not None:
+            log.info("bedside: end of session not confirmed (%s): nothing done", gesture)
+            self._report("gesture", gesture=gesture, action=None, stop="cancelled")
+        elif gesture == SINGLE:   # the session core decides what it means (start, pause, resume) from its state
             self._submit(gesture, "press", **({"playlist": str(self._default_playlist)} if self._default_playlist
                                               else {}))
         elif gesture == DOUBLE:
@@ -323,21 +294,19 @@ class Bedside:
 
     def _ask_to_stop(self, gesture: str, at: float) -> None:
         """A long press: refused (``button_stop: off``) or waiting for its confirming double press."""
-        if self._hw.button_stop == "off":
+        if not self._stop.ask(at):
             self._refused(gesture, None, "ending a session from the bedside button is off (hardware.button_stop: off): "
                           "end it from the staff page or with `session-player stop`")
             return
-        self._stop_pending_until = at + self._hw.stop_confirm_s
-        log.info("bedside long press: a double press within %.0f s ends the session", self._hw.stop_confirm_s)
+        log.info("bedside long press: a double press within %.0f s ends the session", self._stop.window_s)
         self._report("gesture", gesture=gesture, action=None, stop="pending")
         if self.led is not None:
             self.led.hold(HOLD_ARMED)
 
     def _expire_stop_request(self, now: float) -> None:
-        if self._stop_pending_until is not None and now >= self._stop_pending_until:
-            self._stop_pending_until = None
+        if self._stop.expire(now):
             log.info("bedside: no double press within %.0f s of the long press: the session goes on",
-                     self._hw.stop_confirm_s)
+                     self._stop.window_s)
             self._report("gesture", gesture="stop_expired", action=None, stop="expired")
             if self.led is not None:
                 self.led.hold(None)
@@ -366,15 +335,12 @@ class Bedside:
 
     def _change_volume(self, delta_db: float) -> None:
         """Ask for a relative, ramped change; never more than up to the cap as the engine reports it."""
-        delta_db = max(-MAX_VOLUME_STEP_DB, min(MAX_VOLUME_STEP_DB, delta_db))
         status = self._status()
-        level, cap = status.get("volume_db"), status.get("max_db")
-        if delta_db > 0 and isinstance(level, (int, float)) and isinstance(cap, (int, float)):
-            delta_db = min(delta_db, cap - level)
-            if delta_db <= 0:
-                log.info("bedside volume up: already at the cap (%.1f dB)", cap)
-                self._report("volume", delta_db=0.0, at_cap=True)
-                return
+        asked, delta_db = delta_db, bounded_step(delta_db, status.get("volume_db"), status.get("max_db"))
+        if asked > 0 >= delta_db:
+            log.info("bedside volume up: already at the cap (%.1f dB)", status["max_db"])
+            self._report("volume", delta_db=0.0, at_cap=True)
+            return
         try:
             snapshot = self._controller.submit("volume", source=SOURCE, delta_db=round(delta_db, 3))
         except Exception as exc:

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Callable
 
+from gpiozero import DigitalInputDevice, RotaryEncoder
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
+from player.config import HardwareConfig
 from player.errors import HardwareUnavailable
+from player.hardware.volume_keys import VolumeInputs
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +80,20 @@ class Devices:
         self._devices.append(device)
         return device
 
+    def open_contact(self, what: str, pin: int, on_edge: Callable[[bool], None]):
+        """A button wired from `pin` to ground (pull-up, active low), its edges sent to
+        ``on_edge(pressed)`` on gpiozero's thread; None if it cannot be opened (see `open`).
+
+        A plain `DigitalInputDevice`, not a gpiozero `Button`, and no ``bounce_time``: the pure
+        gesture machines time holds and chatter themselves (Button's hold thread would only cost
+        a thread and a slow close; gpiozero's debounce drops edges).
+        """
+        device = self.open(what, DigitalInputDevice, pin, pull_up=True, bounce_time=None)
+        if device is not None:
+            device.when_activated = lambda: on_edge(True)
+            device.when_deactivated = lambda: on_edge(False)
+        return device
+
     def close(self) -> None:
         devices, self._devices = self._devices, []
         for device in reversed(devices):
@@ -85,3 +103,27 @@ class Devices:
                 log.exception("closing %r", device)
         if self._owns_factory:
             self.factory.close()
+
+
+def open_volume_inputs(pins: Devices, hw: HardwareConfig, volume: VolumeInputs, post: Callable[..., None]) -> None:
+    """Open the optional rotary encoder and volume buttons `hw` names; each button joins `volume`.
+
+    Their edges go to `post` on gpiozero's thread: ``post("detent", +1 | -1)`` per knob click,
+    ``post("key", +1 | -1, pressed)`` per button edge. A button down at start (held, or stuck)
+    is ignored until released. One that cannot be opened is noted in `pins.faults`.
+    """
+    if hw.encoder_pins:
+        a, b = hw.encoder_pins
+        encoder = pins.open(f"rotary encoder on BCM {a}, {b}", RotaryEncoder, a, b, max_steps=0)
+        if encoder is not None:
+            encoder.when_rotated_clockwise = lambda: post("detent", 1)
+            encoder.when_rotated_counter_clockwise = lambda: post("detent", -1)
+    for direction, pin in ((1, hw.volume_up_pin), (-1, hw.volume_down_pin)):
+        if pin is None:
+            continue
+        key = pins.open_contact(f"volume {'up' if direction > 0 else 'down'} button on BCM {pin}", pin,
+                                lambda pressed, d=direction: post("key", d, pressed))
+        if key is not None:
+            if key.is_active:
+                log.warning("bedside volume button on BCM %d is down at start: ignored until released", pin)
+            volume.add_key(direction, held_at_start=key.is_active)

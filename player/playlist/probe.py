@@ -105,15 +105,45 @@ def _vocal_hint(tags: object) -> str | None:
 
 
 def _tag_text(tags: object, key: str) -> str:
+    return " ".join(_tag_values(tags, key))
+
+
+def _tag_values(tags: object, key: str) -> list[str]:
+    """The values of one tag as text (a tag may hold several: two genres, an ID3 frame's list)."""
     try:
         value = tags[key]  # type: ignore[index]
     except (KeyError, ValueError, TypeError):
-        return ""
+        return []
     if hasattr(value, "text"):  # ID3 frame
         value = value.text
     if isinstance(value, (list, tuple)):
-        return " ".join(str(v) for v in value)
-    return str(value)
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+#: The tags music preferences are matched in (player/core/music_prefs.py TAGS): ID3, Vorbis/FLAC, MP4 names.
+_PREFERENCE_TAGS = {"title": ("title", "tit2", "\xa9nam"), "artist": ("artist", "tpe1", "\xa9art"),
+                    "album": ("album", "talb", "\xa9alb"), "genre": ("genre", "tcon", "\xa9gen"),
+                    "comment": ("comment", "comm", "description", "\xa9cmt")}
+
+
+def text_tags(path: Path) -> dict[str, str]:
+    """Title, artist, album, genre and comment as text (each at most 500 characters); {} when unreadable.
+
+    An ID3 file may hold several comments (COMM:desc:lang); their texts are joined.
+    """
+    try:
+        tags = getattr(mutagen.File(path), "tags", None)
+        keys = [str(k) for k in tags.keys()] if tags else []  # noqa: SIM118 - Vorbis iterates pairs
+    except (mutagen.MutagenError, OSError, ValueError, EOFError, IndexError, KeyError, TypeError, AttributeError):
+        return {}
+    out: dict[str, str] = {}
+    for label, names in _PREFERENCE_TAGS.items():
+        texts = [v.strip() for k in keys if k.lower().split(":")[0] in names for v in _tag_values(tags, k)]
+        text = " / ".join(t for t in texts if t)
+        if text:
+            out[label] = text[:500]
+    return out
 
 
 def track_tags(path: Path) -> tuple[str | None, str | None]:

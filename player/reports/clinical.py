@@ -3,12 +3,14 @@
 `ClinicalRecords` is mixed into the report's walk (player/reports/report.py): it keeps the
 pre-session checklist as answered at Start, every planned checkpoint (from ``session_started``)
 with what happened to it (due, done at, by whom, missed, or "not reached" when the session ended
-first), and every observation grouped by kind. `clinical_csv_rows` gives their CSV rows.
+first), and every observation grouped by kind. `clinical_csv_rows` gives their CSV rows (and the
+recovery symptoms' course, player/reports/recovery.py).
 """
 
 from __future__ import annotations
 
 from player.numbers import finite
+from player.reports.recovery import course_text, outcome_text
 
 NOT_REACHED = "not reached"
 
@@ -64,12 +66,15 @@ class ClinicalRecords:
         rows = self.report["observations"].setdefault(kind, [])
         rows.append({**when, "phase": phase, "label": d.get("label") or kind, "value": d.get("value"),
                      "unit": d.get("unit") or "", "systolic": finite(d.get("systolic")),
-                     "diastolic": finite(d.get("diastolic")), "note": d.get("note"), "source": source})
+                     "diastolic": finite(d.get("diastolic")), "note": d.get("note"), "source": source,
+                     "none": finite(d.get("none"))})   # the scale's no-symptom value (player/reports/recovery.py)
 
 
 def clinical_csv_rows(report: dict) -> list[list[object]]:
-    """CSV rows (report.CSV_COLUMNS) for each checklist item, each checkpoint and each observation."""
-    rows: list[list[object]] = [["checklist", None, report.get("started"), 0.0, None, None, None, None, None, None,
+    """CSV rows (report.CSV_COLUMNS) for each checklist item, each checkpoint, each observation and
+    each recovery symptom's course."""
+    rows: list[list[object]] = [["checklist", None, report.get("started"), 0.0, None, None, None, None, None,
+                                 report.get("started_by"),
                                  f"{a['item']}: {'checked' if a['checked'] else 'NOT checked'}"]
                                 for a in report.get("checklist", [])]
     for cp in report.get("checkpoints", []):
@@ -82,4 +87,9 @@ def clinical_csv_rows(report: dict) -> list[list[object]]:
             value = f"{o['value']} {o['unit']}".strip()
             rows.append([f"observation:{kind}", o["phase"], o["time"], o["elapsed_s"], None, None, None, None, None,
                          o["source"], value + (f" ({o['note']})" if o["note"] else "")])
+    recovery = report.get("recovery") or {}
+    for sym in (s for s in recovery.get("symptoms", []) if s["values"]):   # a symptom never rated: no row
+        counted = f"; from {recovery['from']}" if recovery.get("from") else ""
+        rows.append([f"recovery:{sym['kind']}", None, None, recovery.get("start_s"), None, None, None, None, None,
+                     None, f"{sym['label']}: {course_text(sym)}; {outcome_text(sym)}{counted}"])
     return rows

@@ -9,6 +9,7 @@ as a dashed line (bpm, same numbers). Text is escaped by the report's own helper
 from __future__ import annotations
 
 from player.reports.cells import _clock, _dur, _e, _pct, _table, _td
+from player.reports.recovery import NOT_RESOLVED, course_text, outcome_text
 
 PLOT_H = 120          # SVG units (the SVG stretches to the bar's width)
 PLOT_LO, PLOT_HI = 40.0, 200.0   # the vertical scale, mmHg and bpm
@@ -66,7 +67,9 @@ def clinical_sections(report: dict, day: str | None) -> str:
             for c in cps]
     missed = {i for i, c in enumerate(cps) if c["state"] == "missed"}
     checklist = report.get("checklist", [])
-    parts = ["<section><h2>Pre-session checklist</h2>",
+    started_by = f'<p class="legend">Answered at Start; started from {_e(report["started_by"])}.</p>' \
+        if checklist and report.get("started_by") else ""
+    parts = ["<section><h2>Pre-session checklist</h2>", started_by,
              _table(("Item", "At Start"), [[_td(a["item"]), _td("checked" if a["checked"] else "NOT checked")]
                                            for a in checklist], "No pre-session checklist was configured.",
                     {i for i, a in enumerate(checklist) if not a["checked"]}), "</section>",
@@ -83,4 +86,21 @@ def clinical_sections(report: dict, day: str | None) -> str:
             [_td(_clock(o["time"], day), True), _td(_dur(o["elapsed_s"]), True), _td(o["phase"]),
              _td(o["value"], kind != "note"), _td(o["note"] or ""), _td(o["source"])] for o in items], "None."))
     parts.append("</section>")
+    parts.append(recovery_section(report))
     return "".join(parts)
+
+
+def recovery_section(report: dict) -> str:
+    """How nausea, sedation, dizziness and grogginess resolved, from the end of the infusion (or recovery)."""
+    recovery = report.get("recovery") or {}
+    symptoms = recovery.get("symptoms", [])
+    head = ("<section><h2>Recovery: how the symptoms resolved</h2>"
+            + (f'<p class="legend">Times from the {_e(recovery["from"])} ({_e(_dur(recovery["start_s"]))} into the '
+               "session).</p>" if recovery.get("from") else ""))
+    rows = [[_td(s["label"] + (f" ({s['unit']})" if s["unit"] else "")), _td(course_text(s)),
+             _td("–" if s["first"] is None else s["first"], True), _td("–" if s["last"] is None else s["last"], True),
+             _td(outcome_text(s))] for s in symptoms]
+    table = _table(("Symptom", "Values (time since recovery began)", "First", "Last", "Outcome"), rows,
+                   "No recovery symptoms in this report.",
+                   {i for i, s in enumerate(symptoms) if s["status"] == NOT_RESOLVED})
+    return head + table + "</section>"

@@ -14,6 +14,7 @@ from player.core.exposure import exposure_text
 from player.core.vocabulary import describe
 from player.reports.cells import _clock, _dur, _e, _pct, _table, _td
 from player.reports.clinical_html import clinical_sections, vitals_plot
+from player.reports.preferences import preferences_section
 
 _PHASE_COLOURS = ("#8fb8de", "#f2c46d", "#e08e79", "#9fd4a3", "#c3a6d8", "#86cfc8", "#d8b08c", "#b5bdc7")
 
@@ -139,6 +140,7 @@ def render_html(report: dict) -> str:
                "in_progress": "in progress (no end recorded)"}.get(report["outcome"], report["outcome"])
     facts = [("Room", report["room"]), ("Session", report["session_id"]), ("Date", day or "–"),
              ("Playlist", report["playlist"]), ("Started", _clock(report["started"], day)),
+             ("Started by", report.get("started_by") or "–"),
              ("Ended", _clock(report["ended"], day) if report["ended"] else "–"),
              ("Duration", _dur(report["duration_s"])),
              ("Outcome", outcome), ("Volume cap", _db(volume["max_db"])),
@@ -183,6 +185,7 @@ def render_html(report: dict) -> str:
     parts += ["<section><h2>Markers</h2>", _table(("#", "Clock", "Session time", "Phase", "Note", "From"),
                                                   marker_rows, "No markers."), "</section>"]
     parts.append(clinical_sections(report, day))
+    parts.append(preferences_section(report))
 
     pause_rows = [[_td(_clock(p["start"], day), True), _td(_dur(p["start_s"]), True),
                    _td(_dur(p["end_s"]) if p["end_s"] is not None else "not resumed", True),

@@ -26,6 +26,8 @@ from player.engine.eventlog import EVENTS_FILE, SESSIONS_DIR, is_session_id, sca
 from player.errors import SessionNotFound
 from player.numbers import finite
 from player.reports.clinical import ClinicalRecords, clinical_csv_rows
+from player.reports.preferences import keep_music_preferences
+from player.reports.recovery import recovery_course
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,8 @@ class _Summary(ClinicalRecords):
             "staff_actions": [], "volume_changes": [], "tracks": [], "faults": [], "restarts": [], "calmer": [],
             "log_problems": [], "events": [],
             "checklist": [], "checkpoints": [], "observations": {},   # player/reports/clinical.py
+            "started_by": None, "recovery": None,   # who started (web, cli, button); player/reports/recovery.py
+            "music_preferences": None,   # player/reports/preferences.py
         }
         self.phases: dict[object, dict] = {}
         self.current: dict | None = None
@@ -144,7 +148,7 @@ class _Summary(ClinicalRecords):
         if r["started"] is not None:
             return
         r.update(room=d.get("room"), playlist=d.get("playlist"), playlist_path=d.get("playlist_path"),
-                 resume_policy=d.get("resume_policy"), started=time)
+                 resume_policy=d.get("resume_policy"), started=time, started_by=source)
         r["volume"].update({k: finite(d.get(k)) for k in ("max_db", "start_db", "default_db")})
         self._plan_checklist(d.get("checklist"))
         self._plan_checkpoints(d.get("checkpoints"))
@@ -279,6 +283,9 @@ class _Summary(ClinicalRecords):
                          played_s=max(0.0, elapsed - track["started_s"]))
         self.open_tracks.clear()
 
+    def _on_music_preferences(self, d: dict, elapsed: float, time, source, phase, when) -> None:
+        keep_music_preferences(self.report, d)   # player/reports/preferences.py
+
     def finish(self, problems: list[str]) -> dict:
         r = self.report
         r["duration_s"] = self.last_s
@@ -291,6 +298,7 @@ class _Summary(ClinicalRecords):
             if row["actual_start_s"] is not None and end is not None:
                 row["duration_s"] = max(0.0, end - row["actual_start_s"])
         r["phases"] = rows
+        r["recovery"] = recovery_course(r)
         return r
 
 
@@ -320,6 +328,7 @@ _HANDLERS: dict[str, Callable[..., None]] = {
     "checkpoint_acknowledged": _Summary._on_checkpoint_acknowledged,
     "checkpoint_missed": _Summary._on_checkpoint_missed,
     "observation": _Summary._on_observation,
+    "music_preferences": _Summary._on_music_preferences,
 }
 
 def summarize(session_id: str, events: list[dict], problems: list[str] | tuple[str, ...] = ()) -> dict:
@@ -449,9 +458,10 @@ def render_csv(report: dict) -> str:
     return out.getvalue()
 
 
-def render_report(report: dict, fmt: str) -> str:
+def render_report(report: dict, fmt: str, take_home: object = None) -> str:
     """The report as ``json`` (everything, including the raw records), ``csv``, ``html``, or ``music``
-    (the patient's list of the music heard: player/reports/music.py; reads the files' tags)."""
+    (the patient's list of the music heard: player/reports/music.py; reads the files' tags; with the
+    config's `take_home`, its integration section)."""
     if fmt == "json":
         return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
@@ -463,5 +473,5 @@ def render_report(report: dict, fmt: str) -> str:
     if fmt == "music":
         from player.reports.music import music_rows, render_music
 
-        return render_music(music_rows(report))
+        return render_music(music_rows(report), take_home)  # type: ignore[arg-type]
     raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(REPORT_FORMATS)}")

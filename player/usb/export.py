@@ -1,10 +1,11 @@
 """Export session reports to a stick: ``session-player/reports/<room>/<session-id>.{html,csv,json}``.
 
-Each file (and the raw ``<session-id>.events.jsonl``) is written temp + fsync + rename +
+Each file (and the raw ``<session-id>.events.jsonl``, and the patient's music feedback
+``<session-id>.music-feedback.jsonl`` where there is any) is written temp + fsync + rename +
 fsync-dir through `stick.write_atomic`, walking folders without following links, so a
 pulled stick leaves whole files or none. Which sessions were exported is remembered in
 ``<data_dir>/usb-exports.json``; a session still running is exported as it stands and
-again next time.
+again next time, and so is a session whose music feedback changed after its export.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from player.fsutil import atomic_write_text
+from player.reports.feedback import feedback_bytes
 from player.reports.report import IN_PROGRESS, build_report, list_sessions, render_report, session_log_bytes
 from player.usb.stick import REPORTS_DIR, STICK_DIR, opened_dir, write_atomic
 
@@ -29,13 +31,15 @@ def safe_folder_name(room: object) -> str:
     return text[:64] or "unknown-room"
 
 
-def _load_exported(data_dir: Path) -> dict:
+def _load_exported(data_dir: Path) -> tuple[dict, dict]:
+    """Which sessions were exported (id: when), and how many bytes of each one's music feedback went with it."""
     try:
         data = json.loads((data_dir / EXPORTS_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
-    exported = data.get("exported") if isinstance(data, dict) else None
-    return exported if isinstance(exported, dict) else {}
+        return {}, {}
+    data = data if isinstance(data, dict) else {}
+    exported, feedback = data.get("exported"), data.get("feedback_bytes")
+    return (exported if isinstance(exported, dict) else {}), (feedback if isinstance(feedback, dict) else {})
 
 
 def export_reports(root: str | os.PathLike[str], data_dir: str | os.PathLike[str], *,
@@ -50,11 +54,12 @@ def export_reports(root: str | os.PathLike[str], data_dir: str | os.PathLike[str
             marked exported, so the next export retries them.
     """
     data_dir = Path(data_dir)
-    exported = _load_exported(data_dir)
+    exported, feedback_sent = _load_exported(data_dir)
     written = []
     for row in reversed(list_sessions(data_dir)):  # oldest first
         sid = row["id"]
-        if not all_sessions and sid in exported:
+        feedback = feedback_bytes(data_dir, sid)       # append-only: a new answer makes it longer
+        if not all_sessions and sid in exported and feedback_sent.get(sid, 0) == len(feedback):
             continue
         report = build_report(data_dir, sid)
         folder = f"{STICK_DIR}/{REPORTS_DIR}/{safe_folder_name(row['room'])}"
@@ -64,8 +69,12 @@ def export_reports(root: str | os.PathLike[str], data_dir: str | os.PathLike[str
                 written.append(f"{folder}/{sid}.{fmt}")
             write_atomic(fd, f"{sid}.events.jsonl", session_log_bytes(data_dir, sid))
             written.append(f"{folder}/{sid}.events.jsonl")
+            if feedback:
+                write_atomic(fd, f"{sid}.music-feedback.jsonl", feedback)
+                written.append(f"{folder}/{sid}.music-feedback.jsonl")
         if report["outcome"] != IN_PROGRESS:
             exported[sid] = datetime.now().astimezone().isoformat(timespec="seconds")
+            feedback_sent[sid] = len(feedback)
             atomic_write_text(data_dir / EXPORTS_FILE, json.dumps(
-                {"last_export": exported[sid], "exported": exported}, indent=1) + "\n")
+                {"last_export": exported[sid], "exported": exported, "feedback_bytes": feedback_sent}, indent=1) + "\n")
     return written

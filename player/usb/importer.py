@@ -10,6 +10,7 @@ Finally the generation becomes current, or pending while a session runs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -115,7 +116,8 @@ def _free_bytes(data_dir: Path) -> int:
     return st.f_bavail * st.f_frsize
 
 
-def _summary_report(config: Config, root: Path, dry_run: bool) -> dict:
+def new_report(config: Config, root: Path, dry_run: bool) -> dict:
+    """An import report that says nothing happened yet (its keys are those of ``import-report.json``)."""
     return {"time": datetime.now().astimezone().isoformat(timespec="seconds"), "room": config.room,
             "source": str(root), "dry_run": dry_run, "result": "unchanged", "summary": "", "accepted": [],
             "refusals": [], "warnings": [], "generation": None, "library": None, "files": 0, "bytes": 0}
@@ -123,7 +125,7 @@ def _summary_report(config: Config, root: Path, dry_run: bool) -> dict:
 
 def import_stick(root: str | os.PathLike[str], config: Config, *, dry_run: bool = False,
                  loader: Loader | None = None, status: StatusReporter | None = None,
-                 session_active: Callable[[], bool] | None = None) -> dict:
+                 session_active: Callable[[], bool] | None = None, stage_in: Path | None = None) -> dict:
     """Import the playlists on the stick mounted (or copied) at `root`.
 
     Args:
@@ -134,6 +136,9 @@ def import_stick(root: str | os.PathLike[str], config: Config, *, dry_run: bool 
         status: progress sink (default: the status file in ``data_dir`` and a bar on a TTY).
         session_active: asked just before the swap (default: `library.session_is_active`,
             the running daemon over its control socket).
+        stage_in: the library folder, whose lock the caller (the root parent of `player.usb.child`)
+            already holds: stage a generation there and stop; the report's result is then
+            ``staged`` (or ``unchanged``) and its ``staging`` names the folder for `commit_staged`.
 
     Returns:
         the report dict (``import-report.json``): result imported/deferred/unchanged,
@@ -147,7 +152,7 @@ def import_stick(root: str | os.PathLike[str], config: Config, *, dry_run: bool 
     root = Path(root)
     loader = loader or _default_loader()
     status = status or StatusReporter(None if dry_run else config.data_dir)
-    report = _summary_report(config, root, dry_run)
+    report = new_report(config, root, dry_run)
     refusals: list[Refusal] = []
     warnings: Warnings = {}
 
@@ -170,7 +175,8 @@ def import_stick(root: str | os.PathLike[str], config: Config, *, dry_run: bool 
         return finish("unchanged", "nothing imported; library unchanged")
     try:
         active = session_active or (lambda: library.session_is_active(config))
-        return _import(root, fd, config, dry_run, loader, status, active, report, refusals, warnings, finish)
+        return _import(root, fd, config, dry_run, loader, status, active, report, refusals, warnings, finish,
+                       stage_in)
     except OSError as exc:
         status.stage("failed", f"{exc}; library unchanged")
         raise
@@ -180,7 +186,7 @@ def import_stick(root: str | os.PathLike[str], config: Config, *, dry_run: bool 
 
 def _import(root: Path, fd: int, config: Config, dry_run: bool, loader: Loader, status: StatusReporter,
             session_active: Callable[[], bool], report: dict, refusals: list[Refusal], warnings: Warnings,
-            finish: Callable[[str, str], dict]) -> dict:
+            finish: Callable[[str, str], dict], stage_in: Path | None) -> dict:
     usb = config.usb
     entries, complete = scan(fd, usb.max_files)
     if not complete:
@@ -243,7 +249,8 @@ def _import(root: Path, fd: int, config: Config, dry_run: bool, loader: Loader, 
         return finish("unchanged", f"dry run: would import {len(kept)} playlist(s), {len(files)} files, "
                                    f"{nbytes} bytes; nothing was copied")
 
-    with library.locked(config.data_dir) as lib:
+    held = contextlib.nullcontext(stage_in) if stage_in is not None else library.locked(config.data_dir)
+    with held as lib:
         library.clean(lib)
         staging = library.new_staging(lib)
         try:
@@ -265,7 +272,7 @@ def _import(root: Path, fd: int, config: Config, dry_run: bool, loader: Loader, 
             kept = _check_signatures(kept, key, texts, sigs, hashes, refusals)
             heard = _listen(kept, staging, loader, config, Path(config.data_dir), refusals, warnings)
             kept = heard.kept
-            report["levels"] = _level_notes(kept, staging, loader, config)
+            report["levels"] = _level_notes(kept, config)
             for name in {c.name for c in sel.accepted} - {c.name for c in kept}:
                 (staging / name).unlink(missing_ok=True)
             if not kept:
@@ -281,18 +288,38 @@ def _import(root: Path, fd: int, config: Config, dry_run: bool, loader: Loader, 
                         "refusals": [{"subject": r.subject, "reason": r.reason} for r in refusals],
                         "warnings": _by_playlist(warnings)}  # `library list` shows the import's full report
             _write_new(staging / MANIFEST, json.dumps(manifest, indent=1).encode())
-            defer = session_active()
-            gen = library.commit(lib, staging, defer=defer)
+            report.update(accepted=[PREFIX + c.name for c in kept], files=len(files), bytes=nbytes)
+            if stage_in is not None:
+                report["staging"] = staging.name
+                return finish("staged", f"staged {len(kept)} playlist(s), {len(files)} files, {nbytes} bytes")
+            report.update(refusals=[{"subject": r.subject, "reason": r.reason} for r in refusals],
+                          warnings=_by_playlist(warnings))
+            return commit_staged(lib, staging, report, session_active, status)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-    report.update(accepted=[PREFIX + c.name for c in kept], generation=gen, files=len(files), bytes=nbytes,
-                  library=str(lib / ("pending" if defer else "current")))
-    what = f"{len(kept)} playlist(s), {len(files)} files, {nbytes} bytes as {gen}"
+
+
+def commit_staged(lib: Path, staging: Path, report: dict, session_active: Callable[[], bool],
+                  status: StatusReporter) -> dict:
+    """Make the staged generation the library, or pending while a session runs; returns the final report.
+
+    Call under `library.locked`. `report` already says what the staging holds (``accepted``,
+    ``files``, ``bytes``, refusals and warnings); this adds the generation and the result.
+    """
+    defer = session_active()
+    gen = library.commit(lib, staging, defer=defer)
+    report.pop("staging", None)
+    report.update(generation=gen, library=str(lib / ("pending" if defer else "current")))
+    what = f"{len(report['accepted'])} playlist(s), {report['files']} files, {report['bytes']} bytes as {gen}"
     if defer:
-        return finish("deferred", f"staged {what}; a session is running, so it becomes the library "
-                                  "when the session ends")
-    return finish("imported", f"imported {what}; previous library kept for rollback")
+        result, summary = "deferred", (f"staged {what}; a session is running, so it becomes the library "
+                                       "when the session ends")
+    else:
+        result, summary = "imported", f"imported {what}; previous library kept for rollback"
+    report.update(result=result, summary=summary)
+    status.stage(result, summary)
+    return printable_tree(report)  # type: ignore[return-value]
 
 
 def _listen(cands: list[Candidate], folder: Path, loader: Loader, config: Config, cache_dir: Path | None,
@@ -327,16 +354,17 @@ def _write_new(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _level_notes(kept: list[Candidate], folder: Path, loader: Loader, config: Config) -> dict[str, list[str]]:
+def _level_notes(kept: list[Candidate], config: Config) -> dict[str, list[str]]:
     """Per playlist, the tracks whose loudness lowers the session's level and what it costs.
 
     Measured here (ffmpeg, cached by content in the chair's loudness cache), so the first
-    session of a new library needs no measuring; docs/audio.md, "The level model".
+    session of a new library needs no measuring; docs/audio.md, "The level model". Each
+    candidate carries the playlist `_probe_gate` parsed from the staged copy: not parsed again.
     """
     lookup = lookup_for(config, spawn=spawn_lowered)   # a background job: playback first (player.background)
     notes = {}
     for cand in kept:
-        playlist, _ = _validate(loader, folder / cand.name, cand.name, probe=False, warnings={})
+        playlist = cand.playlist
         found = [] if playlist is None else level_notes(playlist_tracks(playlist), config, measure=True,
                                                         lookup=lookup)
         if found:
@@ -362,7 +390,7 @@ def _probe_gate(cands: list[Candidate], folder: Path, loader: Loader, refusals: 
         if problems:
             refusals.extend(problems)
         else:
-            kept.append(Candidate(cand.name, frozenset(staged)))  # type: ignore[arg-type]
+            kept.append(Candidate(cand.name, frozenset(staged), playlist))  # type: ignore[arg-type]
     return kept
 
 

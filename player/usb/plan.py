@@ -11,6 +11,10 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from player.playlist.model import Playlist
 
 #: Longest single file or folder name accepted (ext4/vfat limit).
 MAX_NAME_CHARS = 255
@@ -46,10 +50,12 @@ class Refusal:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A playlist that passed validation: its name and the files it needs (rel paths)."""
+    """A playlist that passed validation: its name, the files it needs (rel paths), and, once
+    validated with probing, the parsed playlist itself (so later steps need not parse it again)."""
 
     name: str
     files: frozenset[str]
+    playlist: Playlist | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass

@@ -4,9 +4,11 @@ The partition is mounted read-only with nosuid,nodev,noexec into a private folde
 ``/run/session-player/usb/`` (ext4 also with ``noload``, so not even its journal is
 replayed; vfat with ``utf8`` and exfat with ``iocharset=utf8``, because the kernel's
 default character set for them may be ASCII, and then a name such as "Gymnopédie.flac"
-cannot be opened). Only to write the report (and exports, when ``session-player/EXPORT`` exists)
-is it mounted again read-write, still nosuid,nodev,noexec. Then sync and unmount; a
-stick pulled at any point leaves the library as it was.
+cannot be opened). The mount folders are 0711: the stick's checker, the service user,
+passes through them (`player.usb.confined`), nobody lists them. Only to write the report
+(and exports, when ``session-player/EXPORT`` exists) is it mounted again read-write, still
+nosuid,nodev,noexec. Then sync and unmount; a stick pulled at any point leaves the library
+as it was.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from pathlib import Path
 from player.config import Config
 from player.errors import ImportRefused
 from player.usb.blockdev import in_use_reason
+from player.usb.confined import import_confined
 from player.usb.export import export_reports
-from player.usb.importer import import_stick, write_stick_report
+from player.usb.importer import write_stick_report
 from player.usb.plan import printable
+from player.usb.sandbox import SERVICE_USER, Account, Spawn
 from player.usb.status import StatusReporter
 from player.usb.stick import EXPORT_FLAG, STICK_DIR, is_plain_file
 
@@ -75,14 +79,28 @@ def _write_back(device: str, fstype: str, point: Path, config: Config, report: d
         os.sync()
 
 
-def run_device(device: str, config: Config, *, mount_root: Path = MOUNT_ROOT) -> dict:
+def _account(user: str) -> Account | None:
+    """The service user the stick's checker runs as; None when this process is not root (it stays itself)."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        return Account.named(user)
+    except KeyError:
+        raise ImportRefused(f"no user {user!r} to read the stick as (usb-run --user)") from None
+
+
+def run_device(device: str, config: Config, *, mount_root: Path = MOUNT_ROOT, user: str = SERVICE_USER,
+               spawn: Spawn | None = None) -> dict:
     """Import from (and maybe export to) the stick partition `device`; returns the import report.
 
+    This process (root) only mounts, commits and writes back: the stick's contents are read,
+    parsed and probed by `player.usb.confined`'s child as `user`, with no capabilities.
     Once the import has run, nothing raises: a failure to write back sets ``report_error``.
+    `spawn` starts the child (default `sandbox.exec_child()`; see `run_child`).
 
     Raises:
         ImportRefused: not a block device, on a disk the system uses (`blockdev.in_use_reason`),
-            not vfat/exfat/ext4, or it would not mount.
+            not vfat/exfat/ext4, it would not mount, or there is no `user`.
     """
     try:
         if not stat.S_ISBLK(os.stat(device).st_mode):
@@ -95,9 +113,13 @@ def run_device(device: str, config: Config, *, mount_root: Path = MOUNT_ROOT) ->
     fstype = _fstype(device)
     if fstype not in FILESYSTEMS:
         raise ImportRefused(f"{device}: file system {fstype or 'unknown'!r} is not one of {', '.join(FILESYSTEMS)}")
-    os.makedirs(mount_root, mode=0o700, exist_ok=True)
+    account = _account(user)
+    os.makedirs(mount_root, mode=0o711, exist_ok=True)
     point = mount_root / Path(device).name
-    point.mkdir(mode=0o700, exist_ok=True)
+    point.mkdir(mode=0o711, exist_ok=True)
+    for folder in (mount_root, point):   # the checker (the service user) must pass through, never list
+        with contextlib.suppress(OSError):
+            folder.chmod(0o711)
     status = StatusReporter(config.data_dir)
     try:
         try:
@@ -105,7 +127,7 @@ def run_device(device: str, config: Config, *, mount_root: Path = MOUNT_ROOT) ->
         except subprocess.CalledProcessError as exc:
             raise ImportRefused(f"cannot mount {device}: {exc.stderr.decode(errors='replace').strip()}") from None
         try:
-            report = import_stick(point, config, status=status)
+            report = import_confined(point, config, account=account, status=status, spawn=spawn)
         except OSError as exc:
             raise ImportRefused(f"import from {device} failed: {exc}; the library is unchanged") from None
         try:  # the library may have switched: a pulled stick or a full one must not turn that into a crash

@@ -35,6 +35,7 @@ from player.http.app import (
 from player.http.auth import Authenticator
 from player.playlist.library import library_playlist, library_playlists, voice_heard
 from player.playlist.summary import summarize_library
+from player.reports.feedback import session_feedback
 from player.reports.report import REPORT_FORMATS, build_report, list_sessions, render_report
 from player.web.events import EventHub
 
@@ -165,8 +166,8 @@ async def api_sessions(request: web.Request) -> web.Response:
     return json_response({"sessions": rows})
 
 
-def _render(data_dir: Path, session_id: str, fmt: str) -> str:
-    return render_report(build_report(data_dir, session_id), fmt)
+def _render(config: Config, session_id: str, fmt: str) -> str:
+    return render_report(build_report(config.data_dir, session_id), fmt, config.take_home)
 
 
 async def api_report(request: web.Request) -> web.Response:
@@ -176,7 +177,7 @@ async def api_report(request: web.Request) -> web.Response:
         return error(400, f"unknown report format {fmt!r}; use one of {', '.join(REPORT_FORMATS)}")
     try:
         text = await asyncio.get_running_loop().run_in_executor(
-            request.app[EXECUTOR_KEY], _render, request.app[CONFIG_KEY].data_dir, session_id, fmt)
+            request.app[EXECUTOR_KEY], _render, request.app[CONFIG_KEY], session_id, fmt)
     except SessionNotFound as exc:
         return error(404, _hide_data_dir(request, str(exc)))
     headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
@@ -186,6 +187,18 @@ async def api_report(request: web.Request) -> web.Response:
     headers["Content-Disposition"] = f'attachment; filename="{session_id}.{fmt}"'
     content_type = "text/csv" if fmt == "csv" else "application/json"
     return web.Response(text=text, content_type=content_type, headers=headers)
+
+
+async def api_feedback(request: web.Request) -> web.Response:
+    """The feedback form's data: the newest finished session's (or ``?session=ID``'s) tracks heard,
+    phases and the answers that count (player/reports/feedback.py); answers go through /api/control."""
+    session_id = request.query.get("session") or None
+    try:
+        payload = await asyncio.get_running_loop().run_in_executor(
+            request.app[EXECUTOR_KEY], session_feedback, request.app[CONFIG_KEY].data_dir, session_id)
+    except SessionNotFound as exc:
+        return error(404, _hide_data_dir(request, str(exc)))
+    return json_response(payload)
 
 
 def build_app(config: Config, controller: Controller, auth: Authenticator, hub: EventHub,
@@ -204,4 +217,5 @@ def build_app(config: Config, controller: Controller, auth: Authenticator, hub: 
     app.router.add_get("/api/playlists", api_playlists)
     app.router.add_get("/api/sessions", api_sessions)
     app.router.add_get("/api/sessions/{session_id}/report", api_report)
+    app.router.add_get("/api/feedback", api_feedback)
     return app

@@ -24,6 +24,7 @@ from player.http.loopserver import LoopServer
 from player.http.token import load_or_create_token
 from player.web.api import build_app, status_payload
 from player.web.events import EventHub
+from player.web.music_prefs import add_music_preference_routes
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +76,10 @@ class WebServer(LoopServer):
 
     async def _build_app(self) -> web.Application:
         self._hub = EventHub(asyncio.get_running_loop(), self._status, tick_s=self._tick_s, describe=describe)
-        return build_app(self._config, self._controller, Authenticator(self._token, FailureLimiter()), self._hub,
-                         self._executor, self._status)
+        app = build_app(self._config, self._controller, Authenticator(self._token, FailureLimiter()), self._hub,
+                        self._executor, self._status)
+        add_music_preference_routes(app)
+        return app
 
     async def _started(self) -> None:
         self._unsubscribe = self._controller.subscribe(self._hub.publish)

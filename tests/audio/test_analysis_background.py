@@ -14,11 +14,11 @@ import soundfile as sf
 from player.audio.analysis import URGENT, Analyzer, Preempted
 from player.audio.fake import FakeOutput
 from player.audio.loudness import LoudnessLookup, file_digest, true_peak_matters
-from player.audio.signalled import SignallingOutput
 from player.background import IOPRIO_CLASS_IDLE, NICE, Foreground, io_class, spawn_lowered
 from player.clock import FakeClock
 from player.config import LoudnessConfig
 from player.core.level_model import LevelLimits, TrackLevel
+from player.engine.output import SignallingOutput
 from tests.audio.signals import pink_noise
 
 WAIT = 30.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
@@ -103,3 +104,34 @@ def test_a_listener_that_raises_is_could_not_check_and_the_next_file_is_heard() 
     assert not worker.result(Path("bad.flac")).checked
     assert worker.result(Path("good.flac")).checked
     worker.close()
+
+
+class UncheckedListener:
+    """A listener that cannot check anything, as without the 'voice' extra."""
+
+    def scan(self, path, keep_going=None):
+        return VoiceScan(False, (), "onnxruntime is not installed (the 'voice' extra)")
+
+
+def test_a_reason_every_file_shares_is_logged_once_not_once_per_file(caplog) -> None:
+    """As found in the demo without the 'voice' extra: nine warnings saying the same thing."""
+    worker = VoiceWorker(UncheckedListener())
+    with caplog.at_level(logging.DEBUG, logger="player.audio.voice_worker"):
+        for name in ("a.flac", "b.flac", "c.flac"):
+            worker.want(Path(name))
+        assert worker.wait_idle(TIMEOUT_S)
+    worker.close()
+    warned = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 1 and "could not check for a spoken voice" in warned[0].getMessage()
+    assert len([r for r in caplog.records if r.levelno == logging.DEBUG]) == 2
+    assert all(not worker.result(Path(n)).checked for n in ("a.flac", "b.flac", "c.flac"))   # each still unchecked
+
+
+def test_a_voice_heard_is_logged_for_every_file(caplog) -> None:
+    worker = VoiceWorker(RecordingListener())
+    with caplog.at_level(logging.WARNING, logger="player.audio.voice_worker"):
+        worker.want(Path("a-voice.flac"))
+        worker.want(Path("b-voice.flac"))
+        assert worker.wait_idle(TIMEOUT_S)
+    worker.close()
+    assert len(caplog.records) == 2

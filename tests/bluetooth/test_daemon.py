@@ -21,6 +21,7 @@ from player.web import WebServer
 from tests.bluetooth.radio import ADDRESS, Radio
 from tests.bluetooth.test_keeper import paired
 from tests.engine.conftest import daemon_config, demo_playlist  # noqa: F401 - demo_playlist is a fixture
+from tests.support.browser import sign_in
 from tests.web.test_browser import WAIT_S, driver  # noqa: F401 - the fixture
 
 ROOT = Path(__file__).parents[2]
@@ -103,10 +104,7 @@ def test_the_staff_page_shows_the_headphones_and_their_loss(driver, radio: Radio
                                "bluetooth": {"address": ADDRESS, "retry_max_s": 2}})
     with Daemon(cfg) as daemon:
         server = daemon.part(WebServer)
-        driver.get(server.url + "/")
-        wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(
-            daemon.config.token_path.read_text().strip())
-        driver.find_element(By.ID, "sign-in").click()
+        sign_in(driver, server.url, daemon.config.token_path.read_text().strip())
         text_is("headphones", "WH-1000XM4 · connected")
         send_request(daemon.config.socket_path, {"action": "start", "playlist": str(demo_playlist)})
         radio.fail_connect("Page Timeout")

@@ -78,16 +78,20 @@ class _Text(HTMLParser):
         self.text: list[str] = []
         self.tags: list[str] = []
         self._li = False
+        self._ol = False    # the music list's items (the take-home section's lists are the clinic's texts)
 
     def handle_starttag(self, tag, attrs) -> None:
         self.tags.append(tag)
-        if tag == "li":
+        self._ol = self._ol or tag == "ol"
+        if tag == "li" and self._ol:
             self._li = True
             self.items.append("")
 
     def handle_endtag(self, tag) -> None:
         if tag == "li":
             self._li = False
+        if tag == "ol":
+            self._ol = False
 
     def handle_data(self, data) -> None:
         self.text.append(data)

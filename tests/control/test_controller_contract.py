@@ -54,18 +54,25 @@ def comparable(records: list[dict]) -> list[tuple]:
             if r["type"] not in AUDIO_ONLY and not (r["type"] == "track_skipped" and r["source"] == "system")]
 
 
-def test_the_fake_and_the_engine_keep_the_same_contract(tmp_path: Path) -> None:
-    rig = Rig(tmp_path)
+def both_sides(rig: Rig, script) -> tuple[list, list[dict], list, FakeController]:
+    """The same `script` against the real engine, then against the fake controller with the same playlist.
+
+    Returns the engine's outcomes and records, and the fake's outcomes and the fake itself (its records).
+    """
     engine_records: list[dict] = []
     rig.engine.subscribe(engine_records.append)
     rig.engine.start()
     try:
-        engine_outcomes = run(rig.engine, rig.advance)
+        engine_outcomes = script(rig.engine, rig.advance)
     finally:
         rig.engine.close()
     clock = FakeClock()
     fake = FakeController(config=rig.config, playlists={"four": rig.playlists["four"]}, clock=clock)
-    fake_outcomes = run(fake, clock.advance)
+    return engine_outcomes, engine_records, script(fake, clock.advance), fake
+
+
+def test_the_fake_and_the_engine_keep_the_same_contract(tmp_path: Path) -> None:
+    engine_outcomes, engine_records, fake_outcomes, fake = both_sides(Rig(tmp_path), run)
     assert fake_outcomes == engine_outcomes
     assert comparable(fake.records) == comparable(engine_records)
     assert {o[0] for o in engine_outcomes} == {"ok", "refused"}
@@ -136,16 +143,7 @@ def run_checkpoints(controller, advance) -> list:
 def test_checkpoints_and_observations_keep_the_same_contract(tmp_path: Path) -> None:
     rig = Rig(tmp_path)
     rig.playlists["four"] = replace(rig.playlists["four"], checkpoints=CHECKPOINTS)
-    engine_records: list[dict] = []
-    rig.engine.subscribe(engine_records.append)
-    rig.engine.start()
-    try:
-        engine_outcomes = run_checkpoints(rig.engine, rig.advance)
-    finally:
-        rig.engine.close()
-    clock = FakeClock()
-    fake = FakeController(config=rig.config, playlists={"four": rig.playlists["four"]}, clock=clock)
-    fake_outcomes = run_checkpoints(fake, clock.advance)
+    engine_outcomes, engine_records, fake_outcomes, fake = both_sides(rig, run_checkpoints)
     assert fake_outcomes == engine_outcomes
     assert [o[0] for o in engine_outcomes] == ["refused", "ok", "refused", "ok", "ok", "refused", "refused", "ok",
                                                "ok", "ok", "ok", "refused"]

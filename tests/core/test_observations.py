@@ -28,6 +28,10 @@ GOOD = [
     ("sedation", "5", {"value": 5}),
     ("nausea", "0", {"value": 0}),
     ("nausea", "10", {"value": 10}),
+    ("nausea", "3", {"kind": "nausea", "label": "Nausea", "unit": "0-10", "value": 3, "none": 0}),
+    ("dizziness", "0", {"kind": "dizziness", "label": "Dizziness", "unit": "0-10", "value": 0, "none": 0}),
+    ("dizziness", "10", {"value": 10}),
+    (" Grogginess ", "4", {"kind": "grogginess", "label": "Grogginess", "unit": "0-10", "value": 4, "none": 0}),
     ("note", "patient asked for a blanket", {"value": "patient asked for a blanket", "unit": ""}),
     ("note", ["calm", "and", "warm"], {"value": "calm and warm"}),
 ]
@@ -53,10 +57,15 @@ BAD = [
     ("sedation", "7", "outside the plausible range -5-6"),
     ("nausea", "11", "outside the plausible range 0-10"),
     ("nausea", "-1", "outside the plausible range"),
+    ("dizziness", "11", "dizziness 11 0-10 is outside the plausible range 0-10"),
+    ("dizziness", "2.5", "dizziness is a whole number, e.g. dizziness 5"),
+    ("grogginess", "-1", "grogginess -1 0-10 is outside the plausible range 0-10"),
+    ("grogginess", "", "grogginess needs a value, e.g. grogginess 5"),
     ("note", "", "a note needs text"),
     ("note", "two\nlines", "a note must be one line"),
     ("note", "x" * 201, "at most 200 characters"),
-    ("temp", "37", "unknown observation 'temp'; one of bp, hr, spo2, rr, sedation, nausea, note"),
+    ("temp", "37", "unknown observation 'temp'; one of bp, hr, spo2, rr, sedation, nausea, dizziness, grogginess, "
+                   "note"),
     (None, "37", "unknown observation None"),
 ]
 
@@ -132,7 +141,7 @@ def test_config_adds_kinds_and_narrows_builtins() -> None:
     ({"EtCO2": {"min": 1, "max": 2}}, "must be a short lower-case word"),
     ({"etco2": {"min": 1}}, "etco2.max: expected a number, got None"),
     ({"etco2": {"min": 5, "max": 2}}, "min (5) must be below max (2)"),
-    ({"etco2": {"min": 1, "max": 2, "colour": "red"}}, "expected {label, unit, min, max, integer}"),
+    ({"etco2": {"min": 1, "max": 2, "colour": "red"}}, "expected {label, unit, min, max, integer, none}"),
     ({"etco2": {"min": 1, "max": 2, "unit": "x" * 21}}, "etco2.unit: expected one short line"),
     ({"etco2": {"min": 1, "max": 2, "integer": "yes"}}, "etco2.integer: expected true or false"),
     ({"bp": {"min": 1, "max": 2}}, "only number kinds can change"),
@@ -147,4 +156,17 @@ def test_bad_kinds_in_the_config(value, words) -> None:
 
 def test_builtin_ranges_cover_real_readings() -> None:
     assert {k: (v.lo, v.hi) for k, v in BUILTIN.items() if v.form == "number"} == {
-        "hr": (20, 250), "spo2": (50, 100), "rr": (4, 60), "sedation": (-5, 6), "nausea": (0, 10)}
+        "hr": (20, 250), "spo2": (50, 100), "rr": (4, 60), "sedation": (-5, 6), "nausea": (0, 10),
+        "dizziness": (0, 10), "grogginess": (0, 10)}
+
+
+def test_the_none_level_goes_with_the_value_only_where_the_scale_has_one() -> None:
+    assert "none" not in check_observation("hr", "72") and "none" not in check_observation("sedation", "0")
+    assert "none" not in check_observation("note", "calm") and "none" not in check_observation("bp", "120/80")
+    kinds = parse_kinds({"sedation": {"label": "MOAA/S", "min": 0, "max": 5, "none": 5},
+                         "pain": {"min": 0, "max": 10, "none": 0, "integer": False}})
+    assert check_observation("sedation", "4", extra=kinds)["none"] == 5 and \
+        type(check_observation("sedation", "4", extra=kinds)["none"]) is int
+    assert check_observation("pain", "2.5", extra=kinds)["none"] == 0.0 and \
+        type(check_observation("pain", "2.5", extra=kinds)["none"]) is float
+    assert describe_observation(check_observation("dizziness", "2")) == "Dizziness 2 0-10"

@@ -56,7 +56,7 @@ def refusal(*args, **kwargs) -> str:
     ("note", None, "a note needs text"),
     ("note", "  ", "a note needs text"),
     ("note", "x" * 201, "a note must be one line of at most 200 characters (no patient names)"),
-    (5, "72", "unknown observation 5; one of bp, hr, spo2, rr, sedation, nausea, note"),
+    (5, "72", "unknown observation 5; one of bp, hr, spo2, rr, sedation, nausea, dizziness, grogginess, note"),
 ])
 def test_each_refusal_says_exactly_what_to_fix(kind, value, text) -> None:
     assert refusal(kind, value) == text

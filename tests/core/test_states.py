@@ -33,6 +33,8 @@ EXPECTED = {
 }
 for _state in ("playing", "paused", "faulted"):   # checkpoints and observations, in every running state
     EXPECTED[_state].update(ack=_state, observe=_state)
+for _state in EXPECTED:   # music feedback about a finished session: in every state, never a change
+    EXPECTED[_state]["feedback"] = _state
 
 
 @pytest.mark.parametrize("state", STATES)

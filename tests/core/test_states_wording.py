@@ -35,4 +35,5 @@ def test_an_unknown_state_is_named_as_it_is_without_a_hint() -> None:
 
 def test_an_unknown_action_lists_every_control() -> None:
     assert refusal("playing", "fly") == ("unknown action 'fly'; known actions: load, start, pause, resume, next, "
-                                         "advance, extend, mark, volume, stop, emergency_stop, ack, observe, calmer")
+                                         "advance, extend, mark, volume, stop, emergency_stop, ack, observe, calmer, "
+                                         "feedback")

@@ -8,6 +8,7 @@ import pytest
 
 from player.station.server import StationServer
 from tests.mqtt.station_rig import FakeChair, StationApi, station_config
+from tests.support.browser import sign_in
 from tests.web.test_browser import WAIT_S, driver  # noqa: F401 - the Chromium fixture
 
 pytestmark = pytest.mark.browser
@@ -23,8 +24,6 @@ def tiles(browser) -> list[dict]:
 
 
 def test_station_page_shows_every_chair_live_sorted_by_urgency(driver, broker, tmp_path):  # noqa: F811
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     wait = WebDriverWait(driver, WAIT_S)
@@ -43,9 +42,7 @@ def test_station_page_shows_every_chair_live_sorted_by_urgency(driver, broker, t
                                                                   "state": "due", "done_at_s": None}])
             chairs[2].controller.set_state_for_test(phase="Settling", phase_remaining_s=800.0)
 
-            driver.get(station.url + "/")
-            wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(api.token)
-            driver.find_element(By.ID, "sign-in").click()
+            sign_in(driver, station.url, api.token)
             wait.until(lambda d: len(tiles(d)) == 4 and "due" in tiles(d)[0]["cls"].split())
             shown = tiles(driver)
             order = [t["slug"] for t in shown]
@@ -75,8 +72,6 @@ def test_station_page_shows_every_chair_live_sorted_by_urgency(driver, broker, t
 
 
 def test_a_chair_with_bluetooth_headphones_shows_them_on_its_tile(driver, broker, tmp_path):  # noqa: F811
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     wait = WebDriverWait(driver, WAIT_S)
@@ -89,9 +84,7 @@ def test_a_chair_with_bluetooth_headphones_shows_them_on_its_tile(driver, broker
             api = StationApi(station, config)
             chair.controller.submit("start", source="button", playlist="Ketamine 40 min")
             chair.controller.set_state_for_test(bluetooth=headset)
-            driver.get(station.url + "/")
-            wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(api.token)
-            driver.find_element(By.ID, "sign-in").click()
+            sign_in(driver, station.url, api.token)
             wait.until(lambda d: tiles(d) and "Headphones connected, battery 40 %" in tiles(d)[0]["text"])
             chair.controller.set_state_for_test(bluetooth=dict(headset, connected=False),
                                                 faults=["headphones disconnected"], state="faulted")
@@ -104,7 +97,6 @@ def test_a_chair_with_bluetooth_headphones_shows_them_on_its_tile(driver, broker
 def test_a_chairs_javascript_link_never_becomes_a_link(driver, broker, tmp_path):  # noqa: F811
     """Chair room-a said ``"room": "Room B"`` and ``"web_url": "javascript:..."``: its tile's link ran script."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     from player.config import MqttConfig
@@ -123,9 +115,7 @@ def test_a_chairs_javascript_link_never_becomes_a_link(driver, broker, tmp_path)
             rogue.publish("session-player/room-a/status", json.dumps(
                 {"room": "Room B", "state": "playing", "web_url": "javascript:document.title='pwned'",
                  "faults": "not a list", "sent_at": 12}), retain=True)
-            driver.get(station.url + "/")
-            wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(api.token)
-            driver.find_element(By.ID, "sign-in").click()
+            sign_in(driver, station.url, api.token)
             wait.until(lambda d: {t["slug"] for t in tiles(d)} == {"room-a", "room-b"})
             shown = {t["slug"]: t for t in tiles(driver)}
             assert shown["room-a"]["href"] is None and "Room B" not in shown["room-a"]["text"]

@@ -59,6 +59,8 @@ CORES: tuple[Core, ...] = (
     Core("player/core/gain.py", ("tests/core/test_gain.py", "tests/core/test_gain_exact.py")),
     Core("player/core/timeline.py", ("tests/core/test_timeline.py", "tests/core/test_timeline_exact.py")),
     Core("player/hardware/gestures.py", ("tests/hardware/test_gestures.py", "tests/hardware/test_gestures_exact.py")),
+    Core("player/hardware/stop_confirm.py", ("tests/hardware/test_stop_confirm.py",)),
+    Core("player/hardware/volume_keys.py", ("tests/hardware/test_volume_keys.py",)),
     Core("player/core/mix_modes.py", ("tests/engine/test_mixer_modes.py", "tests/engine/test_mixer.py",
                                    "tests/engine/test_mixer_modes_behaviour.py"),
          tables=("MODE_TRANSITIONS",)),
@@ -72,9 +74,8 @@ CORES: tuple[Core, ...] = (
     Core("player/core/crossfade.py", ("tests/core/test_gain.py", "tests/core/test_gain_exact.py",
                                       "tests/core/test_crossfade.py", *_MIXER_TESTS)),
     Core("player/core/mix.py", _MIX_CORE_TESTS),
-    Core("player/core/mix_state.py", _MIX_CORE_TESTS),
+    Core("player/core/mix_state.py", _MIX_CORE_TESTS),   # with DeckSlots
     Core("player/core/mix_sequencer.py", _MIX_CORE_TESTS),
-    Core("player/core/mix_slots.py", _MIX_CORE_TESTS),
     Core("player/core/session.py", _SESSION_TESTS, tables=("TABLE",)),
     *(Core(f"player/core/{name}.py", _SESSION_TESTS) for name in ("phases", "restart", "running", "status")),
     Core("player/core/cursor.py", ("tests/core/test_rules.py", "tests/core/test_cursor_behaviour.py",
@@ -105,6 +106,9 @@ CORES: tuple[Core, ...] = (
     Core("player/playlist/checkpoint_spec.py", ("tests/playlist/test_checkpoint_spec.py",)),
     Core("player/station/board.py", ("tests/station/test_board.py",)),
     Core("player/mqtt/topics.py", ("tests/station/test_board.py",)),
+    Core("player/reports/recovery.py", ("tests/reports/test_recovery.py",)),
+    Core("player/core/music_feedback.py", ("tests/core/test_music_feedback.py",)),
+    Core("player/core/music_prefs.py", ("tests/core/test_music_prefs.py",), ("SYNONYMS", "LOUDNESS")),
 )
 
 

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import stat
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from player.config import load_config
+from player.usb.sandbox import Account, Spawn
 from tests.support.audio_files import write_audio
+from tests.support.forked_child import fork_child, service_user_can_exec
+from tests.support.privileges import UNPRIVILEGED_USER, is_root
 
 CALM = """name: Calm
 crossfade: 1s
@@ -86,3 +92,34 @@ def snapshot(root: Path, exclude: Path | None = None) -> dict[str, tuple]:
                 digest = os.readlink(path)
             out[str(path.relative_to(root))] = (stat.S_IFMT(st.st_mode), st.st_size if digest else 0, digest)
     return out
+
+
+@pytest.fixture
+def reachable() -> Iterator[Path]:
+    """A folder the unprivileged checker can reach: as root, pytest's tmp_path is under a 0700 folder."""
+    path = Path(tempfile.mkdtemp(prefix="session-player-usb-test-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def checker_account() -> Account | None:
+    """Who the stick's checker runs as in these tests: nobody when root, else this user (None)."""
+    return Account.named(UNPRIVILEGED_USER) if is_root() else None
+
+
+def checker_spawn() -> Spawn | None:
+    """The real exec when the checker's user can run this interpreter, else the same child forked."""
+    from player.usb import child
+
+    return None if service_user_can_exec() else fork_child(child.main)
+
+
+def checker_data_dir(base: Path) -> Path:
+    """``base/data``, owned by the checker's user (as the service user owns /var/lib/session-player)."""
+    data = base / "data"
+    data.mkdir()
+    account = checker_account()
+    if account is not None:
+        os.chown(data, account.uid, account.gid)
+    return data

@@ -46,6 +46,23 @@ def test_second_export_only_new_or_running_sessions(tmp_path, sessions):
     assert len(export_reports(stick, sessions, all_sessions=True)) == 8
 
 
+def test_music_feedback_goes_with_the_session_and_again_when_it_changes(tmp_path, sessions):
+    """Answers given after a session was exported reach the stick at the next export: nothing stays behind."""
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    folder = stick / "session-player" / "reports" / "Room 3"
+    feedback = sessions / "sessions" / SESSION_ID / "music-feedback.jsonl"
+    feedback.write_text('{"type": "music_feedback", "answer": "helped"}\n')
+    export_reports(stick, sessions)
+    assert (folder / f"{SESSION_ID}.music-feedback.jsonl").read_bytes() == feedback.read_bytes()
+    assert SESSION_ID not in {Path(p).name.split(".")[0] for p in export_reports(stick, sessions)}
+    with feedback.open("a") as f:
+        f.write('{"type": "music_feedback", "answer": "unwelcome"}\n')
+    again = export_reports(stick, sessions)
+    assert f"session-player/reports/Room 3/{SESSION_ID}.music-feedback.jsonl" in again
+    assert (folder / f"{SESSION_ID}.music-feedback.jsonl").read_bytes() == feedback.read_bytes()
+
+
 def test_export_never_follows_links_on_the_stick(tmp_path, sessions):
     stick = tmp_path / "stick"
     (stick / "session-player").mkdir(parents=True)

@@ -20,7 +20,8 @@ from player.cli import main
 from player.commands.import_cmd import EXIT_REPORT_FAILED
 from player.usb.importer import import_stick
 from player.usb.runner import run_device
-from tests.usb.conftest import Stick, make_config
+from tests.support.privileges import UNPRIVILEGED_USER
+from tests.usb.conftest import Stick, checker_data_dir, checker_spawn, make_config
 
 
 def _bytes_file(folder: Path, name: bytes, data: bytes = b"x") -> None:
@@ -108,7 +109,9 @@ needs_root = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("losetup")
 
 
 @needs_root
-def test_usb_run_with_hostile_names_and_a_failing_export_still_ends_cleanly(stick, data_dir, tmp_path):
+def test_usb_run_with_hostile_names_and_a_failing_export_still_ends_cleanly(stick, reachable, tmp_path):
+    """The checker runs as nobody (`run_device`'s user), so the data and mount folders are where it can reach."""
+    data_dir = checker_data_dir(reachable)
     _hostile_names(stick)
     (stick.root / "session-player" / "EXPORT").touch()
     (stick.root / "session-player" / "reports").write_text("a file where the reports folder goes")
@@ -125,10 +128,11 @@ def test_usb_run_with_hostile_names_and_a_failing_export_still_ends_cleanly(stic
         pytest.skip(f"no free loop device: {attach.stderr.strip()}")
     device = attach.stdout.strip()
     try:
-        report = run_device(device, make_config(data_dir), mount_root=tmp_path / "private")
+        report = run_device(device, make_config(data_dir), mount_root=reachable / "private",
+                            user=UNPRIVILEGED_USER, spawn=checker_spawn())
     finally:
         subprocess.run(["losetup", "-d", device], capture_output=True, timeout=60)
     assert report["result"] == "imported"
     assert report["report_error"].startswith("the import finished but the stick was not written: ")
     assert (data_dir / "library" / "current" / "calm.yaml").exists()
-    assert not os.path.ismount(tmp_path / "private" / Path(device).name)
+    assert not os.path.ismount(reachable / "private" / Path(device).name)

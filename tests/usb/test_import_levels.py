@@ -24,3 +24,22 @@ def test_the_import_report_names_a_track_that_lowers_the_session_and_caches_ever
     assert f"LEVEL playlists/quiet.yaml: {notes[0]}" in render_text(report)
     cache = json.loads((config.data_dir / "loudness-cache.json").read_text())
     assert len(cache["files"]) == 4                               # calm/a, calm/b, quiet/01, quiet/02: measured once
+
+
+def test_the_level_notes_use_the_playlists_the_probe_gate_parsed(stick, config):
+    """Review finding: `_level_notes` parsed every staged playlist again; it now takes the probed one."""
+    from player.playlist.validate import load_playlist
+
+    calls: list[tuple[str, bool]] = []
+
+    def counting(path, probe=False):
+        calls.append((str(path), probe))
+        return load_playlist(path, probe=probe)
+
+    (stick.playlists / "quiet").mkdir()
+    spiky_quiet(stick.playlists / "quiet" / "02.flac")
+    stick.playlist("quiet.yaml", playlist_yaml("quiet/02.flac", name="Quiet"))
+    report = import_stick(stick.root, config, loader=counting)
+    assert report["result"] == "imported" and report["levels"]["playlists/quiet.yaml"]
+    staged = [c for c in calls if str(stick.root) not in c[0]]
+    assert staged and all(probe for _, probe in staged), calls    # once staged, only the probe gate's parses

@@ -17,9 +17,9 @@ import pytest
 from player.errors import ImportRefused
 from player.usb.importer import import_stick
 from player.usb.runner import mount_options, run_device
-from tests.support.privileges import loop_mounts
+from tests.support.privileges import UNPRIVILEGED_USER, loop_mounts
 from tests.support.records_factory import SESSION_ID, realistic_session
-from tests.usb.conftest import CALM
+from tests.usb.conftest import CALM, checker_data_dir, checker_spawn, make_config
 
 _LOOP, _WHY_NOT = loop_mounts()  # the same check pytest's header reports (tests/conftest.py)
 needs_root = pytest.mark.skipif(not _LOOP, reason=f"loop devices and mount need root: {_WHY_NOT}")
@@ -69,7 +69,9 @@ def test_vfat_names_beyond_ascii_import(stick, config, tmp_path):
 
 
 @needs_root
-def test_usb_run_on_an_ext4_loop_device(stick, config, tmp_path):
+def test_usb_run_on_an_ext4_loop_device(stick, reachable, tmp_path):
+    """The checker runs as nobody (`run_device`'s user), so the data and mount folders are where it can reach."""
+    config = make_config(checker_data_dir(reachable))
     (stick.root / "session-player" / "EXPORT").touch()
     realistic_session().write(config.data_dir)
     image = tmp_path / "stick.img"
@@ -83,9 +85,10 @@ def test_usb_run_on_an_ext4_loop_device(stick, config, tmp_path):
     point = tmp_path / "check"
     point.mkdir()
     try:
-        report = run_device(device, config, mount_root=tmp_path / "private")
+        report = run_device(device, config, mount_root=reachable / "private", user=UNPRIVILEGED_USER,
+                            spawn=checker_spawn())
         assert report["result"] == "imported" and len(report["exported"]) == 4
-        assert not os.path.ismount(tmp_path / "private" / Path(device).name)  # unmounted afterwards
+        assert not os.path.ismount(reachable / "private" / Path(device).name)  # unmounted afterwards
         assert sh("mount", "-o", "ro", device, str(point)).returncode == 0
         try:
             text = (point / "session-player" / "import-report.txt").read_text()

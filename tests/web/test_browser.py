@@ -14,6 +14,7 @@ import pytest
 from player.config import Config, WebConfig
 from player.control.fake import FakeController
 from player.web import WebServer
+from tests.support.browser import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -150,10 +151,7 @@ def test_staff_page_on_the_real_engine(driver, tmp_path, short_playlist):
     with Daemon(config) as daemon:
         server = daemon.part(WebServer)
         assert server is not None, daemon.faults
-        driver.get(server.url + "/")
-        wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(
-            daemon.config.token_path.read_text().strip())
-        driver.find_element(By.ID, "sign-in").click()
+        sign_in(driver, server.url, daemon.config.token_path.read_text().strip())
         text_is("state", "idle")
         wait.until(ec.element_to_be_clickable((By.ID, "btn-start"))).click()
         wait.until(ec.element_to_be_clickable((By.ID, "btn-confirm-start"))).click()   # the page asks first
@@ -180,9 +178,7 @@ def test_staff_page_reconnects_after_a_server_restart(driver, tmp_path):
     first.submit("start", source="button")
     with WebServer(config, first) as server:
         port = server.port
-        driver.get(server.url + "/")
-        wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(config.token_path.read_text().strip())
-        driver.find_element(By.ID, "sign-in").click()
+        sign_in(driver, server.url, config.token_path.read_text().strip())
         wait.until(ec.text_to_be_present_in_element_attribute((By.ID, "state"), "textContent", "playing"))
         wait.until(lambda d: "up" in d.find_element(By.ID, "link").get_attribute("class"))
     wait.until(lambda d: "up" not in d.find_element(By.ID, "link").get_attribute("class"))  # it noticed

@@ -14,6 +14,7 @@ from player.control.fake import FakeController
 from player.playlist.model import Phase, Playlist, Track
 from player.web import WebServer
 from tests.support.audio_files import write_audio
+from tests.support.browser import sign_in
 from tests.web.test_browser import WAIT_S, driver  # noqa: F401 - the fixture
 from tests.web.test_library_names import make_library
 
@@ -50,9 +51,7 @@ def test_choose_a_playlist_confirm_the_checklist_start_and_calmer_music(driver, 
                     calmer=(Track(folder / "music/c.flac", duration_s=200.0),))
     controller = FakeController(config=config, playlists={str(chosen): calm})
     with WebServer(config, controller, tick_s=0.5) as server:
-        driver.get(server.url + "/")
-        wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(config.token_path.read_text().strip())
-        driver.find_element(By.ID, "sign-in").click()
+        sign_in(driver, server.url, config.token_path.read_text().strip())
         text_is("state", "idle")
         text_is("playlists", "Calm evening · 30:00 · 2 phase(s)")
         text_is("playlists", "broken · not valid:")
@@ -106,9 +105,7 @@ def test_the_default_start_asks_too_and_cancel_starts_nothing(driver, tmp_path):
                           "session": {"default_playlist": "default.yaml"}})
     controller = FakeController(config=config)
     with WebServer(config, controller, tick_s=0.5) as server:
-        driver.get(server.url + "/")
-        wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(config.token_path.read_text().strip())
-        driver.find_element(By.ID, "sign-in").click()
+        sign_in(driver, server.url, config.token_path.read_text().strip())
         wait.until(ec.element_to_be_clickable((By.ID, "btn-start"))).click()
         wait.until(ec.visibility_of_element_located((By.ID, "start-confirm")))
         assert not driver.find_element(By.ID, "checklist").is_displayed()     # no checklist configured

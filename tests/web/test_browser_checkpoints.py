@@ -13,6 +13,7 @@ from player.engine.eventlog import read_events
 from player.web import WebServer
 from tests.engine.conftest import daemon_config
 from tests.support.audio_files import write_audio
+from tests.support.browser import sign_in
 from tests.web.test_browser import WAIT_S, driver  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.browser
@@ -46,10 +47,7 @@ def test_due_banner_acknowledge_and_observations(driver, tmp_path: Path) -> None
     with Daemon(config) as daemon:
         server = daemon.part(WebServer)
         assert server is not None, daemon.faults
-        driver.get(server.url + "/")
-        wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(
-            daemon.config.token_path.read_text().strip())
-        driver.find_element(By.ID, "sign-in").click()
+        sign_in(driver, server.url, daemon.config.token_path.read_text().strip())
         text_is("state", "idle")
         assert not driver.find_element(By.ID, "cp-due").is_displayed()
         sid = send_request(daemon.config.socket_path, {"action": "start",
@@ -123,10 +121,7 @@ def test_due_checkpoint_stays_in_sight_at_every_scroll_position(driver, tmp_path
     with Daemon(config) as daemon:
         server = daemon.part(WebServer)
         assert server is not None, daemon.faults
-        driver.get(server.url + "/")
-        wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(
-            daemon.config.token_path.read_text().strip())
-        driver.find_element(By.ID, "sign-in").click()
+        sign_in(driver, server.url, daemon.config.token_path.read_text().strip())
         wait.until(ec.text_to_be_present_in_element_attribute((By.ID, "state"), "textContent", "idle"))
         driver.execute_script("window.scrollTo(0, document.documentElement.scrollHeight)")  # the playlist list
         send_request(daemon.config.socket_path, {"action": "start", "playlist": str(tmp_path / "p.yaml")})
@@ -189,10 +184,7 @@ def test_dim_mode_is_toggled_remembered_and_keeps_the_due_bar_pinned(driver, tmp
     config = daemon_config(tmp_path / "data", web={"enabled": True, "port": 0})
     with Daemon(config) as daemon:
         server = daemon.part(WebServer)
-        driver.get(server.url + "/")
-        wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(
-            daemon.config.token_path.read_text().strip())
-        driver.find_element(By.ID, "sign-in").click()
+        sign_in(driver, server.url, daemon.config.token_path.read_text().strip())
         wait.until(ec.text_to_be_present_in_element_attribute((By.ID, "state"), "textContent", "idle"))
         send_request(daemon.config.socket_path, {"action": "start", "playlist": str(tmp_path / "p.yaml")})
         wait.until(ec.visibility_of_element_located((By.ID, "cp-due")))

@@ -10,6 +10,7 @@ from player.config import load_config
 from player.control.fake import FakeController
 from player.web import WebServer
 from tests.support.audio_files import write_audio
+from tests.support.browser import sign_in
 from tests.web.test_browser import WAIT_S, driver  # noqa: F401 - the fixture
 from tests.web.test_library_names import make_library
 
@@ -46,9 +47,7 @@ def test_the_page_shows_where_to_listen_under_the_playlist(driver, tmp_path) -> 
     config = load_config({"room": "Room 3", "data_dir": str(tmp_path / "data"), "web": {"port": 0}})
     library_with_voices(config.data_dir)
     with WebServer(config, FakeController(config=config), tick_s=0.5) as server:
-        driver.get(server.url + "/")
-        wait.until(ec.presence_of_element_located((By.ID, "token"))).send_keys(config.token_path.read_text().strip())
-        driver.find_element(By.ID, "sign-in").click()
+        sign_in(driver, server.url, config.token_path.read_text().strip())
         note = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#playlists .voice-note")))
         assert note.text.splitlines() == ["music/b.flac: spoken voice 0:12-0:41, 0:55-1:10",
                                           "1 file(s) not checked for a spoken voice (onnxruntime is not installed)"]

@@ -4,7 +4,7 @@
 "use strict";
 
 const EXAMPLES = { bp: "e.g. 128/82", hr: "e.g. 72", spo2: "e.g. 97", rr: "e.g. 14", sedation: "e.g. 0",
-                   nausea: "0-10", note: "short note, no names" };
+                   nausea: "0-10", dizziness: "0-10", grogginess: "0-10", note: "short note, no names" };
 let cpStatus = null;
 let cpShownAt = 0;
 

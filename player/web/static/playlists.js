@@ -42,6 +42,7 @@ function askStart(row) {
   });
   $("checklist").hidden = !checklistItems().length;
   $("start-confirm").hidden = false;
+  document.dispatchEvent(new CustomEvent("askstart", { detail: startWhat }));   // prefs.js: flag its tracks
   renderConfirm();
   $("start-confirm").scrollIntoView({ block: "nearest" });
 }
@@ -50,7 +51,12 @@ async function confirmStart() {
   const body = { action: "start" };
   if (startWhat) body.playlist = startWhat;
   if (checklistItems().length) body.checked = ticked();
-  if (await control(body)) $("start-confirm").hidden = true;
+  const prefs = musicPreferences();   // prefs.js
+  if (prefs) body.preferences = prefs;
+  if (await control(body)) {
+    $("start-confirm").hidden = true;
+    document.dispatchEvent(new Event("started"));
+  }
 }
 
 function renderPlaylistButtons(s) {
