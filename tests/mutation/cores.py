@@ -45,6 +45,7 @@ _MIXER_TESTS = ("tests/engine/test_mixer.py", "tests/engine/test_mixer_modes.py"
 #: (tests/core/mix_sim.py's simulated output), the mixer's tests, and the level model applied by the mix.
 _MIX_CORE_TESTS = ("tests/core/test_mix_machine.py", "tests/core/test_mix_mutation_loudness.py",
                    "tests/core/test_mix_mutation_sequence.py", "tests/core/test_mix_mutation_state.py",
+                   "tests/core/test_mix_mutation_transport.py",
                    "tests/engine/test_mixer_levels.py", *_MIXER_TESTS)
 
 CORES: tuple[Core, ...] = (
