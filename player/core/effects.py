@@ -158,11 +158,6 @@ AudioEffect = Play | Crossfade | QueueNext | Prefetch | BeginLevel | PauseAudio 
 StorageEffect = OpenLog | CloseLog | SaveState | ClearState | RecordExposure | ApplyPendingLibrary
 Effect = AudioEffect | ChangeLevel | Record | StorageEffect | Notify
 
-#: The effects heard by the patient (a checkpoint or an observation never yields one of these).
-AUDIO_EFFECTS = (Play, Crossfade, QueueNext, Prefetch, BeginLevel, PauseAudio, ResumeAudio, StopAudio,
-                 EmergencyStopAudio)
-STORAGE_EFFECTS = (OpenLog, CloseLog, SaveState, ClearState, RecordExposure, ApplyPendingLibrary)
-
 
 @dataclass(frozen=True)
 class RecordFeedback:

@@ -6,7 +6,10 @@ that the mutator in `tables.py` mutates too, because mutmut only mutates code in
 functions and a rule table is where a pure core keeps its rules.
 
 Not listed: player/playlist/model.py (frozen dataclasses; mutmut 3 skips decorated
-functions, so of its logic only ``Diagnostic.__str__`` would be mutated).
+functions, so of its logic only ``Diagnostic.__str__`` would be mutated), and the core's pure
+data modules with no function to mutate: player/core/effects.py, inputs.py, media.py (its
+only logic is in properties, which mutmut skips) and mix_commands.py (frozen commands and the
+`Readings` protocol).
 """
 
 from __future__ import annotations
@@ -38,6 +41,12 @@ _SESSION_TESTS = ("tests/core/test_rules.py", "tests/core/test_rules_behaviour.p
 # The mix's behaviour, through the output shell on FakeOutput (tests/engine/).
 _MIXER_TESTS = ("tests/engine/test_mixer.py", "tests/engine/test_mixer_modes.py",
                 "tests/engine/test_mixer_modes_behaviour.py", "tests/engine/test_mixer_transport_paths.py")
+#: The mix core's modules (the machine, its state, sequencer and slots): the machine stepped on its own
+#: (tests/core/mix_sim.py's simulated output), the mixer's tests, and the level model applied by the mix.
+_MIX_CORE_TESTS = ("tests/core/test_mix_machine.py", "tests/core/test_mix_mutation_loudness.py",
+                   "tests/core/test_mix_mutation_sequence.py", "tests/core/test_mix_mutation_state.py",
+                   "tests/core/test_mix_mutation_transport.py",
+                   "tests/engine/test_mixer_levels.py", *_MIXER_TESTS)
 
 CORES: tuple[Core, ...] = (
     Core("player/playlist/parse.py", ("tests/playlist/test_parse_exact.py", *_PLAYLIST_TESTS)),
@@ -65,9 +74,9 @@ CORES: tuple[Core, ...] = (
     Core("player/core/exposure.py", ("tests/core/test_exposure.py", "tests/core/test_exposure_behaviour.py")),
     Core("player/core/crossfade.py", ("tests/core/test_gain.py", "tests/core/test_gain_exact.py",
                                       "tests/core/test_crossfade.py", *_MIXER_TESTS)),
-    Core("player/core/mix.py", ("tests/core/test_mix_machine.py", *_MIXER_TESTS)),
-    Core("player/core/mix_state.py", ("tests/core/test_mix_machine.py", *_MIXER_TESTS)),   # with DeckSlots
-    Core("player/core/mix_sequencer.py", ("tests/core/test_mix_machine.py", *_MIXER_TESTS)),
+    Core("player/core/mix.py", _MIX_CORE_TESTS),
+    Core("player/core/mix_state.py", _MIX_CORE_TESTS),   # with DeckSlots
+    Core("player/core/mix_sequencer.py", _MIX_CORE_TESTS),
     Core("player/core/session.py", _SESSION_TESTS, tables=("TABLE",)),
     *(Core(f"player/core/{name}.py", _SESSION_TESTS) for name in ("phases", "restart", "running", "status")),
     Core("player/core/cursor.py", ("tests/core/test_rules.py", "tests/core/test_cursor_behaviour.py",
@@ -86,9 +95,15 @@ CORES: tuple[Core, ...] = (
     Core("player/core/anchored_phase.py", ("tests/core/test_infusion.py", "tests/core/test_rules_behaviour.py",
                                            "tests/core/test_rules_timing_behaviour.py", "tests/core/test_rules.py")),
     Core("player/station/infusion_tile.py", ("tests/station/test_infusion_tile.py",)),
-    Core("player/core/observations.py", ("tests/core/test_observations.py",)),
+    Core("player/core/observations.py", ("tests/core/test_observations.py", "tests/core/test_observations_edges.py")),
     Core("player/core/observation_kinds.py", ("tests/core/test_observation_kinds.py",
                                               "tests/core/test_observations.py"), tables=("BUILTIN",)),
+    Core("player/core/bluetooth.py", ("tests/core/test_bluetooth.py", "tests/core/test_bluetooth_edges.py",
+                                      "tests/bluetooth/test_keeper.py")),
+    Core("player/core/controls.py", ("tests/core/test_controls_door.py", "tests/core/test_machine.py",
+                                     "tests/control/test_controller_contract.py",
+                                     "tests/control/test_hostile_text.py", "tests/control/test_hostile_numbers.py"),
+         tables=("CONTROL_TYPES",)),
     Core("player/core/cap.py", ("tests/core/test_cap.py", "tests/core/test_exposure.py",
                                 "tests/test_config_calibration.py")),
     Core("player/schema.py", ("tests/test_schema.py", "tests/test_config.py")),
