@@ -137,7 +137,6 @@ class Deck:
     fader: Fader = None
     seen_playing: bool = False
     advanced: bool = False
-    ready_at: float | None = None
     heard: bool = False
     gated: bool = True                         # the mix fader applies (not to decks left fading on their own)
     last_raw: float | None = None
@@ -226,4 +225,4 @@ class Deck:
 
     def restart_clock(self, now: float, settle_s: float) -> None:
         """After a resume: the stream restarts, so it pre-rolls (briefly) again."""
-        self.started_at, self.settle_s, self.ready_at, self.advanced, self.anchor = now, settle_s, None, False, None
+        self.started_at, self.settle_s, self.advanced, self.anchor = now, settle_s, False, None

@@ -66,9 +66,8 @@ class Sequencer:
                               start_timeout_s=min(stall, START_TIMEOUT_CAP_S))
         if signal == "started":
             deck.fire("started")
-        elif signal == "settled" and m.slots.settle_norm(deck, now, must_go=self._must_go(m, deck, now)):
+        elif signal == "settled" and m.slots.settle_norm(deck, must_go=self._must_go(m, deck, now)):
             deck.fire("settled")
-            deck.ready_at = now
             if deck is m.current:
                 m.enter_now(deck, now)
             elif deck is m.next and deck.cue.kind == "now":

@@ -146,7 +146,7 @@ class DeckSlots:
         return None if length is None else max(0.0, length - self.latency_s)
 
     # --- normalization -----------------------------------------------------------------
-    def settle_norm(self, deck: Deck, now: float, *, must_go: bool) -> bool:
+    def settle_norm(self, deck: Deck, *, must_go: bool) -> bool:
         """Give a pre-rolled deck its normalization before it is heard.
 
         Returns True when the deck may be heard: its gain is final, or provisional over

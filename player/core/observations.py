@@ -121,4 +121,5 @@ def _in_range(k: ObservationKind, what: str, value: float, lo: float, hi: float)
 
 def _example(k: ObservationKind) -> str:
     mid = (k.lo + k.hi) / 2 if math.isfinite(k.lo) and math.isfinite(k.hi) else 1
-    return f"{k.name} {int(mid) if k.integer else round(mid, 1):g}"
+    value = f"{int(mid) if k.integer else round(mid, 1):g}"
+    return f"{k.name} {value}/{int((k.dia_lo + k.dia_hi) / 2)}" if k.form == "pair" else f"{k.name} {value}"

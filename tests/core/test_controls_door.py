@@ -14,7 +14,7 @@ from player.control.controller import check_control
 from player.core.controls import Control
 
 ARGS = {"mark": {"text": "BP 128/82"}, "volume": {"delta_db": -3}, "observe": {"kind": "hr", "value": 72},
-        "feedback": {"session": "2026-12-07-0900", "phase": "Peak", "answer": "helped"}}
+        "feedback": {"session": "2026-12-07-0900", "phase": "Peak", "answer": "helped"}, "infusion": {"event": "start"}}
 SOURCE = {"press": "button", "apply_library": "usb"}
 
 
@@ -26,4 +26,4 @@ def test_each_action_becomes_its_own_control(cls: type[Control]) -> None:
 
 def test_every_control_class_has_a_distinct_action() -> None:
     actions = [c.action for c in Control.__subclasses__()]
-    assert len(actions) == len(set(actions)) == 17 and "" not in actions
+    assert len(actions) == len(set(actions)) == 18 and "" not in actions

@@ -26,6 +26,7 @@ def refusal(*args, **kwargs) -> str:
 
 @pytest.mark.parametrize("kind,value,text", [
     ("hr", "", "hr needs a value, e.g. hr 135"),
+    ("bp", "", "bp needs a value, e.g. bp 155/90"),     # a pair, as bp is written (it said "bp 155")
     ("hr", None, "hr needs a value, e.g. hr 135"),
     ("spo2", " ", "spo2 needs a value, e.g. spo2 75"),
     ("rr", "", "rr needs a value, e.g. rr 32"),
