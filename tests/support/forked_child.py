@@ -6,11 +6,17 @@ user cannot run the interpreter the tests run under (a pyenv Python under /root,
 process group, no_new_privs, bounding set, setgroups/setgid/setuid), then `target` runs there
 with pipes on 0, 1 and 2. It is still a real separate process with its own credentials;
 only the interpreter is not fresh. `service_user_can_exec` says which case applies.
+
+A forked child carries the whole pytest process's address space (1.7 GB late in a full run),
+which an exec'd child does not: under the 1 GiB RLIMIT_AS it could not even start a thread
+(the copier's pool hung in ``Thread.start``). So here, and only here, the address-space limit
+is raised by what the child already holds at the fork: it still bounds what the child allocates.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -18,6 +24,24 @@ import traceback
 from collections.abc import Callable
 
 from tests.support.privileges import UNPRIVILEGED_USER, is_root, run_unprivileged
+
+
+def _address_space_bytes() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        kib = next(line.split()[1] for line in status if line.startswith("VmSize:"))
+    return int(kib) * 1024
+
+
+def _carry_own_address_space() -> None:
+    """In the forked child only: RLIMIT_AS set by `confine` counts on top of what the fork inherited."""
+    own, setrlimit = _address_space_bytes(), resource.setrlimit
+
+    def setrlimit_carrying(which: int, limits: tuple[int, int]) -> None:
+        if which == resource.RLIMIT_AS:
+            limits = tuple(v if v == resource.RLIM_INFINITY else v + own for v in limits)
+        setrlimit(which, limits)
+
+    resource.setrlimit = setrlimit_carrying
 
 
 class Forked:
@@ -36,6 +60,7 @@ class Forked:
                 os.dup2(w2, 2)
                 os.closerange(3, 65536)
                 os.chdir("/")
+                _carry_own_address_space()
                 confine()
                 code = target()
             except BaseException:  # noqa: BLE001 - told to the parent on stderr, as a real child would
