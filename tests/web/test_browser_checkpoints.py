@@ -8,12 +8,8 @@ from pathlib import Path
 import pytest
 
 from player.control import send_request
-from player.daemon import Daemon
 from player.engine.eventlog import read_events
-from player.web import WebServer
-from tests.engine.conftest import daemon_config
-from tests.support.audio_files import write_audio
-from tests.support.browser import sign_in
+from tests.support.browser import signed_in_chair
 from tests.web.test_browser import WAIT_S, driver  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.browser
@@ -41,13 +37,7 @@ def test_due_banner_acknowledge_and_observations(driver, tmp_path: Path) -> None
     def text_is(element_id: str, text: str) -> None:
         wait.until(ec.text_to_be_present_in_element_attribute((By.ID, element_id), "textContent", text))
 
-    write_audio(tmp_path / "a.flac", 30.0)
-    (tmp_path / "p.yaml").write_text(PLAYLIST)
-    config = daemon_config(tmp_path / "data", web={"enabled": True, "port": 0})
-    with Daemon(config) as daemon:
-        server = daemon.part(WebServer)
-        assert server is not None, daemon.faults
-        sign_in(driver, server.url, daemon.config.token_path.read_text().strip())
+    with signed_in_chair(driver, tmp_path, PLAYLIST) as daemon:
         text_is("state", "idle")
         assert not driver.find_element(By.ID, "cp-due").is_displayed()
         sid = send_request(daemon.config.socket_path, {"action": "start",
@@ -115,13 +105,7 @@ def test_due_checkpoint_stays_in_sight_at_every_scroll_position(driver, tmp_path
     wait = WebDriverWait(driver, WAIT_S)
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
-    write_audio(tmp_path / "a.flac", 30.0)
-    (tmp_path / "p.yaml").write_text(PINNED_PLAYLIST)
-    config = daemon_config(tmp_path / "data", web={"enabled": True, "port": 0})
-    with Daemon(config) as daemon:
-        server = daemon.part(WebServer)
-        assert server is not None, daemon.faults
-        sign_in(driver, server.url, daemon.config.token_path.read_text().strip())
+    with signed_in_chair(driver, tmp_path, PINNED_PLAYLIST) as daemon:
         wait.until(ec.text_to_be_present_in_element_attribute((By.ID, "state"), "textContent", "idle"))
         driver.execute_script("window.scrollTo(0, document.documentElement.scrollHeight)")  # the playlist list
         send_request(daemon.config.socket_path, {"action": "start", "playlist": str(tmp_path / "p.yaml")})
@@ -179,12 +163,7 @@ def test_dim_mode_is_toggled_remembered_and_keeps_the_due_bar_pinned(driver, tmp
     wait = WebDriverWait(driver, WAIT_S)
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
-    write_audio(tmp_path / "a.flac", 30.0)
-    (tmp_path / "p.yaml").write_text(PINNED_PLAYLIST)
-    config = daemon_config(tmp_path / "data", web={"enabled": True, "port": 0})
-    with Daemon(config) as daemon:
-        server = daemon.part(WebServer)
-        sign_in(driver, server.url, daemon.config.token_path.read_text().strip())
+    with signed_in_chair(driver, tmp_path, PINNED_PLAYLIST) as daemon:
         wait.until(ec.text_to_be_present_in_element_attribute((By.ID, "state"), "textContent", "idle"))
         send_request(daemon.config.socket_path, {"action": "start", "playlist": str(tmp_path / "p.yaml")})
         wait.until(ec.visibility_of_element_located((By.ID, "cp-due")))

@@ -9,12 +9,8 @@ from pathlib import Path
 import pytest
 
 from player.control import send_request
-from player.daemon import Daemon
 from player.engine.eventlog import read_events
-from player.web import WebServer
-from tests.engine.conftest import daemon_config
-from tests.support.audio_files import write_audio
-from tests.support.browser import sign_in
+from tests.support.browser import signed_in_chair
 from tests.web.test_browser import WAIT_S, driver  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.browser
@@ -49,13 +45,7 @@ def test_infusion_buttons_record_with_source_web(driver, tmp_path: Path) -> None
     def enabled(element_id: str) -> None:
         wait.until(lambda d: d.find_element(By.ID, element_id).is_enabled())
 
-    write_audio(tmp_path / "a.flac", 30.0)
-    (tmp_path / "p.yaml").write_text(PLAYLIST)
-    config = daemon_config(tmp_path / "data", web={"enabled": True, "port": 0})
-    with Daemon(config) as daemon:
-        server = daemon.part(WebServer)
-        assert server is not None, daemon.faults
-        sign_in(driver, server.url, daemon.config.token_path.read_text().strip())
+    with signed_in_chair(driver, tmp_path, PLAYLIST) as daemon:
         text_is("state", "idle")
         assert not driver.find_element(By.ID, "infusion-panel").is_displayed()
         sid = send_request(daemon.config.socket_path, {"action": "start",

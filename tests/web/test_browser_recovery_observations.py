@@ -9,12 +9,8 @@ import pytest
 
 from player.control import send_request
 from player.core.observation_kinds import BUILTIN
-from player.daemon import Daemon
 from player.engine.eventlog import read_events
-from player.web import WebServer
-from tests.engine.conftest import daemon_config
-from tests.support.audio_files import write_audio
-from tests.support.browser import sign_in
+from tests.support.browser import signed_in_chair
 from tests.web.test_browser import WAIT_S, driver  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.browser
@@ -47,13 +43,7 @@ def test_dizziness_and_grogginess_from_the_page(driver, tmp_path: Path) -> None:
         field.send_keys(value)
         driver.find_element(By.ID, "btn-observe").click()
 
-    write_audio(tmp_path / "a.flac", 30.0)
-    (tmp_path / "p.yaml").write_text(PLAYLIST)
-    config = daemon_config(tmp_path / "data", web={"enabled": True, "port": 0})
-    with Daemon(config) as daemon:
-        server = daemon.part(WebServer)
-        assert server is not None, daemon.faults
-        sign_in(driver, server.url, daemon.config.token_path.read_text().strip())
+    with signed_in_chair(driver, tmp_path, PLAYLIST) as daemon:
         text_is("state", "idle")
         options = Select(driver.find_element(By.ID, "obs-kind")).options
         assert [(o.get_attribute("value"), o.text) for o in options] == [(k.name, k.label) for k in BUILTIN.values()]
