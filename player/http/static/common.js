@@ -40,3 +40,18 @@ function follow(handlers, probe, { up, down } = {}) {
   }
   open();
 }
+
+// Fill `box` with one labelled checkbox per item (ids PREFIX-0, PREFIX-1, ...), each calling onChange.
+function fillCheckboxes(box, items, prefix, onChange) {
+  box.replaceChildren();
+  items.forEach((item, i) => {
+    const label = document.createElement("label");
+    const check = document.createElement("input");
+    check.type = "checkbox";
+    check.value = item;
+    check.id = `${prefix}-${i}`;
+    check.addEventListener("change", onChange);
+    label.append(check, " ", item);
+    box.appendChild(label);
+  });
+}

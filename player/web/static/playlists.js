@@ -28,18 +28,7 @@ function askStart(row) {
     ? `${fmt(row.duration_s)} · ${row.phases.length} phase(s): ${row.phases.join(", ")}`
       + (row.checkpoints ? ` · ${row.checkpoints} checkpoint(s)` : "") + (row.calmer ? " · calmer music" : "")
     : "";
-  const box = $("checklist-items");
-  box.replaceChildren();
-  checklistItems().forEach((item, i) => {
-    const label = document.createElement("label");
-    const check = document.createElement("input");
-    check.type = "checkbox";
-    check.value = item;
-    check.id = `check-${i}`;
-    check.addEventListener("change", renderConfirm);
-    label.append(check, " ", item);
-    box.appendChild(label);
-  });
+  fillCheckboxes($("checklist-items"), checklistItems(), "check", renderConfirm);
   $("checklist").hidden = !checklistItems().length;
   $("start-confirm").hidden = false;
   document.dispatchEvent(new CustomEvent("askstart", { detail: startWhat }));   // prefs.js: flag its tracks

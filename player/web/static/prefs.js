@@ -79,18 +79,7 @@ async function loadSuggestions() {
     const r = await fetch("/api/music-preferences", { credentials: "same-origin" });
     if (!r.ok) return;
     const data = await r.json();
-    const box = $("prefs-suggested");
-    box.replaceChildren();
-    data.suggested.forEach((item, i) => {
-      const label = document.createElement("label");
-      const check = document.createElement("input");
-      check.type = "checkbox";
-      check.value = item;
-      check.id = `prefs-${i}`;
-      check.addEventListener("change", flagsSoon);
-      label.append(check, " ", item);
-      box.appendChild(label);
-    });
+    fillCheckboxes($("prefs-suggested"), data.suggested, "prefs", flagsSoon);
     $("prefs-quieter-db").textContent = `${data.quieter_db} dB`;
   } catch (e) { /* free text still works */ }
 }
