@@ -13,14 +13,13 @@ from pathlib import Path
 import pytest
 
 from player.config import config_from_mapping
-from player.core.effects import Record
 from player.core.resume import ClockReadings, Downtime, parse_saved, to_saved
 from player.core.running import MixerView
 from player.core.session import SessionMachine
-from player.core.vocabulary import check_record
 from player.errors import SessionRefused
 from player.playlist.model import Checkpoint, Phase, Playlist, Track
-from tests.core.effect_names import AUDIO, Storage, Volume, command
+from tests.core.effect_names import Storage, command
+from tests.core.test_checkpoints import records, silent
 
 NONE = MixerView()
 ORIGIN = 100.0
@@ -50,17 +49,6 @@ def started(pl: Playlist | None = None) -> SessionMachine:
 
 def at(minutes: float) -> float:
     return ORIGIN + minutes * MIN
-
-
-def records(effects, type_: str | None = None) -> list[Record]:
-    out = [fx for fx in effects if isinstance(fx, Record) and (type_ is None or fx.type == type_)]
-    for fx in out:
-        check_record(fx.type, fx.source, fx.details)
-    return out
-
-
-def silent(effects) -> bool:
-    return not any(isinstance(fx, (*AUDIO, Volume)) for fx in effects)
 
 
 def infusion(r: SessionMachine, event: str, minutes: float, source: str = "cli") -> list:

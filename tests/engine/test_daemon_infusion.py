@@ -17,8 +17,7 @@ from player.daemon import Daemon
 from player.errors import SessionRefused
 from player.web import WebServer
 from tests.engine.conftest import daemon_config
-from tests.support.audio_files import write_audio
-from tests.support.daemon_time import records, to
+from tests.support.daemon_time import playlist_with_tracks, records, to
 from tests.web.conftest import Http
 
 CLI = [sys.executable, "-m", "player.cli"]
@@ -41,11 +40,7 @@ checkpoints:
 
 @pytest.fixture
 def playlist(tmp_path: Path) -> Path:
-    for name in ("a", "b"):
-        write_audio(tmp_path / f"{name}.flac", 30.0)
-    path = tmp_path / "p.yaml"
-    path.write_text(PLAYLIST)
-    return path
+    return playlist_with_tracks(tmp_path, PLAYLIST)
 
 
 def test_the_cli_records_the_infusion_and_refuses_what_makes_no_sense(tmp_path: Path, playlist: Path) -> None:
