@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import argparse
 import gc
-import signal
-import threading
 
 from player.daemon import Daemon
+from player.stop_signal import StopSignal
 from player.systemd import SystemdNotifier
 
 NAME = "run"
@@ -34,18 +33,15 @@ def run(args: argparse.Namespace) -> int:
         pin_factory = MockFactory(pin_class=MockPWMPin)
     notifier = SystemdNotifier()
     daemon = Daemon(config, pin_factory, notifier=notifier)
-    # The handler only sets a flag: it runs on the main thread, which may be inside start().
-    stop_requested = threading.Event()
-    signal.signal(signal.SIGTERM, lambda signum, frame: stop_requested.set())
-    signal.signal(signal.SIGINT, lambda signum, frame: stop_requested.set())
+    stop = StopSignal()
+    stop.install()
     try:
         daemon.start()
         # Everything built so far lives as long as the daemon: keep the cyclic collector from
         # walking it again and again (it is most of the heap; the web page's modules double it).
         gc.collect()
         gc.freeze()
-        while not stop_requested.wait(1.0):
-            pass
+        stop.wait()
     finally:
         notifier.stopping()
         daemon.stop()

@@ -8,10 +8,9 @@ needed), plus station: (title, chair_urls). Staff open the page with the token t
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
 
 from player.config import load_config
+from player.stop_signal import StopSignal
 
 NAME = "station"
 HELP = "run the nursing station page (every chair, over MQTT)"
@@ -25,13 +24,11 @@ def run(args: argparse.Namespace) -> int:
     from player.station.server import StationServer  # keeps aiohttp and paho out of every CLI start
 
     station = StationServer(load_config(args.config))
-    stop_requested = threading.Event()
-    signal.signal(signal.SIGTERM, lambda signum, frame: stop_requested.set())
-    signal.signal(signal.SIGINT, lambda signum, frame: stop_requested.set())
+    stop = StopSignal()
+    stop.install()
     station.start()
     try:
-        while not stop_requested.wait(1.0):
-            pass
+        stop.wait()
     finally:
         station.close()
     return 0

@@ -45,6 +45,7 @@ MAX_LINE_BYTES = 16 * 1024
 MAX_CLIENTS = 32
 IDLE_TIMEOUT_S = 60.0
 BACKLOG = 64
+CLOSE_WAIT_S = 5.0    # close waits this long at most for the serving thread to see it
 
 
 def peer_credentials(sock: socket.socket) -> dict:
@@ -154,6 +155,7 @@ class _Handler(socketserver.StreamRequestHandler):
 
 class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
+    timeout = None                      # handle_request waits for a client, with no timer
     request_queue_size = BACKLOG
 
     def __init__(self, path: str, controller: Controller, data_dir: Path | None,
@@ -206,6 +208,7 @@ class ControlSocketServer:
         self._data_dir = data_dir
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._closing = threading.Event()
         self.fault: str | None = None
 
     def __repr__(self) -> str:
@@ -226,9 +229,15 @@ class ControlSocketServer:
                           "(set session.socket to a writable folder; the service's is /run/session-player)")
             log.error("%s", self.fault)
             return
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.5},
-                                        name="control-socket", daemon=True)
+        self._closing.clear()
+        self._thread = threading.Thread(target=self._serve, args=(self._server,), name="control-socket", daemon=True)
         self._thread.start()
+
+    def _serve(self, server: _Server) -> None:
+        """Answer clients until `close`: asleep in the kernel between them (no polling: a chair
+        plays for hours with nobody asking, and each wake-up is CPU the audio could use)."""
+        while not self._closing.is_set():
+            server.handle_request()
 
     def _bind(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -244,7 +253,11 @@ class ControlSocketServer:
     def close(self) -> None:
         server, self._server = self._server, None
         if server is not None:
-            server.shutdown()
+            self._closing.set()
+            with contextlib.suppress(OSError):
+                server.socket.shutdown(socket.SHUT_RDWR)    # wakes the serving thread's select (Linux)
+            if self._thread is not None:
+                self._thread.join(CLOSE_WAIT_S)
             server.server_close()
             with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()

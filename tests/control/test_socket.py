@@ -114,3 +114,28 @@ def test_a_json_bomb_gets_an_error_line(daemon) -> None:
         s.connect(str(daemon.config.socket_path))
         s.sendall(b"[" * 5000 + b"]" * 5000 + b"\n")
         assert json.loads(s.makefile("rb").readline())["ok"] is False
+
+
+def test_the_server_sleeps_between_clients_and_close_wakes_it(tmp_path: Path) -> None:
+    """Nobody asks for hours at a chair: the serving thread waits in the kernel, not on a poll timer
+    (each wake-up is CPU the audio could use), and `close` still ends it at once."""
+    from player.control.fake import FakeController
+    from player.control.server import ControlSocketServer
+
+    def wakeups(tid: int) -> int:
+        lines = Path(f"/proc/self/task/{tid}/status").read_text().splitlines()
+        return sum(int(ln.split()[1]) for ln in lines if ln.startswith(("voluntary_ctxt", "nonvoluntary_ctxt")))
+
+    server = ControlSocketServer(tmp_path / "ctl.sock", FakeController())
+    server.start()
+    try:
+        assert send_request(server.path, {"action": "status"})["state"] == "idle"
+        assert server._thread is not None and server._thread.native_id is not None
+        before = wakeups(server._thread.native_id)
+        threading.Event().wait(1.5)         # a poll timer (socketserver's default: 0.5 s) would wake it 3 times
+        assert wakeups(server._thread.native_id) == before
+    finally:
+        thread = server._thread
+        server.close()
+    assert thread is not None and not thread.is_alive()     # joined within close
+    assert not server.path.exists()
