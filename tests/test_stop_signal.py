@@ -7,11 +7,7 @@ import signal
 import threading
 
 from player.stop_signal import StopSignal
-
-
-def _wakeups() -> int:
-    lines = open(f"/proc/self/task/{threading.get_native_id()}/status").read().splitlines()
-    return sum(int(ln.split()[1]) for ln in lines if ln.startswith(("voluntary_ctxt", "nonvoluntary_ctxt")))
+from tests.support.wakeups import wakeups
 
 
 def test_a_sigterm_that_came_before_the_wait_ends_it_at_once() -> None:
@@ -33,9 +29,9 @@ def test_the_wait_sleeps_until_a_signal_arrives() -> None:
     sender = threading.Timer(3.5, os.kill, (os.getpid(), signal.SIGINT))
     sender.start()
     try:
-        before = _wakeups()
+        before = wakeups(threading.get_native_id())
         stop.wait()
-        woken = _wakeups() - before
+        woken = wakeups(threading.get_native_id()) - before
     finally:
         sender.join()
         stop.close()

@@ -18,6 +18,7 @@ from player.daemon import Daemon
 from player.engine.eventlog import read_events, session_log_path
 from player.errors import SessionRefused
 from tests.engine.conftest import daemon_config
+from tests.support.wakeups import wakeups
 
 
 @pytest.fixture
@@ -121,10 +122,6 @@ def test_the_server_sleeps_between_clients_and_close_wakes_it(tmp_path: Path) ->
     (each wake-up is CPU the audio could use), and `close` still ends it at once."""
     from player.control.fake import FakeController
     from player.control.server import ControlSocketServer
-
-    def wakeups(tid: int) -> int:
-        lines = Path(f"/proc/self/task/{tid}/status").read_text().splitlines()
-        return sum(int(ln.split()[1]) for ln in lines if ln.startswith(("voluntary_ctxt", "nonvoluntary_ctxt")))
 
     server = ControlSocketServer(tmp_path / "ctl.sock", FakeController())
     server.start()
