@@ -247,13 +247,18 @@ def _status(code: int | None) -> str:
 
 
 def _read_requests(pipe: BinaryIO, requests: queue.Queue, stop: threading.Event, gone: threading.Event) -> None:
-    """Paths go to `requests`; a stop request sets `stop`; the pipe's end (the daemon gone) sets `gone`."""
+    """Paths go to `requests`; a stop request sets `stop`; the pipe's end (the daemon gone) sets `gone`.
+
+    `stop` is cleared here, as each path is read, not when it is taken up: a stop for a file
+    (which may come before the file is taken up) always follows that file's path in the pipe.
+    """
     try:
         for line in pipe:
             message = json.loads(line)
             if message.get("stop"):
                 stop.set()
             else:
+                stop.clear()
                 requests.put(str(message["path"]))
     except (ValueError, KeyError, AttributeError, OSError):
         pass   # nothing more can be understood: as if the daemon were gone
@@ -282,7 +287,6 @@ def main(argv: list[str] | None = None) -> int:
             return 0   # nothing left to hear
         if path is None:
             return 0
-        stop.clear()   # a stop sent for the previous file came before this path
         model = ear.model()
         if isinstance(model, VoiceUnavailable):
             answer = {**unchecked(str(model)).as_dict(), "unavailable": True}
