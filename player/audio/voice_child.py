@@ -278,7 +278,9 @@ def main(argv: list[str] | None = None) -> int:
     os.dup2(2, 1)   # a library printing to stdout must not garble the answers
     requests: queue.Queue[str | None] = queue.Queue()
     stop, gone = threading.Event(), threading.Event()
-    threading.Thread(target=_read_requests, args=(sys.stdin.buffer, requests, stop, gone), daemon=True).start()
+    # unbuffered: a buffered sys.stdin's lock, held by the reading thread, would abort the interpreter's exit
+    pipe = open(sys.stdin.fileno(), "rb", buffering=0, closefd=False)  # noqa: SIM115 - read until this process ends
+    threading.Thread(target=_read_requests, args=(pipe, requests, stop, gone), daemon=True).start()
     ear = ModelEar(args.model, args.ffmpeg)
     while True:
         try:

@@ -70,7 +70,7 @@ def music(tmp_path_factory) -> dict[str, Path]:
             "long": material.pad(folder / "long.wav", 180)}
 
 
-def test_the_child_answers_as_scanning_in_process_does_and_leaves_when_idle(music) -> None:
+def test_the_child_answers_as_scanning_in_process_does_and_leaves_when_idle(music, capfd) -> None:
     here = ModelEar()
     ear = ChildEar(idle_s=1.0)
     for name in ("spoken", "pad", "broken"):
@@ -78,6 +78,7 @@ def test_the_child_answers_as_scanning_in_process_does_and_leaves_when_idle(musi
     assert ear.listen(music["spoken"]).voice
     assert ear.started == 1                          # one child heard them all
     assert ear.wait_gone(TIMEOUT_S) and ear.pid is None  # then it left: its memory went back
+    assert "Fatal Python error" not in capfd.readouterr().err     # cleanly (it aborted at exit once)
     assert ear.listen(music["pad"]) == here.listen(music["pad"])   # a fresh child when there is more to hear
     assert ear.started == 2
     ear.close()
