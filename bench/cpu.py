@@ -7,7 +7,9 @@ a bare python-vlc MediaPlayer plays the same FLAC into the same virtual sound ca
 noisy shared machine's load hits both alike. Each window's ratio is the daemon's CPU
 seconds (every thread's, to the nanosecond, from /proc) over the bare player's; three
 windows of 45 s or more, after both have settled; median and spread. RSS is each process's
-VmRSS at the end.
+VmRSS at the end; "children" is what the daemon's child processes hold then (the voice scan's
+child leaves 30 s after its last file, so 0 unless a scan is still running: its memory is not
+hidden in a child).
 
 Run: .venv/bin/python bench/cpu.py [--window 45] [--windows 3]
 """
@@ -15,6 +17,7 @@ Run: .venv/bin/python bench/cpu.py [--window 45] [--windows 3]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -61,6 +64,16 @@ def rss_mb(pid: int) -> float:
     return int(line.split()[1]) / 1024
 
 
+def children_rss_mb(pid: int) -> float:
+    """RSS of every descendant of `pid` (0 when it has none)."""
+    total = 0.0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            with contextlib.suppress(OSError, StopIteration):   # gone meanwhile
+                total += rss_mb(int(child)) + children_rss_mb(int(child))
+    return total
+
+
 def run_pair(tmp: Path, flac: Path, web: bool, window_s: float, windows: int, env: dict) -> dict:
     data = tmp / f"data-{'web' if web else 'noweb'}"
     config = tmp / f"config-{'web' if web else 'noweb'}.yaml"
@@ -92,7 +105,8 @@ def run_pair(tmp: Path, flac: Path, web: bool, window_s: float, windows: int, en
             threading.Event().wait(window_s)
             d1, b1 = cpu_s(daemon.pid), cpu_s(bare.pid)
             ratios.append(((d1 - d0) / (b1 - b0), d1 - d0, b1 - b0))
-        return {"ratios": ratios, "rss": (rss_mb(daemon.pid), rss_mb(bare.pid))}
+        return {"ratios": ratios, "rss": (rss_mb(daemon.pid), rss_mb(bare.pid)),
+                "children": children_rss_mb(daemon.pid)}
     finally:
         for proc in (bare, daemon):
             if proc is not None:
@@ -115,14 +129,14 @@ def main() -> int:
     try:
         print(f"daemon vs bare python-vlc, same FLAC, same {a.windows} x {a.window:g} s windows")
         print(f"{'':10s} {'ratio per window':28s} {'median':>7s} {'spread':>7s} {'daemon CPU s':>13s} "
-              f"{'bare CPU s':>11s} {'RSS daemon/bare MB':>19s}")
+              f"{'bare CPU s':>11s} {'RSS daemon/bare MB':>19s} {'children MB':>12s}")
         for web in (False, True):
             r = run_pair(tmp, flac, web, a.window, a.windows, env)
             ratios = [x for x, _, _ in r["ratios"]]
             print(f"{'web on' if web else 'web off':10s} {', '.join(f'{x:.2f}x' for x in ratios):28s} "
                   f"{statistics.median(ratios):6.2f}x {max(ratios) - min(ratios):6.2f}x "
                   f"{sum(d for _, d, _ in r['ratios']):13.2f} {sum(b for _, _, b in r['ratios']):11.2f} "
-                  f"{r['rss'][0]:8.1f} / {r['rss'][1]:.1f} (+{r['rss'][0] - r['rss'][1]:.1f})")
+                  f"{r['rss'][0]:8.1f} / {r['rss'][1]:.1f} (+{r['rss'][0] - r['rss'][1]:.1f}) {r['children']:8.1f}")
         print("goal: median <= 1.10x, RSS <= +25 MB")
     finally:
         sink.stop()

@@ -22,6 +22,7 @@ from player.audio.api import AudioOutput
 from player.audio.loudness import LoudnessLookup
 from player.audio.voice_cache import CACHE_NAME as VOICE_CACHE
 from player.audio.voice_cache import VoiceLookup
+from player.audio.voice_child import ChildEar
 from player.audio.voice_worker import VoiceWorker
 from player.background import Foreground, Pacer, cpu_budget, spawn_lowered
 from player.clock import Clock, SystemClock
@@ -140,6 +141,8 @@ class Daemon:
 
         Both are background jobs (playback first, `player.background`): they wait while a deck
         loads, pre-rolls or fades (`foreground`), and under a CPU quota the analysis is paced.
+        The voice model runs in a child process that exits when idle (`ChildEar`): onnxruntime
+        and numpy never stay in the daemon's memory.
         """
         cfg = self.config
         cache = cfg.data_dir / "loudness-cache.json"
@@ -151,7 +154,7 @@ class Daemon:
                                 limits=LevelLimits.of(cfg))
         if cfg.library.voice_scan == "off":
             return Analyzer(lookup, foreground=foreground, background=True)
-        voice = VoiceWorker(VoiceLookup(cfg.data_dir / VOICE_CACHE),
+        voice = VoiceWorker(VoiceLookup(cfg.data_dir / VOICE_CACHE, ear=ChildEar()),
                             busy=lambda: analyzer.busy() or foreground.busy())
         self._parts.append(voice)   # closed last, with the other parts
         analyzer = Analyzer(lookup, foreground=foreground, background=True, also=voice.want)

@@ -154,8 +154,46 @@ class _Stream:
 
 
 def _lower_priority(pid: int) -> None:
+    """Nice 10 for ffmpeg, never higher than it already is (the daemon's scan child is at 19 already)."""
     with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, pid, 10)   # playback first: listening may take its time
+        if os.getpriority(os.PRIO_PROCESS, pid) < 10:
+            os.setpriority(os.PRIO_PROCESS, pid, 10)   # playback first: listening may take its time
+
+
+class ModelEar:
+    """Listens in this process: the model is loaded on first use, once; if it cannot be, every file is
+    "could not check" (the commands, which exit; the daemon listens through `player.audio.voice_child`).
+    """
+
+    def __init__(self, model_path: Path = MODEL_PATH, ffmpeg: str = "ffmpeg") -> None:
+        self.model_path = model_path
+        self._ffmpeg = ffmpeg
+        self._lock = threading.Lock()
+        self._model: VoiceModel | VoiceUnavailable | None = None
+
+    def __repr__(self) -> str:
+        return f"<ModelEar {self.model_path.name}>"
+
+    def model(self) -> VoiceModel | VoiceUnavailable:
+        """The loaded model, or why it cannot be (decided once)."""
+        with self._lock:
+            if self._model is None:
+                try:
+                    self._model = VoiceModel(self.model_path)
+                except VoiceUnavailable as exc:
+                    log.warning("voice scan unavailable: %s", exc)
+                    self._model = exc
+            return self._model
+
+    def listen(self, path: Path, keep_going: Callable[[], bool] | None = None) -> VoiceScan | None:
+        """`scan_file` with the model; None when `keep_going` said stop."""
+        model = self.model()
+        if isinstance(model, VoiceUnavailable):
+            return unchecked(str(model))
+        return scan_file(path, model, ffmpeg=self._ffmpeg, keep_going=keep_going)
+
+    def close(self) -> None:
+        """Nothing to end: the model goes with this process."""
 
 
 def _drain(pipe: object, tail: list[bytes]) -> None:

@@ -4,7 +4,9 @@
 ``loudness-cache.json`` (`player.audio.loudness.file_digest`), so a file renamed or copied
 into a new library generation is not listened to again. Only answers are cached: a file that
 could not be checked is tried again next time (onnxruntime may have been installed since).
-The model is loaded on first use, once; if it cannot be, every file is "could not check".
+What listens is an "ear": `player.audio.voice.ModelEar` in this process (the commands), or
+`player.audio.voice_child.ChildEar`, a child process the daemon starts only while there is
+something to hear, so onnxruntime and numpy never stay in the daemon's memory.
 """
 
 from __future__ import annotations
@@ -15,15 +17,24 @@ import os
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Protocol
 
 from player.audio.loudness import file_digest
-from player.audio.voice import MODEL_PATH, VoiceModel, VoiceScan, VoiceUnavailable, scan_file, unchecked
+from player.audio.voice import MODEL_PATH, ModelEar, VoiceScan, unchecked
 from player.fsutil import atomic_write_text
 
 log = logging.getLogger(__name__)
 
 CACHE_VERSION = 1
 CACHE_NAME = "voice-cache.json"
+
+
+class Ear(Protocol):
+    def listen(self, path: Path, keep_going: Callable[[], bool] | None = None) -> VoiceScan | None:
+        """Listen to all of `path`; None when `keep_going` said stop."""
+
+    def close(self) -> None:
+        """End whatever listens (a child process); later `listen` calls answer None."""
 
 
 def voice_lookup(data_dir: Path) -> VoiceLookup:
@@ -39,29 +50,19 @@ class VoiceLookup:
         cache_path: the JSON cache (the daemon and commands pass <data_dir>/voice-cache.json);
             None keeps answers in memory only.
         model_path: the ONNX model (the shipped one; tests pass a broken one).
+        ear: what listens; by default `ModelEar` (in this process) with `model_path` and `ffmpeg`.
     """
 
-    def __init__(self, cache_path: Path | None, *, model_path: Path = MODEL_PATH, ffmpeg: str = "ffmpeg") -> None:
+    def __init__(self, cache_path: Path | None, *, model_path: Path = MODEL_PATH, ffmpeg: str = "ffmpeg",
+                 ear: Ear | None = None) -> None:
         self._cache_path = cache_path
         self._model_path = model_path
-        self._ffmpeg = ffmpeg
+        self._ear = ear or ModelEar(model_path, ffmpeg)
         self._lock = threading.Lock()
         self._cache: dict[str, dict] | None = None
-        self._model: VoiceModel | VoiceUnavailable | None = None
 
     def __repr__(self) -> str:
-        return f"<VoiceLookup cache {self._cache_path}>"
-
-    def model(self) -> VoiceModel | VoiceUnavailable:
-        """The loaded model, or why it cannot be (decided once)."""
-        with self._lock:
-            if self._model is None:
-                try:
-                    self._model = VoiceModel(self._model_path)
-                except VoiceUnavailable as exc:
-                    log.warning("voice scan unavailable: %s", exc)
-                    self._model = exc
-            return self._model
+        return f"<VoiceLookup cache {self._cache_path}, {self._ear!r}>"
 
     def scan(self, path: Path, keep_going: Callable[[], bool] | None = None, *,
              listen: bool = True) -> VoiceScan | None:
@@ -83,10 +84,7 @@ class VoiceLookup:
                 log.warning("voice cache entry for %s unreadable: listening again", path.name)
         if not listen:
             return None
-        model = self.model()
-        if isinstance(model, VoiceUnavailable):
-            return unchecked(str(model))
-        result = scan_file(path, model, ffmpeg=self._ffmpeg, keep_going=keep_going)
+        result = self._ear.listen(path, keep_going)
         if result is not None and result.checked:
             with self._lock:
                 self._load()[digest] = {**result.as_dict(), "name": path.name}
@@ -101,6 +99,10 @@ class VoiceLookup:
             if scan is not None:
                 found[path] = scan
         return found
+
+    def close(self) -> None:
+        """End the ear (the daemon's scan child); answers from the cache go on."""
+        self._ear.close()
 
     def _load(self) -> dict[str, dict]:
         if self._cache is None:

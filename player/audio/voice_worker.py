@@ -1,10 +1,12 @@
 """The daemon listens for voices in the background: the loudness worker's order, only while it is idle.
 
 The mixer asks the `Analyzer` for each file it will play (most urgent first); the analyzer
-passes each request on here. One daemon thread, at the lowest CPU priority, listens to the
-most urgent file not yet heard, but only while no loudness measurement is queued or running
-(a gain the mixer waits for always goes first: a scan in progress stops between blocks and
-is taken up again later). Never on the engine thread: `want` only records the request.
+passes each request on here. One daemon thread, at the lowest CPU priority, has the most
+urgent file not yet heard listened to, but only while no loudness measurement is queued or
+running (a gain the mixer waits for always goes first: a scan in progress stops between
+blocks and is taken up again later). Never on the engine thread: `want` only records the
+request. In the daemon the listening itself happens in a child process
+(`player.audio.voice_child`) that exits when nothing is left to hear; `close` ends it.
 What is heard goes into the voice cache (so `check`, `plan` and the page see it) and the
 journal; the music plays regardless: this is a warning for a clinician, never a skip.
 """
@@ -29,6 +31,9 @@ IDLE_POLL_S = 1.0   # how often a waiting worker looks again whether the loudnes
 class Listener(Protocol):
     def scan(self, path: Path, keep_going: Callable[[], bool] | None = None) -> VoiceScan | None:
         """`player.audio.voice_cache.VoiceLookup.scan`."""
+
+    def close(self) -> None:
+        """`player.audio.voice_cache.VoiceLookup.close`: end what listens (the scan's child process)."""
 
 
 class VoiceWorker:
@@ -75,12 +80,13 @@ class VoiceWorker:
             return self._wake.wait_for(lambda: not self._wanted and self._running is None, timeout_s)
 
     def close(self, timeout_s: float = 5.0) -> None:
-        """Stop after the current block (its ffmpeg is killed) and wait for the thread; safe twice."""
+        """Stop the scan in hand (the listener is closed: its child killed) and wait for the thread; safe twice."""
         with self._lock:
             self._closed = True
             self._wanted.clear()
             self._wake.notify_all()
             thread = self._thread
+        self._listener.close()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout_s)
 

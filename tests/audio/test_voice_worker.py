@@ -31,6 +31,9 @@ class RecordingListener:
         self.heard.append((path, threading.current_thread().name))
         return VoiceScan(True, ((1.0, 3.0),) if "voice" in path.name else ())
 
+    def close(self) -> None:
+        self.closed = True
+
 
 class SlowMeasurer:
     """A loudness measurer held until `release` is set."""
@@ -111,6 +114,9 @@ class UncheckedListener:
 
     def scan(self, path, keep_going=None):
         return VoiceScan(False, (), "onnxruntime is not installed (the 'voice' extra)")
+
+    def close(self) -> None:
+        """Nothing to end."""
 
 
 def test_a_reason_every_file_shares_is_logged_once_not_once_per_file(caplog) -> None:
