@@ -17,6 +17,11 @@ moment) -> None``: it refuses with `SessionRefused` before changing anything, or
 effects and records). The other handlers live beside it, one job each: phases and the
 mixer's events (player/core/phases.py), the ends of calmer music (player/core/calmer_rules.py), the
 restart (player/core/restart.py) and the status (player/core/status.py).
+
+Which track the mixer gets and how (from silence, crossfading, queued) is the machine's own
+decision, for every handler: `phase_music`, `following` and `next_phase_queued` build the
+music effect from the running session's data (player/core/running.py). The handler modules
+call them through the machine they are handed, so they never import this module at run time.
 """
 
 from __future__ import annotations
