@@ -293,32 +293,6 @@ class SessionMachine:
         if announce and new != old and self.session is not None:
             self.record("state_changed", at_s, **{"from": old, "to": new})
 
-    # --- effects, records, faults -----------------------------------------------------------
-    def emit(self, *effects: Effect | None) -> None:
-        """Effects for the engine, in order (None: a handler decided there is nothing to do)."""
-        self._fx += [fx for fx in effects if fx is not None]
-
-    def record(self, type_: str, at_s: float, source: str = "system", **details: object) -> None:
-        self._fx.append(Record(type_, source, at_s, details))
-
-    def _take(self) -> list[Effect]:
-        fx, self._fx = self._fx, []
-        return fx
-
-    def add_fault(self, message: str, at_s: float = 0.0) -> None:
-        if message not in self.faults:
-            self.faults.append(message)
-            self.record("fault", at_s, message=message)
-
-    def clear_fault(self, message: str, at_s: float = 0.0) -> None:
-        if message in self.faults:
-            self.faults.remove(message)
-            self.record("fault_cleared", at_s, message=message)
-
-    def take_effects(self) -> list[Effect]:
-        """Effects left by `add_fault`/`clear_fault` called from outside an input (the engine's own faults)."""
-        return self._take()
-
     # --- the music the mixer gets next: decided here, for every handler ---------------------
     def phase_music(self, *, fade_in_s: float | None = None, start_s: float = 0.0,
                     crossfade_s: float | None = None, after_restart: bool = False) -> Play | Crossfade | StopAudio:
@@ -355,7 +329,32 @@ class SessionMachine:
         source = None if first is None else s.cursor.hand(first, i, 0, calmer=False)
         return QueueNext(source, s.phase.crossfade_s)
 
-    # --- the device -------------------------------------------------------------------------
+    # --- effects, records, faults -----------------------------------------------------------
+    def emit(self, *effects: Effect | None) -> None:
+        """Effects for the engine, in order (None: a handler decided there is nothing to do)."""
+        self._fx += [fx for fx in effects if fx is not None]
+
+    def record(self, type_: str, at_s: float, source: str = "system", **details: object) -> None:
+        self._fx.append(Record(type_, source, at_s, details))
+
+    def _take(self) -> list[Effect]:
+        fx, self._fx = self._fx, []
+        return fx
+
+    def add_fault(self, message: str, at_s: float = 0.0) -> None:
+        if message not in self.faults:
+            self.faults.append(message)
+            self.record("fault", at_s, message=message)
+
+    def clear_fault(self, message: str, at_s: float = 0.0) -> None:
+        if message in self.faults:
+            self.faults.remove(message)
+            self.record("fault_cleared", at_s, message=message)
+
+    def take_effects(self) -> list[Effect]:
+        """Effects left by `add_fault`/`clear_fault` called from outside an input (the engine's own faults)."""
+        return self._take()
+
     def device_message(self) -> str:
         if self.config.audio.bluetooth is not None:
             return HEADPHONES_LOST
