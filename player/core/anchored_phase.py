@@ -31,11 +31,11 @@ def lengthen(m: SessionMachine, minutes: float, at_s: float, source: str, **deta
     if s.finishing:  # the phase was letting its track play out: it goes on with its own tracks
         s.finishing = False
         s.cursor.handed_turn = s.cursor.track_index
-        m.emit(s.following(at_s, now=False))
+        m.emit(m.following(at_s, now=False))
     if s.fading_out:  # the final fade-out had begun: bring the music back up
         s.fading_out = False
         if m.state == "playing":
-            m.emit(s.phase_music(fade_in_s=s.phase.crossfade_s or PAUSE_FADE_S))
+            m.emit(m.phase_music(fade_in_s=s.phase.crossfade_s or PAUSE_FADE_S))
     m.record("phase_extended", at_s, source, phase=s.timeline.phase, minutes=minutes,
              planned_end_s=s.timeline.phase_end_s, **details)
 

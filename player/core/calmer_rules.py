@@ -25,7 +25,7 @@ def end_calmer(m: SessionMachine, at_s: float, reason: str, source: str = "syste
     s.cursor.calmer, s.cursor.track_index = False, plan_turn + 1
     m.record("calmer_ended", at_s, source, phase=s.timeline.phase, reason=reason)
     if music:
-        m.emit(s.phase_music(crossfade_s=calm.crossfade_s(s.phase)))
+        m.emit(m.phase_music(crossfade_s=calm.crossfade_s(s.phase)))
 
 
 def restore_calmer(m: SessionMachine, saved: Saved, now_s: float) -> bool:

@@ -34,6 +34,9 @@ from player.core.media import DeckName, Source
 
 MAX_EXTRAPOLATION_S = 1.0  # never guess further than this past libVLC's last time report
 POSITION_POLL_S = 0.1      # libVLC updates its time only every ~250 ms; in between we interpolate
+PREROLL_S = 2.0            # a new stream plays muted this long (after it advances) before it may be heard
+URGENT_SETTLE_S = 0.3      # the pre-roll when the patient hears silence now (after a failure), or on resume
+FAILED_FADE_S = 0.5        # a deck that fails while heard fades out this fast (never cut)
 
 
 class DeckError(RuntimeError):

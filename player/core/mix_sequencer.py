@@ -6,6 +6,9 @@ fades end, and failures are skipped: a deck that cannot open, decode or keep pla
 replaced by the next one at once, heard decks fade out in 0.5 s (never cut), and the
 device is watched (lost: everything stops and what played is remembered; back: it fades
 in again where it was). Pure: it reads through the step's `Readings` and sends commands.
+
+It works on the `Mix` that `MixMachine` (player/core/mix.py) hands it, through the `Mix`'s
+own moves, and never imports mix.py at run time (mix.py drives it: that would be a circle).
 """
 
 from __future__ import annotations
@@ -15,14 +18,14 @@ import logging
 from typing import TYPE_CHECKING, Protocol
 
 from player.core.crossfade import PREROLL_LEAD_S, plan_crossfade
-from player.core.deck import Cue, Deck, DeckState
+from player.core.deck import FAILED_FADE_S, PREROLL_S, Cue, Deck, DeckState
 from player.core.gain import Ramp
 from player.core.media import Source
 from player.core.mix_modes import Command
-from player.core.mix_state import FAILED_FADE_S, PREROLL_S, Mix, Plan
 
-if TYPE_CHECKING:   # settings come in as values; the core never reads the config
+if TYPE_CHECKING:   # annotations only: settings come in as values, and mix.py (the `Mix`) imports this module
     from player.config import AudioConfig, VolumeConfig
+    from player.core.mix import Mix
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +197,7 @@ class Sequencer:
             start = where if cur.heard and where is not None else cur.source.start_s
             m.held = dataclasses.replace(cur.source, start_s=start)
         if m.next is not None and m.next.cue.kind == "planned":
-            m.plan = Plan(m.next.source, m.next.cue.length_s)
+            m.replan(m.next)
         for deck in m.slots.live():
             m.stop(deck)
         m.gate, m.gate_in_s = None, None

@@ -40,7 +40,7 @@ def tick(m: SessionMachine, when: Moment) -> None:
     cross_boundaries(m, when)
     s = m.session
     if s is not None and m.state == "playing" and s.cursor.retry_due(when.at):
-        m.emit(s.following(when.at, now=True))
+        m.emit(m.following(when.at, now=True))
     if s is not None and m.state == "playing" and s.calmer and s.calmer.due(when.at) and not s.finishing:
         calmer_rules.end_calmer(m, s.calmer.until_s, "time up")
     if s is not None and s.timeline.is_last and not s.fading_out:
@@ -77,7 +77,7 @@ def enter_phase(m: SessionMachine, at_s: float, *, music: bool) -> None:
     s.fading_out, s.finishing = False, False
     phase_started(m, at_s)
     if music:
-        m.emit(s.phase_music())
+        m.emit(m.phase_music())
 
 
 def phase_started(m: SessionMachine, at_s: float) -> None:
@@ -107,12 +107,12 @@ def cross_boundaries(m: SessionMachine, when: Moment, *, music: bool = True) -> 
         if s.phase.finish_track and music and when.mixer.current_token is not None:
             if not s.finishing:
                 s.finishing = True
-                m.emit(s.next_phase_queued())
+                m.emit(m.next_phase_queued())
             return
         crossfade_s = s.phase.crossfade_s  # the ending phase's crossfade carries into the next
         enter_phase(m, end, music=False)
     if crossfade_s is not None and music and m.state == "playing":
-        m.emit(s.phase_music(crossfade_s=crossfade_s))
+        m.emit(m.phase_music(crossfade_s=crossfade_s))
 
 
 # --- what the mixer reports ------------------------------------------------------------------
@@ -165,9 +165,9 @@ def needs_track(m: SessionMachine, ev: MixerEvent, when: Moment) -> None:
     if s.fading_out:
         m.emit(QueueNext(None, s.phase.crossfade_s))
     elif s.finishing:
-        m.emit(s.next_phase_queued())
+        m.emit(m.next_phase_queued())
     else:
-        m.emit(s.following(when.at, now=bool(ev.detail.get("now"))))
+        m.emit(m.following(when.at, now=bool(ev.detail.get("now"))))
 
 
 def fade_finished(m: SessionMachine, ev: MixerEvent, when: Moment) -> None:

@@ -62,7 +62,7 @@ def take_up(m: SessionMachine, r: Restart, when: Moment) -> None:
     if s.timeline.index != index_before or s.calmer is not calmer_before:
         position = 0.0
     if m.state == "playing":
-        m.emit(s.phase_music(fade_in_s=m.config.volume.fade_in_s, start_s=position, after_restart=True))
+        m.emit(m.phase_music(fade_in_s=m.config.volume.fade_in_s, start_s=position, after_restart=True))
     else:
         s.resume_position_s = position
     m.emit(SaveState())

@@ -1,10 +1,11 @@
-"""A running session's own data, and the music it hands the mixer next (pure).
+"""A running session's own data (pure).
 
 `Running` is what the session core (player/core/session.py) keeps while a session runs:
 its playlist, phase clock (player/core/timeline.py), track cursor (player/core/cursor.py),
-checkpoints and calmer music. Its methods decide which track the mixer gets and how (from
-silence, crossfading, queued for the end of the current track) and return that as one
-typed effect (player/core/effects.py); they never write records or the session's state.
+checkpoints and calmer music. Which track the mixer gets and how (from silence, crossfading,
+queued for the end of the current track) the `SessionMachine` decides from this data and
+builds as one typed effect (`phase_music`, `following`, `next_phase_queued`): the machine
+that owns the session is the one place its music is decided.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from pathlib import Path
 
 from player.core import calmer as calm
 from player.core.checkpoints import CheckpointBook
-from player.core.cursor import Cursor, track_at
-from player.core.effects import Crossfade, Play, Prefetch, QueueNext, StopAudio
+from player.core.cursor import Cursor
+from player.core.effects import Prefetch
 from player.core.media import Source
 from player.core.timeline import Timeline
 from player.playlist.model import Phase, Playlist
@@ -62,38 +63,6 @@ class Running:
 
     def track_name(self, path: Path) -> str:
         return track_name(path, self.playlist)
-
-    def phase_music(self, *, fade_in_s: float | None = None, start_s: float = 0.0,
-                    crossfade_s: float | None = None, after_restart: bool = False) -> Play | Crossfade | StopAudio:
-        """The cursor's track: from silence (`fade_in_s`), else crossfading (default: the phase's).
-
-        `after_restart`: taken up after the daemon went down (effects.Play: a short pre-roll).
-        """
-        self.cursor.start_phase(self.cursor.track_index)
-        source = self.cursor.current(self.music, self.timeline.index, start_s=start_s)
-        crossfade_s = self.phase.crossfade_s if crossfade_s is None else crossfade_s
-        if source is None:
-            return StopAudio(crossfade_s or STOP_FADE_S)
-        if fade_in_s is not None:
-            return Play(source, fade_in_s, after_restart)
-        return Crossfade(source, crossfade_s)
-
-    def following(self, at_s: float, *, now: bool) -> Crossfade | QueueNext | None:
-        """What follows (crossfading `now`, or queued for the end of the current track); None: wait, then retry."""
-        source = self.cursor.following(self.music, self.timeline.index)
-        if source is None and self.cursor.failures_in_row >= len(self.phase.tracks):
-            self.cursor.wait_before_retry(at_s)        # every fallback failed too
-            return None
-        if now and source is not None:
-            return Crossfade(source, self.phase.crossfade_s)
-        return QueueNext(source, self.phase.crossfade_s)
-
-    def next_phase_queued(self) -> QueueNext:
-        """`finish_track`: the playing track plays out, then crossfades into the next phase's music."""
-        i = self.timeline.index + 1
-        first = track_at(self.playlist.phases[i], 0)
-        source = None if first is None else self.cursor.hand(first, i, 0, calmer=False)
-        return QueueNext(source, self.phase.crossfade_s)
 
 
 def track_name(path: Path, playlist: Playlist | None) -> str:

@@ -17,6 +17,11 @@ moment) -> None``: it refuses with `SessionRefused` before changing anything, or
 effects and records). The other handlers live beside it, one job each: phases and the
 mixer's events (player/core/phases.py), the ends of calmer music (player/core/calmer_rules.py), the
 restart (player/core/restart.py) and the status (player/core/status.py).
+
+Which track the mixer gets and how (from silence, crossfading, queued) is the machine's own
+decision, for every handler: `phase_music`, `following` and `next_phase_queued` build the
+music effect from the running session's data (player/core/running.py). The handler modules
+call them through the machine they are handed, so they never import this module at run time.
 """
 
 from __future__ import annotations
@@ -59,11 +64,14 @@ from player.core.effects import (
     ChangeLevel,
     ClearState,
     CloseLog,
+    Crossfade,
     Effect,
     EmergencyStopAudio,
     Notify,
     OpenLog,
     PauseAudio,
+    Play,
+    QueueNext,
     Record,
     RecordExposure,
     ResumeAudio,
@@ -285,6 +293,42 @@ class SessionMachine:
         if announce and new != old and self.session is not None:
             self.record("state_changed", at_s, **{"from": old, "to": new})
 
+    # --- the music the mixer gets next: decided here, for every handler ---------------------
+    def phase_music(self, *, fade_in_s: float | None = None, start_s: float = 0.0,
+                    crossfade_s: float | None = None, after_restart: bool = False) -> Play | Crossfade | StopAudio:
+        """The cursor's track: from silence (`fade_in_s`), else crossfading (default: the phase's).
+
+        `after_restart`: taken up after the daemon went down (effects.Play: a short pre-roll).
+        """
+        s = _session(self)
+        s.cursor.start_phase(s.cursor.track_index)
+        source = s.cursor.current(s.music, s.timeline.index, start_s=start_s)
+        crossfade_s = s.phase.crossfade_s if crossfade_s is None else crossfade_s
+        if source is None:
+            return StopAudio(crossfade_s or STOP_FADE_S)
+        if fade_in_s is not None:
+            return Play(source, fade_in_s, after_restart)
+        return Crossfade(source, crossfade_s)
+
+    def following(self, at_s: float, *, now: bool) -> Crossfade | QueueNext | None:
+        """What follows (crossfading `now`, or queued for the end of the current track); None: wait, then retry."""
+        s = _session(self)
+        source = s.cursor.following(s.music, s.timeline.index)
+        if source is None and s.cursor.failures_in_row >= len(s.phase.tracks):
+            s.cursor.wait_before_retry(at_s)        # every fallback failed too
+            return None
+        if now and source is not None:
+            return Crossfade(source, s.phase.crossfade_s)
+        return QueueNext(source, s.phase.crossfade_s)
+
+    def next_phase_queued(self) -> QueueNext:
+        """`finish_track`: the playing track plays out, then crossfades into the next phase's music."""
+        s = _session(self)
+        i = s.timeline.index + 1
+        first = track_at(s.playlist.phases[i], 0)
+        source = None if first is None else s.cursor.hand(first, i, 0, calmer=False)
+        return QueueNext(source, s.phase.crossfade_s)
+
     # --- effects, records, faults -----------------------------------------------------------
     def emit(self, *effects: Effect | None) -> None:
         """Effects for the engine, in order (None: a handler decided there is nothing to do)."""
@@ -385,7 +429,7 @@ def started(m: SessionMachine, c: Start, when: Moment) -> None:
     phase_started(m, 0.0)
     first = s.playlist.phases[0]
     fade_in_s = first.fade_in_s if first.fade_in_s is not None else m.config.volume.fade_in_s
-    m.emit(s.phase_music(fade_in_s=fade_in_s))
+    m.emit(m.phase_music(fade_in_s=fade_in_s))
 
 
 def pause(m: SessionMachine, c: object, when: Moment) -> None:
@@ -399,7 +443,7 @@ def resume(m: SessionMachine, c: object, when: Moment) -> None:
     s = _session(m)
     if s.resume_position_s is not None:  # restored after a restart: nothing is loaded yet
         position, s.resume_position_s = s.resume_position_s, None
-        m.emit(s.phase_music(fade_in_s=m.config.volume.fade_in_s, start_s=position, after_restart=True))
+        m.emit(m.phase_music(fade_in_s=m.config.volume.fade_in_s, start_s=position, after_restart=True))
     else:
         m.emit(ResumeAudio(PAUSE_FADE_S))
     s.timeline, paused_s = s.timeline.resume(when.at)
@@ -416,7 +460,7 @@ def next_track(m: SessionMachine, c: object, when: Moment) -> None:
     s.cursor.track_index += 1
     m.record("track_skipped", when.at, when.source, file=s.track_name(current.path) if current else None,
              reason="staff: next track")
-    m.emit(s.phase_music())
+    m.emit(m.phase_music())
 
 
 def advance(m: SessionMachine, c: object, when: Moment) -> None:
@@ -481,7 +525,7 @@ def calmer(m: SessionMachine, c: Calmer, when: Moment) -> None:
              until_s=s.calmer.until_s)
     if was is None:         # asked again while calmer music plays: only its end changes
         s.cursor.calmer, s.cursor.track_index = True, 0
-        m.emit(s.phase_music(crossfade_s=calm.crossfade_s(s.phase)))
+        m.emit(m.phase_music(crossfade_s=calm.crossfade_s(s.phase)))
 
 
 def apply_library(m: SessionMachine, c: object, when: Moment) -> None:

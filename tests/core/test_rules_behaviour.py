@@ -113,6 +113,16 @@ def test_start_records_the_plan_the_room_and_the_levels_in_force() -> None:
     assert r.state == "playing" and r.snapshot(at(0))["session_id"] == "s1"
 
 
+def test_unmeasured_tracks_plan_the_phases_by_the_clock() -> None:
+    """A playlist loaded without probing has no track lengths: the plan is the phase clock's, not a crash."""
+    unmeasured = Phase("settling", 600.0, (Track(Path("/m/a.flac")),), 8.0)
+    effects = command(rules(), "start", "web", {"playlist": playlist(unmeasured, phase("onset", 300.0)),
+                                                "session_id": "s1"}, T, NONE)
+    assert record(effects, "session_started").details["phases"] == [
+        {"name": "settling", "planned_start_s": 0.0, "planned_end_s": 600.0},
+        {"name": "onset", "planned_start_s": 600.0, "planned_end_s": 900.0}]
+
+
 def test_a_preset_level_is_recorded_held_under_the_cap() -> None:
     r = rules(volume={"max_db": -10})
     r.volume_set(-3.0)
@@ -417,6 +427,13 @@ def test_each_track_heard_is_recorded_by_name_within_the_playlists_folder() -> N
     rec = record(effects, "track_started")
     assert (rec.source, rec.at_s, rec.details) == ("system", 2.0, {"phase": "settling", "file": "settling-1.flac"})
     assert effects[-1] == Storage("save")            # a restart takes up this track
+
+
+def test_a_track_in_a_subfolder_is_recorded_by_its_path_within_the_playlists_folder() -> None:
+    sub = Phase("settling", 600.0, tuple(Track(Path(f"/m/sub/{n}.flac"), duration_s=300.0) for n in "ab"), 8.0)
+    r = start(pl=playlist(sub))
+    first = handed(command(r, "next", "web", {}, at(1), NONE))
+    assert record(started_event(r, first, 2.0), "track_started").details["file"] == "sub/b.flac"
 
 
 def test_a_file_outside_the_playlists_folder_is_recorded_by_its_name() -> None:

@@ -6,10 +6,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from player.core.deck import PREROLL_S
 from player.core.gain import vlc_percent_to_db
 from player.core.level_model import TrackLevel
 from player.core.media import Source
-from player.core.mix_state import PREROLL_S
 from tests.engine.mixer_harness import Rig
 
 

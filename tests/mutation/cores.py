@@ -41,7 +41,7 @@ _SESSION_TESTS = ("tests/core/test_rules.py", "tests/core/test_rules_behaviour.p
 # The mix's behaviour, through the output shell on FakeOutput (tests/engine/).
 _MIXER_TESTS = ("tests/engine/test_mixer.py", "tests/engine/test_mixer_modes.py",
                 "tests/engine/test_mixer_modes_behaviour.py", "tests/engine/test_mixer_transport_paths.py")
-#: The mix core's modules (the machine, its state, sequencer and slots): the machine stepped on its own
+#: The mix core's modules (the machine with its state and slots, and the sequencer): the machine stepped on its own
 #: (tests/core/mix_sim.py's simulated output), the mixer's tests, and the level model applied by the mix.
 _MIX_CORE_TESTS = ("tests/core/test_mix_machine.py", "tests/core/test_mix_mutation_loudness.py",
                    "tests/core/test_mix_mutation_sequence.py", "tests/core/test_mix_mutation_state.py",
@@ -74,8 +74,7 @@ CORES: tuple[Core, ...] = (
     Core("player/core/exposure.py", ("tests/core/test_exposure.py", "tests/core/test_exposure_behaviour.py")),
     Core("player/core/crossfade.py", ("tests/core/test_gain.py", "tests/core/test_gain_exact.py",
                                       "tests/core/test_crossfade.py", *_MIXER_TESTS)),
-    Core("player/core/mix.py", _MIX_CORE_TESTS),
-    Core("player/core/mix_state.py", _MIX_CORE_TESTS),   # with DeckSlots
+    Core("player/core/mix.py", _MIX_CORE_TESTS),   # the machine, with the Mix and its DeckSlots
     Core("player/core/mix_sequencer.py", _MIX_CORE_TESTS),
     Core("player/core/session.py", _SESSION_TESTS, tables=("TABLE",)),
     *(Core(f"player/core/{name}.py", _SESSION_TESTS) for name in ("phases", "restart", "running", "status")),
