@@ -78,7 +78,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CROSSFADE_S = 8.0
 TICK_S = 0.02               # while anything ramps, the engine should tick this often
-IDLE_TICK_S = 0.5           # steady playback: ticking this often is enough (stalls are 1.5 s)
+IDLE_TICK_S = 1.0           # steady playback: ticking this often is enough (see `idle_s`)
 NORM_GLIDE_DB_PER_S = 0.5   # a measurement arriving for a heard deck moves its level this slowly
 EMERGENCY_FADE_MAX_S = 0.5
 
@@ -704,7 +704,10 @@ class Mix:
 
         libVLC's volume is an integer percent, so a fade changes it only every so often: this
         looks ahead in 20 ms steps for the next change of any deck's percent or the end of any
-        ramp (20 ms to 250 ms). Steady playback ticks 4 times a second.
+        ramp (20 ms up to a second). Steady playback ticks once a second (each tick is CPU the
+        audio could use on a small Pi, issue 23): a stalled stream is then seen at most
+        `audio.stall_timeout_s` + 1 s after its last progress, and the wait never runs past the
+        moment to ask for the next track or the next device probe.
         """
         m = self
         decks = m.slots.live()

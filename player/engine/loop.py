@@ -55,7 +55,7 @@ from player.playlist.model import Playlist
 log = logging.getLogger(__name__)
 
 TICK_S = 0.02
-MAX_IDLE_S = 0.5   # the longest the loop sleeps: staff controls wake it at once anyway
+MAX_IDLE_S = 1.0   # the longest the loop sleeps: staff controls wake it at once anyway
 SAVE_EVERY_S = 30.0   # besides every control and track change; a restart adds the downtime to what was saved
 RETRY_EVERY_S = 5.0
 PUBLISH_EVERY_S = 1.0

@@ -14,7 +14,7 @@ caller of the AudioOutput.
 
 Everything here runs on the engine's thread: it calls `handle` for each output event it
 dequeued, `tick` at least as often as `idle_s` asks (20 ms while anything ramps, up to
-250 ms in steady playback), and the commands below. Nothing blocks except libVLC calls;
+1 s in steady playback), and the commands below. Nothing blocks except libVLC calls;
 loudness is measured ahead on the analyzer's worker thread (player/audio/analysis.py).
 
 Levels (all dB; `player/core/gain.py` turns them into VLC percent in one place)::
@@ -317,7 +317,7 @@ class Mixer:
 
     @property
     def idle_s(self) -> float:
-        """How long the engine may wait before the next `tick` without coarsening anything (20 ms to 250 ms)."""
+        """How long the engine may wait before the next `tick` without coarsening anything (20 ms to 1 s)."""
         return self._mix.idle_s(self._clock.monotonic())
 
     # --- commands --------------------------------------------------------------------

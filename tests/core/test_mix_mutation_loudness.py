@@ -224,7 +224,7 @@ def test_a_slow_master_rise_above_vlc_100_percent_lets_the_engine_sleep_between_
     sim.step(Play(a, 1.0))
     sim.run(6.0)
     assert not sim.mix.master.ramp.done(sim.now) and heard_now(sim) > 0.0      # rising, above 100 %
-    assert sim.mix.idle_s(sim.now) == 0.5                                      # 0.1 dB/s: no percent step soon
+    assert sim.mix.idle_s(sim.now) == 1.0                                      # 0.1 dB/s: no percent step soon
 
 
 def crossfading_into_b(new_figure: GainResult | None) -> Sim:

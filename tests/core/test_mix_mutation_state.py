@@ -24,15 +24,15 @@ def playing(length_s: float = 60.0) -> Sim:
     return sim
 
 
-def test_steady_playback_ticks_twice_a_second_but_never_past_the_device_probe() -> None:
+def test_steady_playback_ticks_once_a_second_but_never_past_the_device_probe() -> None:
     sim = playing()
     sim.run(10.0)
-    assert sim.mix.idle_s(10.0) == 0.5
+    assert sim.mix.idle_s(10.0) == 1.0
     assert sim.mix.idle_s(14.8) == pytest.approx(0.2)
     assert sim.mix.idle_s(14.99) == 0.02                         # at least one tick
     sim = Sim(C)
     sim.step(Opened())
-    assert sim.mix.idle_s(0.0) == 0.5 and sim.mix.idle_s(14.8) == pytest.approx(0.2)
+    assert sim.mix.idle_s(0.0) == 1.0 and sim.mix.idle_s(14.8) == pytest.approx(0.2)
 
 
 def test_a_pre_roll_or_a_fade_ticks_every_20_ms() -> None:
@@ -41,7 +41,7 @@ def test_a_pre_roll_or_a_fade_ticks_every_20_ms() -> None:
     sim.run(2.1)
     assert sim.mix.idle_s(sim.now) == 0.02                       # fading in: a percent every tick
     sim.run(3.0)
-    assert sim.mix.idle_s(sim.now) == 0.5
+    assert sim.mix.idle_s(sim.now) == 1.0
     sim.step(SetMaster(-30.0))
     assert sim.mix.idle_s(sim.now) == 0.02                       # a staff change ramps
 
@@ -49,11 +49,11 @@ def test_a_pre_roll_or_a_fade_ticks_every_20_ms() -> None:
 def test_near_the_end_the_tick_comes_in_time_to_ask_for_the_track_to_come() -> None:
     sim = playing()
     sim.run(47.3)
-    # heard end 58.5: 11.2 s left; the question is due 8 s + 2.5 s before it, less a tick's 0.5 s
-    assert sim.mix.idle_s(47.3) == pytest.approx(0.2)
-    assert sim.mix.idle_s(47.6) == 0.02
+    # heard end 58.5: the question is due 8 s + 2.5 s before it, less a tick's 1 s: at 47.0
+    assert sim.mix.idle_s(46.8) == pytest.approx(0.2)
+    assert sim.mix.idle_s(47.1) == 0.02
     sim.step(QueueNext(track("b", 60, token=2), 2.0))          # a shorter crossfade planned: later
-    assert sim.mix.idle_s(47.3) == 0.5
+    assert sim.mix.idle_s(47.3) == 1.0
 
 
 def test_what_staff_see_the_mix_doing() -> None:
@@ -174,7 +174,7 @@ def test_a_paused_track_near_its_end_lets_the_engine_sleep() -> None:
     sim.run(47.8)                                                # 10.7 s before the heard end
     sim.step(Pause(1.0))
     sim.run(3.0)
-    assert sim.mix.mode == "paused" and sim.mix.idle_s(sim.now) == 0.5   # nothing is due while it is paused
+    assert sim.mix.mode == "paused" and sim.mix.idle_s(sim.now) == 1.0   # nothing is due while it is paused
 
 
 def test_a_slow_ramp_never_hides_a_device_probe_due_within_a_tick() -> None:
