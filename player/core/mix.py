@@ -495,7 +495,8 @@ class DeckSlots:
 
 @dataclass
 class Plan:
-    """What follows the current deck (None: fade to silence at its end), and the crossfade."""
+    """What follows the current deck (None: fade to silence at its end), and the crossfade; with no
+    current deck, what enters as soon as a deck is free."""
 
     source: Source | None
     crossfade_s: float
@@ -600,6 +601,9 @@ class Mix:
         """Load `source` as the current deck, to enter (from silence, or into a gap)."""
         if not self.device_ok:
             self.held = source
+            return
+        if self.slots.free_slot() is None:   # every deck still fading out (quick skips, a stop, a start):
+            self.plan = Plan(source, cue.length_s)   # it starts as the first one lets go, never cut short
             return
         gap = self.gate is not None and self.gate_in_s is None   # the mix is open: the patient hears a gap
         self.current = self.load(source, now, cue, URGENT_SETTLE_S if gap else PREROLL_S)

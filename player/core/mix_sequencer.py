@@ -99,7 +99,8 @@ class Sequencer:
             self._transport.command(m, now, "crossfade", source, length)
         cur = m.current
         if cur is None:
-            if m.plan is not None and m.plan.source is not None and m.next is None:
+            if m.plan is not None and m.plan.source is not None and m.next is None \
+                    and m.slots.free_slot() is not None:
                 plan, m.plan = m.plan, None
                 m.start_current(plan.source, now, Cue("enter", plan.crossfade_s))
             return

@@ -1,8 +1,10 @@
 """The Mixer on FakeOutput + FakeClock: sequencing, crossfade timing, the cap, faults, device loss."""
 
+import itertools
 import math
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -376,3 +378,32 @@ def test_a_track_that_ends_early_is_followed_at_once():
     assert ("track_ended", "truncated") in rig.kinds() and ("track_started", "b") in rig.kinds()
     gap = rig.when("track_started", "b") - rig.when("track_ended", "truncated")
     assert 0 <= gap <= 1.0                                # a short settle, not 270 s of silence
+
+
+def test_a_start_during_a_stop_fade_with_every_deck_fading_waits_for_a_deck_and_fails_no_track():
+    """Two quick skips leave three decks sounding; staff stop, then start again within the stop's
+    fade. Every deck is still fading out: the new track waits for the first one to finish (never a
+    cut) and plays; it was recorded as failed ("no free deck") and skipped."""
+    rig = Rig({"volume": {"start_db": -12, "default_db": -12}})
+    a, b, c, d = (rig.track(n, 120) for n in "abcd")
+    rig.mixer.play(a, fade_in_s=1)
+    rig.run(6)
+    rig.mixer.crossfade_to(b, crossfade_s=8)
+    rig.run(2.5)                                     # b pre-rolled (2 s) and entering
+    rig.mixer.crossfade_to(c, crossfade_s=8)
+    rig.run(2.5)
+    assert len([x for x in rig.mixer.decks if x.is_sounding]) == 3
+    rig.mixer.stop(fade_s=3)
+    rig.run(1)
+    rig.mixer.play(d, fade_in_s=3)                   # every deck is fading out now
+    rig.run(10)
+    assert ("track_failed", "d") not in rig.kinds(), rig.kinds()
+    assert ("track_started", "d") in rig.kinds()
+    stopped = rig.when("track_started", "c") + 2.5
+    for slot in "ABC":                               # every deck faded out to silence before it let go
+        levels = [rig.level_at(slot, stopped + 0.02 * i) for i in range(500)]
+        for before, after in itertools.pairwise(levels):
+            assert after is not None or before is None or before < -40, (slot, before)
+    started = rig.when("track_started", "d")
+    fade_in = [v for v in (max((rig.level_at(s, started + 0.05 * i) or -99) for s in "ABC") for i in range(80))]
+    assert fade_in[0] < -30 and max(fade_in) <= -12 + 0.1 and fade_in[-1] == pytest.approx(-12, abs=0.1)
