@@ -240,6 +240,7 @@ class MixMachine:
             m.stop(nxt)
         if cur is not None and not cur.heard:
             m.held = cur.source if pausing else None           # never heard: nothing to fade
+            m.held_heard = False
             m.stop(cur)
         m.pending = None
         if not pausing:
@@ -260,8 +261,8 @@ class MixMachine:
         m.gate, m.gate_in_s = None, fade_s
         if cur is None:
             if m.held is not None:
-                held, m.held = m.held, None
-                m.start_current(held, now, Cue("resume", fade_s))
+                held, m.held = m.held, None     # heard before: it goes on; never heard: it starts now
+                m.start_current(held, now, Cue("resume" if m.held_heard else "enter", fade_s))
             return
         m.commands.append(PlayDeck(cur.slot))
         cur.fire("resume")
@@ -518,6 +519,7 @@ class Mix:
         self.plan: Plan | None = None
         self.pending: tuple[Source, float] | None = None   # a crossfade waiting for a free deck
         self.held: Source | None = None                    # what comes back after a device loss or a pause
+        self.held_heard = False                            # ...and whether the patient heard it before
         self.needs_sent = False
         self.xfade_hint = DEFAULT_CROSSFADE_S
         self.gate: Ramp | float | None = None   # the mix fader: None = closed (silent), 0.0 = open
@@ -600,7 +602,7 @@ class Mix:
     def start_current(self, source: Source, now: float, cue: Cue) -> None:
         """Load `source` as the current deck, to enter (from silence, or into a gap)."""
         if not self.device_ok:
-            self.held = source
+            self.held, self.held_heard = source, cue.kind == "resume"
             return
         if self.slots.free_slot() is None:   # every deck still fading out (quick skips, a stop, a start):
             self.plan = Plan(source, cue.length_s)   # it starts as the first one lets go, never cut short

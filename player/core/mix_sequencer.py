@@ -196,7 +196,7 @@ class Sequencer:
         if cur is not None and m.mode != "silent":
             where = cur.last_raw if cur.state is DeckState.PAUSED else cur.position(now)
             start = where if cur.heard and where is not None else cur.source.start_s
-            m.held = dataclasses.replace(cur.source, start_s=start)
+            m.held, m.held_heard = dataclasses.replace(cur.source, start_s=start), cur.heard
         if m.next is not None and m.next.cue.kind == "planned":
             m.replan(m.next)
         for deck in m.slots.live():

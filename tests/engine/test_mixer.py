@@ -407,3 +407,23 @@ def test_a_start_during_a_stop_fade_with_every_deck_fading_waits_for_a_deck_and_
     started = rig.when("track_started", "d")
     fade_in = [v for v in (max((rig.level_at(s, started + 0.05 * i) or -99) for s in "ABC") for i in range(80))]
     assert fade_in[0] < -30 and max(fade_in) <= -12 + 0.1 and fade_in[-1] == pytest.approx(-12, abs=0.1)
+
+
+def test_a_track_paused_before_it_was_heard_is_started_on_resume_once():
+    """Pause during the first pre-roll: nothing was heard, so nothing fades; on resume the track is
+    heard for the first time, and the record says so (a resume of a heard track says nothing)."""
+    rig = Rig({"volume": {"start_db": -12}})
+    a = rig.track("a", 120)
+    rig.mixer.play(a, fade_in_s=2)
+    rig.run(0.5)                                     # pre-rolling, muted
+    rig.mixer.pause(fade_s=3)
+    rig.run(2)
+    assert ("track_started", "a") not in rig.kinds()
+    rig.mixer.resume(fade_s=3)
+    rig.run(6)
+    assert rig.kinds().count(("track_started", "a")) == 1, rig.kinds()
+    rig.mixer.pause(fade_s=1)                        # heard now: pause and resume say nothing more
+    rig.run(2)
+    rig.mixer.resume(fade_s=1)
+    rig.run(3)
+    assert rig.kinds().count(("track_started", "a")) == 1, rig.kinds()
