@@ -113,6 +113,12 @@ def test_start_records_the_plan_the_room_and_the_levels_in_force() -> None:
     assert r.state == "playing" and r.snapshot(at(0))["session_id"] == "s1"
 
 
+def test_a_new_session_plays_its_first_track_from_the_start_with_the_full_pre_roll() -> None:
+    effects = command(rules(), "start", "web", {"playlist": playlist(), "session_id": "s1"}, T, NONE)
+    (play,) = calls(effects, "play")
+    assert kwargs(play)["source"].start_s == 0.0 and kwargs(play)["after_restart"] is False
+
+
 def test_unmeasured_tracks_plan_the_phases_by_the_clock() -> None:
     """A playlist loaded without probing has no track lengths: the plan is the phase clock's, not a crash."""
     unmeasured = Phase("settling", 600.0, (Track(Path("/m/a.flac")),), 8.0)

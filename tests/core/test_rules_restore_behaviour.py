@@ -72,6 +72,15 @@ def test_continue_takes_up_the_same_track_moved_on_by_the_downtime_from_silence(
     assert r.elapsed(NOW) == 120.0 and r.snapshot(NOW)["phase"] == "a"
 
 
+def test_music_taken_up_after_a_restart_asks_the_mixer_for_the_short_pre_roll() -> None:
+    """The patient has heard silence since the cut: `Play.after_restart`, playing on or resumed by staff."""
+    _, effects = restore()
+    assert kwargs(next(a for a in audio(effects) if call(a) == "play"))["after_restart"] is True
+    r, _ = restore(policy="pause")
+    resumed = command(r, "resume", "web", {}, NOW + 30, MixerView())
+    assert kwargs(next(a for a in audio(resumed) if call(a) == "play"))["after_restart"] is True
+
+
 def test_the_recorded_gap_is_rounded_to_the_millisecond() -> None:
     _, effects = restore(gap_s=20.12345)
     assert of(effects, "daemon_restarted")[0].details["gap_s"] == 20.123
