@@ -713,7 +713,8 @@ class Mix:
         ramp (20 ms up to a second). Steady playback ticks once a second (each tick is CPU the
         audio could use on a small Pi, issue 23): a stalled stream is then seen at most
         `audio.stall_timeout_s` + 1 s after its last progress, and the wait never runs past the
-        moment to ask for the next track or the next device probe.
+        moment to ask for the next track, the next device probe, a faded deck's release or the
+        heard end of a pause or stop fade.
         """
         m = self
         decks = m.slots.live()
@@ -725,7 +726,10 @@ class Mix:
             if rem is not None:
                 lead = (m.plan.crossfade_s if m.plan else m.xfade_hint) + PREROLL_LEAD_S
                 wait = min(wait, max(TICK_S, rem - lead - IDLE_TICK_S))
-        wait = max(TICK_S, min(wait, m.device.next_check - now))
+        due = [d.drain_until for d in decks if d.state is DeckState.DRAINING]   # a faded deck lets go
+        if m.mode in ("pausing", "stopping"):
+            due.append(m.fade_done_at)                  # the fade's end is heard: paused, stopped
+        wait = max(TICK_S, min(wait, m.device.next_check - now, *(t - now for t in due)))
         ramps = [d.fader for d in decks if isinstance(d.fader, (Ramp, CrossfadeRamp))] + [d.norm for d in decks]
         ramps += [m.master.ramp] + ([m.gate] if isinstance(m.gate, Ramp) else [])
         if all(r.done(now) for r in ramps):

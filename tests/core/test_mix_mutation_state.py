@@ -56,6 +56,26 @@ def test_near_the_end_the_tick_comes_in_time_to_ask_for_the_track_to_come() -> N
     assert sim.mix.idle_s(47.3) == 1.0
 
 
+def test_the_tick_comes_when_a_stop_fade_is_heard_and_when_a_faded_deck_lets_go() -> None:
+    """After its ramp, a stop fade is still playing out of the output for `audio.latency_s`: the
+    mix is stopped (and a start may take a deck) at that moment, not a second's tick later."""
+    sim = Sim({**C, "audio": {"latency_s": 0.3}})
+    sim.step(Opened())
+    sim.step(Play(track("a", 60), 1.0))
+    sim.run(10.0)
+    sim.step(Stop(2.0))
+    sim.run(2.0)                                   # the ramp is over; the output plays 0.3 s more of it
+    assert sim.mix.mode == "stopping"
+    assert sim.mix.idle_s(sim.now) == pytest.approx(0.3)
+    sim = Sim({**C, "audio": {"latency_s": 0.3}})
+    sim.step(Opened())
+    sim.step(Play(track("a", 60), 1.0))
+    sim.run(10.0)
+    sim.step(CrossfadeTo(track("b", 60, token=2), 1.0))
+    sim.run_until("track_ended")                    # a faded out: muted, draining what the output holds
+    draining = [d for d in sim.mix.slots.live() if d.state.name == "DRAINING"]
+    assert len(draining) == 1 and sim.mix.idle_s(sim.now) <= draining[0].drain_until - sim.now + 1e-9
+
 def test_what_staff_see_the_mix_doing() -> None:
     sim = Sim(C)
     assert sim.mix.activity() == "silent"
