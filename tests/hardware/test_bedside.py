@@ -452,6 +452,7 @@ def test_led_rereads_the_status_every_second(make_rig):
     ctrl = StaleController()
     rig = make_rig(ctrl=ctrl)
     rig.settle()
+    assert rig.bedside.led.wait_for_pattern("breathe", 5)   # the LED's own thread has shown idle
     ctrl.set_state_for_test(notify=False, state="playing")  # changed without any event
     rig.settle(0.5)
     assert rig.bedside.led.current == "breathe"
