@@ -46,9 +46,13 @@ class Rig:
                 nxt = self.auto_next.pop(0) if self.auto_next else None
                 self.mixer.queue_next(nxt, crossfade_s=self.crossfade_s)
 
-    def run(self, seconds: float) -> None:
+    def run(self, seconds: float, *, by_hint: bool = False) -> None:
+        """Tick every 20 ms, or (`by_hint`) as the engine loop does: sleep `idle_s`, then tick."""
+        end = self.clock.monotonic() + seconds
         for _ in range(round(seconds / TICK_S)):
-            self.clock.advance(TICK_S)
+            if self.clock.monotonic() >= end - 1e-9:
+                break
+            self.clock.advance(self.mixer.idle_s if by_hint else TICK_S)
             while not self.queue.empty():
                 self._take(self.mixer.handle(self.queue.get()))
             self._take(self.mixer.tick())

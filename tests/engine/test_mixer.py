@@ -146,6 +146,18 @@ def test_stalled_track_fails_and_the_next_one_starts():
     assert muted - failed >= 0.4                        # faded out, not cut (it may be a false alarm)
 
 
+def test_an_engine_sleeping_by_the_idle_hint_sees_a_stall_within_the_timeout_and_one_tick():
+    """Steady playback ticks once a second (issue 23): a stream that stops advancing is failed at
+    most `stall_timeout_s` + 1 s after its last progress, with the shipped 1.5 s."""
+    rig = Rig()
+    a, b = rig.track("a", 60, fault="stall", stall_at_s=10), rig.track("b", 60)
+    rig.auto_next = [b]
+    rig.mixer.play(a, fade_in_s=1)
+    rig.run(20, by_hint=True)                           # the engine loop: sleep by the hint, then tick
+    stalled = rig.out.calls[2][0] + 10                  # a's stream stops 10 s after its play call
+    assert rig.when("track_failed", "a") - stalled <= 1.5 + 1.0 + 0.02
+    assert ("track_started", "b") in rig.kinds()
+
 def test_pause_resume_stop_and_emergency_are_ramps():
     rig = Rig({"volume": {"start_db": -12}})
     a = rig.track("a", 600)
@@ -296,12 +308,7 @@ def test_sleeping_by_the_idle_hint_sends_the_same_volumes_on_time():
         a, b = rig.track("a", 40), rig.track("b", 40)
         rig.auto_next = [b]
         rig.mixer.play(a, fade_in_s=10)
-        end = rig.clock.monotonic() + 60
-        while rig.clock.monotonic() < end:
-            rig.clock.advance(rig.mixer.idle_s if use_hint else 0.02)
-            while not rig.queue.empty():
-                rig._take(rig.mixer.handle(rig.queue.get()))
-            rig._take(rig.mixer.tick())
+        rig.run(60, by_hint=use_hint)
         return rig
     every, hinted = scenario(False), scenario(True)
     def percent(rig, deck, t):
