@@ -44,5 +44,6 @@ def run(args: argparse.Namespace) -> int:
         stop.wait()
     finally:
         notifier.stopping()
-        daemon.stop()
+        daemon.stop()        # a second SIGTERM meanwhile only sets the flag again: the fade goes on
+        stop.close()
     return 0

@@ -31,4 +31,5 @@ def run(args: argparse.Namespace) -> int:
         stop.wait()
     finally:
         station.close()
+        stop.close()
     return 0
