@@ -18,52 +18,43 @@ from player import __version__
 from player.config import DEFAULT_CONFIG_PATH
 from player.errors import PlayerError
 
-# Order here is the order in --help.
-COMMAND_MODULES: tuple[str, ...] = (
-    "demo",
-    "run",
-    "status",
-    "controls",
-    "observe",
-    "calmer",
-    "infusion",
-    "sessions",
-    "report",
-    "music_feedback",
-    "check",
-    "plan",
-    "demo_audio",
-    "config_cmd",
-    "analyze",
-    "web_token",
-    "station",
-    "station_token",
-    "import_cmd",
-    "export",
-    "library",
-    "playlists",
-    "sign",
-    "usb_run",
-    "hw_test",
-    "doctor",
-    "devices",
-    "bluetooth",
-    "calibrate",
-)
+#: Every command's name and the module (under player/commands/) that defines it, in --help order.
+#: Written out rather than found by importing every module: a run imports only its own command's
+#: module, so the daemon (`run`) does not carry the USB importer, the doctor, the reports or the
+#: Bluetooth code's asyncio for as long as it lives (docs/technician.md, "CPU budget": about 9 MB
+#: of RSS). tests/test_cli_help.py holds this table to the modules' own NAMEs.
+COMMANDS: dict[str, str] = {
+    "demo": "demo", "run": "run", "status": "status",
+    "start": "controls", "pause": "controls", "resume": "controls", "next": "controls", "advance": "controls",
+    "extend": "controls", "mark": "controls", "volume": "controls", "stop": "controls",
+    "emergency-stop": "controls",
+    "ack": "observe", "observe": "observe", "calmer": "calmer", "infusion": "infusion", "sessions": "sessions",
+    "report": "report", "feedback": "music_feedback", "music-feedback": "music_feedback", "check": "check",
+    "plan": "plan", "demo-audio": "demo_audio", "config": "config_cmd", "analyze": "analyze",
+    "web-token": "web_token", "station": "station", "station-token": "station_token", "import": "import_cmd",
+    "export": "export", "library": "library", "playlists": "playlists", "sign": "sign", "usb-run": "usb_run",
+    "hw-test": "hw_test", "doctor": "doctor", "devices": "devices", "bluetooth": "bluetooth",
+    "calibrate": "calibrate",
+}
 
 PROG = "session-player"
 
 
-def command_specs() -> list:
-    """Every subcommand (a module, or an entry of a module's SUBCOMMANDS), in --help order."""
+def command_specs(only: str | None = None) -> list:
+    """Every subcommand (a module, or an entry of a module's SUBCOMMANDS), in --help order.
+
+    With `only`, just that command's spec: only its module is imported.
+    """
+    modules = [COMMANDS[only]] if only in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
     specs = []
-    for name in COMMAND_MODULES:
+    for name in modules:
         module = importlib.import_module(f"player.commands.{name}")
         specs.extend(getattr(module, "SUBCOMMANDS", None) or [module])
-    return specs
+    return [spec for spec in specs if only not in COMMANDS or only == spec.NAME]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser: every command's, or with `only` (a command's name) just that one's."""
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Plays a treatment session's music by phases: silent starts, dB-linear fades, "
@@ -76,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"config file (default {DEFAULT_CONFIG_PATH}; all defaults if absent)")
     common.add_argument("--debug", action="store_true", help="verbose logging and tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    for spec in command_specs():
+    for spec in command_specs(only):
         cmd = sub.add_parser(spec.NAME, help=spec.HELP, description=getattr(spec, "DESCRIPTION", spec.__doc__),
                              parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter)
         spec.add_arguments(cmd)
@@ -85,7 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    named = next((arg for arg in argv if not arg.startswith("-")), None)   # the command: options come after it
+    parser = build_parser(only=named)
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
