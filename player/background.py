@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -109,6 +110,14 @@ def spawn_lowered(start: Callable[[], T]) -> T:
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
     return box["result"]  # type: ignore[return-value]
+
+
+def signal_name(signum: int) -> str:
+    """A signal's name for a log line or a staff message ("SIGKILL"), or "signal N" for one Python doesn't name."""
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
 
 
 class Foreground:

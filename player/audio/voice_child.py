@@ -26,7 +26,6 @@ import logging
 import os
 import queue
 import select
-import signal
 import subprocess
 import sys
 import threading
@@ -36,7 +35,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from player.audio.voice import MODEL_PATH, SCAN_TIMEOUT_S, ModelEar, VoiceScan, VoiceUnavailable, unchecked
-from player.background import spawn_lowered
+from player.background import signal_name, spawn_lowered
 
 log = logging.getLogger(__name__)
 
@@ -236,10 +235,7 @@ def _status(code: int | None) -> str:
     if code is None:
         return "still running"
     if code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
+        return f"killed by {signal_name(-code)}"
     return f"exit status {code}"
 
 

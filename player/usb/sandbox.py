@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import player
+from player.background import signal_name
 
 #: The user the daemon runs as (systemd/session-player.service); usb-run's --user.
 SERVICE_USER = "session-player"
@@ -135,10 +136,7 @@ def _describe_exit(code: int, limits: Limits) -> str:
     if code >= 0:
         return f"it failed (exit status {code})"
     sig = -code
-    try:
-        name = signal.Signals(sig).name
-    except ValueError:
-        name = f"signal {sig}"
+    name = signal_name(sig)
     hint = {signal.SIGXCPU: f": it used more than {limits.cpu_s} s of CPU",
             signal.SIGXFSZ: f": it wrote a file larger than {limits.file_bytes} bytes",
             signal.SIGKILL: ": killed (out of memory?)"}.get(sig, "")
