@@ -103,7 +103,7 @@ def cold_start(root: Path, runs: int) -> None:
 
 def _engine(root: Path, playlist: Path, clock) -> SessionEngine:
     from player.audio.fake import FakeOutput
-    from player.engine.output import Mixer
+    from player.engine.loop import Mixer
 
     config = config_from_mapping({"room": "Bench", "data_dir": str(root / "data-engine")})
     mixer = Mixer(FakeOutput(clock=clock, max_gain_db=config.loudness.max_boost_db), config, clock)

@@ -30,8 +30,8 @@ from player.config import Config, load_config
 from player.control import ControlSocketServer
 from player.core.cap import cap_db
 from player.core.level_model import LevelLimits
-from player.engine.loop import Notifier, SessionEngine
-from player.engine.output import Mixer, SignallingOutput
+from player.engine.inputs import Notifier
+from player.engine.loop import Mixer, SessionEngine
 from player.fsutil import make_dirs_durable
 from player.playlist.validate import load_playlist, load_playlist_to_resume
 from player.usb.library import apply_pending, recover_library
@@ -94,8 +94,7 @@ class Daemon:
                 self._headset = HeadsetPart(cfg.audio.bluetooth, output, self._clock)
                 output = self._headset.output
             foreground = Foreground()   # raised while a deck loads, pre-rolls or fades: background work waits
-            output = SignallingOutput(output, foreground)
-            mixer = Mixer(output, cfg, self._clock, self._loudness(foreground))
+            mixer = Mixer(output, cfg, self._clock, self._loudness(foreground), foreground)
             engine = SessionEngine(cfg, mixer, self._clock, load_playlist=load_playlist, notifier=self._notifier,
                                    apply_pending_library=lambda: apply_pending(cfg, wait=False),
                                    load_to_resume=load_playlist_to_resume)

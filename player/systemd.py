@@ -10,7 +10,7 @@ import logging
 import os
 import socket
 
-from player.engine.loop import Notifier
+from player.engine.inputs import Notifier
 
 log = logging.getLogger(__name__)
 

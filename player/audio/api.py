@@ -8,7 +8,7 @@ ended, error, device lost) arrive through ``on_event`` on *any* thread: the rece
 only enqueues. Three decks, because with short tracks a deck may have to pre-roll while
 the two decks of the previous crossfade are still sounding.
 
-Only the output shell (player/engine/output.py) calls it, from the session engine's
+Only the engine's `Mixer` (player/engine/loop.py) calls it, from the session engine's
 thread; the values it speaks in (`DeckName`, `OutputEvent`) are in player/core/media.py.
 """
 

@@ -1,9 +1,9 @@
-"""The MixMachine: the one owner of what plays, stepped by the output shell; and what it owns.
+"""The MixMachine: the one owner of what plays, stepped by the engine's Mixer; and what it owns.
 
 `step(mix, input, now, readings) -> (mix, output commands, mixer events)`: one input (an
 engine command, a tick, an output event; player/core/mix_commands.py) changes the `Mix`,
 and what the device must do comes back as output commands the shell
-(player/engine/output.py) performs, one method per command class. Each input class has one
+(player/engine/loop.py) performs, one method per command class. Each input class has one
 handler here, found through one dict. The transport is here too: each command is looked up
 in the mode table (mix_modes.py), which names the next mode and the `Action`, run through
 one dict from action to method. The whole mix fades through the mix fader (`Mix.gate`):

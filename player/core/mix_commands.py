@@ -1,6 +1,6 @@
 """What the mix is told, what it asks of the output, and what it reads: typed values, no I/O.
 
-The output shell (player/engine/output.py) turns each of the engine's calls into one of the
+The engine's `Mixer` (player/engine/loop.py) turns each of the engine's calls into one of the
 *inputs* below and steps the `MixMachine` (player/core/mix.py) with it; the machine answers
 with *output commands*, which the shell performs on the AudioOutput and the analyzer, one
 method per class. What the machine must read while it decides (a deck's position, a file's

@@ -1,12 +1,16 @@
-"""The session engine: the one thread that owns a treatment session, around the pure core.
+"""The session engine: the one thread that owns a treatment session, and its hands on the device.
 
 Everything that can change the session arrives as an item on one queue: staff controls
-(`submit`, from the button, socket and web threads), audio-output events (posted by
-libVLC's threads), and the engine's own tick. The core (player/core/session.py) decides;
-this shell performs what it decides, in order, each typed effect (player/core/effects.py)
-through one method found by the effect's class (`Performer`, at the end): it calls the
-mixer, writes records through the `Journal` (player/engine/journal.py), saves the resume
-state (player/engine/persist.py), tells systemd, and hands each record to the listeners.
+(`submit`, from the button, socket and web threads; player/engine/inputs.py), audio-output
+events (posted by libVLC's threads), and the engine's own tick. Two pure cores decide: the
+session core (player/core/session.py) answers each input with typed effects
+(player/core/effects.py), and the mix core (player/core/mix.py) answers each music effect
+with output commands (player/core/mix_commands.py). This shell performs both, in order,
+each through one method found by its class: `SessionEngine` performs the session's effects
+(the music's on the `Mixer`, records and storage through the `Bookkeeper`,
+player/engine/bookkeeping.py), and `Mixer` performs the mix's commands on the device. So a
+control goes edge -> this module -> the session core -> the mix core -> the device, and each
+hop is a call "go to definition" follows (docs/design.md, "Call paths, measured").
 
 What the shell guarantees:
 
@@ -18,6 +22,37 @@ What the shell guarantees:
 * `submit` from the engine thread itself (a listener) is refused at once: it would wait for
   itself until its timeout;
 * an unexpected error in one step is logged and shown as a fault; the thread never dies.
+
+The mixer
+---------
+`Mixer` is the face the session engine sees (play, crossfade_to, queue_next, pause, ...).
+Each call becomes one input to the pure `MixMachine` (player/core/mix.py); the machine
+answers with output commands, which `Mixer` performs on the device and the loudness
+analyzer, one method per command class, and with mixer events, which the engine takes from
+`handle` and `tick`. What the machine must read (positions, lengths, loudness figures, the
+device probe) the shell answers as its `Readings`.
+
+`Mixer` raises the `player.background.Foreground` flag on every device call that starts or
+shapes sound, so loudness analysis and other background work wait while a deck loads,
+pre-rolls or fades. This module is the one caller of the AudioOutput.
+
+Everything here runs on the engine's thread: it calls `handle` for each output event it
+dequeued, `tick` at least as often as `idle_s` asks (20 ms while anything ramps, up to
+1 s in steady playback), and the commands below. Nothing blocks except libVLC calls;
+loudness is measured ahead on the analyzer's worker thread (player/audio/analysis.py).
+
+Levels (all dB; `player/core/gain.py` turns them into VLC percent in one place)::
+
+    heard     = master + trim + session reference + deck fader + mix fader   (at most the cap)
+    deck gain = normalization need + heard, within the track's headroom  (player/core/level_model.py)
+
+* the *deck fader* is what crossfades move (equal-power), and a failed deck's quick fade;
+* the *mix fader* ("gate") fades the whole mix: in from silence at a start (dB-linear from
+  volume.floor_db over the fade time), out for pause, stop and emergency stop, back in on
+  resume. A skip or a phase change during the start fade crossfades between decks while
+  the mix fader goes on along its path, so nothing ever rises above that path;
+* *master* is the level story of `player.core.levels.MasterLevel`;
+* *normalization* is known before a deck is heard (or provisional, then glides).
 """
 
 from __future__ import annotations
@@ -25,31 +60,62 @@ from __future__ import annotations
 import dataclasses
 import logging
 import queue
-import re
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from player.audio.analysis import Analyzer
+from player.audio.api import AudioOutput
+from player.background import Foreground
 from player.clock import Clock
 from player.config import Config
 from player.control.controller import STATUS_KEYS, Listener, Listeners, check_control
 from player.core import effects as fx
 from player.core.cap import cap_db
-from player.core.controls import Control, Load, MusicFeedback, Press, Start
+from player.core.controls import Load, MusicFeedback, Press, Start
+from player.core.deck import Deck
 from player.core.effects import Effect
-from player.core.media import OutputEvent
+from player.core.level_model import LevelLimits, TrackLevel, heard_of_gain_db
+from player.core.levels import MasterLevel
+from player.core.media import DeckName, GainResult, MixerEvent, OutputEvent, Source
+from player.core.mix import MixInput, MixMachine
+from player.core.mix_commands import (
+    BeginLevel,
+    Closed,
+    CrossfadeTo,
+    EmergencyStop,
+    LoadDeck,
+    LoadRefused,
+    Measure,
+    Opened,
+    OutputCommand,
+    Pause,
+    PauseDeck,
+    Play,
+    PlayDeck,
+    PlaySession,
+    QueueNext,
+    ReleaseDeck,
+    Resume,
+    SetGain,
+    SetMaster,
+    StepMaster,
+    Stop,
+    Tick,
+)
+from player.core.mix_modes import Mode
 from player.core.running import MixerView
 from player.core.session import LOST_FAULT, SessionMachine, lost_fault
 from player.core.vocabulary import is_active
 from player.engine import persist
+from player.engine.bookkeeping import Bookkeeper
 from player.engine.eventlog import SESSIONS_DIR
-from player.engine.feedback_log import check_session, feedback_path, feedback_record
+from player.engine.feedback_log import check_session
+from player.engine.inputs import Command, Notifier, Sync, new_session_id, prepare_playlist
 from player.engine.journal import Journal
 from player.engine.records import RecordKeeper
-from player.errors import PlaylistInvalid, SessionRefused
+from player.errors import SessionRefused
 from player.playlist.model import Playlist
 
 log = logging.getLogger(__name__)
@@ -60,76 +126,12 @@ SAVE_EVERY_S = 30.0   # besides every control and track change; a restart adds t
 RETRY_EVERY_S = 5.0
 PUBLISH_EVERY_S = 1.0
 
-
-class Notifier:
-    """What the player tells the service manager; the default does nothing (see player/systemd.py)."""
-
-    def ready(self) -> None: ...
-
-    def status(self, text: str) -> None: ...
-
-    def watchdog(self) -> None: ...
-
-
-# --- what waits on the queue besides the audio output's events ---------------------------------
-
-@dataclass
-class Command:
-    """A checked control from an edge, and its answer once the engine acted on it."""
-
-    control: Control
-    source: str
-    actor: dict | None
-    deadline: float
-    wanted: Callable[[], bool] | None = None   # False once the caller hung up (the socket's peer)
-    done: threading.Event = field(default_factory=threading.Event)
-    result: dict | None = None
-    error: BaseException | None = None
-    _state: str = "queued"                 # queued -> taken (engine) | dropped (too late)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def take(self) -> bool:
-        """The engine's turn: True to apply it, False when its caller has given up (or will)."""
-        with self._lock:
-            if self._state == "queued" and time.monotonic() <= self.deadline and (
-                    self.wanted is None or self.wanted()):
-                self._state = "taken"
-                return True
-            self._state = "dropped"
-            return False
-
-    def give_up(self) -> bool:
-        """The caller's timeout: True when it will never be applied."""
-        with self._lock:
-            if self._state == "queued":
-                self._state = "dropped"
-            return self._state == "dropped"
-
-
-@dataclass
-class Sync:
-    """Set once the engine has run a full tick after it was queued (tests, after moving a fake clock)."""
-
-    done: threading.Event = field(default_factory=threading.Event)
-
+#: A deck's load and play: until its pre-roll has settled (engineering notes: 1-2 s muted).
+START_BUSY_S = 3.0
+#: After a volume step (fades step every ~20-100 ms) or a stop.
+STEP_BUSY_S = 1.0
 
 _STOP = object()   # ends the engine's thread (the session, if any, stays saved for the next start)
-
-
-def session_dir_name(wall: datetime, room: str) -> str:
-    """``20260101-090000-room-3``: sortable, readable, no patient data (room is the only identity)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", room.lower()).strip("-")[:40] or "room"
-    return f"{wall:%Y%m%d-%H%M%S}-{slug}"
-
-
-def new_session_id(sessions_dir: Path, wall: datetime, room: str) -> str:
-    """`session_dir_name`, with ``-2``, ``-3``, ... when a session of that second already has a folder."""
-    base = session_dir_name(wall, room)
-    sid, n = base, 1
-    while (sessions_dir / sid).exists():
-        n += 1
-        sid = f"{base}-{n}"
-    return sid
 
 
 class SessionEngine:
@@ -137,7 +139,7 @@ class SessionEngine:
 
     Args:
         config: the daemon's configuration.
-        mixer: a `player.engine.output.Mixer`, used only from the engine thread.
+        mixer: the `Mixer` below, used only from the engine thread.
         clock: monotonic time for phases, wall time for records, boot clock for restarts.
         load_playlist: validates a playlist file (raises PlaylistInvalid); runs in the caller's thread.
         notifier: told the phase and watchdog pings.
@@ -148,7 +150,7 @@ class SessionEngine:
         records: where records and saved state go (default: a `RecordKeeper` on the data dir).
     """
 
-    def __init__(self, config: Config, mixer, clock: Clock, *, load_playlist: Callable[[Path], Playlist],
+    def __init__(self, config: Config, mixer: Mixer, clock: Clock, *, load_playlist: Callable[[Path], Playlist],
                  notifier: Notifier | None = None, tick_s: float = TICK_S,
                  apply_pending_library: Callable[[], str | None] | None = None,
                  load_to_resume: Callable[[Path], Playlist] | None = None,
@@ -164,9 +166,21 @@ class SessionEngine:
         self._keeper = records or RecordKeeper(config.data_dir)
         self._listeners = Listeners()
         self._journal = Journal(config, clock, self._keeper, self._listeners,
-                                stored=lambda: self._performer.disk_news(), published=self._publish)
-        self._performer = Performer(self._machine, mixer, clock, self._journal, self._keeper,
-                                    notify=self._notifier.status, apply_pending=apply_pending_library or (lambda: None))
+                                stored=lambda: self._books.disk_news(), published=self._publish)
+        self._books = Bookkeeper(self._machine, mixer, clock, self._journal, self._keeper, perform=self._perform,
+                                 notify=self._notifier.status, apply_pending=apply_pending_library or (lambda: None))
+        # Each effect's one performer, by its class: the music's are the mixer's calls, the rest the books'.
+        self._performers: dict[type, Callable] = {
+            fx.Play: lambda e: self._mixer.play(e.source, fade_in_s=e.fade_in_s, after_restart=e.after_restart),
+            fx.Crossfade: lambda e: self._mixer.crossfade_to(e.source, crossfade_s=e.crossfade_s),
+            fx.QueueNext: lambda e: self._mixer.queue_next(e.source, crossfade_s=e.crossfade_s),
+            fx.Prefetch: lambda e: self._mixer.prefetch(list(e.sources)),
+            fx.BeginLevel: lambda e: self._mixer.begin_level(target_db=e.target_db),
+            fx.PauseAudio: lambda e: self._mixer.pause(fade_s=e.fade_s),
+            fx.ResumeAudio: lambda e: self._mixer.resume(fade_s=e.fade_s),
+            fx.StopAudio: lambda e: self._mixer.stop(fade_s=e.fade_s),
+            fx.EmergencyStopAudio: lambda e: self._mixer.emergency_stop(fade_s=e.fade_s),
+            fx.ChangeLevel: self._change_level, **self._books.performers}
         self._queue: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -194,7 +208,7 @@ class SessionEngine:
         if not self.is_running:
             raise SessionRefused("the session engine is not running")
         if isinstance(control, (Start, Load)) or (isinstance(control, Press) and not self._may_be_running()):
-            control = self._prepare_playlist(control)
+            control = prepare_playlist(control, self.config, self._load_playlist)
         if isinstance(control, MusicFeedback):
             check_session(self.config.data_dir, control, now=self._clock.wall(),    # read here, in the caller's
                           editable_s=self.config.music_feedback.editable_s)     # thread
@@ -211,27 +225,6 @@ class SessionEngine:
     def _may_be_running(self) -> bool:
         """Whether a session ran at the last status: then a press cannot start one, and needs no playlist read."""
         return is_active(self.status().get("state") or "idle")
-
-    def _prepare_playlist(self, control: Start | Load | Press) -> Control:
-        """Load and validate the playlist in the caller's thread (the engine never reads files for a caller).
-
-        Without a playlist named, the configured default is loaded and marked so; the core
-        decides whether a playlist loaded ahead goes before it.
-        """
-        name = control.playlist
-        if name is None and self.config.session.default_playlist is not None:
-            name, control = str(self.config.session.default_playlist), dataclasses.replace(control, default=True)
-        if not isinstance(name, str):
-            return control
-        try:
-            # Resolved, so a restart resumes from the same library generation after a USB import.
-            playlist = self._load_playlist(Path(name).resolve())
-        except PlaylistInvalid as exc:
-            shown = "\n  ".join(map(str, exc.diagnostics[:10])) or str(exc)
-            raise SessionRefused(f"playlist {name} is not valid:\n  {shown}") from None
-        except OSError as exc:
-            raise SessionRefused(f"cannot read playlist {name}: {exc.strerror or exc}") from None
-        return dataclasses.replace(control, playlist=playlist)
 
     def status(self) -> dict:
         with self._lock:
@@ -287,7 +280,7 @@ class SessionEngine:
             syncs = []
             while item is not None:
                 if item is _STOP:
-                    self._guarded(self._performer.save)
+                    self._guarded(self._books.save)
                     self._guarded(self._fade_before_exit)
                     return
                 if isinstance(item, Sync):
@@ -331,7 +324,7 @@ class SessionEngine:
             if isinstance(control, Start):
                 control = dataclasses.replace(control, session_id=new_session_id(
                     self.config.data_dir / SESSIONS_DIR, self._clock.wall(), self.config.room))
-            self._performer.actor = cmd.actor
+            self._books.actor = cmd.actor
             self._perform(self._machine.command(control, cmd.source, self._clock.monotonic(), self._view()))
         except SessionRefused as exc:
             cmd.error = exc
@@ -339,7 +332,7 @@ class SessionEngine:
             log.exception("control %s failed", control.action)
             cmd.error = SessionRefused(f"{control.action} failed: {exc}")
         finally:
-            self._performer.actor = None
+            self._books.actor = None
             self._publish()
             cmd.result = self.status()
             if isinstance(cmd.control, Press):
@@ -358,9 +351,9 @@ class SessionEngine:
         mono = time.monotonic()
         if (self._keeper.pending or self._keeper.problem) and mono - self._last["retry"] >= RETRY_EVERY_S:
             self._last["retry"] = mono
-            self._performer.retry_records()
-        if self._machine.session is not None and now - self._performer.saved_at >= SAVE_EVERY_S:
-            self._performer.save()
+            self._books.retry_records()
+        if self._machine.session is not None and now - self._books.saved_at >= SAVE_EVERY_S:
+            self._books.save()
         if mono - self._last["watchdog"] >= 1.0:
             self._last["watchdog"] = mono
             self._notifier.watchdog()
@@ -396,7 +389,16 @@ class SessionEngine:
                          not self._mixer.is_silent)
 
     def _perform(self, effects: list[Effect | None]) -> None:
-        self._performer.perform(effects)
+        """Each effect in order, by its class (None: nothing to do)."""
+        for effect in effects:
+            if effect is not None:
+                self._performers[type(effect)](effect)
+
+    def _change_level(self, e: fx.ChangeLevel) -> None:
+        old = self._mixer.master_db
+        new = self._mixer.set_master_db(e.level_db) if e.level_db is not None \
+            else self._mixer.step_master_db(e.delta_db or 0.0)
+        self._perform(self._machine.level_changed(e.source, e.at_s, old, new))
 
     def _elapsed(self) -> float:
         return self._machine.elapsed(self._clock.monotonic())
@@ -427,151 +429,269 @@ class SessionEngine:
             self._snapshot = snap
 
 
-# --- performing what the core decided: one method per effect class ------------------------------
+# --- the mixer: the mix core's commands performed on the device ------------------------------
 
-class Performer:
-    """Performs the core's effects on the mixer, the records, the state file and the service manager.
+class _Readings:
+    """What the machine reads, answered from the output and the analyzer (the machine's `Readings`)."""
 
-    Each typed effect (player/core/effects.py) goes to the method `_performers` names for its
-    class, which makes one direct call, so every hop from a rule to the libVLC call is a name
-    "go to definition" follows, and an effect with no method is a KeyError in the engine's
-    tests, not a typo on the engine thread. After each storage effect the core is told how
-    the disk is doing; it decides whether that is a fault.
+    def __init__(self, output: AudioOutput, analyzer: Analyzer) -> None:
+        self._out, self._analyzer = output, analyzer
+
+    def position_s(self, slot: DeckName) -> float | None:
+        return self._out.position_s(slot)
+
+    def duration_s(self, slot: DeckName) -> float | None:
+        return self._out.duration_s(slot)
+
+    def loudness(self, path: Path) -> GainResult:
+        return self._analyzer.result(path)
+
+    def levels_revision(self) -> int:
+        return self._analyzer.revision
+
+    def final_levels(self, paths: list[Path]) -> list[TrackLevel]:
+        return self._analyzer.final_levels(paths)
+
+    def device_ok(self) -> bool:
+        return self._out.device_ok()
+
+
+class Mixer:
+    """Plays sources on three decks with safe levels. Engine thread only (see module doc).
 
     Args:
-        machine: the session core (told the level changed and the disk's news).
-        mixer: the mixer (player/engine/output.py), engine thread only.
-        clock: monotonic time for the session's clock.
-        journal: writes the records.
-        keeper: the durable store (state file, records waiting).
-        notify: tells the service manager a status line.
-        apply_pending: makes a deferred USB import current; returns its generation or None.
+        output: the device (VlcOutput or FakeOutput), not yet opened.
+        config: the player's config (volume, loudness and audio sections are read).
+        clock: monotonic clock shared with the engine.
+        analyzer: loudness measurements; None plays files at their mastered level (+ trim).
+        foreground: raised on every device call that starts or shapes sound (a deck's load and
+            play, each volume step of a fade, a pause or stop), so loudness analysis and other
+            background work wait while a deck loads, pre-rolls or fades; steady playback makes
+            no calls, so it clears a moment after a fade ends. None: nothing waits on it.
     """
 
-    def __init__(self, machine: SessionMachine, mixer, clock: Clock, journal: Journal, keeper: RecordKeeper, *,
-                 notify: Callable[[str], None], apply_pending: Callable[[], str | None]) -> None:
-        self._machine = machine
-        self._mixer = mixer
+    def __init__(self, output: AudioOutput, config: Config, clock: Clock, analyzer: Analyzer | None = None,
+                 foreground: Foreground | None = None) -> None:
+        self._out = output
+        self._foreground = foreground
         self._clock = clock
-        self._journal = journal
-        self._keeper = keeper
-        self._notify_status = notify
-        self._apply_pending = apply_pending
-        self.actor: dict | None = None       # who asked for the control being performed
-        self.saved_at = -1e18                # monotonic reading of the last save
-        self._performers: dict[type, Callable] = {
-            fx.Play: self._play, fx.Crossfade: self._crossfade, fx.QueueNext: self._queue_next,
-            fx.Prefetch: self._prefetch, fx.BeginLevel: self._begin_level, fx.PauseAudio: self._pause,
-            fx.ResumeAudio: self._resume, fx.StopAudio: self._stop, fx.EmergencyStopAudio: self._emergency_stop,
-            fx.ChangeLevel: self._change_level, fx.Record: self._write, fx.OpenLog: self._open_log,
-            fx.CloseLog: self._close_log, fx.SaveState: self._save_state, fx.ClearState: self._clear_state,
-            fx.RecordExposure: self._record_exposure, fx.ApplyPendingLibrary: self._apply_pending_library,
-            fx.Notify: self._notify, fx.RecordFeedback: self._record_feedback}
+        self._analyzer = analyzer or Analyzer(None)
+        self._machine = MixMachine(config.volume, config.audio, LevelLimits.of(config))
+        self._mix = self._machine.new_mix()
+        self._readings = _Readings(output, self._analyzer)
+        self._loads: dict[DeckName, tuple[int, int]] = {}
+        self._events: list[MixerEvent] = []
+        self._open = False
+        self._perform: dict[type, Callable[[OutputCommand], LoadRefused | None]] = {
+            LoadDeck: self._load, PlayDeck: self._play_deck, PauseDeck: self._pause_deck,
+            ReleaseDeck: self._release, SetGain: self._set_gain, Measure: self._measure,
+        }
 
-    def perform(self, effects: list[fx.Effect | None]) -> None:
-        """Each effect in order, by its class (None: nothing to do)."""
-        for effect in effects:
-            if effect is not None:
-                self._performers[type(effect)](effect)
+    def __repr__(self) -> str:
+        cur, level = self._mix.current, self.level_db
+        what = f"{cur.source.name} at {level:.1f} dB" if cur and level is not None else "silent"
+        return f"<Mixer {self._mix.mode} {what} master {self.master_db:.1f} dB>"
 
-    # --- the music -----------------------------------------------------------------------
-    def _play(self, e: fx.Play) -> None:
-        self._mixer.play(e.source, fade_in_s=e.fade_in_s, after_restart=e.after_restart)
+    # --- stepping the machine and performing what it says ----------------------------------
+    def _step(self, given: MixInput) -> None:
+        self._mix, commands, events = self._machine.step(self._mix, given, self._clock.monotonic(), self._readings)
+        self._events += events
+        refused = [r for r in (self._perform[type(c)](c) for c in commands) if r is not None]
+        for refusal in refused:
+            self._step(refusal)
 
-    def _crossfade(self, e: fx.Crossfade) -> None:
-        self._mixer.crossfade_to(e.source, crossfade_s=e.crossfade_s)
+    def _take(self) -> list[MixerEvent]:
+        events, self._events = self._events, []
+        return events
 
-    def _queue_next(self, e: fx.QueueNext) -> None:
-        self._mixer.queue_next(e.source, crossfade_s=e.crossfade_s)
+    def _busy(self, for_s: float) -> None:
+        if self._foreground is not None:
+            self._foreground.busy_for(for_s)
 
-    def _prefetch(self, e: fx.Prefetch) -> None:
-        self._mixer.prefetch(list(e.sources))
-
-    def _begin_level(self, e: fx.BeginLevel) -> None:
-        self._mixer.begin_level(target_db=e.target_db)
-
-    def _pause(self, e: fx.PauseAudio) -> None:
-        self._mixer.pause(fade_s=e.fade_s)
-
-    def _resume(self, e: fx.ResumeAudio) -> None:
-        self._mixer.resume(fade_s=e.fade_s)
-
-    def _stop(self, e: fx.StopAudio) -> None:
-        self._mixer.stop(fade_s=e.fade_s)
-
-    def _emergency_stop(self, e: fx.EmergencyStopAudio) -> None:
-        self._mixer.emergency_stop(fade_s=e.fade_s)
-
-    def _change_level(self, e: fx.ChangeLevel) -> None:
-        old = self._mixer.master_db
-        new = self._mixer.set_master_db(e.level_db) if e.level_db is not None \
-            else self._mixer.step_master_db(e.delta_db or 0.0)
-        self.perform(self._machine.level_changed(e.source, e.at_s, old, new))
-
-    # --- records and storage -----------------------------------------------------------------
-    def _write(self, e: fx.Record) -> None:
-        self._journal.write(e, self.actor)
-
-    def _open_log(self, e: fx.OpenLog) -> None:
-        s = self._machine.session
-        self._journal.open(e.session_id, None if s is None else s.origin)
-        self.disk_news()
-
-    def _close_log(self, e: fx.CloseLog) -> None:
-        self._journal.close()
-        self.disk_news()
-
-    def _save_state(self, e: fx.SaveState) -> None:
-        self.save()
-        self.disk_news()
-
-    def save(self) -> None:
-        """Save the running session for a restart (also every 30 s and when the engine stops)."""
-        self.saved_at = self._clock.monotonic()
-        persist.save(self._machine, self._keeper, self._clock, position_s=self._mixer.position_s,
-                     master_db=self._mixer.master_target_db)
-
-    def _clear_state(self, e: fx.ClearState) -> None:
-        self._keeper.save_state(None)
-        self.disk_news()
-
-    def _record_exposure(self, e: fx.RecordExposure) -> None:
-        self.perform([self._journal.exposure(self._clock.monotonic(), self._mixer.heard_db, final=True)])
-        self.disk_news()
-
-    def _apply_pending_library(self, e: fx.ApplyPendingLibrary) -> None:
+    def _load(self, command: LoadDeck) -> LoadRefused | None:
+        source = command.source
+        self._busy(START_BUSY_S)
         try:
-            generation = self._apply_pending()
-        except OSError as exc:
-            log.error("the deferred USB import could not be made current: %s", exc)
-            generation = None
-        if generation:
-            self._journal.write(fx.Record("library_changed", "usb", self._elapsed(), {"generation": generation}))
-        self.disk_news()
+            token = self._out.load(command.slot, source.path, source.start_s)
+            self._out.set_gain_db(command.slot, None)
+            self._out.play(command.slot)
+        except Exception as exc:  # noqa: BLE001 - an output failure must never take the engine down
+            return LoadRefused(command.slot, command.token, str(exc) or type(exc).__name__)
+        self._loads[command.slot] = (command.token, token)
+        return None
 
-    def _record_feedback(self, e: fx.RecordFeedback) -> None:
-        """A music-feedback answer, beside its finished session's log (player/engine/feedback_log.py)."""
-        record = feedback_record(e, self._clock.wall().isoformat(timespec="milliseconds"), self.actor)
-        self._keeper.append_to(feedback_path(self._keeper.data_dir, e.session_id), record)
-        self.disk_news()
+    def _play_deck(self, command: PlayDeck) -> None:
+        self._busy(START_BUSY_S)
+        self._out.play(command.slot)
 
-    def _notify(self, e: fx.Notify) -> None:
-        self._notify_status(e.text)
+    def _pause_deck(self, command: PauseDeck) -> None:
+        self._busy(STEP_BUSY_S)
+        self._out.pause(command.slot)
 
-    def disk_news(self) -> None:
-        """Tell the core how the disk is doing; it decides whether that is a fault (or one cleared)."""
-        self.perform(self._machine.storage(self._keeper.problem, self._keeper.pending, self._clock.monotonic(),
-                                          lost=self._keeper.lost, max_pending=self._keeper.max_pending))
+    def _release(self, command: ReleaseDeck) -> None:
+        self._loads.pop(command.slot, None)
+        self._busy(STEP_BUSY_S)
+        try:
+            self._out.set_gain_db(command.slot, None)
+            self._out.stop(command.slot)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("deck %s: stop failed: %s", command.slot, exc)
 
-    def retry_records(self) -> None:
-        """Write the records waiting in memory; once all are out, say so in a record of its own."""
-        since = self._keeper.waiting_since
-        written = self._keeper.retry()
-        if written and not self._keeper.pending:
-            self.disk_news()
-            self._journal.write(fx.Record("records_recovered", "system", self._elapsed(),
-                                          {"count": written, "since": since}))
-        self.disk_news()
+    def _set_gain(self, command: SetGain) -> None:
+        self._busy(STEP_BUSY_S)
+        self._out.set_gain_db(command.slot, command.gain_db)
 
-    def _elapsed(self) -> float:
-        return self._machine.elapsed(self._clock.monotonic())
+    def _measure(self, command: Measure) -> None:
+        self._analyzer.want(command.path, command.priority)
+
+    def _deck_event(self, event: OutputEvent) -> OutputEvent:
+        """The event with the mix's token for the load it belongs to (-1: an older load of that slot)."""
+        if event.deck is None:
+            return event
+        mine, theirs = self._loads.get(event.deck, (-1, -1))
+        return dataclasses.replace(event, token=mine if event.token == theirs else -1)
+
+    # --- lifecycle -------------------------------------------------------------------
+    def open(self, on_output_event: Callable[[OutputEvent], None]) -> None:
+        """Open the output; its events go to `on_output_event` (which must only enqueue)."""
+        self._out.open(on_output_event)
+        self._open = True
+        self._step(Opened())
+
+    def close(self) -> None:
+        """Stop at once and release the device; safe twice. (Fade first with `stop`.)"""
+        self._analyzer.close()
+        if self._open:
+            self._open = False
+            self._step(Closed())
+            self._out.close()
+
+    # --- what the engine reads ---------------------------------------------------------
+    @property
+    def master(self) -> MasterLevel:
+        """The level story (read it; change it through the commands below)."""
+        return self._mix.master
+
+    @property
+    def mode(self) -> Mode:
+        return self._mix.mode
+
+    @property
+    def master_db(self) -> float:
+        """The master level heard now (it may be rising toward `master_target_db`)."""
+        return self._mix.master.value(self._clock.monotonic())
+
+    @property
+    def master_target_db(self) -> float:
+        return self._mix.master.target_db
+
+    @property
+    def level_db(self) -> float | None:
+        """The level the current deck is heard at (dB relative to the loudness target), None when silent."""
+        cur, now = self._mix.current, self._clock.monotonic()
+        return None if cur is None else heard_of_gain_db(self._mix.gain(cur, now), cur.norm.value(now))
+
+    @property
+    def heard_db(self) -> float | None:
+        """The level heard, relative to the loudness target at 0 dB (what the calibration turns into dBA)."""
+        return self._mix.heard_db(self._clock.monotonic())
+
+    @property
+    def current(self) -> Source | None:
+        """The source heard as "the track" (or entering from silence)."""
+        return None if self._mix.current is None else self._mix.current.source
+
+    @property
+    def position_s(self) -> float | None:
+        cur = self._mix.current
+        return None if cur is None else cur.position(self._clock.monotonic())
+
+    @property
+    def is_silent(self) -> bool:
+        now = self._clock.monotonic()
+        return all(self._mix.gain(d, now) is None for d in self._mix.slots.live())
+
+    @property
+    def device_ok(self) -> bool:
+        return self._mix.device.ok
+
+    @property
+    def activity(self) -> str:
+        """For staff: silent, preparing (pre-roll and measurement before the first sound), playing, ..."""
+        return self._mix.activity()
+
+    @property
+    def decks(self) -> list[Deck]:
+        """The live decks (for status and tests; do not change them)."""
+        return self._mix.slots.live()
+
+    @property
+    def idle_s(self) -> float:
+        """How long the engine may wait before the next `tick` without coarsening anything (20 ms to 1 s)."""
+        return self._mix.idle_s(self._clock.monotonic())
+
+    # --- commands --------------------------------------------------------------------
+    def prefetch(self, sources: Iterable[Source]) -> None:
+        """Have the loudness of the session's sources measured, in this order (on the worker thread).
+
+        They are the session's tracks: its reference keeps them all even (level_model.reference_db).
+        """
+        self._step(PlaySession(tuple(source.path for source in sources)))
+
+    def wait_for_prefetch(self, timeout_s: float) -> bool:
+        """Block until every measurement asked for so far is done (start-up, tests)."""
+        return self._analyzer.wait_idle(timeout_s)
+
+    def begin_level(self, target_db: float | None = None) -> None:
+        """A session starts (or resumes after a restart): start low, rise to `target_db` after the start fade."""
+        self._step(BeginLevel(target_db))
+
+    def play(self, source: Source, *, fade_in_s: float, after_restart: bool = False) -> None:
+        """Start `source` from silence, the mix fading in over `fade_in_s` (crossfades if music is heard).
+
+        `after_restart`: the session is taken up after a restart (a short pre-roll; mix_commands.Play).
+        """
+        self._step(Play(source, fade_in_s, after_restart))
+
+    def crossfade_to(self, source: Source, *, crossfade_s: float) -> None:
+        """Equal-power crossfade into `source` now (after its pre-roll)."""
+        self._step(CrossfadeTo(source, crossfade_s))
+
+    def queue_next(self, source: Source | None, *, crossfade_s: float) -> None:
+        """Say what follows the current source (None: fade to silence at its end)."""
+        self._step(QueueNext(source, crossfade_s))
+
+    def pause(self, fade_s: float = 3.0) -> None:
+        self._step(Pause(fade_s))
+
+    def resume(self, fade_s: float = 3.0) -> None:
+        self._step(Resume(fade_s))
+
+    def stop(self, fade_s: float = 3.0) -> None:
+        self._step(Stop(fade_s))
+
+    def emergency_stop(self, fade_s: float = 0.5) -> None:
+        self._step(EmergencyStop(fade_s))
+
+    def set_master_db(self, level_db: float) -> float:
+        """Ramp the master level to `level_db` (clamped to the cap) over ~300 ms; cancels a rise."""
+        self._step(SetMaster(level_db))
+        return self._mix.master.target_db
+
+    def step_master_db(self, delta_db: float) -> float:
+        """Step the master level from what is heard now (clamped to the cap); cancels a rise."""
+        self._step(StepMaster(delta_db))
+        return self._mix.master.target_db
+
+    # --- engine hooks ----------------------------------------------------------------
+    def handle(self, event: OutputEvent) -> list[MixerEvent]:
+        """React to one output event (dequeued by the engine); returns what happened."""
+        self._step(self._deck_event(event))
+        return self._take()
+
+    def tick(self) -> list[MixerEvent]:
+        """Advance ramps, pre-rolls, schedules, stall and device checks; push gains out."""
+        if not self._open:
+            return []
+        self._step(Tick())
+        return self._take()

@@ -10,7 +10,7 @@ from player.audio.analysis import Analyzer
 from player.audio.vlc import VlcOutput
 from player.clock import SystemClock
 from player.config import load_config
-from player.engine.output import Mixer
+from player.engine.loop import Mixer
 
 
 class RealRig:

@@ -12,14 +12,13 @@ import pytest
 import soundfile as sf
 
 from player.audio.analysis import URGENT, Analyzer, Preempted
-from player.audio.fake import FakeOutput
 from player.audio.loudness import LoudnessLookup, file_digest, true_peak_matters
 from player.background import IOPRIO_CLASS_IDLE, NICE, Foreground, io_class, spawn_lowered
 from player.clock import FakeClock
 from player.config import LoudnessConfig
 from player.core.level_model import LevelLimits, TrackLevel
-from player.engine.output import SignallingOutput
 from tests.audio.signals import pink_noise
+from tests.engine.mixer_harness import Rig
 
 WAIT = 30.0
 CFG = LoudnessConfig()
@@ -94,23 +93,25 @@ def test_the_daemons_worker_thread_runs_at_nice_19_and_io_idle_and_says_which_jo
         analyzer.close()
 
 
-def test_the_output_marks_the_audio_path_busy_on_load_play_and_fades_only():
-    clock = FakeClock()
-    fg = Foreground(clock.monotonic)
-    inner = FakeOutput(clock=clock, max_gain_db=-6.0)
-    out = SignallingOutput(inner, fg)
-    out.open(lambda event: None)
-    inner.add_media("/music/a.flac", 60.0)
-    out.position_s("A")
-    assert not fg.busy()                                    # reading does not count
-    out.load("A", Path("/music/a.flac"))
-    assert fg.busy()
-    clock.advance(5.0)
-    assert not fg.busy()
-    out.set_gain_db("A", -20.0)                             # a fade step
-    assert fg.busy() and inner.volume_percent("A") == out.volume_percent("A")
-    clock.advance(2.0)
-    assert not fg.busy()
+def test_the_mixer_marks_the_audio_path_busy_on_load_play_and_fades_only():
+    """Background work waits while a deck loads, pre-rolls or fades; steady playback makes no device call."""
+    rig = Rig({"volume": {"fade_in_s": 3}})
+    fg = rig.foreground
+    rig.run(2.0)
+    assert not fg.busy()                                    # silence: ticks read, call nothing
+    rig.mixer.play(rig.track("a", 600.0), fade_in_s=3.0)
+    assert fg.busy()                                        # the deck's load and play
+    busy = []
+    for _ in range(40):                                     # pre-roll and the 3 s fade in: each step marks it
+        rig.run(0.1)
+        busy.append(fg.busy())
+    assert all(busy[:30])
+    rig.run(5.0)
+    assert not fg.busy()                                    # steady playback: no call, the flag clears
+    assert rig.out.position_s("A") or rig.out.position_s("B") or rig.out.position_s("C")   # and it plays
+    rig.mixer.pause(fade_s=1.0)
+    rig.run(0.1)
+    assert fg.busy()                                        # a fade out's volume steps
 
 
 def test_ffmpeg_started_for_the_daemon_inherits_the_lowest_priority(tmp_path: Path):

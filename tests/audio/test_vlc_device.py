@@ -9,7 +9,7 @@ from player.audio.vlc import VlcOutput
 from player.clock import FakeClock
 from player.config import AudioConfig, load_config
 from player.core.media import Source
-from player.engine.output import Mixer
+from player.engine.loop import Mixer
 from tests.audio.signals import sine
 
 pytestmark = pytest.mark.real_audio

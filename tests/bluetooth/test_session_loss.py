@@ -20,8 +20,7 @@ from player.clock import FakeClock
 from player.config import config_from_mapping
 from player.core.media import DECKS
 from player.engine.eventlog import read_events
-from player.engine.loop import SessionEngine
-from player.engine.output import Mixer
+from player.engine.loop import Mixer, SessionEngine
 from tests.bluetooth.radio import ADDRESS, Radio
 from tests.bluetooth.test_keeper import paired
 from tests.engine.test_engine import make_playlist

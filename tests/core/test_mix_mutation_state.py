@@ -1,7 +1,7 @@
 """What the mix tells its shell: how long it may sleep, what staff see it doing, what is heard.
 
 Through the MixMachine on a simulated output (tests/core/mix_sim.py) and what the output
-shell reads of the mix (`idle_s`, `activity`, `heard_db`, as player/engine/output.py
+shell reads of the mix (`idle_s`, `activity`, `heard_db`, as player/engine/loop.py
 does). The engine sleeps by `idle_s` between ticks, so a figure too long would coarsen a
 fade or miss a crossfade's start; too short only costs CPU. Master at -12 dB.
 """

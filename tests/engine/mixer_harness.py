@@ -7,11 +7,12 @@ from pathlib import Path
 
 from player.audio.analysis import Analyzer
 from player.audio.fake import FakeOutput
+from player.background import Foreground
 from player.clock import FakeClock
 from player.config import load_config
 from player.core.gain import vlc_percent_to_db
 from player.core.media import MixerEvent, Source
-from player.engine.output import Mixer
+from player.engine.loop import Mixer
 
 TICK_S = 0.02
 
@@ -24,7 +25,8 @@ class Rig:
         self.clock = FakeClock()
         self.out = FakeOutput(self.clock, max_gain_db=self.config.loudness.max_boost_db)
         self.analyzer = Analyzer(loudness, threaded=False) if loudness is not None else None
-        self.mixer = Mixer(self.out, self.config, self.clock, self.analyzer)
+        self.foreground = Foreground(self.clock.monotonic)
+        self.mixer = Mixer(self.out, self.config, self.clock, self.analyzer, self.foreground)
         self.queue: queue.Queue = queue.Queue()
         self.events: list[tuple[float, MixerEvent]] = []
         self.mixer.open(self.queue.put)

@@ -23,8 +23,7 @@ from player.audio.loudness import LoudnessLookup
 from player.clock import FakeClock
 from player.config import Config, load_config
 from player.engine.eventlog import read_events
-from player.engine.loop import SessionEngine
-from player.engine.output import Mixer
+from player.engine.loop import Mixer, SessionEngine
 from player.engine.records import RecordKeeper
 from player.playlist.validate import load_playlist
 from tests.support.audio_files import write_audio

@@ -14,7 +14,7 @@ from player.audio.fake import FakeOutput
 from player.clock import Clock
 from player.config import Config
 from player.core.media import Source
-from player.engine.output import Mixer
+from player.engine.loop import Mixer
 
 
 class SpyMixer(Mixer):
