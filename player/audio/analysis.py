@@ -145,12 +145,21 @@ class Analyzer:
         with self._lock:
             return self._wake.wait_for(lambda: not self._queued and not self._running, timeout_s)
 
-    def close(self) -> None:
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Stop: nothing more is measured, and the measurement in progress is stopped, its ffmpeg killed.
+
+        The worker is a daemon thread: without the wait, a process that stops right after
+        (the service, a test, a benchmark) left ffmpeg running as an orphan to the track's end.
+        """
         with self._lock:
             self._closed = True
             self._heap.clear()
             self._queued.clear()
+            self._preempt.set()                 # the measurer stops at its next progress report
             self._wake.notify_all()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout_s)
 
     # --- worker -----------------------------------------------------------------------
     def _run(self) -> None:

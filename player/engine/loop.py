@@ -514,6 +514,7 @@ class Mixer:
         try:
             token = self._out.load(command.slot, source.path, source.start_s)
             self._out.set_gain_db(command.slot, None)
+            self._busy(START_BUSY_S)            # again from the play: a load on a starved Pi takes a while
             self._out.play(command.slot)
         except Exception as exc:  # noqa: BLE001 - an output failure must never take the engine down
             return LoadRefused(command.slot, command.token, str(exc) or type(exc).__name__)
@@ -530,9 +531,10 @@ class Mixer:
 
     def _release(self, command: ReleaseDeck) -> None:
         self._loads.pop(command.slot, None)
-        self._busy(STEP_BUSY_S)
         try:
+            self._busy(STEP_BUSY_S)
             self._out.set_gain_db(command.slot, None)
+            self._busy(STEP_BUSY_S)
             self._out.stop(command.slot)
         except Exception as exc:  # noqa: BLE001
             log.warning("deck %s: stop failed: %s", command.slot, exc)

@@ -276,3 +276,35 @@ def test_a_measurement_stands_when_the_cache_cannot_be_written(tmp_path: Path):
     first = lookup.analyze(path)
     assert first.source == "measured" and first.loudness_lufs < -15
     assert lookup.known(path) == first                       # kept in memory: not measured again
+
+
+class _Slowly:
+    """A pacer that holds ffmpeg to twice real time (a measurement in progress for a while)."""
+
+    def speed(self) -> float:
+        return 2.0
+
+    def pace(self, cpu_s: float) -> None:
+        pass
+
+    def learn(self, cpu_s: float, audio_s: float) -> None:
+        pass
+
+
+def test_closing_the_analyzer_stops_the_measurement_in_progress(tmp_path: Path):
+    """The daemon stops (service stop, a test, the bench) while a track is measured ahead: its ffmpeg
+    went on as an orphan for up to the track's length, in the stopped service's CPU budget."""
+    lookup = LoudnessLookup(CFG, tmp_path / "cache.json", pacer=_Slowly(), spawn=spawn_lowered)
+    analyzer = Analyzer(lookup, background=True)
+    try:
+        analyzer.want(pink_noise(tmp_path / "long.flac", 120, rms_dbfs=-20), 100)
+        started = threading.Event()
+        for _ in range(200):
+            if children():
+                started.set()
+                break
+            threading.Event().wait(0.05)
+        assert started.is_set(), "ffmpeg never started"
+    finally:
+        analyzer.close()
+    assert children() == []                                 # killed and reaped before close returned
