@@ -21,7 +21,7 @@ from player.errors import PlayerError
 #: Every command's name and the module (under player/commands/) that defines it, in --help order.
 #: Written out rather than found by importing every module: a run imports only its own command's
 #: module, so the daemon (`run`) does not carry the USB importer, the doctor, the reports or the
-#: Bluetooth code's asyncio for as long as it lives (docs/technician.md, "CPU budget": about 9 MB
+#: Bluetooth code's asyncio for as long as it lives (docs/technician.md, "CPU budget": about 5 MB
 #: of RSS). tests/test_cli_help.py holds this table to the modules' own NAMEs.
 COMMANDS: dict[str, str] = {
     "demo": "demo", "run": "run", "status": "status",
