@@ -149,14 +149,16 @@ def scan(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None, *
     return Scan(_finite(loudness, -70.0), _finite(pk, -90.0), _short_term(state["short"]), state["t"], cpu_s)
 
 
-def true_peak_db(path: Path, ffmpeg: str = "ffmpeg", *, speed: float | None = None,
-                 spawn: Spawn | None = None) -> tuple[float, float | None]:
+def true_peak_db(path: Path, ffmpeg: str = "ffmpeg", *, speed: float | None = None, spawn: Spawn | None = None,
+                 progress: Progress | None = None) -> tuple[float, float | None]:
     """(true peak dBTP, CPU seconds): ebur128's 4x oversampled true peak, the meter tests/audio check.
+
+    `progress` as for `scan`: a caller that raises from it stops the pass (ffmpeg is killed).
 
     (A plain ``aresample=192000,astats`` pass costs 40 % less but read up to 2.6 dB high on
     EBU's true-peak test signals near Nyquist: not the figure the level model trusts.)
     """
-    found = scan(path, ffmpeg, true_peak=True, speed=speed, spawn=spawn)
+    found = scan(path, ffmpeg, progress, true_peak=True, speed=speed, spawn=spawn)
     return found.peak_db, found.cpu_s
 
 

@@ -37,6 +37,7 @@ from pathlib import Path
 import mutagen
 
 from player.audio.ebur128 import GaveUp, Spawn, scan, true_peak_db
+from player.audio.ebur128 import Progress as PassProgress
 from player.background import Pacer
 from player.config import LoudnessConfig, VolumeConfig
 from player.core.gain import VLC_MAX_DB
@@ -137,6 +138,18 @@ def true_peak_matters(loudness_lufs: float, sample_peak_db: float, limits: Level
     return limits.max_true_peak_db - (sample_peak_db + TRUE_PEAK_OVER_SAMPLE_DB) < wanted
 
 
+def _standing(progress: Progress | None, analysed_s: float, level: TrackLevel) -> PassProgress | None:
+    """Progress for a pass that only adds the true peak: the figures found stand (their peak the safe bound).
+
+    Reporting them once a second lets the caller stop the pass (the Analyzer raises from it when
+    a deck needs another track, or on close); without it that ffmpeg ran on to the track's end.
+    `analysed_s`: the audio behind `level` (0: as much as this pass has read so far).
+    """
+    if progress is None:
+        return None
+    return lambda t, lufs, peak, short: progress(max(t, analysed_s), level)
+
+
 def file_digest(path: Path, pacer: Pacer | None = None) -> str:
     """The cache key: a hash of the content (a copied or renamed file keeps its measurement)."""
     h = hashlib.blake2b(digest_size=20)
@@ -211,7 +224,7 @@ class LoudnessLookup:
             known = self._load_cache().get(digest)
         if known is None or self._wants_true_peak(known):
             known = self._measure(path, progress, pacer, spawn) if known is None \
-                else self._with_true_peak(path, known, pacer, spawn)
+                else self._with_true_peak(path, known, progress, pacer, spawn)
             with self._lock:
                 self._load_cache()[digest] = known
                 self._save()
@@ -241,9 +254,11 @@ class LoudnessLookup:
         return record.get("peak_kind") == "sample" and true_peak_matters(record["loudness_lufs"], record["peak_db"],
                                                                          self._limits)
 
-    def _with_true_peak(self, path: Path, record: dict, pacer: Pacer | None, spawn: Spawn | None) -> dict:
+    def _with_true_peak(self, path: Path, record: dict, progress: Progress | None, pacer: Pacer | None,
+                        spawn: Spawn | None) -> dict:
         speed = pacer.speed() if pacer is not None else None
-        peak, _ = true_peak_db(path, self._ffmpeg, speed=speed, spawn=spawn)
+        standing = _standing(progress, 0.0, self._from_record(record).level)
+        peak, _ = true_peak_db(path, self._ffmpeg, speed=speed, spawn=spawn, progress=standing)
         return {**record, "peak_db": peak, "peak_kind": "true"}
 
     def _measure(self, path: Path, progress: Progress | None, pacer: Pacer | None, spawn: Spawn | None) -> dict:
@@ -281,7 +296,10 @@ class LoudnessLookup:
                   "sample_peak_db": found.peak_db, "short_term_max_lufs": found.short_term_max_lufs,
                   "name": path.name}
         if self._wants_true_peak(record):
-            record["peak_db"], cpu_s = true_peak_db(path, self._ffmpeg, speed=speed, spawn=spawn)
+            standing = _standing(progress, found.audio_s, TrackLevel(found.loudness_lufs,
+                                                                     model_peak_db(found.peak_db, "sample"),
+                                                                     found.short_term_max_lufs))
+            record["peak_db"], cpu_s = true_peak_db(path, self._ffmpeg, speed=speed, spawn=spawn, progress=standing)
             record["peak_kind"] = "true"
             self._learn(cpu_s, found.audio_s)
         return record

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import stat
 import threading
@@ -308,3 +309,50 @@ def test_closing_the_analyzer_stops_the_measurement_in_progress(tmp_path: Path):
     finally:
         analyzer.close()
     assert children() == []                                 # killed and reaped before close returned
+
+
+def test_closing_the_analyzer_stops_a_true_peak_pass_too(tmp_path: Path):
+    """A cached sample-peak track whose true peak matters under today's config gets a second,
+    true-peak pass; it reported no progress, so a close (or an urgent deck) could not stop it:
+    close waited its 5 s and returned with that ffmpeg still running."""
+    path = pink_noise(tmp_path / "long.flac", 120, rms_dbfs=-24)
+    cache = tmp_path / "cache.json"
+    mid = LoudnessLookup(CFG, cache).analyze(path)             # the shipped cap: sample peak kept
+    assert mid.peak_kind == "sample"
+    loose = LevelLimits(cap_db=0.0, max_true_peak_db=mid.peak_db + 3.0 + (CFG.target_lufs - mid.loudness_lufs) - 1.0)
+    lookup = LoudnessLookup(CFG, cache, pacer=_Slowly(), spawn=spawn_lowered, limits=loose)
+    analyzer = Analyzer(lookup, background=True)
+    try:
+        analyzer.want(path, 100)
+        started = threading.Event()
+        for _ in range(200):
+            if children():
+                started.set()
+                break
+            threading.Event().wait(0.05)
+        assert started.is_set(), "ffmpeg never started"
+    finally:
+        analyzer.close()
+    assert children() == []                                 # killed and reaped before close returned
+    assert next(iter(json.loads(cache.read_text())["files"].values()))["peak_kind"] == "sample"   # nothing half-kept
+
+
+def test_a_second_true_peak_pass_reports_the_first_pass_figures_and_can_be_stopped(tmp_path: Path):
+    path = pink_noise(tmp_path / "quiet.flac", 30, rms_dbfs=-24)
+    data, rate = sf.read(path)
+    data[int(rate * 29.8)] = 0.9                           # in the last second, after the last running figure
+    sf.write(path, data, rate)
+    cache = tmp_path / "cache.json"
+    seen: dict[float, TrackLevel] = {}
+
+    def stop_in_the_second_pass(t: float, level: TrackLevel) -> None:
+        if t in seen:                                      # the second pass repeats the whole track's figures
+            assert level == seen[t]
+            raise Preempted(path)
+        seen[t] = level
+
+    with pytest.raises(Preempted):
+        LoudnessLookup(CFG, cache, spawn=spawn_lowered).analyze(path, stop_in_the_second_pass)
+    last = seen[max(seen)]
+    assert max(seen) >= 29.0 and last.peak_db >= 20 * math.log10(0.9) + 3.0 - 0.1   # the sample peak + its bound
+    assert children() == [] and not cache.exists()
