@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import functools
+import json
 import os
 import shutil
 import subprocess
@@ -130,10 +131,21 @@ def play_daemon(tmp: Path, tracks: list[Path], data: Path, span_s: float, quota:
             threading.Event().wait(0.2)
         subprocess.run([exe, "start", str(playlist), "--config", str(config)], env=env, check=True,
                        capture_output=True, timeout=120)
-        threading.Event().wait(span_s + 15)   # start-up (first measurement, pre-roll, fade) and the span
+        threading.Event().wait(span_s + 30)   # start-up (measuring, pre-roll, fade: up to 25 s at 5 %), the span
     finally:
         daemon.terminate()
         daemon.wait(60)
+
+
+def skipped(data: Path) -> list[str]:
+    """The tracks the daemon skipped in its session (a deck that did not start or stalled)."""
+    found = []
+    for log in data.glob("sessions/*/events.jsonl"):
+        for line in log.read_text().splitlines():
+            event = json.loads(line)
+            if event["type"] == "track_skipped":
+                found.append(f"{event['details'].get('file')}: {event['details'].get('reason')}")
+    return found
 
 
 def play_measured(tmp: Path, tracks: list[Path], fresh: Path, span_s: float, quota: CpuQuota, env: dict,
@@ -198,6 +210,10 @@ def main() -> int:
                         where = "no audible music" if start is None else f"music from {start:.1f} s of the capture"
                         print(f"quota {percent:4g} % ({quota.kind}) run {run + 1}: {label:32s} {silent:4d} "
                               f"windows ({silent * 0.02:.2f} s)  [{where}]", flush=True)
+                        data = {"daemon, fresh data dir": fresh,
+                                "daemon, library measured before": fresh.with_name(fresh.name + "-measured")}.get(label)
+                        if data is not None and (gone := skipped(data)):
+                            print(f"    skipped: {'; '.join(gone)}", flush=True)
                 finally:
                     quota.close()
         print("goal: 0 windows for the daemon on a fresh data dir under a 5 % quota")

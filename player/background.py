@@ -7,9 +7,10 @@ background job (loudness analysis, file hashing, the USB copy) here:
 
 - runs at the lowest CPU and I/O priority: nice 19, ``SCHED_IDLE``, I/O class idle
   (`lower_priority`, applied to the calling OS thread; children it forks inherit all three);
-- takes little at a time: `Pacer` turns the service's CPU budget (its cgroup quota) and the
-  job's measured cost into a speed limit (x real time, ffmpeg's ``-readrate``), so analysis
-  spends about `Pacer.share` of the budget, evenly, never a period's worth at once;
+- takes little at a time: `Pacer` turns the service's CPU budget (its cgroup quota) into a
+  share, which a `DutyCycle` holds a child process to (it runs a slice of every 100 ms period
+  and is stopped the rest), so analysis spends about `Pacer.share` of the budget, evenly,
+  never a period's worth at once;
 - starts its next piece of work only when the audio path is quiet: `Foreground` is a
   thread-safe flag the audio output raises while a deck loads, pre-rolls, fades or stops.
 
@@ -18,6 +19,7 @@ The music's own threads never wait on any of this.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -207,58 +209,96 @@ def cpu_budget(root: Path = Path("/sys/fs/cgroup")) -> tuple[float, bool]:
 
 
 class Pacer:
-    """How fast a background analysis may go (x real time), from the CPU budget and what it costs.
+    """How much of the CPU budget background work may take, and holding it there.
 
-    Without a quota the job runs unpaced (at SCHED_IDLE it only takes CPU nobody else wants).
-    Under a quota it gets `share` of it: speed = share x budget / (CPU seconds per audio
-    second, learnt from each job by `learn`); the first job runs unpaced to learn the cost.
+    Without a quota the work runs unheld (at SCHED_IDLE it only takes CPU nobody else wants).
+    Under a quota it gets `share` of it: a child process (ffmpeg) through a `DutyCycle` of
+    `fraction()`, work in the caller's thread (hashing) through `pace`.
 
     Args:
         budget: (cores, limited) as `cpu_budget` returns it.
-        share: fraction of the budget background analysis may use.
+        share: fraction of the budget background work may use.
     """
 
-    MIN_SPEED = 1.0   # slower than real time, analysis would never catch up with the music
+    URGENT_SHARE = 0.5   # a measurement a deck waits for: the other half is for the music and the pre-roll
 
     def __init__(self, budget: tuple[float, bool], share: float = 0.25) -> None:
         self.cores, self.limited = budget
         self.share = share
-        self._cost: float | None = None   # CPU s per audio s
-        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"<Pacer {self.cores:.2f} cores{' (quota)' if self.limited else ''} speed {self.speed()}>"
+        return f"<Pacer {self.cores:.2f} cores{' (quota)' if self.limited else ''} share {self.share:g}>"
 
-    def speed(self) -> float | None:
-        """The -readrate for the next job (None: as fast as the priority allows)."""
-        with self._lock:
-            if not self.limited or self._cost is None or self._cost <= 0:
-                return None
-            return max(self.MIN_SPEED, round(self.share * self.cores / self._cost, 1))
+    def fraction(self, urgent: bool = False) -> float | None:
+        """The share of wall time a background child may run (None: unheld, no quota).
+
+        `urgent`: a measurement a deck waits for. Unheld, at nice 10 it still spent a whole
+        5 % budget while the deck pre-rolled beside it, and the first sound broke up.
+        """
+        if not self.limited:
+            return None
+        return min(1.0, (self.URGENT_SHARE if urgent else self.share) * self.cores)
 
     def pace(self, cpu_s: float) -> None:
         """After `cpu_s` of work in the caller's thread (e.g. hashing a chunk), pause to keep to the share."""
         if self.limited:
             time.sleep(pace_sleep_s(cpu_s, self.share * self.cores))
 
-    def learn(self, cpu_s: float, audio_s: float) -> None:
-        """Record a finished job: `cpu_s` of CPU for `audio_s` of audio (an average with the last)."""
-        if audio_s <= 1.0 or cpu_s <= 0:
-            return
-        cost = cpu_s / audio_s
-        with self._lock:
-            self._cost = cost if self._cost is None else (self._cost + cost) / 2
+
+class DutyCycle:
+    """Lets a child process run `fraction` of every `period_s` and holds it stopped (SIGSTOP) the rest.
+
+    Why not ffmpeg's ``-readrate``: under a quota its start-up (loading its libraries, about
+    70 ms of CPU here: 1.4 s of a 5 % budget) is not paced at all, and a reader that fell
+    behind catches up at full speed; either spent every period's budget at once, and the audio
+    threads waking later in the period waited for the next (bench/budget.py). Stopped outright,
+    the child takes at most `fraction` of each period, whatever it does inside; it starts
+    stopped. The controlling thread keeps its caller's priority, so it preempts a SCHED_IDLE
+    child. Use as a context manager around the child's life; the child is left running (SIGCONT)
+    on the way out, so it can exit or be killed. The caller must not reap the child before.
+    `cancel`: once set, the child is killed within a period (a held child may print nothing
+    for seconds, so a caller that stops it at its next output would wait that long).
+    """
+
+    PERIOD_S = 0.1   # systemd's CPUQuota= period (the kernel's default)
+
+    def __init__(self, pid: int, fraction: float, period_s: float = PERIOD_S,
+                 cancel: threading.Event | None = None) -> None:
+        self._pid = pid
+        self._cancel = cancel
+        self._on_s = fraction * period_s
+        self._off_s = period_s - self._on_s
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="duty-cycle", daemon=True)
+
+    def __repr__(self) -> str:
+        return f"<DutyCycle pid {self._pid} {self._on_s * 1000:g} ms of {(self._on_s + self._off_s) * 1000:g}>"
+
+    def __enter__(self) -> DutyCycle:
+        self._signal(signal.SIGSTOP)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+        self._signal(signal.SIGCONT)
+
+    def _run(self) -> None:
+        while not self._done.wait(self._off_s):
+            if self._cancel is not None and self._cancel.is_set():
+                self._signal(signal.SIGKILL)
+                return
+            self._signal(signal.SIGCONT)
+            if self._done.wait(self._on_s):
+                return
+            self._signal(signal.SIGSTOP)
+
+    def _signal(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):   # a zombie takes signals: only a reaped pid is gone
+            os.kill(self._pid, signum)
 
 
 def pace_sleep_s(cpu_s: float, share_cores: float) -> float:
     """Pause after `cpu_s` of work so the work averages `share_cores` of a core."""
     return max(0.0, cpu_s / share_cores - cpu_s) if share_cores > 0 else 0.0
-
-
-def process_cpu_s(pid: int) -> float | None:
-    """CPU seconds (user + system) of process `pid` so far, None when it is gone (Linux /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

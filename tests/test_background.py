@@ -13,6 +13,7 @@ import pytest
 from player.background import (
     IOPRIO_CLASS_IDLE,
     NICE,
+    DutyCycle,
     Foreground,
     Pacer,
     _cgroup_quota,
@@ -103,22 +104,54 @@ def test_wait_quiet_returns_when_the_flag_clears_and_gives_up_after_its_limit():
     assert returned.wait(WAIT) and result["quiet"] is True
 
 
-def test_pacer_unpaced_without_quota_and_before_the_first_cost():
-    assert Pacer((2.0, False)).speed() is None
-    paced = Pacer((0.05, True), share=0.25)
-    assert paced.speed() is None                  # first job: learn what it costs
-    paced.learn(cpu_s=1.0, audio_s=400.0)         # 400x real time on a whole core
-    assert paced.speed() == pytest.approx(5.0)    # 25 % of 5 % of a core: 5x real time
-    paced.learn(cpu_s=1.0, audio_s=10000.0)
-    assert paced.speed() == pytest.approx(0.0125 / ((0.0025 + 0.0001) / 2), abs=0.1)
+def test_pacer_holds_nothing_without_a_quota_and_its_share_of_one():
+    assert Pacer((2.0, False)).fraction() is None
+    assert Pacer((0.05, True), share=0.25).fraction() == pytest.approx(0.0125)   # 1.25 ms of every 100 ms
+    assert Pacer((8.0, True), share=0.25).fraction() == 1.0                      # never more than all of it
 
 
-def test_pacer_never_below_real_time_and_ignores_tiny_jobs():
-    paced = Pacer((0.01, True))
-    paced.learn(cpu_s=0.5, audio_s=0.5)           # too short to tell
-    assert paced.speed() is None
-    paced.learn(cpu_s=10.0, audio_s=100.0)
-    assert paced.speed() == Pacer.MIN_SPEED
+def _busy_child() -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", "while True: pass"])
+
+
+def _state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def _becomes(pid: int, states: str) -> bool:
+    """Whether process `pid` reaches one of `states` (a signal lands asynchronously)."""
+    for _ in range(600):
+        if _state(pid) in states:
+            return True
+        threading.Event().wait(0.005)
+    return False
+
+
+def _cpu_s(pid: int) -> float:
+    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
+
+
+def test_a_duty_cycle_holds_a_busy_child_to_its_fraction_from_its_first_moment():
+    """ffmpeg's -readrate left its start-up and its catching up unheld: whole quota periods spent at once."""
+    child = _busy_child()
+    try:
+        with DutyCycle(child.pid, 0.05):
+            assert _becomes(child.pid, "T")              # stopped before it could spend much
+            start = _cpu_s(child.pid)
+            threading.Event().wait(2.0)
+            used = _cpu_s(child.pid) - start
+        assert 0.0 < used < 0.5                          # ran, at 5 % of 2 s (0.1 s); unheld it would take 2 s
+        assert _becomes(child.pid, "RS")                 # left running: it can exit or be killed
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_a_duty_cycle_outlives_its_child_quietly():
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    with DutyCycle(child.pid, 0.5, period_s=0.02):
+        child.wait()                                     # reaped inside: the signals find no process
+    assert child.returncode == 0
 
 
 def test_pause_keeps_work_to_its_share():
@@ -164,3 +197,19 @@ def test_a_process_in_a_real_cgroup_quota_sees_its_budget():
         assert out.stdout.split() == ["0.05", "True"]
     finally:
         group.rmdir()
+
+
+def test_a_duty_cycle_kills_its_child_once_cancelled():
+    """A held ffmpeg may print nothing for seconds (its start-up alone is 70 ms of CPU, 5.6 s at
+    1.25 %); an urgent deck or a stop must not wait for its next line."""
+    child = _busy_child()
+    cancel = threading.Event()
+    try:
+        with DutyCycle(child.pid, 0.01, cancel=cancel):
+            cancel.set()
+            child.wait(WAIT)
+        assert child.returncode == -9
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()

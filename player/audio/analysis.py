@@ -14,8 +14,9 @@ Playback first (`player.background`): the daemon's worker runs at nice 19 and I/
 its ffmpeg at SCHED_IDLE, paced to a share of the CPU budget; and work done ahead (any priority
 but `URGENT`) starts only once the audio path is quiet (no deck loading, pre-rolling or
 fading: the `Foreground` flag), waiting at most `QUIET_MAX_WAIT_S`. Paced work may take
-minutes, so an urgent request stops it (its progress callback raises `Preempted`) and it is
-queued again behind the urgent one.
+minutes, so an urgent request stops it (a held ffmpeg is killed within 100 ms; a measurer
+without one stops where its progress callback raises `Preempted`) and it is queued again
+behind the urgent one.
 """
 
 from __future__ import annotations
@@ -208,13 +209,17 @@ class Analyzer:
         final: GainResult | None
         try:
             # a background measurer is told when a deck waits for this one: it then runs at once, unpaced
-            urgency = {"urgent": urgent} if self._background else {}
+            # (and given the preempt flag, which stops a held ffmpeg that may print nothing for seconds)
+            urgency = {"urgent": urgent, "cancel": self._preempt} if self._background else {}
             final = GainResult(self._measurer.measure_level(path, progress, **urgency), final=True)
         except Preempted:
             final = None
         except Exception as exc:  # noqa: BLE001 - a file that cannot be measured must not stop the others
-            log.warning("loudness of %s cannot be measured: %s", path.name, exc)
-            final = GainResult(error=str(exc) or type(exc).__name__)
+            if self._preempt.is_set():         # stopped on purpose, the measurer's own way: not a fault
+                final = None
+            else:
+                log.warning("loudness of %s cannot be measured: %s", path.name, exc)
+                final = GainResult(error=str(exc) or type(exc).__name__)
         with self._lock:
             if final is None:                  # queued again, as urgent as anyone asked since
                 priority = self._current[1] if self._current is not None else URGENT

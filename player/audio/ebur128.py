@@ -3,8 +3,8 @@
 One pass of ``ebur128`` (ITU-R BS.1770-4) gives the integrated loudness, the short-term (3 s)
 loudness maximum and the sample peak; ``peak=true`` adds the 4x oversampled true peak at
 about twice the cost. ffmpeg's per-frame log is read as it comes, so a caller sees running
-figures (a provisional gain) and may stop a pass early. A pass may be paced (``-readrate``)
-and started at background priority; it reports the CPU it took, which the pacing learns from.
+figures (a provisional gain) and may stop a pass early. A pass may be started at background
+priority and held to a share of the CPU (`player.background.DutyCycle`).
 Why ffmpeg: see `player.audio.loudness`.
 """
 
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from player.background import process_cpu_s
+from player.background import DutyCycle
 from player.core.level_model import TrackLevel
 from player.errors import AudioFailed
 
@@ -28,7 +28,7 @@ _SUMMARY = re.compile(r"Integrated loudness:\s*I:\s*(-?[\d.]+|-inf)\s*LUFS.*?Pea
 _FRAME = re.compile(r"\bt:\s*([\d.]+).*?\bS:\s*(-?[\d.]+|-inf)\s+I:\s*(-?[\d.]+|-inf)\s*LUFS.*?\b[ST]PK:"
                     r"\s*((?:\s*-?[\d.]+|\s*-inf)+)\s*dBFS")
 PROGRESS_EVERY_S = 1.0   # report a running figure once per second of audio analysed
-MEASURE_TIMEOUT_S = 600.0
+MEASURE_TIMEOUT_S = 600.0   # of the pass's own running time (a held pass gets a fraction of the wall time)
 SHORT_TERM_S = 3.0       # the short-term window: earlier frames are not yet a short-term figure
 #: (analysed_s, loudness so far LUFS, peak so far dB, short-term maximum so far LUFS or None)
 Progress = Callable[[float, float, float, float | None], None]
@@ -46,13 +46,12 @@ def _short_term(lufs: float) -> float | None:
 
 @dataclass(frozen=True)
 class Scan:
-    """One ffmpeg pass: what the level model needs, and what the pass cost (for pacing)."""
+    """One ffmpeg pass: what the level model needs, and how much audio it read."""
 
     loudness_lufs: float
     peak_db: float                 # sample peak, or true peak for a `true_peak` pass
     short_term_max_lufs: float | None
     audio_s: float
-    cpu_s: float | None
 
 
 def _popen(cmd: list[str], path: Path, spawn: Spawn | None) -> subprocess.Popen:
@@ -70,20 +69,21 @@ def _popen(cmd: list[str], path: Path, spawn: Spawn | None) -> subprocess.Popen:
     return proc
 
 
-def _run(cmd: list[str], path: Path, spawn: Spawn | None, on_line: Callable[[str], bool]) -> tuple[str, float | None]:
-    """Run ffmpeg; `on_line` takes the lines it wants (True); (the rest's tail, CPU seconds of the run)."""
+def _run(cmd: list[str], path: Path, spawn: Spawn | None, on_line: Callable[[str], bool],
+         share: float | None, cancel: threading.Event | None) -> str:
+    """Run ffmpeg (held to `share` of the wall time, killed once `cancel` is set); `on_line` takes the
+    lines it wants (True); the rest's tail."""
     proc = _popen(cmd, path, spawn)
-    timer = threading.Timer(MEASURE_TIMEOUT_S, proc.kill)
+    timer = threading.Timer(MEASURE_TIMEOUT_S / (share or 1.0), proc.kill)
     timer.start()
     tail: list[str] = []
-    cpu_s = None
     try:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            if not on_line(line):
-                tail.append(line)
-                del tail[:-40]
-        cpu_s = process_cpu_s(proc.pid)   # exited but not yet reaped: its final figure
+        with DutyCycle(proc.pid, share, cancel=cancel) if share else contextlib.nullcontext():
+            assert proc.stderr is not None
+            for line in proc.stderr:
+                if not on_line(line):
+                    tail.append(line)
+                    del tail[:-40]
         proc.wait()
     finally:
         timer.cancel()
@@ -91,36 +91,43 @@ def _run(cmd: list[str], path: Path, spawn: Spawn | None, on_line: Callable[[str
             proc.kill()
             proc.wait()
     text = "".join(tail)
+    if cancel is not None and cancel.is_set():
+        raise Cancelled(path)
     if proc.returncode != 0:
         last = text.strip().splitlines()[-1:] or ["no output"]
         raise AudioFailed(f"{path}: cannot measure loudness: {last[0]}")
-    return text, cpu_s
+    return text
 
 
-def _input(ffmpeg: str, path: Path, speed: float | None) -> list[str]:
-    # paced (a small share of a small CPU budget): one thread, read at `speed` x real time
-    paced = ["-threads", "1", "-readrate", f"{speed:g}"] if speed else []
-    return [ffmpeg, "-nostdin", "-hide_banner", "-nostats", *paced, "-i", str(path), "-map", "0:a:0"]
+def _input(ffmpeg: str, path: Path, share: float | None) -> list[str]:
+    # held to a small share of a small CPU budget: one thread, so a slice of wall time is that much CPU
+    held = ["-threads", "1", "-filter_threads", "1"] if share else []
+    return [ffmpeg, "-nostdin", "-hide_banner", "-nostats", *held, "-i", str(path), "-map", "0:a:0"]
 
 
 class GaveUp(Exception):
     """`scan` stopped early because its `give_up` said another pass would do better."""
 
 
+class Cancelled(Exception):
+    """`scan` stopped because its caller set `cancel` (ffmpeg was killed)."""
+
+
 def scan(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None, *, true_peak: bool = False,
-         speed: float | None = None, spawn: Spawn | None = None,
-         give_up: Callable[[float, float, float], bool] | None = None) -> Scan:
+         share: float | None = None, spawn: Spawn | None = None,
+         give_up: Callable[[float, float, float], bool] | None = None, cancel: threading.Event | None = None) -> Scan:
     """Integrated loudness, peak and short-term maximum of `path` in one pass of ffmpeg's ebur128.
 
     The sample peak costs little; `true_peak` (4x oversampled, BS.1770) doubles the time.
     ffmpeg's per-frame log is read as it comes: the short-term maximum, and with `progress`
     the running figures about once per second of audio, so a track needed before its
-    measurement ends can come in on a provisional gain. `speed` caps it at that many times
-    real time; `spawn` starts ffmpeg (e.g. at background priority). `give_up(t, loudness,
-    peak)`, asked with the running figures once a second of audio, stops it (raises `GaveUp`).
+    measurement ends can come in on a provisional gain. `share` holds ffmpeg to that fraction
+    of the wall time (`DutyCycle`); `spawn` starts ffmpeg (e.g. at background priority). `give_up(t, loudness,
+    peak)`, asked with the running figures once a second of audio, stops it (raises `GaveUp`);
+    so does `cancel` once set (raises `Cancelled`; a held pass is killed within 100 ms).
     """
     peak = "true" if true_peak else "sample"
-    cmd = [*_input(ffmpeg, path, speed), "-af", f"ebur128=peak={peak}:framelog=info", "-f", "null", "-"]
+    cmd = [*_input(ffmpeg, path, share), "-af", f"ebur128=peak={peak}:framelog=info", "-f", "null", "-"]
     state = {"t": 0.0, "reported": -PROGRESS_EVERY_S, "short": -math.inf}
 
     def frame(line: str) -> bool:
@@ -139,27 +146,27 @@ def scan(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None, *
                 progress(t, lufs, pk, _short_term(state["short"]))
         return True
 
-    text, cpu_s = _run(cmd, path, spawn, frame)
+    text = _run(cmd, path, spawn, frame, share, cancel)
     found = _SUMMARY.findall(text)
     if not found:
         last = text.strip().splitlines()[-1:] or ["no output"]
         raise AudioFailed(f"{path}: cannot measure loudness: {last[0]}")
     loudness, pk = (float(v) for v in found[-1])
     # digital silence: ebur128 gates everything out
-    return Scan(_finite(loudness, -70.0), _finite(pk, -90.0), _short_term(state["short"]), state["t"], cpu_s)
+    return Scan(_finite(loudness, -70.0), _finite(pk, -90.0), _short_term(state["short"]), state["t"])
 
 
-def true_peak_db(path: Path, ffmpeg: str = "ffmpeg", *, speed: float | None = None, spawn: Spawn | None = None,
-                 progress: Progress | None = None) -> tuple[float, float | None]:
-    """(true peak dBTP, CPU seconds): ebur128's 4x oversampled true peak, the meter tests/audio check.
+def true_peak_db(path: Path, ffmpeg: str = "ffmpeg", *, share: float | None = None, spawn: Spawn | None = None,
+                 progress: Progress | None = None, cancel: threading.Event | None = None) -> float:
+    """The true peak (dBTP): ebur128's 4x oversampled true peak, the meter tests/audio check.
 
-    `progress` as for `scan`: a caller that raises from it stops the pass (ffmpeg is killed).
+    `progress` and `cancel` as for `scan`: a caller that raises from `progress` or sets `cancel`
+    stops the pass (ffmpeg is killed).
 
     (A plain ``aresample=192000,astats`` pass costs 40 % less but read up to 2.6 dB high on
     EBU's true-peak test signals near Nyquist: not the figure the level model trusts.)
     """
-    found = scan(path, ffmpeg, progress, true_peak=True, speed=speed, spawn=spawn)
-    return found.peak_db, found.cpu_s
+    return scan(path, ffmpeg, progress, true_peak=True, share=share, spawn=spawn, cancel=cancel).peak_db
 
 
 def measure(path: Path, ffmpeg: str = "ffmpeg",

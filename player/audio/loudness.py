@@ -138,6 +138,16 @@ def true_peak_matters(loudness_lufs: float, sample_peak_db: float, limits: Level
     return limits.max_true_peak_db - (sample_peak_db + TRUE_PEAK_OVER_SAMPLE_DB) < wanted
 
 
+@dataclass(frozen=True)
+class _Pass:
+    """How one measurement runs ffmpeg: which, held to what share, started how, stopped by what."""
+
+    ffmpeg: str
+    share: float | None
+    spawn: Spawn | None
+    cancel: threading.Event | None
+
+
 def _standing(progress: Progress | None, analysed_s: float, level: TrackLevel) -> PassProgress | None:
     """Progress for a pass that only adds the true peak: the figures found stand (their peak the safe bound).
 
@@ -172,7 +182,7 @@ class LoudnessLookup:
         config: the ``loudness`` config section.
         cache_path: JSON cache of measurements by file digest (the daemon passes
             <data_dir>/loudness-cache.json); None keeps it in memory only.
-        pacer: background pacing (the daemon's analysis beside the music): ffmpeg's speed
+        pacer: background pacing (the daemon's analysis beside the music): ffmpeg (a duty cycle)
             and the hashing are held to a share of the CPU budget. None: as fast as it goes.
         spawn: starts ffmpeg (the daemon's lowers it to background priority first).
         limits: the level model's limits (`LevelLimits.of(config)`), which decide where the true
@@ -206,25 +216,30 @@ class LoudnessLookup:
                     log.warning("loudness cache %s unreadable (%s): starting afresh", self._cache_path, exc)
         return self._cache
 
-    def analyze(self, path: Path, progress: Progress | None = None, *, urgent: bool = False) -> Loudness:
+    def analyze(self, path: Path, progress: Progress | None = None, *, urgent: bool = False,
+                cancel: threading.Event | None = None) -> Loudness:
         """Loudness, peak and gain of `path` (tags, cache, or a measurement: slow the first time).
 
         `progress(analysed_s, figures_so_far)` is called during a measurement (not for tags
-        or cached files, which answer at once). `urgent`: a deck waits for it, so it is neither
-        paced nor started at SCHED_IDLE (it keeps its thread's nice, at least 10).
+        or cached files, which answer at once). `urgent`: a deck waits for it, so it is not
+        started at SCHED_IDLE (it keeps its thread's nice, at least 10) and under a quota gets
+        the pacer's larger urgent share (the rest is for the deck's pre-roll and the deck
+        playing). `cancel`, once set, stops a measurement (ffmpeg killed, `Cancelled` raised,
+        nothing cached).
         """
-        pacer = None if urgent else self._pacer
+        pacer = self._pacer
         spawn = None if urgent else self._spawn
         path = Path(path)
         tagged = read_tags(path)
         if tagged is not None:
             return self._result(*tagged, "tag")
-        digest = file_digest(path, pacer)
+        digest = file_digest(path, None if urgent else pacer)
         with self._lock:
             known = self._load_cache().get(digest)
         if known is None or self._wants_true_peak(known):
-            known = self._measure(path, progress, pacer, spawn) if known is None \
-                else self._with_true_peak(path, known, progress, pacer, spawn)
+            run = _Pass(self._ffmpeg, pacer.fraction(urgent) if pacer is not None else None, spawn, cancel)
+            known = self._measure(path, progress, run) if known is None \
+                else self._with_true_peak(path, known, progress, run)
             with self._lock:
                 self._load_cache()[digest] = known
                 self._save()
@@ -254,14 +269,12 @@ class LoudnessLookup:
         return record.get("peak_kind") == "sample" and true_peak_matters(record["loudness_lufs"], record["peak_db"],
                                                                          self._limits)
 
-    def _with_true_peak(self, path: Path, record: dict, progress: Progress | None, pacer: Pacer | None,
-                        spawn: Spawn | None) -> dict:
-        speed = pacer.speed() if pacer is not None else None
+    def _with_true_peak(self, path: Path, record: dict, progress: Progress | None, run: _Pass) -> dict:
         standing = _standing(progress, 0.0, self._from_record(record).level)
-        peak, _ = true_peak_db(path, self._ffmpeg, speed=speed, spawn=spawn, progress=standing)
+        peak = true_peak_db(path, run.ffmpeg, share=run.share, spawn=run.spawn, progress=standing, cancel=run.cancel)
         return {**record, "peak_db": peak, "peak_kind": "true"}
 
-    def _measure(self, path: Path, progress: Progress | None, pacer: Pacer | None, spawn: Spawn | None) -> dict:
+    def _measure(self, path: Path, progress: Progress | None, run: _Pass) -> dict:
         """The cache record: one cheap pass (sample peak), the true peak only where it could matter.
 
         Where the running figures already say the peak bounds the gain (`EARLY_DECISION_S` in),
@@ -281,17 +294,13 @@ class LoudnessLookup:
             if progress is not None:
                 progress(t, TrackLevel(lufs, true_peak, short))
 
-        speed = pacer.speed() if pacer is not None else None
+        how = {"share": run.share, "spawn": run.spawn, "cancel": run.cancel}
         try:
-            found = scan(path, self._ffmpeg, running if progress is not None else None, speed=speed, spawn=spawn,
-                         give_up=peak_bound)
+            found = scan(path, run.ffmpeg, running if progress is not None else None, give_up=peak_bound, **how)
         except GaveUp:
-            found = scan(path, self._ffmpeg, running_true if progress is not None else None, true_peak=True,
-                         speed=speed, spawn=spawn)
-            self._learn(found.cpu_s, found.audio_s)
+            found = scan(path, run.ffmpeg, running_true if progress is not None else None, true_peak=True, **how)
             return {"loudness_lufs": found.loudness_lufs, "peak_db": found.peak_db, "peak_kind": "true",
                     "short_term_max_lufs": found.short_term_max_lufs, "name": path.name}
-        self._learn(found.cpu_s, found.audio_s)
         record = {"loudness_lufs": found.loudness_lufs, "peak_db": found.peak_db, "peak_kind": "sample",
                   "sample_peak_db": found.peak_db, "short_term_max_lufs": found.short_term_max_lufs,
                   "name": path.name}
@@ -299,21 +308,17 @@ class LoudnessLookup:
             standing = _standing(progress, found.audio_s, TrackLevel(found.loudness_lufs,
                                                                      model_peak_db(found.peak_db, "sample"),
                                                                      found.short_term_max_lufs))
-            record["peak_db"], cpu_s = true_peak_db(path, self._ffmpeg, speed=speed, spawn=spawn, progress=standing)
+            record["peak_db"] = true_peak_db(path, run.ffmpeg, progress=standing, **how)
             record["peak_kind"] = "true"
-            self._learn(cpu_s, found.audio_s)
         return record
-
-    def _learn(self, cpu_s: float | None, audio_s: float) -> None:
-        if self._pacer is not None and cpu_s is not None:
-            self._pacer.learn(cpu_s, audio_s)
 
     def gain_db(self, path: Path) -> float:
         return self.analyze(path).gain_db
 
-    def measure_level(self, path: Path, progress: Progress | None = None, *, urgent: bool = False) -> TrackLevel:
+    def measure_level(self, path: Path, progress: Progress | None = None, *, urgent: bool = False,
+                      cancel: threading.Event | None = None) -> TrackLevel:
         """The `player.audio.analysis.LevelMeasurer` protocol: the figures, reporting progress."""
-        return self.analyze(path, progress, urgent=urgent).level
+        return self.analyze(path, progress, urgent=urgent, cancel=cancel).level
 
     def _save(self) -> None:
         """Write the cache; a full or read-only disk keeps it in memory (the measurement still counts)."""

@@ -52,7 +52,7 @@ class Recorder:
         with self._lock:
             return self.started.setdefault(name, threading.Event())
 
-    def measure_level(self, path: Path, progress=None, urgent: bool | None = None) -> TrackLevel:
+    def measure_level(self, path: Path, progress=None, urgent: bool | None = None, cancel=None) -> TrackLevel:
         tid = threading.get_native_id()
         self.urgent[path.name] = urgent
         self.priority = (os.getpriority(os.PRIO_PROCESS, tid), io_class(tid))
@@ -216,7 +216,7 @@ class Slow:
         self.long_started = threading.Event()
         self.urgent_asked = threading.Event()
 
-    def measure_level(self, path: Path, progress=None, urgent: bool = False) -> TrackLevel:
+    def measure_level(self, path: Path, progress=None, urgent: bool = False, cancel=None) -> TrackLevel:
         self.calls.append((path.name, urgent))
         if path.name == "long.flac" and len(self.calls) == 1:
             self.long_started.set()
@@ -280,15 +280,12 @@ def test_a_measurement_stands_when_the_cache_cannot_be_written(tmp_path: Path):
 
 
 class _Slowly:
-    """A pacer that holds ffmpeg to twice real time (a measurement in progress for a while)."""
+    """A pacer that holds ffmpeg to 2 % of the wall time (a measurement in progress for a while)."""
 
-    def speed(self) -> float:
-        return 2.0
+    def fraction(self, urgent: bool = False) -> float:
+        return 0.02
 
     def pace(self, cpu_s: float) -> None:
-        pass
-
-    def learn(self, cpu_s: float, audio_s: float) -> None:
         pass
 
 

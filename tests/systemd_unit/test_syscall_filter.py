@@ -89,10 +89,22 @@ for name in calls:
     if nr >= 0:                             # a call this architecture does not have: nothing to filter
         assert lib.seccomp_rule_add(ctx, ALLOW if allow_list else ERRNO, nr, 0) == 0, name
 assert lib.seccomp_load(ctx) == 0
-from player.background import io_class, lower_priority
+import subprocess, time
+from pathlib import Path
+from player.background import DutyCycle, io_class, lower_priority
 failed = lower_priority()
+held = subprocess.Popen(["sleep", "30"])
+with DutyCycle(held.pid, 0.01):               # holding ffmpeg to its share signals it (SIGSTOP, SIGCONT)
+    for _ in range(600):                      # a signal lands asynchronously
+        stopped = Path(f"/proc/{held.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T"
+        if stopped:
+            break
+        time.sleep(0.005)
+held.kill()
+held.wait()
 print(json.dumps({"failed": failed, "nice": os.getpriority(os.PRIO_PROCESS, 0),
-                  "idle_policy": os.sched_getscheduler(0) == os.SCHED_IDLE, "io_class": io_class()}))
+                  "idle_policy": os.sched_getscheduler(0) == os.SCHED_IDLE, "io_class": io_class(),
+                  "held": stopped}))
 """
 
 
@@ -121,7 +133,7 @@ def test_a_filter_that_denies_resources_leaves_background_work_at_the_musics_pri
 
 def test_under_the_shipped_units_filter_background_work_runs_at_the_lowest_priority() -> None:
     got = lowered_under(UNIT.read_text())
-    assert got == {"failed": [], "nice": 19, "idle_policy": True, "io_class": 3}
+    assert got == {"failed": [], "nice": 19, "idle_policy": True, "io_class": 3, "held": True}
 
 
 def test_the_unit_gives_back_only_the_calls_that_lower_a_priority() -> None:
