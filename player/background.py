@@ -258,14 +258,17 @@ class DutyCycle:
     on the way out, so it can exit or be killed. The caller must not reap the child before.
     `cancel`: once set, the child is killed within a period (a held child may print nothing
     for seconds, so a caller that stops it at its next output would wait that long).
+    `pause_while`: asked before each slice; while it says True the child stays stopped (a deck
+    loading, pre-rolling or fading: `Foreground.busy`), so work already started yields too.
     """
 
     PERIOD_S = 0.1   # systemd's CPUQuota= period (the kernel's default)
 
     def __init__(self, pid: int, fraction: float, period_s: float = PERIOD_S,
-                 cancel: threading.Event | None = None) -> None:
+                 cancel: threading.Event | None = None, pause_while: Callable[[], bool] | None = None) -> None:
         self._pid = pid
         self._cancel = cancel
+        self._pause_while = pause_while
         self._on_s = fraction * period_s
         self._off_s = period_s - self._on_s
         self._done = threading.Event()
@@ -289,6 +292,8 @@ class DutyCycle:
             if self._cancel is not None and self._cancel.is_set():
                 self._signal(signal.SIGKILL)
                 return
+            if self._pause_while is not None and self._pause_while():
+                continue
             self._signal(signal.SIGCONT)
             if self._done.wait(self._on_s):
                 return

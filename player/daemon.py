@@ -139,7 +139,8 @@ class Daemon:
         """The loudness worker, and the voice scan behind it (`library.voice_scan`), never on the engine thread.
 
         Both are background jobs (playback first, `player.background`): they wait while a deck
-        loads, pre-rolls or fades (`foreground`), and under a CPU quota the analysis is paced.
+        loads, pre-rolls or fades (`foreground`), and under a CPU quota the analysis is held to a
+        share of it, a measurement in progress stopped while a deck loads, pre-rolls or fades.
         The voice model runs in a child process that exits when idle (`ChildEar`): onnxruntime
         and numpy never stay in the daemon's memory.
         """
@@ -150,7 +151,7 @@ class Daemon:
             log.info("CPU budget %.2f cores (cgroup quota): loudness analysis paced to %.0f %% of it",
                      pacer.cores, pacer.share * 100)
         lookup = LoudnessLookup(cfg.loudness, cache_path=cache, pacer=pacer, spawn=spawn_lowered,
-                                limits=LevelLimits.of(cfg))
+                                limits=LevelLimits.of(cfg), pause_while=foreground.busy)
         if cfg.library.voice_scan == "off":
             return Analyzer(lookup, foreground=foreground, background=True)
         voice = VoiceWorker(VoiceLookup(cfg.data_dir / VOICE_CACHE, ear=ChildEar()),

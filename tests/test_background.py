@@ -213,3 +213,22 @@ def test_a_duty_cycle_kills_its_child_once_cancelled():
         if child.poll() is None:
             child.kill()
             child.wait()
+
+
+def test_a_duty_cycle_keeps_its_child_stopped_while_the_audio_path_is_busy():
+    """Work already started yields to a deck loading, pre-rolling or fading, not only work not yet begun."""
+    child = _busy_child()
+    busy = threading.Event()
+    busy.set()
+    try:
+        with DutyCycle(child.pid, 0.5, period_s=0.02, pause_while=busy.is_set):
+            assert _becomes(child.pid, "T")
+            start = _cpu_s(child.pid)
+            threading.Event().wait(0.5)
+            assert _cpu_s(child.pid) == start              # 25 periods: no slice while busy
+            busy.clear()
+            threading.Event().wait(0.5)
+            assert _cpu_s(child.pid) > start               # quiet again: it runs its slices
+    finally:
+        child.kill()
+        child.wait()

@@ -70,7 +70,7 @@ def _popen(cmd: list[str], path: Path, spawn: Spawn | None) -> subprocess.Popen:
 
 
 def _run(cmd: list[str], path: Path, spawn: Spawn | None, on_line: Callable[[str], bool],
-         share: float | None, cancel: threading.Event | None) -> str:
+         share: float | None, cancel: threading.Event | None, pause_while: Callable[[], bool] | None) -> str:
     """Run ffmpeg (held to `share` of the wall time, killed once `cancel` is set); `on_line` takes the
     lines it wants (True); the rest's tail."""
     proc = _popen(cmd, path, spawn)
@@ -78,7 +78,8 @@ def _run(cmd: list[str], path: Path, spawn: Spawn | None, on_line: Callable[[str
     timer.start()
     tail: list[str] = []
     try:
-        with DutyCycle(proc.pid, share, cancel=cancel) if share else contextlib.nullcontext():
+        with DutyCycle(proc.pid, share, cancel=cancel, pause_while=pause_while) if share \
+                else contextlib.nullcontext():
             assert proc.stderr is not None
             for line in proc.stderr:
                 if not on_line(line):
@@ -115,7 +116,8 @@ class Cancelled(Exception):
 
 def scan(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None, *, true_peak: bool = False,
          share: float | None = None, spawn: Spawn | None = None,
-         give_up: Callable[[float, float, float], bool] | None = None, cancel: threading.Event | None = None) -> Scan:
+         give_up: Callable[[float, float, float], bool] | None = None, cancel: threading.Event | None = None,
+         pause_while: Callable[[], bool] | None = None) -> Scan:
     """Integrated loudness, peak and short-term maximum of `path` in one pass of ffmpeg's ebur128.
 
     The sample peak costs little; `true_peak` (4x oversampled, BS.1770) doubles the time.
@@ -124,7 +126,8 @@ def scan(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None, *
     measurement ends can come in on a provisional gain. `share` holds ffmpeg to that fraction
     of the wall time (`DutyCycle`); `spawn` starts ffmpeg (e.g. at background priority). `give_up(t, loudness,
     peak)`, asked with the running figures once a second of audio, stops it (raises `GaveUp`);
-    so does `cancel` once set (raises `Cancelled`; a held pass is killed within 100 ms).
+    so does `cancel` once set (raises `Cancelled`; a held pass is killed within 100 ms). A held
+    pass stays stopped while `pause_while()` says so.
     """
     peak = "true" if true_peak else "sample"
     cmd = [*_input(ffmpeg, path, share), "-af", f"ebur128=peak={peak}:framelog=info", "-f", "null", "-"]
@@ -146,7 +149,7 @@ def scan(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None, *
                 progress(t, lufs, pk, _short_term(state["short"]))
         return True
 
-    text = _run(cmd, path, spawn, frame, share, cancel)
+    text = _run(cmd, path, spawn, frame, share, cancel, pause_while)
     found = _SUMMARY.findall(text)
     if not found:
         last = text.strip().splitlines()[-1:] or ["no output"]
@@ -157,16 +160,18 @@ def scan(path: Path, ffmpeg: str = "ffmpeg", progress: Progress | None = None, *
 
 
 def true_peak_db(path: Path, ffmpeg: str = "ffmpeg", *, share: float | None = None, spawn: Spawn | None = None,
-                 progress: Progress | None = None, cancel: threading.Event | None = None) -> float:
+                 progress: Progress | None = None, cancel: threading.Event | None = None,
+                 pause_while: Callable[[], bool] | None = None) -> float:
     """The true peak (dBTP): ebur128's 4x oversampled true peak, the meter tests/audio check.
 
-    `progress` and `cancel` as for `scan`: a caller that raises from `progress` or sets `cancel`
+    `progress`, `cancel` and `pause_while` as for `scan`: a caller that raises from `progress` or sets `cancel`
     stops the pass (ffmpeg is killed).
 
     (A plain ``aresample=192000,astats`` pass costs 40 % less but read up to 2.6 dB high on
     EBU's true-peak test signals near Nyquist: not the figure the level model trusts.)
     """
-    return scan(path, ffmpeg, progress, true_peak=True, share=share, spawn=spawn, cancel=cancel).peak_db
+    return scan(path, ffmpeg, progress, true_peak=True, share=share, spawn=spawn, cancel=cancel,
+                pause_while=pause_while).peak_db
 
 
 def measure(path: Path, ffmpeg: str = "ffmpeg",

@@ -146,6 +146,7 @@ class _Pass:
     share: float | None
     spawn: Spawn | None
     cancel: threading.Event | None
+    pause_while: Callable[[], bool] | None
 
 
 def _standing(progress: Progress | None, analysed_s: float, level: TrackLevel) -> PassProgress | None:
@@ -185,12 +186,15 @@ class LoudnessLookup:
         pacer: background pacing (the daemon's analysis beside the music): ffmpeg (a duty cycle)
             and the hashing are held to a share of the CPU budget. None: as fast as it goes.
         spawn: starts ffmpeg (the daemon's lowers it to background priority first).
+        pause_while: a held (paced) measurement not a deck waits for stays stopped while this
+            says True (the daemon's: a deck is loading, pre-rolling or fading).
         limits: the level model's limits (`LevelLimits.of(config)`), which decide where the true
             peak is worth measuring; None: this section's with the shipped cap.
     """
 
     def __init__(self, config: LoudnessConfig, cache_path: Path | None = None, *, ffmpeg: str = "ffmpeg",
-                 pacer: Pacer | None = None, spawn: Spawn | None = None, limits: LevelLimits | None = None) -> None:
+                 pacer: Pacer | None = None, spawn: Spawn | None = None, limits: LevelLimits | None = None,
+                 pause_while: Callable[[], bool] | None = None) -> None:
         self._config = config
         self._limits = limits or LevelLimits(config.target_lufs, VolumeConfig().max_db, config.max_true_peak_db,
                                              config.max_boost_db)
@@ -198,6 +202,7 @@ class LoudnessLookup:
         self._ffmpeg = ffmpeg
         self._pacer = pacer
         self._spawn = spawn
+        self._pause_while = pause_while
         self._lock = threading.Lock()
         self._cache: dict[str, dict] | None = None
 
@@ -237,7 +242,8 @@ class LoudnessLookup:
         with self._lock:
             known = self._load_cache().get(digest)
         if known is None or self._wants_true_peak(known):
-            run = _Pass(self._ffmpeg, pacer.fraction(urgent) if pacer is not None else None, spawn, cancel)
+            run = _Pass(self._ffmpeg, pacer.fraction(urgent) if pacer is not None else None, spawn, cancel,
+                        None if urgent else self._pause_while)
             known = self._measure(path, progress, run) if known is None \
                 else self._with_true_peak(path, known, progress, run)
             with self._lock:
@@ -271,7 +277,8 @@ class LoudnessLookup:
 
     def _with_true_peak(self, path: Path, record: dict, progress: Progress | None, run: _Pass) -> dict:
         standing = _standing(progress, 0.0, self._from_record(record).level)
-        peak = true_peak_db(path, run.ffmpeg, share=run.share, spawn=run.spawn, progress=standing, cancel=run.cancel)
+        peak = true_peak_db(path, run.ffmpeg, share=run.share, spawn=run.spawn, progress=standing, cancel=run.cancel,
+                            pause_while=run.pause_while)
         return {**record, "peak_db": peak, "peak_kind": "true"}
 
     def _measure(self, path: Path, progress: Progress | None, run: _Pass) -> dict:
@@ -294,7 +301,7 @@ class LoudnessLookup:
             if progress is not None:
                 progress(t, TrackLevel(lufs, true_peak, short))
 
-        how = {"share": run.share, "spawn": run.spawn, "cancel": run.cancel}
+        how = {"share": run.share, "spawn": run.spawn, "cancel": run.cancel, "pause_while": run.pause_while}
         try:
             found = scan(path, run.ffmpeg, running if progress is not None else None, give_up=peak_bound, **how)
         except GaveUp:
