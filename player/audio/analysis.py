@@ -208,8 +208,9 @@ class Analyzer:
 
         final: GainResult | None
         try:
-            # a background measurer is told when a deck waits for this one: it then runs at once, unpaced
-            # (and given the preempt flag, which stops a held ffmpeg that may print nothing for seconds)
+            # a background measurer is told when a deck waits for this one: it then runs at once, not at
+            # SCHED_IDLE (held to half a quota); and given the preempt flag, which stops a held ffmpeg
+            # that may print nothing for seconds
             urgency = {"urgent": urgent, "cancel": self._preempt} if self._background else {}
             final = GainResult(self._measurer.measure_level(path, progress, **urgency), final=True)
         except Preempted:

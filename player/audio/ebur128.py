@@ -92,9 +92,9 @@ def _run(cmd: list[str], path: Path, spawn: Spawn | None, on_line: Callable[[str
             proc.kill()
             proc.wait()
     text = "".join(tail)
-    if cancel is not None and cancel.is_set():
-        raise Cancelled(path)
     if proc.returncode != 0:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled(path)           # killed on purpose; a pass that finished all the same stands
         last = text.strip().splitlines()[-1:] or ["no output"]
         raise AudioFailed(f"{path}: cannot measure loudness: {last[0]}")
     return text
