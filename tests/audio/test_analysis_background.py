@@ -289,35 +289,8 @@ class _Slowly:
         pass
 
 
-def test_closing_the_analyzer_stops_the_measurement_in_progress(tmp_path: Path):
-    """The daemon stops (service stop, a test, the bench) while a track is measured ahead: its ffmpeg
-    went on as an orphan for up to the track's length, in the stopped service's CPU budget."""
-    lookup = LoudnessLookup(CFG, tmp_path / "cache.json", pacer=_Slowly(), spawn=spawn_lowered)
-    analyzer = Analyzer(lookup, background=True)
-    try:
-        analyzer.want(pink_noise(tmp_path / "long.flac", 120, rms_dbfs=-20), 100)
-        started = threading.Event()
-        for _ in range(200):
-            if children():
-                started.set()
-                break
-            threading.Event().wait(0.05)
-        assert started.is_set(), "ffmpeg never started"
-    finally:
-        analyzer.close()
-    assert children() == []                                 # killed and reaped before close returned
-
-
-def test_closing_the_analyzer_stops_a_true_peak_pass_too(tmp_path: Path):
-    """A cached sample-peak track whose true peak matters under today's config gets a second,
-    true-peak pass; it reported no progress, so a close (or an urgent deck) could not stop it:
-    close waited its 5 s and returned with that ffmpeg still running."""
-    path = pink_noise(tmp_path / "long.flac", 120, rms_dbfs=-24)
-    cache = tmp_path / "cache.json"
-    mid = LoudnessLookup(CFG, cache).analyze(path)             # the shipped cap: sample peak kept
-    assert mid.peak_kind == "sample"
-    loose = LevelLimits(cap_db=0.0, max_true_peak_db=mid.peak_db + 3.0 + (CFG.target_lufs - mid.loudness_lufs) - 1.0)
-    lookup = LoudnessLookup(CFG, cache, pacer=_Slowly(), spawn=spawn_lowered, limits=loose)
+def _close_while_measuring(lookup: LoudnessLookup, path: Path) -> None:
+    """Have `path` measured ahead, close the Analyzer once its ffmpeg runs: none may be left."""
     analyzer = Analyzer(lookup, background=True)
     try:
         analyzer.want(path, 100)
@@ -331,6 +304,26 @@ def test_closing_the_analyzer_stops_a_true_peak_pass_too(tmp_path: Path):
     finally:
         analyzer.close()
     assert children() == []                                 # killed and reaped before close returned
+
+
+def test_closing_the_analyzer_stops_the_measurement_in_progress(tmp_path: Path):
+    """The daemon stops (service stop, a test, the bench) while a track is measured ahead: its ffmpeg
+    went on as an orphan for up to the track's length, in the stopped service's CPU budget."""
+    lookup = LoudnessLookup(CFG, tmp_path / "cache.json", pacer=_Slowly(), spawn=spawn_lowered)
+    _close_while_measuring(lookup, pink_noise(tmp_path / "long.flac", 120, rms_dbfs=-20))
+
+
+def test_closing_the_analyzer_stops_a_true_peak_pass_too(tmp_path: Path):
+    """A cached sample-peak track whose true peak matters under today's config gets a second,
+    true-peak pass; it reported no progress, so a close (or an urgent deck) could not stop it:
+    close waited its 5 s and returned with that ffmpeg still running."""
+    path = pink_noise(tmp_path / "long.flac", 120, rms_dbfs=-24)
+    cache = tmp_path / "cache.json"
+    mid = LoudnessLookup(CFG, cache).analyze(path)             # the shipped cap: sample peak kept
+    assert mid.peak_kind == "sample"
+    loose = LevelLimits(cap_db=0.0, max_true_peak_db=mid.peak_db + 3.0 + (CFG.target_lufs - mid.loudness_lufs) - 1.0)
+    lookup = LoudnessLookup(CFG, cache, pacer=_Slowly(), spawn=spawn_lowered, limits=loose)
+    _close_while_measuring(lookup, path)
     assert next(iter(json.loads(cache.read_text())["files"].values()))["peak_kind"] == "sample"   # nothing half-kept
 
 
