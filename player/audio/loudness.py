@@ -148,6 +148,10 @@ class _Pass:
     cancel: threading.Event | None
     pause_while: Callable[[], bool] | None
 
+    def options(self) -> dict:
+        """The keyword arguments `scan` and `true_peak_db` take for this."""
+        return {"share": self.share, "spawn": self.spawn, "cancel": self.cancel, "pause_while": self.pause_while}
+
 
 def _standing(progress: Progress | None, analysed_s: float, level: TrackLevel) -> PassProgress | None:
     """Progress for a pass that only adds the true peak: the figures found stand (their peak the safe bound).
@@ -277,8 +281,7 @@ class LoudnessLookup:
 
     def _with_true_peak(self, path: Path, record: dict, progress: Progress | None, run: _Pass) -> dict:
         standing = _standing(progress, 0.0, self._from_record(record).level)
-        peak = true_peak_db(path, run.ffmpeg, share=run.share, spawn=run.spawn, progress=standing, cancel=run.cancel,
-                            pause_while=run.pause_while)
+        peak = true_peak_db(path, run.ffmpeg, progress=standing, **run.options())
         return {**record, "peak_db": peak, "peak_kind": "true"}
 
     def _measure(self, path: Path, progress: Progress | None, run: _Pass) -> dict:
@@ -301,7 +304,7 @@ class LoudnessLookup:
             if progress is not None:
                 progress(t, TrackLevel(lufs, true_peak, short))
 
-        how = {"share": run.share, "spawn": run.spawn, "cancel": run.cancel, "pause_while": run.pause_while}
+        how = run.options()
         try:
             found = scan(path, run.ffmpeg, running if progress is not None else None, give_up=peak_bound, **how)
         except GaveUp:
