@@ -147,6 +147,31 @@ def test_a_duty_cycle_holds_a_busy_child_to_its_fraction_from_its_first_moment()
         child.wait()
 
 
+def test_a_duty_cycle_holds_its_fraction_while_another_thread_holds_the_gil():
+    """The stop is sent by a Python thread: beside a busy thread it waited for the GIL (5 ms switch
+    interval), and a child held to 1.25 % took 5.9 % of a core; what a late stop lets it take is paid back."""
+    spinning = threading.Event()
+
+    def spin() -> None:
+        while not spinning.is_set():
+            pass
+
+    child = _busy_child()
+    spinner = threading.Thread(target=spin, daemon=True)
+    try:
+        with DutyCycle(child.pid, 0.0125):
+            assert _becomes(child.pid, "T")
+            spinner.start()
+            start = _cpu_s(child.pid)
+            threading.Event().wait(4.0)
+            used = _cpu_s(child.pid) - start
+        assert 0.0 < used < 0.1                          # 1.25 % of 4 s is 0.05 s; unpaid back it took ~0.24 s
+    finally:
+        spinning.set()
+        child.kill()
+        child.wait()
+
+
 def test_a_duty_cycle_outlives_its_child_quietly():
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     with DutyCycle(child.pid, 0.5, period_s=0.02):
