@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import gc
 
-from player.daemon import Daemon
+from player.config import load_config
 from player.stop_signal import StopSignal
 from player.systemd import SystemdNotifier
+from player.without_openssl import leave_out_openssl
 
 NAME = "run"
 HELP = "run the player daemon (systemd starts this)"
@@ -25,7 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = args.config
+    config = load_config(args.config)
+    leave_out_openssl(config)          # before the daemon's code imports hashlib and the web page's asyncio
+    from player.daemon import Daemon
+
     pin_factory = None
     if args.pin_factory == "mock":
         from gpiozero.pins.mock import MockFactory, MockPWMPin

@@ -12,7 +12,6 @@ edges), QoS 1, retained messages, a last will, TLS and automatic reconnection.
 from __future__ import annotations
 
 import logging
-import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -82,6 +81,8 @@ class MqttLink:
         if config.username is not None:
             self._client.username_pw_set(config.username, password)
         if config.tls is not None:
+            import ssl  # only here: the daemon leaves OpenSSL out when the broker is not reached over TLS
+
             tls = config.tls
             self._client.tls_set(ca_certs=str(tls.ca_file), certfile=tls.cert_file and str(tls.cert_file),
                                  keyfile=tls.key_file and str(tls.key_file), tls_version=ssl.PROTOCOL_TLS_CLIENT)
