@@ -28,11 +28,12 @@ LEVEL = TrackLevel(-15.0, -10.0, -14.0)   # what the stand-in measurers find
 
 
 def children() -> list[str]:
-    """Processes whose parent is this one (from /proc)."""
+    """ffmpeg processes whose parent is this one (from /proc; a session's virtual sound card may be another child)."""
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            if int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]) == os.getpid():
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            if int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid() and "(ffmpeg)" in stat:
                 found.append(pid)
         except (OSError, IndexError, ValueError):
             continue
