@@ -1,12 +1,13 @@
-"""Keep OpenSSL out of the daemon's process when nothing in it speaks TLS: 7.5 MB of its memory.
+"""Keep OpenSSL out of the daemon's process when nothing in it speaks TLS: 7.7 MB of its memory.
 
 The daemon serves the staff page over plain HTTP (docs/security.md: TLS, where a clinic wants
 it, is a proxy's job) and hashes only small things: the loudness cache's keys (BLAKE2, always
 built into Python) and the login cookie's HMAC-SHA256. Yet asyncio and aiohttp import `ssl`
 whenever it exists, aiohttp builds two TLS contexts as it is imported (reading the system's
-certificate store), and `hashlib` loads libcrypto. With the web page on, that is 7.5 MB of
-resident memory (70.9 -> 63.4 MB measured on the development machine; a quarter of what the
-daemon holds over a bare libVLC player). Each of them works on a Python built without OpenSSL:
+certificate store), and `hashlib` loads libcrypto. With the web page on, that is 7.7 MB of
+resident memory (VmRSS 70.9 -> 63.2 MB measured on the development machine, 4.3 MB of it
+libcrypto's and libssl's pages mapped from disk; a quarter of what the daemon held over a bare
+libVLC player). Each of them works on a Python built without OpenSSL:
 asyncio and aiohttp go without TLS, `hashlib` and `hmac` use Python's built-in SHA-2. So the
 daemon's process is made one, the way Python itself makes an import fail: before anything
 imports them, `sys.modules` maps the OpenSSL modules to None.

@@ -1,4 +1,4 @@
-"""The daemon's process without OpenSSL (player/without_openssl.py): 7.5 MB less, the same page.
+"""The daemon's process without OpenSSL (player/without_openssl.py): 7.7 MB less, the same page.
 
 The real `session-player run` in its own process, with the shipped defaults (web page on, no
 broker): OpenSSL never loads, and the staff page still logs staff in (an HMAC-SHA256 cookie,
