@@ -32,6 +32,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+# CPU to the nanosecond from every thread's schedstat: /proc/PID/stat counts in clock ticks (10 ms),
+# and over a 45 s window a player spends about 0.5 s of CPU, so a tick either way moved each
+# window's ratio by 2 %. Steady playback starts and ends no threads: the live ones are all of it.
+from player.background import process_cpu_s  # noqa: E402
+
 BARE = """
 import sys, threading, vlc
 inst = vlc.Instance(["--aout=alsa", "--alsa-audio-device=pulse", "--no-volume-save", "--quiet", "--no-video"])
@@ -42,22 +47,6 @@ player.play()
 print("playing", flush=True)
 threading.Event().wait(float(sys.argv[2]))
 """
-
-
-def cpu_s(pid: int) -> float:
-    """CPU seconds of the process's threads, to the nanosecond (/proc/PID/task/*/schedstat).
-
-    /proc/PID/stat counts in clock ticks (10 ms): over a 45 s window a player spends about
-    0.5 s of CPU, so a tick either way moved each window's ratio by 2 %. Steady playback
-    starts and ends no threads, so the live threads are all of it.
-    """
-    total = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            total += int((task / "schedstat").read_text().split()[0])
-        except (FileNotFoundError, ProcessLookupError):
-            continue                                    # a thread that just ended
-    return total / 1e9
 
 
 def rss_mb(pid: int) -> float:
@@ -102,9 +91,9 @@ def run_pair(tmp: Path, flac: Path, web: bool, window_s: float, windows: int, en
         threading.Event().wait(15.0)             # both past their start (and the daemon's first measurement)
         ratios = []
         for _ in range(windows):
-            d0, b0 = cpu_s(daemon.pid), cpu_s(bare.pid)
+            d0, b0 = process_cpu_s(daemon.pid), process_cpu_s(bare.pid)
             threading.Event().wait(window_s)
-            d1, b1 = cpu_s(daemon.pid), cpu_s(bare.pid)
+            d1, b1 = process_cpu_s(daemon.pid), process_cpu_s(bare.pid)
             ratios.append(((d1 - d0) / (b1 - b0), d1 - d0, b1 - b0))
         return {"ratios": ratios, "rss": (rss_mb(daemon.pid), rss_mb(bare.pid)),
                 "children": children_rss_mb(daemon.pid)}

@@ -309,20 +309,27 @@ class DutyCycle:
             pause_s, used = max(self._off_s, pace_sleep_s(now - used, self._fraction)), now
 
     def _cpu_s(self) -> float:
-        """The child's CPU seconds so far, every thread's, to the nanosecond (the last figure once it is gone)."""
-        total = 0
-        try:
-            for task in os.scandir(f"/proc/{self._pid}/task"):
-                with contextlib.suppress(OSError), open(f"{task.path}/schedstat", "rb") as stat:  # a thread may end
-                    total += int(stat.read().split()[0])
-        except OSError:
-            return self._last_cpu_s
-        self._last_cpu_s = total / 1e9
+        """The child's CPU seconds so far (the last figure once it is gone)."""
+        with contextlib.suppress(OSError):
+            self._last_cpu_s = process_cpu_s(self._pid)
         return self._last_cpu_s
 
     def _signal(self, signum: int) -> None:
         with contextlib.suppress(ProcessLookupError):   # a zombie takes signals: only a reaped pid is gone
             os.kill(self._pid, signum)
+
+
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds of every thread of process `pid`, to the nanosecond (/proc/PID/task/*/schedstat).
+
+    /proc/PID/stat counts in clock ticks (10 ms), coarser than a duty cycle's slice. A thread
+    that ends while it is read is left out. Raises OSError once the process is gone.
+    """
+    total = 0
+    for task in os.scandir(f"/proc/{pid}/task"):
+        with contextlib.suppress(OSError), open(f"{task.path}/schedstat", "rb") as stat:
+            total += int(stat.read().split()[0])
+    return total / 1e9
 
 
 def pace_sleep_s(cpu_s: float, share_cores: float) -> float:
